@@ -1,0 +1,16 @@
+/* The commands of the gisd binary; each returns the process exit status. */
+#ifndef GISD_CLI_H
+#define GISD_CLI_H
+
+#include "error.h"
+
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_layers(int argc, char **argv);
+
+/* Prints "gisd: <message>" and returns the exit status for the error. */
+int cli_report(const gisd_error *err);
+
+#endif

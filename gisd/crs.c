@@ -1,0 +1,111 @@
+#include "crs.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <cpl_error.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_code(const char *s)
+{
+    if (!*s)
+        return -1;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || v <= 0 || v > 999999)
+        return -1;
+    return (int)v;
+}
+
+int crs_parse(const char *text, int *lonlat, gisd_error *err)
+{
+    if (lonlat)
+        *lonlat = 0;
+    if (!text || !*text)
+        return gisd_fail(err, GISD_E_INPUT, "empty CRS");
+    static const char *const crs84[] = {CRS84_URI, "https://www.opengis.net/def/crs/OGC/1.3/CRS84",
+                                        "urn:ogc:def:crs:OGC:1.3:CRS84", "OGC:CRS84", "CRS84"};
+    for (size_t i = 0; i < sizeof crs84 / sizeof *crs84; i++)
+        if (strcmp(text, crs84[i]) == 0) {
+            if (lonlat)
+                *lonlat = 1;
+            return 4326;
+        }
+    static const char *const prefixes[] = {"http://www.opengis.net/def/crs/EPSG/0/",
+                                           "https://www.opengis.net/def/crs/EPSG/0/",
+                                           "urn:ogc:def:crs:EPSG::", "urn:ogc:def:crs:EPSG:",
+                                           "EPSG:", "epsg:", ""};
+    int code = -1;
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes && code < 0; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (strncmp(text, prefixes[i], n) == 0)
+            code = parse_code(text + n);
+    }
+    if (code < 0 || !crs_exists(code))
+        return gisd_fail(err, GISD_E_INPUT,
+                         "\"%s\" is not a known CRS: write EPSG:<code> or an OGC CRS URI such as "
+                         "http://www.opengis.net/def/crs/EPSG/0/4490",
+                         text);
+    return code;
+}
+
+static OGRSpatialReferenceH srs_from_epsg(int code)
+{
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    if (OSRImportFromEPSG(srs, code) != OGRERR_NONE) {
+        OSRDestroySpatialReference(srs);
+        return NULL;
+    }
+    return srs;
+}
+
+int crs_exists(int code)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    OGRSpatialReferenceH srs = srs_from_epsg(code);
+    CPLPopErrorHandler();
+    if (!srs)
+        return 0;
+    OSRDestroySpatialReference(srs);
+    return 1;
+}
+
+int crs_is_projected_metres(int code)
+{
+    OGRSpatialReferenceH srs = srs_from_epsg(code);
+    if (!srs)
+        return 0;
+    int ok = OSRIsProjected(srs) && fabs(OSRGetLinearUnits(srs, NULL) - 1.0) < 1e-12;
+    OSRDestroySpatialReference(srs);
+    return ok;
+}
+
+int crs_northing_first(int code)
+{
+    OGRSpatialReferenceH srs = srs_from_epsg(code);
+    if (!srs)
+        return 0;
+    int r = OSREPSGTreatsAsLatLong(srs) || OSREPSGTreatsAsNorthingEasting(srs);
+    OSRDestroySpatialReference(srs);
+    return r;
+}
+
+int crs_gk_zone_for_lon(double lon)
+{
+    long cm = lround((lon - 75.0) / 3.0);
+    if (cm < 0)
+        cm = 0;
+    if (cm > 20)
+        cm = 20;
+    return 4534 + (int)cm;
+}
+
+void crs_uri(int code, char *buf, unsigned long n)
+{
+    if (code == 0)
+        snprintf(buf, n, "%s", CRS84_URI);
+    else
+        snprintf(buf, n, "http://www.opengis.net/def/crs/EPSG/0/%d", code);
+}

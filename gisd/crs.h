@@ -1,0 +1,27 @@
+/* Coordinate reference systems by EPSG code: parsing what users write, the
+ * nearest Gauss-Kruger zone, and axis order. */
+#ifndef GISD_CRS_H
+#define GISD_CRS_H
+
+#include "error.h"
+
+#define CRS84_URI "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+/* Parses "EPSG:4549", "4549", "urn:ogc:def:crs:EPSG::4549",
+ * "http://www.opengis.net/def/crs/EPSG/0/4549" or CRS84 (which gives 4326 with
+ * *lonlat set). Returns the code, or -1 with err set. */
+int crs_parse(const char *text, int *lonlat, gisd_error *err);
+
+/* 1 when PROJ knows EPSG:code as a CRS. */
+int crs_exists(int code);
+/* 1 when EPSG:code is projected and in metres. */
+int crs_is_projected_metres(int code);
+/* 1 when the authority's axis order puts latitude or northing first. */
+int crs_northing_first(int code);
+/* The CGCS2000 3-degree Gauss-Kruger CRS (central meridian in the code, no
+ * zone prefix: EPSG:4534..4554) whose meridian is nearest lon. */
+int crs_gk_zone_for_lon(double lon);
+/* "http://www.opengis.net/def/crs/EPSG/0/<code>" */
+void crs_uri(int code, char *buf, unsigned long n);
+
+#endif

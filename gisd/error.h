@@ -1,0 +1,32 @@
+/* Errors travel up as a small struct to the door (CLI or HTTP), which turns
+ * the kind into an exit status or an HTTP status. */
+#ifndef GISD_ERROR_H
+#define GISD_ERROR_H
+
+#include <stdarg.h>
+
+typedef enum {
+    GISD_OK = 0,
+    GISD_E_INPUT,    /* the user's file, parameter or request is wrong: 400 */
+    GISD_E_NOTFOUND, /* an unknown layer, feature or park: 404 */
+    GISD_E_TOOBIG,   /* a body or field over a documented limit: 413 */
+    GISD_E_IO,       /* a file could not be read or written */
+    GISD_E_INTERNAL  /* a bug or a broken library call: 500 */
+} gisd_code;
+
+typedef struct {
+    gisd_code code;
+    char message[2048];
+} gisd_error;
+
+/* Sets err (if not NULL) and returns -1, so callers can `return gisd_fail(...)`. */
+int gisd_fail(gisd_error *err, gisd_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prefixes context ("importing parks.shp: ") to an error already set. */
+int gisd_error_prefix(gisd_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+void gisd_error_clear(gisd_error *err);
+
+#endif

@@ -1,0 +1,573 @@
+/* OGC API - Features Part 1 (Core, GeoJSON, OpenAPI 3.0) and Part 2 (CRS). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crs.h"
+#include "features.h"
+#include "http.h"
+#include "routes.h"
+#include "strbuf.h"
+
+#define LIMIT_DEFAULT 10
+#define LIMIT_MAX 10000
+
+static const char *const CONFORMANCE[] = {
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    NULL};
+
+/* The CRSs gisd answers in: CRS84, CGCS2000, WGS 84, Web Mercator and the
+ * CGCS2000 3-degree Gauss-Kruger zones (EPSG:4513-4554). */
+static int crs_supported(int code)
+{
+    return code == 4490 || code == 4326 || code == 3857 || (code >= 4513 && code <= 4554);
+}
+
+static json_t *crs_list(void)
+{
+    json_t *list = json_array();
+    char uri[128];
+    json_array_append_new(list, json_string(CRS84_URI));
+    static const int fixed[] = {4490, 4326, 3857};
+    for (size_t i = 0; i < 3; i++) {
+        crs_uri(fixed[i], uri, sizeof uri);
+        json_array_append_new(list, json_string(uri));
+    }
+    for (int code = 4513; code <= 4554; code++) {
+        crs_uri(code, uri, sizeof uri);
+        json_array_append_new(list, json_string(uri));
+    }
+    return list;
+}
+
+static json_t *make_link(const char *href, const char *rel, const char *type, const char *title)
+{
+    json_t *l = json_pack("{s:s, s:s, s:s}", "href", href, "rel", rel, "type", type);
+    if (title)
+        json_object_set_new(l, "title", json_string(title));
+    return l;
+}
+
+static json_t *link_fmt(http_req *r, const char *rel, const char *type, const char *title,
+                        const char *path_fmt, ...) __attribute__((format(printf, 5, 6)));
+static json_t *link_fmt(http_req *r, const char *rel, const char *type, const char *title,
+                        const char *path_fmt, ...)
+{
+    char path[2048], href[2400];
+    va_list ap;
+    va_start(ap, path_fmt);
+    vsnprintf(path, sizeof path, path_fmt, ap);
+    va_end(ap);
+    snprintf(href, sizeof href, "%s%s", r->base, path);
+    return make_link(href, rel, type, title);
+}
+
+/* Only JSON here; the format parameter may name it. */
+static int format_ok(http_req *r)
+{
+    const char *f = http_arg(r, "f");
+    return !f || strcmp(f, "json") == 0 || strcmp(f, "geojson") == 0;
+}
+
+enum MHD_Result http_landing(http_req *r)
+{
+    if (!format_ok(r))
+        return http_reply_error(r, 400, "InvalidParameterValue", "f must be json");
+    json_t *links = json_array();
+    json_array_append_new(links, link_fmt(r, "self", MEDIA_JSON, "this document", "/"));
+    json_array_append_new(links, link_fmt(r, "service-desc", MEDIA_OPENAPI,
+                                          "the API definition (OpenAPI 3.0)", "/api"));
+    json_array_append_new(links, link_fmt(r, "conformance", MEDIA_JSON,
+                                          "the conformance classes gisd implements", "/conformance"));
+    json_array_append_new(links, link_fmt(r, "data", MEDIA_JSON, "the planning layers",
+                                          "/collections"));
+    json_t *doc = json_pack("{s:s, s:s, s:o}", "title", "gisd planning server",
+                            "description",
+                            "Industrial parks, heat networks, enterprises, the recycling network "
+                            "and hazardous-waste facilities for circular-economy planning "
+                            "(园区循环化改造).",
+                            "links", links);
+    return http_reply_json(r, 200, doc, MEDIA_JSON);
+}
+
+enum MHD_Result http_conformance(http_req *r)
+{
+    json_t *list = json_array();
+    for (const char *const *c = CONFORMANCE; *c; c++)
+        json_array_append_new(list, json_string(*c));
+    return http_reply_json(r, 200, json_pack("{s:o}", "conformsTo", list), MEDIA_JSON);
+}
+
+static json_t *collection_doc(http_req *r, store *st, const layer_def *l, gisd_error *err)
+{
+    store_layer_stats stats;
+    if (store_layer_stats_get(st, l, &stats, err) != 0)
+        return NULL;
+    json_t *links = json_array();
+    json_array_append_new(links, link_fmt(r, "self", MEDIA_JSON, l->title, "/collections/%s", l->id));
+    json_array_append_new(links, link_fmt(r, "items", MEDIA_GEOJSON, "the features",
+                                          "/collections/%s/items", l->id));
+    json_t *bbox = stats.has_extent
+                       ? json_pack("[f,f,f,f]", stats.minx, stats.miny, stats.maxx, stats.maxy)
+                       : json_pack("[f,f,f,f]", -180.0, -90.0, 180.0, 90.0);
+    char storage[128];
+    crs_uri(STORE_SRID, storage, sizeof storage);
+    return json_pack("{s:s, s:s, s:s, s:s, s:{s:{s:[o], s:s}}, s:o, s:s, s:o, s:I, s:s}", "id",
+                     l->id, "title", l->title, "description", l->description, "itemType",
+                     "feature", "extent", "spatial", "bbox", bbox, "crs", CRS84_URI, "crs",
+                     crs_list(), "storageCrs", storage, "links", links, "featureCount",
+                     (json_int_t)stats.count, "geometryType", geom_kind_name(l->geometry));
+}
+
+enum MHD_Result http_collections(http_req *r)
+{
+    if (!format_ok(r))
+        return http_reply_error(r, 400, "InvalidParameterValue", "f must be json");
+    gisd_error err = {0};
+    worker *w = server_worker_acquire(r->srv, &err);
+    if (!w)
+        return http_reply_gisd_error(r, &err);
+    json_t *list = json_array();
+    for (size_t i = 0; i < r->reg->n; i++) {
+        json_t *c = collection_doc(r, w->st, &r->reg->layers[i], &err);
+        if (!c) {
+            server_worker_release(r->srv, w);
+            json_decref(list);
+            return http_reply_gisd_error(r, &err);
+        }
+        json_array_append_new(list, c);
+    }
+    server_worker_release(r->srv, w);
+    json_t *links = json_array();
+    json_array_append_new(links, link_fmt(r, "self", MEDIA_JSON, "the planning layers", "/collections"));
+    return http_reply_json(r, 200, json_pack("{s:o, s:o, s:o}", "links", links, "collections", list,
+                                             "crs", crs_list()),
+                           MEDIA_JSON);
+}
+
+static const layer_def *find_layer(http_req *r)
+{
+    return layer_registry_find(r->reg, r->params[0]);
+}
+
+enum MHD_Result http_collection(http_req *r)
+{
+    const layer_def *l = find_layer(r);
+    if (!l)
+        return http_reply_error(r, 404, "NotFound", "there is no collection \"%s\"; see /collections",
+                                r->params[0]);
+    if (!format_ok(r))
+        return http_reply_error(r, 400, "InvalidParameterValue", "f must be json");
+    gisd_error err = {0};
+    worker *w = server_worker_acquire(r->srv, &err);
+    if (!w)
+        return http_reply_gisd_error(r, &err);
+    json_t *doc = collection_doc(r, w->st, l, &err);
+    server_worker_release(r->srv, w);
+    if (!doc)
+        return http_reply_gisd_error(r, &err);
+    return http_reply_json(r, 200, doc, MEDIA_JSON);
+}
+
+/* ---- the output CRS (crs=) and the bbox ---- */
+
+typedef struct {
+    int srid;
+    int swap; /* northing/latitude first */
+    char uri[128];
+} out_crs;
+
+static int parse_crs_param(const char *text, out_crs *o, const char *param, gisd_error *err)
+{
+    memset(o, 0, sizeof *o);
+    if (!text) {
+        o->srid = 4326;
+        snprintf(o->uri, sizeof o->uri, "%s", CRS84_URI);
+        return 0;
+    }
+    int lonlat = 0;
+    int code = crs_parse(text, &lonlat, err);
+    if (code < 0)
+        return gisd_error_prefix(err, "%s: ", param);
+    if (!crs_supported(code))
+        return gisd_fail(err, GISD_E_INPUT,
+                         "%s: EPSG:%d is not offered; see the crs list of /collections", param, code);
+    o->srid = code;
+    o->swap = !lonlat && crs_northing_first(code);
+    if (lonlat)
+        snprintf(o->uri, sizeof o->uri, "%s", CRS84_URI);
+    else
+        crs_uri(code, o->uri, sizeof o->uri);
+    return 0;
+}
+
+static int parse_bbox(const char *text, const out_crs *bc, double out[4], gisd_error *err)
+{
+    double v[6];
+    int n = 0;
+    const char *p = text;
+    while (n < 6) {
+        char *end;
+        v[n] = strtod(p, &end);
+        if (end == p || !isfinite(v[n]))
+            break;
+        n++;
+        if (*end != ',') {
+            p = end;
+            break;
+        }
+        p = end + 1;
+    }
+    if (*p || (n != 4 && n != 6))
+        return gisd_fail(err, GISD_E_INPUT,
+                         "bbox \"%s\" must be four numbers: minx,miny,maxx,maxy (or six with heights)",
+                         text);
+    double x0 = v[0], y0 = v[1], x1 = v[n == 4 ? 2 : 3], y1 = v[n == 4 ? 3 : 4];
+    if (bc->swap) {
+        double t = x0; x0 = y0; y0 = t;
+        t = x1; x1 = y1; y1 = t;
+    }
+    if (x0 > x1 || y0 > y1)
+        return gisd_fail(err, GISD_E_INPUT, "bbox \"%s\": the lower corner must come first", text);
+    if ((bc->srid == 4326 || bc->srid == 4490) && (y0 < -90 || y1 > 90 || x0 < -180 || x1 > 180))
+        return gisd_fail(err, GISD_E_INPUT, "bbox \"%s\" is outside -180..180, -90..90", text);
+    out[0] = x0;
+    out[1] = y0;
+    out[2] = x1;
+    out[3] = y1;
+    return 0;
+}
+
+/* Field filters (?industry=印染), checked against the field types. */
+typedef struct {
+    const layer_def *layer;
+    const char *fields[64];
+    const char *values[64];
+    size_t n;
+    const char *bad;
+} filter_scan;
+
+static enum MHD_Result scan_filter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    filter_scan *f = cls;
+    int idx = layer_field_index(f->layer, key);
+    if (idx < 0)
+        return MHD_YES;
+    if (f->n == 64 || !value) {
+        f->bad = key;
+        return MHD_NO;
+    }
+    if (f->layer->fields[idx].type != FIELD_TEXT) {
+        char *end;
+        strtod(value, &end);
+        if (!*value || *end) {
+            f->bad = key;
+            return MHD_NO;
+        }
+    }
+    f->fields[f->n] = key;
+    f->values[f->n++] = value;
+    return MHD_YES;
+}
+
+/* ---- /items, streamed ---- */
+
+typedef struct {
+    gisd_server *srv;
+    worker *w;
+    store_cursor *cur;
+    const layer_def *layer;
+    strbuf out;
+    size_t pos;
+    char *trailer; /* owned */
+    int stage;     /* 0: features; 1: trailer sent */
+    long long sent;
+} items_stream;
+
+static ssize_t items_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    items_stream *s = cls;
+    while (s->pos == s->out.len) {
+        s->out.len = 0;
+        s->pos = 0;
+        if (s->stage == 1)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        gisd_error err = {0};
+        /* Batch features so each callback hands libmicrohttpd a full buffer. */
+        while (s->out.len < 32768) {
+            int rc = store_cursor_next(s->cur, &err);
+            if (rc < 0)
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+            if (rc == 0) {
+                strbuf_puts(&s->out, s->trailer);
+                s->stage = 1;
+                break;
+            }
+            if (s->sent++)
+                strbuf_puts(&s->out, ",");
+            features_append_geojson(&s->out, s->cur, s->layer);
+        }
+        if (s->out.oom)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    size_t n = s->out.len - s->pos;
+    if (n > max)
+        n = max;
+    memcpy(buf, s->out.data + s->pos, n);
+    s->pos += n;
+    return (ssize_t)n;
+}
+
+static void items_free(void *cls)
+{
+    items_stream *s = cls;
+    store_cursor_free(s->cur);
+    server_worker_release(s->srv, s->w);
+    metrics_add_features(server_metrics(s->srv), s->sent);
+    strbuf_free(&s->out);
+    free(s->trailer);
+    free(s);
+}
+
+typedef struct {
+    strbuf *b;
+} query_copy;
+
+static enum MHD_Result copy_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    query_copy *q = cls;
+    if (strcmp(key, "offset") == 0)
+        return MHD_YES;
+    char k[512], v[4096];
+    http_url_encode(key, k, sizeof k);
+    http_url_encode(value ? value : "", v, sizeof v);
+    strbuf_printf(q->b, "%s=%s&", k, v);
+    return MHD_YES;
+}
+
+static void page_link(strbuf *t, http_req *r, const layer_def *l, const char *rel,
+                      long long offset)
+{
+    strbuf q = {0};
+    query_copy qc = {&q};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, copy_arg, &qc);
+    strbuf_printf(&q, "offset=%lld", offset);
+    strbuf_printf(t, ",{\"rel\":\"%s\",\"type\":\"%s\",\"href\":", rel, MEDIA_GEOJSON);
+    strbuf href = {0};
+    strbuf_printf(&href, "%s/collections/%s/items?%s", r->base, l->id, q.data ? q.data : "");
+    strbuf_json_string(t, href.data ? href.data : "");
+    strbuf_puts(t, "}");
+    strbuf_free(&href);
+    strbuf_free(&q);
+}
+
+static char *items_trailer(http_req *r, const layer_def *l, long long matched, long long returned,
+                           long long offset, long long limit)
+{
+    strbuf t = {0};
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    strbuf_printf(&t, "],\"numberMatched\":%lld,\"numberReturned\":%lld,\"timeStamp\":\"%s\",\"links\":[",
+                  matched, returned, stamp);
+    strbuf_printf(&t, "{\"rel\":\"collection\",\"type\":\"%s\",\"href\":", MEDIA_JSON);
+    char href[1024];
+    snprintf(href, sizeof href, "%s/collections/%s", r->base, l->id);
+    strbuf_json_string(&t, href);
+    strbuf_puts(&t, "}");
+    page_link(&t, r, l, "self", offset);
+    if (offset + returned < matched)
+        page_link(&t, r, l, "next", offset + limit);
+    if (offset > 0)
+        page_link(&t, r, l, "prev", offset > limit ? offset - limit : 0);
+    strbuf_puts(&t, "]}");
+    if (t.oom) {
+        strbuf_free(&t);
+        return NULL;
+    }
+    return t.data;
+}
+
+static const char *const ITEMS_ARGS[] = {"f", "limit", "offset", "bbox", "bbox-crs", "crs",
+                                         "datetime", NULL};
+
+/* Parses everything /items and /items/{id} share into q; returns 0 or an error. */
+static int items_query(http_req *r, const layer_def *l, store_query *q, out_crs *oc,
+                       filter_scan *fs, gisd_error *err)
+{
+    memset(q, 0, sizeof *q);
+    if (!format_ok(r))
+        return gisd_fail(err, GISD_E_INPUT, "f must be json or geojson");
+    const char *unknown = http_unknown_arg(r, ITEMS_ARGS, l);
+    if (unknown)
+        return gisd_fail(err, GISD_E_INPUT,
+                         "unknown parameter \"%s\": collection %s has no such field, and the "
+                         "parameters are f, limit, offset, bbox, bbox-crs, crs and its fields",
+                         unknown, l->id);
+    if (parse_crs_param(http_arg(r, "crs"), oc, "crs", err) != 0)
+        return -1;
+    q->out_srid = oc->srid;
+    q->swap_axes = oc->swap;
+    q->precision = crs_is_projected_metres(oc->srid) ? 3 : 7;
+    q->geom_format = STORE_GEOM_GEOJSON;
+    const char *limit = http_arg(r, "limit"), *offset = http_arg(r, "offset");
+    q->limit = LIMIT_DEFAULT;
+    if (limit) {
+        q->limit = http_parse_count(limit);
+        if (q->limit < 1)
+            return gisd_fail(err, GISD_E_INPUT, "limit \"%s\" must be a whole number from 1 to %d",
+                             limit, LIMIT_MAX);
+        if (q->limit > LIMIT_MAX)
+            q->limit = LIMIT_MAX;
+    }
+    if (offset && (q->offset = http_parse_count(offset)) < 0)
+        return gisd_fail(err, GISD_E_INPUT, "offset \"%s\" must be a whole number, 0 or more", offset);
+    const char *bbox = http_arg(r, "bbox"), *bbox_crs = http_arg(r, "bbox-crs");
+    if (bbox_crs && !bbox)
+        return gisd_fail(err, GISD_E_INPUT, "bbox-crs is given without bbox");
+    if (bbox) {
+        out_crs bc;
+        if (parse_crs_param(bbox_crs, &bc, "bbox-crs", err) != 0 || parse_bbox(bbox, &bc, q->bbox, err) != 0)
+            return -1;
+        q->has_bbox = 1;
+        q->bbox_srid = bc.srid;
+    }
+    memset(fs, 0, sizeof *fs);
+    fs->layer = l;
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, scan_filter, fs);
+    if (fs->bad)
+        return gisd_fail(err, GISD_E_INPUT, "filter %s: the value must be a number", fs->bad);
+    q->nfilters = fs->n;
+    q->filter_fields = fs->fields;
+    q->filter_values = fs->values;
+    return 0;
+}
+
+enum MHD_Result http_items(http_req *r)
+{
+    const layer_def *l = find_layer(r);
+    if (!l)
+        return http_reply_error(r, 404, "NotFound", "there is no collection \"%s\"; see /collections",
+                                r->params[0]);
+    store_query q;
+    out_crs oc;
+    filter_scan fs;
+    gisd_error err = {0};
+    if (items_query(r, l, &q, &oc, &fs, &err) != 0)
+        return http_reply_gisd_error(r, &err);
+    worker *w = server_worker_acquire(r->srv, &err);
+    if (!w)
+        return http_reply_gisd_error(r, &err);
+    long long matched = 0;
+    store_cursor *cur = NULL;
+    if (store_query_count(w->st, l, &q, &matched, &err) != 0 ||
+        store_cursor_open(w->st, l, &q, &cur, &err) != 0) {
+        server_worker_release(r->srv, w);
+        return http_reply_gisd_error(r, &err);
+    }
+    long long returned = matched - q.offset;
+    returned = returned < 0 ? 0 : returned > q.limit ? q.limit : returned;
+    items_stream *s = calloc(1, sizeof *s);
+    char *trailer = items_trailer(r, l, matched, returned, q.offset, q.limit);
+    if (!s || !trailer) {
+        free(s);
+        free(trailer);
+        store_cursor_free(cur);
+        server_worker_release(r->srv, w);
+        return http_reply_error(r, 500, "ServerError", "out of memory");
+    }
+    *s = (items_stream){.srv = r->srv, .w = w, .cur = cur, .layer = l, .trailer = trailer};
+    strbuf_puts(&s->out, "{\"type\":\"FeatureCollection\",\"features\":[");
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536, items_read, s, items_free);
+    if (!resp) {
+        items_free(s);
+        return MHD_NO;
+    }
+    char header[160];
+    snprintf(header, sizeof header, "<%s>", oc.uri);
+    MHD_add_response_header(resp, "Content-Type", MEDIA_GEOJSON);
+    MHD_add_response_header(resp, "Content-Crs", header);
+    http_common_headers(resp);
+    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+enum MHD_Result http_item(http_req *r)
+{
+    const layer_def *l = find_layer(r);
+    if (!l)
+        return http_reply_error(r, 404, "NotFound", "there is no collection \"%s\"; see /collections",
+                                r->params[0]);
+    store_query q;
+    out_crs oc;
+    filter_scan fs;
+    gisd_error err = {0};
+    if (items_query(r, l, &q, &oc, &fs, &err) != 0)
+        return http_reply_gisd_error(r, &err);
+    q.feature_id = r->params[1];
+    q.limit = 1;
+    q.offset = 0;
+    q.has_bbox = 0;
+    q.nfilters = 0;
+    worker *w = server_worker_acquire(r->srv, &err);
+    if (!w)
+        return http_reply_gisd_error(r, &err);
+    store_cursor *cur = NULL;
+    int rc = store_cursor_open(w->st, l, &q, &cur, &err);
+    if (rc == 0)
+        rc = store_cursor_next(cur, &err);
+    strbuf b = {0};
+    if (rc == 1) {
+        features_append_geojson(&b, cur, l);
+        b.len--; /* reopen the feature object to add its links */
+        strbuf_puts(&b, ",\"links\":[");
+        char href[1024];
+        char id[512];
+        http_url_encode(r->params[1], id, sizeof id);
+        snprintf(href, sizeof href, "%s/collections/%s/items/%s", r->base, l->id, id);
+        strbuf_printf(&b, "{\"rel\":\"self\",\"type\":\"%s\",\"href\":", MEDIA_GEOJSON);
+        strbuf_json_string(&b, href);
+        snprintf(href, sizeof href, "%s/collections/%s", r->base, l->id);
+        strbuf_printf(&b, "},{\"rel\":\"collection\",\"type\":\"%s\",\"href\":", MEDIA_JSON);
+        strbuf_json_string(&b, href);
+        strbuf_puts(&b, "}]}");
+    }
+    store_cursor_free(cur);
+    server_worker_release(r->srv, w);
+    if (rc < 0) {
+        strbuf_free(&b);
+        return http_reply_gisd_error(r, &err);
+    }
+    if (rc == 0)
+        return http_reply_error(r, 404, "NotFound", "collection %s has no feature \"%s\"", l->id,
+                                r->params[1]);
+    (*r->features)++;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        strbuf_free(&b);
+        return MHD_NO;
+    }
+    char header[160];
+    snprintf(header, sizeof header, "<%s>", oc.uri);
+    MHD_add_response_header(resp, "Content-Type", MEDIA_GEOJSON);
+    MHD_add_response_header(resp, "Content-Crs", header);
+    http_common_headers(resp);
+    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}

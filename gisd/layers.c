@@ -1,0 +1,226 @@
+#include "layers.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const GEOM_NAMES[] = {"Point", "LineString", "Polygon",
+                                         "MultiPoint", "MultiLineString", "MultiPolygon"};
+static const char *const GEOM_SQL[] = {"POINT", "LINESTRING", "POLYGON",
+                                       "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON"};
+static const char *const FIELD_NAMES[] = {"text", "integer", "real"};
+
+const char *geom_kind_name(geom_kind kind) { return GEOM_NAMES[kind]; }
+const char *geom_kind_sql_name(geom_kind kind) { return GEOM_SQL[kind]; }
+const char *field_type_name(field_type type) { return FIELD_NAMES[type]; }
+
+/* Layer and field names become SQL identifiers, so only a safe alphabet. */
+static int identifier_ok(const char *s)
+{
+    if (!s || !*s || strlen(s) > 63 || !(*s >= 'a' && *s <= 'z'))
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+
+static void layer_def_clear(layer_def *l)
+{
+    free(l->id);
+    free(l->title);
+    free(l->description);
+    free(l->id_field);
+    for (size_t i = 0; i < l->nfields; i++) {
+        free(l->fields[i].name);
+        free(l->fields[i].description);
+    }
+    free(l->fields);
+    memset(l, 0, sizeof *l);
+}
+
+static int parse_layer(json_t *root, const char *path, layer_def *l, gisd_error *err)
+{
+    const char *id = json_string_value(json_object_get(root, "id"));
+    const char *geom = json_string_value(json_object_get(root, "geometry"));
+    const char *idf = json_string_value(json_object_get(root, "id_field"));
+    json_t *fields = json_object_get(root, "fields");
+    if (!identifier_ok(id))
+        return gisd_fail(err, GISD_E_INPUT,
+                         "%s: \"id\" must be a lower-case name (a-z, 0-9, _)", path);
+    if (!geom)
+        return gisd_fail(err, GISD_E_INPUT, "%s: \"geometry\" is missing", path);
+    if (!json_is_array(fields) || json_array_size(fields) == 0)
+        return gisd_fail(err, GISD_E_INPUT, "%s: \"fields\" must be a non-empty array", path);
+    int kind = -1;
+    for (int i = 0; i < 6; i++)
+        if (strcmp(geom, GEOM_NAMES[i]) == 0)
+            kind = i;
+    if (kind < 0)
+        return gisd_fail(err, GISD_E_INPUT,
+                         "%s: geometry \"%s\" is not one of Point, LineString, Polygon, "
+                         "MultiPoint, MultiLineString, MultiPolygon", path, geom);
+    l->id = strdup(id);
+    l->title = dup_or_empty(json_string_value(json_object_get(root, "title")));
+    l->description = dup_or_empty(json_string_value(json_object_get(root, "description")));
+    l->geometry = (geom_kind)kind;
+    json_t *mz = json_object_get(root, "minzoom"), *xz = json_object_get(root, "maxzoom");
+    l->minzoom = json_is_integer(mz) ? (int)json_integer_value(mz) : 0;
+    l->maxzoom = json_is_integer(xz) ? (int)json_integer_value(xz) : 22;
+    l->nfields = json_array_size(fields);
+    l->fields = calloc(l->nfields, sizeof *l->fields);
+    if (!l->fields)
+        return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    for (size_t i = 0; i < l->nfields; i++) {
+        json_t *f = json_array_get(fields, i);
+        const char *name = json_string_value(json_object_get(f, "name"));
+        const char *type = json_string_value(json_object_get(f, "type"));
+        if (!identifier_ok(name) || strcmp(name, "fid") == 0 || strcmp(name, "geom") == 0)
+            return gisd_fail(err, GISD_E_INPUT,
+                             "%s: field %zu: \"name\" must be a lower-case name other than "
+                             "fid and geom", path, i + 1);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(l->fields[j].name, name) == 0)
+                return gisd_fail(err, GISD_E_INPUT, "%s: field \"%s\" is defined twice", path, name);
+        int t = -1;
+        for (int k = 0; k < 3 && type; k++)
+            if (strcmp(type, FIELD_NAMES[k]) == 0)
+                t = k;
+        if (t < 0)
+            return gisd_fail(err, GISD_E_INPUT,
+                             "%s: field \"%s\": \"type\" must be text, integer or real", path, name);
+        l->fields[i].name = strdup(name);
+        l->fields[i].type = (field_type)t;
+        l->fields[i].description =
+            dup_or_empty(json_string_value(json_object_get(f, "description")));
+    }
+    int idx = idf ? layer_field_index(l, idf) : -1;
+    if (idx < 0)
+        return gisd_fail(err, GISD_E_INPUT, "%s: \"id_field\" must name one of the fields", path);
+    l->id_field = strdup(idf);
+    l->id_index = (size_t)idx;
+    return 0;
+}
+
+static int load_file(const char *path, layer_def *l, gisd_error *err)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root)
+        return gisd_fail(err, GISD_E_INPUT, "%s: line %d: %s", path, jerr.line, jerr.text);
+    int rc = parse_layer(root, path, l, err);
+    json_decref(root);
+    return rc;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int layer_registry_load(const char *dir, layer_registry **out, gisd_error *err)
+{
+    *out = NULL;
+    DIR *d = opendir(dir);
+    if (!d)
+        return gisd_fail(err, GISD_E_IO,
+                         "cannot read the layer definitions in %s: pass --layers DIR", dir);
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        const char *suffix = ".layer.json";
+        if (len > strlen(suffix) && strcmp(de->d_name + len - strlen(suffix), suffix) == 0) {
+            char **grown = realloc(names, (n + 1) * sizeof *names);
+            if (!grown) {
+                rc = gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+                break;
+            }
+            names = grown;
+            names[n++] = strdup(de->d_name);
+        }
+    }
+    closedir(d);
+    layer_registry *reg = calloc(1, sizeof *reg);
+    if (rc == 0 && !reg)
+        rc = gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    if (rc == 0 && n == 0)
+        rc = gisd_fail(err, GISD_E_INPUT, "no *.layer.json files in %s", dir);
+    if (rc == 0) {
+        qsort(names, n, sizeof *names, name_cmp);
+        reg->layers = calloc(n, sizeof *reg->layers);
+        reg->dir = strdup(dir);
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            char path[PATH_MAX];
+            snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+            rc = load_file(path, &reg->layers[reg->n], err);
+            reg->n++;
+            for (size_t j = 0; rc == 0 && j + 1 < reg->n; j++)
+                if (strcmp(reg->layers[j].id, reg->layers[reg->n - 1].id) == 0)
+                    rc = gisd_fail(err, GISD_E_INPUT, "%s: layer \"%s\" is defined twice",
+                                   path, reg->layers[j].id);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    if (rc != 0) {
+        layer_registry_free(reg);
+        return -1;
+    }
+    *out = reg;
+    return 0;
+}
+
+void layer_registry_free(layer_registry *reg)
+{
+    if (!reg)
+        return;
+    for (size_t i = 0; i < reg->n; i++)
+        layer_def_clear(&reg->layers[i]);
+    free(reg->layers);
+    free(reg->dir);
+    free(reg);
+}
+
+const layer_def *layer_registry_find(const layer_registry *reg, const char *id)
+{
+    for (size_t i = 0; id && i < reg->n; i++)
+        if (strcmp(reg->layers[i].id, id) == 0)
+            return &reg->layers[i];
+    return NULL;
+}
+
+int layer_field_index(const layer_def *layer, const char *name)
+{
+    for (size_t i = 0; i < layer->nfields; i++)
+        if (strcmp(layer->fields[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *layers_default_dir(void)
+{
+    static char dir[PATH_MAX + 16];
+    const char *env = getenv("GISD_LAYERS");
+    if (env && *env)
+        return env;
+    char exe[PATH_MAX - 16];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0)
+        return "layers";
+    exe[len] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(dir, sizeof dir, "%s/../layers", exe);
+    return dir;
+}

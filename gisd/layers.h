@@ -1,0 +1,58 @@
+/* The layer registry: what each planning layer is, loaded from layers/NAME.layer.json. */
+#ifndef GISD_LAYERS_H
+#define GISD_LAYERS_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+typedef enum { FIELD_TEXT, FIELD_INTEGER, FIELD_REAL } field_type;
+
+typedef enum {
+    GEOM_POINT,
+    GEOM_LINESTRING,
+    GEOM_POLYGON,
+    GEOM_MULTIPOINT,
+    GEOM_MULTILINESTRING,
+    GEOM_MULTIPOLYGON
+} geom_kind;
+
+typedef struct {
+    char *name;
+    field_type type;
+    char *description;
+} field_def;
+
+typedef struct {
+    char *id;
+    char *title;
+    char *description;
+    geom_kind geometry;
+    char *id_field;
+    size_t id_index; /* index of id_field in fields */
+    field_def *fields;
+    size_t nfields;
+    int minzoom, maxzoom;
+} layer_def;
+
+typedef struct {
+    layer_def *layers;
+    size_t n;
+    char *dir;
+} layer_registry;
+
+/* Loads every *.layer.json in dir; the registry is the caller's to free. */
+int layer_registry_load(const char *dir, layer_registry **out, gisd_error *err);
+void layer_registry_free(layer_registry *reg);
+/* Borrowed pointer into reg, or NULL. */
+const layer_def *layer_registry_find(const layer_registry *reg, const char *id);
+/* Index of a field in the layer, or -1. */
+int layer_field_index(const layer_def *layer, const char *name);
+
+const char *geom_kind_name(geom_kind kind);      /* "MultiPolygon" */
+const char *geom_kind_sql_name(geom_kind kind);  /* "MULTIPOLYGON" */
+const char *field_type_name(field_type type);    /* "text" */
+/* The directory of layer definitions shipped beside the binary (../layers). */
+const char *layers_default_dir(void);
+
+#endif

@@ -1,0 +1,51 @@
+/* gisd: the command line. Each command parses its options and calls the same
+ * functions the HTTP server calls. */
+#include <gdal.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: gisd COMMAND [OPTIONS]\n"
+          "\n"
+          "commands:\n"
+          "  import   --db F FILE --layer L [--srs EPSG:n] [--x COL --y COL]\n"
+          "           [--map SRC=DST,...] [--encoding GBK] [--analysis-crs EPSG:n]\n"
+          "  import   --db F --manifest manifest.json\n"
+          "  export   --db F --layer L --format FORMAT OUT [--srs EPSG:n]\n"
+          "  serve    --db F [--listen 127.0.0.1:8080] [--threads N]\n"
+          "  analyze  heating-coverage|hw-proximity|recycling-coverage|site-check --db F ...\n"
+          "  layers   list the layer definitions\n"
+          "\n"
+          "every command takes --layers DIR (default: the layers/ shipped with gisd)\n"
+          "see README.md for every option\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {{"import", cmd_import},   {"export", cmd_export}, {"serve", cmd_serve},
+                    {"analyze", cmd_analyze}, {"layers", cmd_layers}};
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            GDALAllRegister();
+            int rc = commands[i].run(argc - 1, argv + 1);
+            GDALDestroy();
+            return rc;
+        }
+    fprintf(stderr, "gisd: unknown command \"%s\"\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,115 @@
+/* The store: the only door to the database. Everything else in gisd calls
+ * these functions and never writes SQL. store_spatialite.c implements it on a
+ * SpatiaLite file; a PostGIS backend would implement this same header.
+ *
+ * Geometry is kept in EPSG:4490. A store handle is used by one thread at a
+ * time: the server gives each worker its own read handle. */
+#ifndef GISD_STORE_H
+#define GISD_STORE_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "layers.h"
+
+#define STORE_SRID 4490
+
+typedef struct store store;
+typedef struct store_cursor store_cursor;
+
+typedef enum { STORE_READONLY, STORE_READWRITE } store_mode;
+
+/* Opens (READWRITE: creating when absent, then *created is set) the store at
+ * path. reg is borrowed and must outlive the store. */
+int store_open(const char *path, store_mode mode, const layer_registry *reg, store **out,
+               int *created, gisd_error *err);
+void store_close(store *s);
+
+/* ---- writing: one transaction around a whole import ---- */
+int store_begin(store *s, gisd_error *err);
+int store_commit(store *s, gisd_error *err);
+void store_rollback(store *s);
+
+/* One field value of a feature to insert; text is borrowed for the call. */
+typedef struct {
+    int is_null;
+    const char *text;
+    long long i;
+    double d;
+} store_value;
+
+/* Empties the layer (creating its table when absent) so the import replaces it. */
+int store_layer_replace_begin(store *s, const layer_def *layer, gisd_error *err);
+/* values has layer->nfields entries; wkb is a geometry of the layer's kind in
+ * EPSG:4490. feature_no names the feature in errors (1-based). */
+int store_layer_insert(store *s, const layer_def *layer, const store_value *values,
+                       const unsigned char *wkb, size_t wkb_len, long feature_no,
+                       gisd_error *err);
+/* Records the layer's count, extent and change counter. */
+int store_layer_replace_end(store *s, const layer_def *layer, gisd_error *err);
+
+int store_import_record(store *s, const char *file, const char *layer, long features,
+                        long repaired, double seconds, gisd_error *err);
+int store_meta_set(store *s, const char *key, const char *value, gisd_error *err);
+/* Returns 0 and fills buf when the key exists, 1 when it does not, -1 on error. */
+int store_meta_get(store *s, const char *key, char *buf, size_t bufsize, gisd_error *err);
+
+/* ---- reading ---- */
+typedef struct {
+    long long count;
+    int has_extent;
+    double minx, miny, maxx, maxy; /* lon/lat, EPSG:4490 */
+    long long changes;             /* grows with every import into the layer */
+    char updated[32];              /* ISO 8601 UTC of the last import, or "" */
+} store_layer_stats;
+
+int store_layer_stats_get(store *s, const layer_def *layer, store_layer_stats *out,
+                          gisd_error *err);
+
+typedef struct {
+    long long id;
+    char file[512];
+    char layer[64];
+    char imported_at[32];
+    long long features, repaired;
+    double seconds;
+} store_import_row;
+
+/* The newest imports first; *rows is the caller's to free(). */
+int store_import_history(store *s, store_import_row **rows, size_t *n, gisd_error *err);
+
+typedef enum { STORE_GEOM_NONE, STORE_GEOM_WKB, STORE_GEOM_GEOJSON } store_geom_format;
+
+typedef struct {
+    int has_bbox;
+    double bbox[4];   /* minx, miny, maxx, maxy in bbox_srid, easting/longitude first */
+    int bbox_srid;    /* 0 means STORE_SRID */
+    size_t nfilters;  /* equality filters, field = value */
+    const char *const *filter_fields;
+    const char *const *filter_values;
+    const char *feature_id; /* only the feature whose id field equals this */
+    long long limit;  /* < 0: no limit */
+    long long offset;
+    int out_srid;     /* 0 means STORE_SRID */
+    int swap_axes;    /* output northing/latitude first */
+    int precision;    /* decimals of GeoJSON coordinates */
+    store_geom_format geom_format;
+} store_query;
+
+int store_query_count(store *s, const layer_def *layer, const store_query *q, long long *out,
+                      gisd_error *err);
+/* The cursor borrows s and layer; free it before either. */
+int store_cursor_open(store *s, const layer_def *layer, const store_query *q,
+                      store_cursor **out, gisd_error *err);
+/* 1: a row is ready; 0: no more rows; -1: error. */
+int store_cursor_next(store_cursor *c, gisd_error *err);
+/* Accessors for the current row, valid until the next store_cursor_next. */
+int store_cursor_is_null(store_cursor *c, size_t field);
+const char *store_cursor_text(store_cursor *c, size_t field);
+long long store_cursor_int(store_cursor *c, size_t field);
+double store_cursor_real(store_cursor *c, size_t field);
+/* WKB bytes or GeoJSON text of the geometry, per the query; NULL when none. */
+const void *store_cursor_geom(store_cursor *c, size_t *len);
+void store_cursor_free(store_cursor *c);
+
+#endif

@@ -1,0 +1,3 @@
+#include "cli.h"
+
+int cmd_analyze(int argc, char **argv) { (void)argc; (void)argv; return 2; }
