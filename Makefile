@@ -51,7 +51,8 @@ build/san/%.o: %.c $(HEADERS) | build/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -c -o $@ $<
 
-build/san/gisd: $(SAN_OBJ) build/san/gisd/main.o
+build/san/bin/gisd: $(SAN_OBJ) build/san/gisd/main.o
+	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
 build/san/tests/%: tests/%.c tests/testutil.c $(SAN_OBJ) $(HEADERS) | build/.deps
@@ -60,8 +61,8 @@ build/san/tests/%: tests/%.c tests/testutil.c $(SAN_OBJ) $(HEADERS) | build/.dep
 
 # Every test binary runs against the sanitized gisd; their cmocka summaries
 # and a closing "N passed, N failed" line are the result.
-test: build/.deps build/san/gisd $(TESTS)
-	@GISD_BIN=$(CURDIR)/build/san/gisd GISD_ROOT=$(CURDIR) tests/run_all.sh $(TESTS)
+test: build/.deps build/san/bin/gisd $(TESTS)
+	@GISD_BIN=$(CURDIR)/build/san/bin/gisd GISD_ROOT=$(CURDIR) tests/run_all.sh $(TESTS)
 
 demo: build/.deps gisd/gisd
 	rm -f build/demo.sqlite build/demo.sqlite-wal build/demo.sqlite-shm

@@ -256,6 +256,8 @@ int store_layer_insert(store *s, const layer_def *l, const store_value *values,
         return gisd_fail(err, GISD_E_INPUT, "feature %ld: %s \"%s\" appears twice; ids must be unique",
                          feature_no, l->id_field,
                          values[l->id_index].text ? values[l->id_index].text : "");
+    if (ext == SQLITE_CONSTRAINT_NOTNULL && strstr(sqlite3_errmsg(s->db), ".geom"))
+        return gisd_fail(err, GISD_E_INPUT, "feature %ld: the store refused its geometry", feature_no);
     if (ext == SQLITE_CONSTRAINT_NOTNULL)
         return gisd_fail(err, GISD_E_INPUT, "feature %ld: %s is empty; every feature needs an id",
                          feature_no, l->id_field);

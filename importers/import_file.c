@@ -306,6 +306,11 @@ static int prepare_geometry(import_job *j, OGRFeatureH f, long no, int *repaired
         return gisd_fail(err, GISD_E_INPUT, "%s: %s %ld (index %ld) has no geometry", j->src->file,
                          j->unit, no, no - 1);
     }
+    if (OGR_G_IsEmpty(g)) {
+        OGR_G_DestroyGeometry(g);
+        return gisd_fail(err, GISD_E_INPUT, "%s: %s %ld (index %ld) has an empty geometry",
+                         j->src->file, j->unit, no, no - 1);
+    }
     OGR_G_FlattenTo2D(g);
     geom_family have = family_of_ogr(OGR_G_GetGeometryType(g));
     if (have != want) {
@@ -338,7 +343,9 @@ static int prepare_geometry(import_job *j, OGRFeatureH f, long no, int *repaired
     int valid = want == FAMILY_POINT || OGR_G_IsValid(g);
     CPLPopErrorHandler();
     if (!valid) {
+        CPLPushErrorHandler(CPLQuietErrorHandler);
         OGRGeometryH fixed = OGR_G_MakeValid(g);
+        CPLPopErrorHandler();
         OGR_G_DestroyGeometry(g);
         g = fixed ? keep_family(fixed, want) : NULL;
         if (!g || OGR_G_IsEmpty(g)) {
@@ -384,6 +391,36 @@ static int prepare_geometry(import_job *j, OGRFeatureH f, long no, int *repaired
     return (int)n;
 }
 
+/* Refuses a file of the wrong kind of geometry before anything else is said about it. */
+static int check_layer_family(import_job *j, gisd_error *err)
+{
+    if (j->in.is_table)
+        return 0;
+    geom_family want = family_of_layer(j->layer->geometry);
+    OGRwkbGeometryType declared = OGR_L_GetGeomType(j->in.lyr);
+    geom_family have = family_of_ogr(declared);
+    const char *name = OGRGeometryTypeToName(declared);
+    OGRFeatureH first = NULL;
+    if (wkbFlatten(declared) == wkbUnknown) {
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        first = OGR_L_GetNextFeature(j->in.lyr);
+        CPLPopErrorHandler();
+        OGRGeometryH g = first ? OGR_F_GetGeometryRef(first) : NULL;
+        have = g ? family_of_ogr(OGR_G_GetGeometryType(g)) : want;
+        name = g ? OGR_G_GetGeometryName(g) : "";
+        OGR_L_ResetReading(j->in.lyr);
+    }
+    int rc = 0;
+    if (have != want)
+        rc = gisd_fail(err, GISD_E_INPUT,
+                       "%s: the file holds %s geometries, but layer %s holds %s: the geometry "
+                       "type does not fit the layer",
+                       j->src->file, name, j->layer->id, family_name(want));
+    if (first)
+        OGR_F_Destroy(first);
+    return rc;
+}
+
 /* ---- the job ---- */
 
 static int job_open(import_job *j, const layer_registry *reg, const import_source *src,
@@ -407,7 +444,7 @@ static int job_open(import_job *j, const layer_registry *reg, const import_sourc
     j->texts = calloc(n, sizeof *j->texts);
     if (!j->src_field || !j->values || !j->texts)
         return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
-    if (map_fields(j, err) != 0)
+    if (check_layer_family(j, err) != 0 || map_fields(j, err) != 0)
         return -1;
     OGRSpatialReferenceH dst = OSRNewSpatialReference(NULL);
     OSRImportFromEPSG(dst, STORE_SRID);
@@ -460,24 +497,31 @@ static int import_features(import_job *j, store *s, int show_progress, import_co
     progress_start(&pr, j->layer->id, total, show_progress);
     OGR_L_ResetReading(lyr);
     long no = 0;
+    /* GeoJSON is parsed whole before the first feature comes back, so GDAL's
+     * complaint about a coordinate arrives early; the feature it left without
+     * a geometry is the one to name. */
+    ogr_errors pending = j->in.open_errors;
     for (;;) {
         ogr_errors errs;
         ogr_errors_push(&errs);
         OGRFeatureH f = OGR_L_GetNextFeature(lyr);
         ogr_errors_pop();
-        if (errs.failed) {
-            if (f)
-                OGR_F_Destroy(f);
-            return gisd_fail(err, GISD_E_INPUT, "%s: %s %ld (index %ld): %s", j->src->file, j->unit,
-                             no + 1, no, errs.msg);
-        }
+        if (errs.failed && !pending.failed)
+            pending = errs;
         if (!f)
             break;
         no++;
-        int repaired = 0, rc = 0;
-        for (size_t i = 0; i < j->layer->nfields && rc == 0; i++)
-            rc = convert_value(j, f, i, no, err);
-        int wkb_len = rc == 0 ? prepare_geometry(j, f, no, &repaired, err) : -1;
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (pending.failed && !j->in.is_table && (!g || OGR_G_IsEmpty(g))) {
+            OGR_F_Destroy(f);
+            return gisd_fail(err, GISD_E_INPUT, "%s: %s %ld (index %ld): %s", j->src->file,
+                             j->unit, no, no - 1, pending.msg);
+        }
+        int repaired = 0;
+        int wkb_len = prepare_geometry(j, f, no, &repaired, err);
+        for (size_t i = 0; i < j->layer->nfields && wkb_len >= 0; i++)
+            if (convert_value(j, f, i, no, err) != 0)
+                wkb_len = -1;
         OGR_F_Destroy(f);
         if (wkb_len < 0 ||
             store_layer_insert(s, j->layer, j->values, j->wkb, (size_t)wkb_len, no, err) != 0) {
@@ -492,6 +536,8 @@ static int import_features(import_job *j, store *s, int show_progress, import_co
         progress_update(&pr, no);
     }
     progress_end(&pr);
+    if (pending.failed)
+        return gisd_fail(err, GISD_E_INPUT, "%s: %s", j->src->file, pending.msg);
     if (no == 0)
         return gisd_fail(err, GISD_E_INPUT, "%s: the file holds no features", j->src->file);
     return 0;
@@ -502,6 +548,8 @@ int import_file(store *s, const layer_registry *reg, const import_source *src, i
 {
     double t0 = now_seconds();
     memset(out, 0, sizeof *out);
+    /* RFC 7946 rings are closed; GDAL would otherwise accept open ones silently. */
+    CPLSetThreadLocalConfigOption("OGR_GEOMETRY_ACCEPT_UNCLOSED_RING", "NO");
     import_job j;
     int rc = job_open(&j, reg, src, err);
     if (rc == 0)
@@ -515,5 +563,6 @@ int import_file(store *s, const layer_registry *reg, const import_source *src, i
         rc = store_import_record(s, src->file, j.layer->id, out->features, out->repaired,
                                  out->seconds, err);
     job_close(&j);
+    CPLSetThreadLocalConfigOption("OGR_GEOMETRY_ACCEPT_UNCLOSED_RING", NULL);
     return rc;
 }

@@ -196,6 +196,7 @@ int ogr_source_open(const import_source *src, ogr_source *out, gisd_error *err)
         opts = CSLSetNameValue(opts, "ENCODING", src->encoding);
     ogr_errors errs;
     ogr_errors_push(&errs);
+    CPLErrorReset();
     out->ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)opts,
                          NULL);
     ogr_errors_pop();
@@ -204,6 +205,7 @@ int ogr_source_open(const import_source *src, ogr_source *out, gisd_error *err)
         return gisd_fail(err, GISD_E_INPUT, "%s: not a readable vector file%s%s", src->file,
                          errs.failed ? ": " : " (GDAL knows no format for it)",
                          errs.failed ? errs.msg : "");
+    out->open_errors = errs;
     const char *driver = GDALGetDriverShortName(GDALGetDatasetDriver(out->ds));
     out->gdal_recodes = strcmp(driver, "ESRI Shapefile") == 0;
     if (strcmp(driver, "CSV") == 0 || strcmp(driver, "XLSX") == 0 || strcmp(driver, "ODS") == 0)

@@ -7,6 +7,12 @@
 
 #include "import.h"
 
+/* GDAL's complaints while a call runs, kept to name them in our errors. */
+typedef struct {
+    int failed;
+    char msg[1024];
+} ogr_errors;
+
 typedef struct {
     GDALDatasetH ds;
     OGRLayerH lyr;
@@ -14,13 +20,8 @@ typedef struct {
     int gdal_recodes;         /* the driver already turns the text into UTF-8 (shapefiles) */
     int is_table;             /* a CSV or spreadsheet: points come from x/y columns */
     int srs_geographic;
+    ogr_errors open_errors; /* complaints of a driver that parses the whole file on open */
 } ogr_source;
-
-/* GDAL's complaints while a call runs, kept to name them in our errors. */
-typedef struct {
-    int failed;
-    char msg[1024];
-} ogr_errors;
 
 void ogr_errors_push(ogr_errors *e);
 void ogr_errors_pop(void);

@@ -1,0 +1,181 @@
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *tu_root(void)
+{
+    const char *r = getenv("GISD_ROOT");
+    return r ? r : ".";
+}
+
+const char *tu_gisd(void)
+{
+    const char *b = getenv("GISD_BIN");
+    return b ? b : "gisd/gisd";
+}
+
+const char *tu_data(const char *rel)
+{
+    static char bufs[8][1024];
+    static int k;
+    char *b = bufs[k++ % 8];
+    snprintf(b, 1024, "%s/data/%s", tu_root(), rel);
+    return b;
+}
+
+const char *tu_tmpdir(const char *name)
+{
+    static char path[1024];
+    snprintf(path, sizeof path, "%s/build/tmp/%s-%d", tu_root(), name, (int)getpid());
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", path, path);
+    assert_int_equal(system(cmd), 0);
+    return path;
+}
+
+int tu_run(char **out, const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    char full[8300];
+    snprintf(full, sizeof full, "( %s ) 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    assert_non_null(p);
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t n;
+    while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len < 1024) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+    }
+    buf[len] = '\0';
+    int st = pclose(p);
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+void tu_import_reference(const char *db)
+{
+    char *out;
+    int rc = tu_run(&out, "'%s' import --quiet --db '%s' --manifest '%s'", tu_gisd(), db,
+                    tu_data("reference/manifest.json"));
+    if (rc != 0)
+        fprintf(stderr, "%s\n", out);
+    free(out);
+    assert_int_equal(rc, 0);
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+void tu_server_start(tu_server *s, const char *db)
+{
+    s->port = free_port();
+    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+    char listen[64];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", s->port);
+    s->pid = fork();
+    assert_true(s->pid >= 0);
+    if (s->pid == 0) {
+        execl(tu_gisd(), tu_gisd(), "serve", "--db", db, "--listen", listen, "--threads", "2",
+              (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 200; i++) {
+        char *body = NULL;
+        int status = tu_http(s, "GET", "/healthz", NULL, &body, NULL);
+        free(body);
+        if (status == 200)
+            return;
+        usleep(50000);
+    }
+    fail_msg("gisd serve did not answer /healthz on port %d", s->port);
+}
+
+void tu_server_stop(tu_server *s)
+{
+    kill(s->pid, SIGTERM);
+    int st = 0;
+    assert_int_equal(waitpid(s->pid, &st, 0), s->pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return calloc(1, 1);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    size_t got = fread(b, 1, (size_t)n, f);
+    b[got] = '\0';
+    fclose(f);
+    return b;
+}
+
+int tu_http(const tu_server *s, const char *method, const char *path, const char *body_file,
+            char **body, char **headers)
+{
+    char bpath[256], hpath[256];
+    snprintf(bpath, sizeof bpath, "/tmp/gisd-test-body-%d", (int)getpid());
+    snprintf(hpath, sizeof hpath, "/tmp/gisd-test-head-%d", (int)getpid());
+    char data[1200] = "";
+    if (body_file)
+        snprintf(data, sizeof data, "--data-binary '@%s' -H 'Content-Type: application/geo+json'",
+                 body_file);
+    char *out;
+    tu_run(&out, "curl -s -g -X %s %s -o '%s' -D '%s' -w '%%{http_code}' '%s%s'", method, data,
+           bpath, hpath, s->base, path);
+    int status = atoi(out);
+    free(out);
+    if (body)
+        *body = slurp(bpath);
+    if (headers)
+        *headers = slurp(hpath);
+    unlink(bpath);
+    unlink(hpath);
+    return status;
+}
+
+void tu_store_digest(const char *db, char out[65])
+{
+    char *o;
+    assert_int_equal(tu_run(&o, "sqlite3 '%s' .dump | sha256sum | cut -c1-64", db), 0);
+    snprintf(out, 65, "%s", o);
+    free(o);
+}

@@ -1,3 +1,0 @@
-#include "cli.h"
-
-int cmd_analyze(int argc, char **argv) { (void)argc; (void)argv; return 2; }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test binary; prints each cmocka summary and a closing total.
+set -u
+passed=0; failed=0; bad_bins=()
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}"
+export LSAN_OPTIONS="suppressions=${GISD_ROOT}/tests/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export GISD_LAYERS="${GISD_ROOT}/layers"
+for t in "$@"; do
+  echo "=== $(basename "$t")"
+  out=$("$t" 2>&1); rc=$?
+  echo "$out"
+  p=$(echo "$out" | awk '/^\[  PASSED  \] [0-9]+ test/ {s += $4} END {print s + 0}')
+  f=$(echo "$out" | awk '/^\[  FAILED  \] [0-9]+ test/ {s += $4} END {print s + 0}')
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  if [ $rc -ne 0 ] && [ "${f:-0}" = 0 ]; then failed=$((failed + 1)); bad_bins+=("$(basename "$t") exited $rc"); fi
+done
+for b in "${bad_bins[@]}"; do echo "error: $b"; done
+echo "${passed} passed, ${failed} failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,202 @@
+/* The store on its own: schema, replace, stats, cursors with bbox, filters and paging. */
+#include <ogr_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../gisd/store.h"
+#include "testutil.h"
+
+static layer_registry *reg;
+
+static int setup(void **state)
+{
+    (void)state;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/layers", tu_root());
+    return layer_registry_load(dir, &reg, NULL);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    layer_registry_free(reg);
+    return 0;
+}
+
+/* WKB of a point, from WKT through OGR. */
+static size_t point_wkb(double x, double y, unsigned char *buf)
+{
+    OGRGeometryH g = OGR_G_CreateGeometry(wkbPoint);
+    OGR_G_SetPoint_2D(g, 0, x, y);
+    size_t n = (size_t)OGR_G_WkbSize(g);
+    OGR_G_ExportToIsoWkb(g, wkbNDR, buf);
+    OGR_G_DestroyGeometry(g);
+    return n;
+}
+
+static void put_community(store *s, const layer_def *l, const char *id, int households, double x,
+                          double y)
+{
+    store_value v[3] = {{.text = id}, {.text = "社区"}, {.i = households}};
+    unsigned char wkb[64];
+    size_t n = point_wkb(x, y, wkb);
+    gisd_error err = {0};
+    assert_int_equal(store_layer_insert(s, l, v, wkb, n, 1, &err), 0);
+}
+
+static store *fresh_store(const char *name, char *path, size_t n)
+{
+    snprintf(path, n, "%s/%s.sqlite", tu_tmpdir(name), name);
+    store *s;
+    int created = 0;
+    gisd_error err = {0};
+    assert_int_equal(store_open(path, STORE_READWRITE, reg, &s, &created, &err), 0);
+    assert_true(created);
+    return s;
+}
+
+static void replace_then_read_back(void **state)
+{
+    (void)state;
+    char path[1200];
+    store *s = fresh_store("store-read", path, sizeof path);
+    const layer_def *l = layer_registry_find(reg, "communities");
+    gisd_error err = {0};
+    assert_int_equal(store_begin(s, &err), 0);
+    assert_int_equal(store_layer_replace_begin(s, l, &err), 0);
+    put_community(s, l, "C1", 100, 120.0, 28.0);
+    put_community(s, l, "C2", 200, 120.5, 28.5);
+    put_community(s, l, "C3", 300, 121.0, 29.0);
+    assert_int_equal(store_layer_replace_end(s, l, &err), 0);
+    assert_int_equal(store_commit(s, &err), 0);
+
+    store_layer_stats st;
+    assert_int_equal(store_layer_stats_get(s, l, &st, &err), 0);
+    assert_int_equal(st.count, 3);
+    assert_int_equal(st.changes, 1);
+    assert_true(st.has_extent);
+    assert_float_equal(st.minx, 120.0, 1e-9);
+    assert_float_equal(st.maxy, 29.0, 1e-9);
+
+    store_query q = {.has_bbox = 1, .bbox = {120.2, 28.2, 121.5, 29.5}, .limit = -1,
+                     .geom_format = STORE_GEOM_GEOJSON, .precision = 3};
+    long long n = 0;
+    assert_int_equal(store_query_count(s, l, &q, &n, &err), 0);
+    assert_int_equal(n, 2);
+    store_cursor *c;
+    assert_int_equal(store_cursor_open(s, l, &q, &c, &err), 0);
+    assert_int_equal(store_cursor_next(c, &err), 1);
+    assert_string_equal(store_cursor_text(c, 0), "C2");
+    assert_int_equal(store_cursor_int(c, 2), 200);
+    size_t glen;
+    const char *g = store_cursor_geom(c, &glen);
+    assert_non_null(strstr(g, "[120.5,28.5]"));
+    assert_int_equal(store_cursor_next(c, &err), 1);
+    assert_string_equal(store_cursor_text(c, 0), "C3");
+    assert_int_equal(store_cursor_next(c, &err), 0);
+    store_cursor_free(c);
+    store_close(s);
+}
+
+static void filters_paging_and_reprojection(void **state)
+{
+    (void)state;
+    char path[1200];
+    store *s = fresh_store("store-filter", path, sizeof path);
+    const layer_def *l = layer_registry_find(reg, "communities");
+    gisd_error err = {0};
+    assert_int_equal(store_begin(s, &err), 0);
+    assert_int_equal(store_layer_replace_begin(s, l, &err), 0);
+    char id[16];
+    for (int i = 0; i < 25; i++) {
+        snprintf(id, sizeof id, "C%02d", i);
+        put_community(s, l, id, i % 2 ? 7 : 8, 120.0 + i * 0.01, 28.0);
+    }
+    assert_int_equal(store_layer_replace_end(s, l, &err), 0);
+    assert_int_equal(store_commit(s, &err), 0);
+
+    const char *ff[] = {"households"}, *fv[] = {"7"};
+    store_query q = {.nfilters = 1, .filter_fields = ff, .filter_values = fv, .limit = 5,
+                     .offset = 10, .geom_format = STORE_GEOM_WKB};
+    long long n;
+    assert_int_equal(store_query_count(s, l, &q, &n, &err), 0);
+    assert_int_equal(n, 12);
+    store_cursor *c;
+    assert_int_equal(store_cursor_open(s, l, &q, &c, &err), 0);
+    int rows = 0;
+    while (store_cursor_next(c, &err) == 1)
+        rows++;
+    assert_int_equal(rows, 2);
+    store_cursor_free(c);
+
+    /* The Gauss-Kruger zone of 120E: x is 500 km at the central meridian. */
+    store_query t = {.feature_id = "C00", .limit = 1, .out_srid = 4549,
+                     .geom_format = STORE_GEOM_WKB};
+    assert_int_equal(store_cursor_open(s, l, &t, &c, &err), 0);
+    assert_int_equal(store_cursor_next(c, &err), 1);
+    size_t len;
+    const void *wkb = store_cursor_geom(c, &len);
+    OGRGeometryH g = NULL;
+    assert_int_equal(OGR_G_CreateFromWkb(wkb, NULL, &g, (int)len), OGRERR_NONE);
+    assert_float_equal(OGR_G_GetX(g, 0), 500000.0, 0.01);
+    assert_float_equal(OGR_G_GetY(g, 0), 3098441.747, 0.01); /* cs2cs EPSG:4490 EPSG:4549 */
+    OGR_G_DestroyGeometry(g);
+    store_cursor_free(c);
+
+    const char *bad[] = {"no_such_field"};
+    store_query b = {.nfilters = 1, .filter_fields = bad, .filter_values = fv, .limit = 1};
+    assert_int_equal(store_query_count(s, l, &b, &n, &err), -1);
+    assert_int_equal(err.code, GISD_E_INPUT);
+    store_close(s);
+}
+
+static void rollback_leaves_the_store_as_it_was(void **state)
+{
+    (void)state;
+    char path[1200];
+    store *s = fresh_store("store-rollback", path, sizeof path);
+    const layer_def *l = layer_registry_find(reg, "communities");
+    gisd_error err = {0};
+    assert_int_equal(store_begin(s, &err), 0);
+    assert_int_equal(store_layer_replace_begin(s, l, &err), 0);
+    put_community(s, l, "C1", 1, 120.0, 28.0);
+    assert_int_equal(store_layer_replace_end(s, l, &err), 0);
+    assert_int_equal(store_commit(s, &err), 0);
+    char before[65], after[65];
+    tu_store_digest(path, before);
+
+    assert_int_equal(store_begin(s, &err), 0);
+    assert_int_equal(store_layer_replace_begin(s, l, &err), 0);
+    put_community(s, l, "C9", 1, 120.0, 28.0);
+    store_value v[3] = {{.text = "C9"}, {.is_null = 1}, {.is_null = 1}};
+    unsigned char wkb[64];
+    size_t n = point_wkb(120, 28, wkb);
+    assert_int_equal(store_layer_insert(s, l, v, wkb, n, 2, &err), -1);
+    assert_non_null(strstr(err.message, "feature 2"));
+    assert_non_null(strstr(err.message, "twice"));
+    store_rollback(s);
+    tu_store_digest(path, after);
+    assert_string_equal(before, after);
+    store_close(s);
+}
+
+static void readonly_open_of_a_missing_store_says_what_to_do(void **state)
+{
+    (void)state;
+    store *s = NULL;
+    gisd_error err = {0};
+    assert_int_equal(store_open("/nonexistent/x.sqlite", STORE_READONLY, reg, &s, NULL, &err), -1);
+    assert_non_null(strstr(err.message, "gisd import"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(replace_then_read_back),
+        cmocka_unit_test(filters_paging_and_reprojection),
+        cmocka_unit_test(rollback_leaves_the_store_as_it_was),
+        cmocka_unit_test(readonly_open_of_a_missing_store_says_what_to_do),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

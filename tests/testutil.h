@@ -1,0 +1,42 @@
+/* Shared by the tests: paths, running commands, a real server on a free port. */
+#ifndef GISD_TESTUTIL_H
+#define GISD_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+/* cmocka needs the three headers above first */
+#include <cmocka.h>
+#include <sys/types.h>
+
+/* The repository root (GISD_ROOT) and the gisd binary under test (GISD_BIN). */
+const char *tu_root(void);
+const char *tu_gisd(void);
+/* A fresh directory under build/tmp; the path is static storage. */
+const char *tu_tmpdir(const char *name);
+/* Runs a shell command; returns its exit status and (if out) what it printed
+ * on stdout and stderr, malloc'd. */
+int tu_run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "data/reference/<name>" under the root, in static storage (rotating buffers). */
+const char *tu_data(const char *rel);
+/* Imports the bundled reference manifest into db with the gisd binary. */
+void tu_import_reference(const char *db);
+
+typedef struct {
+    pid_t pid;
+    int port;
+    char base[64];
+} tu_server;
+
+/* Starts `gisd serve` on a free loopback port and waits for /healthz. */
+void tu_server_start(tu_server *s, const char *db);
+/* SIGTERM, then checks that it exited cleanly. */
+void tu_server_stop(tu_server *s);
+/* GET (or with body, POST) base+path with curl; returns the status, body malloc'd. */
+int tu_http(const tu_server *s, const char *method, const char *path, const char *body_file,
+            char **body, char **headers);
+
+/* A sha256 of the store's content (sqlite3 .dump), to prove nothing changed. */
+void tu_store_digest(const char *db, char out[65]);
+
+#endif
