@@ -10,11 +10,12 @@
 int cmd_serve(int argc, char **argv)
 {
     server_config cfg = {.db_path = "gisd.sqlite", .listen = "127.0.0.1:8080", .threads = 4};
-    const char *layers_dir = NULL;
+    const char *layers_dir = NULL, *rules_path = NULL;
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
                                          {"listen", required_argument, 0, 'l'},
                                          {"threads", required_argument, 0, 't'},
                                          {"layers", required_argument, 0, 'L'},
+                                         {"rules", required_argument, 0, 'R'},
                                          {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -33,6 +34,7 @@ int cmd_serve(int argc, char **argv)
             break;
         }
         case 'L': layers_dir = optarg; break;
+        case 'R': rules_path = optarg; break;
         default: return 2;
         }
     }
@@ -45,6 +47,17 @@ int cmd_serve(int argc, char **argv)
     if (layer_registry_load(layers_dir ? layers_dir : layers_default_dir(), &reg, &err) != 0)
         return cli_report(&err);
     cfg.reg = reg;
+    site_rules rules;
+    char rpath[4200];
+    if (!rules_path) {
+        rules_default_path(reg->dir, rpath, sizeof rpath);
+        rules_path = rpath;
+    }
+    if (rules_load(rules_path, &rules, &err) != 0) {
+        layer_registry_free(reg);
+        return cli_report(&err);
+    }
+    cfg.rules = &rules;
     int rc = server_run(&cfg, &err);
     layer_registry_free(reg);
     return rc == 0 ? 0 : cli_report(&err);

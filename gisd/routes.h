@@ -13,6 +13,9 @@ enum MHD_Result http_items(http_req *r);
 enum MHD_Result http_item(http_req *r);
 /* http_openapi.c */
 enum MHD_Result http_openapi(http_req *r);
+/* http_analysis.c */
+enum MHD_Result http_analysis_get(http_req *r);
+enum MHD_Result http_analysis_post(http_req *r);
 /* http_ops.c */
 enum MHD_Result http_healthz(http_req *r);
 enum MHD_Result http_metrics(http_req *r);

@@ -32,6 +32,8 @@ static const route ROUTES[] = {
     {"GET", "/collections/{}/items/{}", http_item},
     {"GET", "/healthz", http_healthz},
     {"GET", "/metrics", http_metrics},
+    {"GET", "/analysis/{}", http_analysis_get},
+    {"POST", "/analysis/{}", http_analysis_post},
 };
 
 struct gisd_server {
@@ -60,6 +62,7 @@ static double seconds_since(const struct timespec *t0)
 }
 
 metrics *server_metrics(gisd_server *srv) { return srv->metrics; }
+const site_rules *server_rules(gisd_server *srv) { return srv->cfg->rules; }
 
 worker *server_worker_acquire(gisd_server *srv, gisd_error *err)
 {
@@ -159,7 +162,7 @@ static enum MHD_Result dispatch(gisd_server *srv, struct MHD_Connection *conn, c
     set_base_url(&r, srv->cfg);
     if (rs->too_big) {
         rs->route = "(body too large)";
-        return http_reply_error(&r, 413, "PayloadTooLarge",
+        return http_reply_error(&r, 400, "PayloadTooLarge",
                                 "the request body is over %u bytes", SERVER_MAX_BODY);
     }
     int path_found = 0;

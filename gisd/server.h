@@ -9,6 +9,7 @@
 #include "error.h"
 #include "layers.h"
 #include "metrics.h"
+#include "rules.h"
 #include "store.h"
 
 #define SERVER_MAX_BODY (10u * 1024u * 1024u)
@@ -18,6 +19,7 @@ typedef struct {
     const char *listen; /* "127.0.0.1:8080" */
     unsigned threads;
     const layer_registry *reg;
+    const site_rules *rules;
 } server_config;
 
 typedef struct gisd_server gisd_server;
@@ -51,5 +53,6 @@ int server_run(const server_config *cfg, gisd_error *err);
 worker *server_worker_acquire(gisd_server *srv, gisd_error *err);
 void server_worker_release(gisd_server *srv, worker *w);
 metrics *server_metrics(gisd_server *srv);
+const site_rules *server_rules(gisd_server *srv);
 
 #endif

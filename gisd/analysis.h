@@ -1,0 +1,61 @@
+/* Planning analyses (../shared/spec/ANALYSES.md): pure functions over store
+ * cursors and GEOS. The CLI and HTTP call exactly these. Each answer is a
+ * jansson document the caller owns. */
+#ifndef GISD_ANALYSIS_H
+#define GISD_ANALYSIS_H
+
+#include <jansson.h>
+
+#include "error.h"
+#include "layers.h"
+#include "rules.h"
+#include "store.h"
+
+/* The projected CRS analyses measure in: `requested` when not 0, else the one
+ * recorded at import, else the Gauss-Kruger zone nearest the data. */
+int analysis_crs_resolve(store *s, const layer_registry *reg, int requested, int *srid,
+                         gisd_error *err);
+
+typedef struct {
+    double radius_m;
+    const char *park_id; /* NULL: every park */
+} heating_params;
+
+typedef struct {
+    int capable;
+    double max_km;
+} hw_params;
+
+typedef struct {
+    double radius_m;
+    const char *level; /* community, transit, sorting or any */
+} recycling_params;
+
+/* geojson: answer with the map's view (a FeatureCollection) instead of the report. */
+int analysis_heating_coverage(store *s, const layer_registry *reg, int srid,
+                              const heating_params *p, int geojson, json_t **out, gisd_error *err);
+int analysis_hw_proximity(store *s, const layer_registry *reg, int srid, const hw_params *p,
+                          int geojson, json_t **out, gisd_error *err);
+int analysis_recycling_coverage(store *s, const layer_registry *reg, int srid,
+                                const recycling_params *p, int geojson, json_t **out,
+                                gisd_error *err);
+/* site is a GeoJSON Feature (borrowed) in lon/lat. */
+int analysis_site_check(store *s, const layer_registry *reg, int srid, const site_rules *rules,
+                        json_t *site, int geojson, json_t **out, gisd_error *err);
+
+/* The parameters of any analysis as the user wrote them (NULL: default), so
+ * that the command line and HTTP parse them in one place. */
+typedef struct {
+    const char *radius_m, *park_id, *capable, *max_km, *level, *format, *analysis_crs;
+} analysis_args;
+
+/* Runs the analysis called name ("heating-coverage", "hw-proximity",
+ * "recycling-coverage", "site-check"); site is the Feature for site-check. */
+int analysis_dispatch(store *s, const layer_registry *reg, const site_rules *rules,
+                      const char *name, const analysis_args *args, json_t *site, json_t **out,
+                      gisd_error *err);
+
+/* The JSON encoding flags every analysis answer is written with. */
+#define ANALYSIS_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
+
+#endif

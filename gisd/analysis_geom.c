@@ -1,0 +1,264 @@
+#include "analysis_geom.h"
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <float.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crs.h"
+
+int analysis_crs_resolve(store *s, const layer_registry *reg, int requested, int *srid,
+                         gisd_error *err)
+{
+    if (requested) {
+        if (!crs_is_projected_metres(requested))
+            return gisd_fail(err, GISD_E_INPUT,
+                             "EPSG:%d is not a projected CRS in metres; analyses measure in one "
+                             "such as EPSG:4549", requested);
+        *srid = requested;
+        return 0;
+    }
+    char value[64];
+    int rc = store_meta_get(s, "analysis_crs", value, sizeof value, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        *srid = crs_parse(value, NULL, err);
+        return *srid < 0 ? -1 : 0;
+    }
+    double minx = 1e300, maxx = -1e300;
+    for (size_t i = 0; i < reg->n; i++) {
+        store_layer_stats st;
+        if (store_layer_stats_get(s, &reg->layers[i], &st, err) != 0)
+            return -1;
+        if (st.has_extent) {
+            minx = fmin(minx, st.minx);
+            maxx = fmax(maxx, st.maxx);
+        }
+    }
+    if (minx > maxx)
+        return gisd_fail(err, GISD_E_INPUT, "the store holds no data yet: import a city first");
+    *srid = crs_gk_zone_for_lon((minx + maxx) / 2);
+    return 0;
+}
+
+int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const char *layer,
+              int srid, const char *const *fields, aset *out, gisd_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->h = h;
+    const layer_def *l = layer_registry_find(reg, layer);
+    if (!l)
+        return gisd_fail(err, GISD_E_INPUT, "the analyses need the layer %s, which is not defined",
+                         layer);
+    size_t nf = 0;
+    int idx[16];
+    for (; fields && fields[nf]; nf++) {
+        idx[nf] = layer_field_index(l, fields[nf]);
+        if (idx[nf] < 0)
+            return gisd_fail(err, GISD_E_INTERNAL, "layer %s has no field %s", layer, fields[nf]);
+    }
+    out->nvals = nf;
+    store_query q = {.limit = -1, .out_srid = srid, .geom_format = STORE_GEOM_WKB};
+    store_cursor *c;
+    if (store_cursor_open(s, l, &q, &c, err) != 0)
+        return -1;
+    GEOSWKBReader *rd = GEOSWKBReader_create_r(h);
+    size_t cap = 0;
+    int rc;
+    while ((rc = store_cursor_next(c, err)) == 1) {
+        size_t len;
+        const unsigned char *wkb = store_cursor_geom(c, &len);
+        if (!wkb)
+            continue;
+        if (out->n == cap) {
+            cap = cap ? cap * 2 : 256;
+            afeat *grown = realloc(out->f, cap * sizeof *grown);
+            if (!grown) {
+                rc = gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+                break;
+            }
+            out->f = grown;
+        }
+        afeat *f = &out->f[out->n];
+        memset(f, 0, sizeof *f);
+        f->g = GEOSWKBReader_read_r(h, rd, wkb, len);
+        if (!f->g) {
+            rc = gisd_fail(err, GISD_E_INTERNAL, "layer %s: GEOS cannot read a stored geometry", layer);
+            break;
+        }
+        f->index = out->n;
+        f->vals = calloc(nf ? nf : 1, sizeof *f->vals);
+        for (size_t k = 0; k < nf; k++)
+            f->vals[k] = store_cursor_is_null(c, (size_t)idx[k]) ? NULL
+                                                                 : strdup(store_cursor_text(c, (size_t)idx[k]));
+        out->n++;
+    }
+    GEOSWKBReader_destroy_r(h, rd);
+    store_cursor_free(c);
+    if (rc < 0) {
+        aset_free(out);
+        return -1;
+    }
+    out->tree = GEOSSTRtree_create_r(h, 10);
+    for (size_t i = 0; i < out->n; i++)
+        GEOSSTRtree_insert_r(h, out->tree, out->f[i].g, &out->f[i]);
+    return 0;
+}
+
+void aset_free(aset *a)
+{
+    if (a->tree)
+        GEOSSTRtree_destroy_r(a->h, a->tree);
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->f[i].prep)
+            GEOSPreparedGeom_destroy_r(a->h, a->f[i].prep);
+        GEOSGeom_destroy_r(a->h, a->f[i].g);
+        for (size_t k = 0; k < a->nvals; k++)
+            free(a->f[i].vals[k]);
+        free(a->f[i].vals);
+    }
+    free(a->f);
+    memset(a, 0, sizeof *a);
+}
+
+typedef struct {
+    aset_visit visit;
+    void *ud;
+} near_ctx;
+
+static void near_cb(void *item, void *ud)
+{
+    near_ctx *n = ud;
+    n->visit(item, n->ud);
+}
+
+void aset_near(aset *a, const GEOSGeometry *g, double margin, aset_visit visit, void *ud)
+{
+    if (a->n == 0)
+        return;
+    double x0, y0, x1, y1;
+    GEOSGeom_getXMin_r(a->h, g, &x0);
+    GEOSGeom_getYMin_r(a->h, g, &y0);
+    GEOSGeom_getXMax_r(a->h, g, &x1);
+    GEOSGeom_getYMax_r(a->h, g, &y1);
+    GEOSGeometry *env = GEOSGeom_createRectangle_r(a->h, x0 - margin, y0 - margin, x1 + margin, y1 + margin);
+    near_ctx n = {visit, ud};
+    GEOSSTRtree_query_r(a->h, a->tree, env, near_cb, &n);
+    GEOSGeom_destroy_r(a->h, env);
+}
+
+typedef struct {
+    aset *a;
+    const GEOSGeometry *query;
+    aset_filter keep;
+    void *ud;
+} nearest_ctx;
+
+/* The tree asks for distances between its items and the query item (our ctx). */
+static int nearest_dist(const void *i1, const void *i2, double *d, void *ud)
+{
+    nearest_ctx *n = ud;
+    const afeat *f = (i1 == n) ? i2 : i1;
+    if (n->keep && !n->keep(f, n->ud)) {
+        *d = DBL_MAX / 4;
+        return 1;
+    }
+    return GEOSDistance_r(n->a->h, f->g, n->query, d);
+}
+
+afeat *aset_nearest(aset *a, const GEOSGeometry *g, aset_filter keep, void *ud, double *dist)
+{
+    if (a->n == 0)
+        return NULL;
+    nearest_ctx n = {a, g, keep, ud};
+    afeat *f = (afeat *)GEOSSTRtree_nearest_generic_r(a->h, a->tree, &n, g, nearest_dist, &n);
+    if (!f || (keep && !keep(f, ud)))
+        return NULL;
+    GEOSDistance_r(a->h, f->g, g, dist);
+    return f;
+}
+
+const GEOSPreparedGeometry *afeat_prepared(aset *a, afeat *f)
+{
+    if (!f->prep)
+        f->prep = GEOSPrepare_r(a->h, f->g);
+    return f->prep;
+}
+
+double analysis_round(double v, int decimals)
+{
+    double m = pow(10, decimals);
+    return round(v * m) / m;
+}
+
+double afeat_num(const afeat *f, size_t k) { return f->vals[k] ? strtod(f->vals[k], NULL) : 0.0; }
+
+int analysis_id_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int map_view_open(map_view *v, GEOSContextHandle_t h, int srid, gisd_error *err)
+{
+    memset(v, 0, sizeof *v);
+    v->h = h;
+    v->srid = srid;
+    OGRSpatialReferenceH from = OSRNewSpatialReference(NULL), to = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(from, srid);
+    OSRImportFromEPSG(to, STORE_SRID);
+    OSRSetAxisMappingStrategy(from, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(to, OAMS_TRADITIONAL_GIS_ORDER);
+    v->to_lonlat = OCTNewCoordinateTransformation(from, to);
+    OSRDestroySpatialReference(from);
+    OSRDestroySpatialReference(to);
+    v->wkb = GEOSWKBWriter_create_r(h);
+    if (!v->to_lonlat)
+        return gisd_fail(err, GISD_E_INTERNAL, "no transformation from EPSG:%d to lon/lat", srid);
+    return 0;
+}
+
+void map_view_close(map_view *v)
+{
+    if (v->to_lonlat)
+        OCTDestroyCoordinateTransformation(v->to_lonlat);
+    if (v->wkb)
+        GEOSWKBWriter_destroy_r(v->h, v->wkb);
+}
+
+void map_view_add(map_view *v, json_t *features, const GEOSGeometry *g, json_t *props)
+{
+    size_t len;
+    unsigned char *wkb = GEOSWKBWriter_write_r(v->h, v->wkb, g, &len);
+    OGRGeometryH og = NULL;
+    json_t *geom = json_null();
+    if (wkb && OGR_G_CreateFromWkb(wkb, NULL, &og, (int)len) == OGRERR_NONE &&
+        OGR_G_Transform(og, v->to_lonlat) == OGRERR_NONE) {
+        char **opts = NULL;
+        opts = CSLSetNameValue(opts, "COORDINATE_PRECISION", "7");
+        char *text = OGR_G_ExportToJsonEx(og, opts);
+        CSLDestroy(opts);
+        json_t *parsed = text ? json_loads(text, 0, NULL) : NULL;
+        if (parsed) {
+            json_decref(geom);
+            geom = parsed;
+        }
+        CPLFree(text);
+    }
+    if (og)
+        OGR_G_DestroyGeometry(og);
+    GEOSFree_r(v->h, wkb);
+    json_array_append_new(features, json_pack("{s:s, s:o, s:o}", "type", "Feature", "geometry", geom,
+                                              "properties", props));
+}
+
+json_t *analysis_number(double v)
+{
+    if (v == floor(v) && fabs(v) < 9e15)
+        return json_integer((json_int_t)v);
+    return json_real(v);
+}

@@ -1,0 +1,197 @@
+/* heating-coverage: how much of each park lies within reach of the heat
+ * network, and which coal boilers inside that reach must go (集中供热). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_geom.h"
+
+enum { P_ID };
+enum { E_ID, E_FUEL, E_TPH };
+
+typedef struct {
+    aset *pipes;
+    GEOSGeometry **parts;
+    size_t n, cap;
+} gather;
+
+static void gather_pipe(afeat *f, void *ud)
+{
+    gather *g = ud;
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 64;
+        GEOSGeometry **grown = realloc(g->parts, g->cap * sizeof *grown);
+        if (!grown)
+            return;
+        g->parts = grown;
+    }
+    g->parts[g->n++] = f->g;
+}
+
+/* The union of the buffers of the pipes near the park: the network's reach there. */
+static GEOSGeometry *reach_near(GEOSContextHandle_t h, aset *pipes, const GEOSGeometry *park,
+                                double radius)
+{
+    gather g = {pipes, NULL, 0, 0};
+    aset_near(pipes, park, radius, gather_pipe, &g);
+    GEOSGeometry **buffers = malloc((g.n ? g.n : 1) * sizeof *buffers);
+    for (size_t i = 0; i < g.n; i++)
+        buffers[i] = GEOSBuffer_r(h, g.parts[i], radius, 8);
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, buffers, (unsigned)g.n);
+    GEOSGeometry *u = GEOSUnaryUnion_r(h, coll);
+    GEOSGeom_destroy_r(h, coll);
+    free(buffers);
+    free(g.parts);
+    return u;
+}
+
+typedef struct {
+    GEOSContextHandle_t h;
+    aset *pipes;
+    const GEOSPreparedGeometry *park;
+    double radius;
+    long inside, covered;
+    char **coal;
+    size_t ncoal;
+    json_t *view; /* map features of covered coal boilers, or NULL */
+    map_view *mv;
+} ent_scan;
+
+typedef struct {
+    GEOSContextHandle_t h;
+    const GEOSGeometry *pt;
+    double radius;
+    int hit;
+} pipe_probe;
+
+static void probe_pipe(afeat *f, void *ud)
+{
+    pipe_probe *p = ud;
+    double d;
+    if (!p->hit && GEOSDistance_r(p->h, f->g, p->pt, &d) && d <= p->radius)
+        p->hit = 1;
+}
+
+static void scan_enterprise(afeat *f, void *ud)
+{
+    ent_scan *s = ud;
+    if (!GEOSPreparedContains_r(s->h, s->park, f->g))
+        return;
+    s->inside++;
+    pipe_probe p = {s->h, f->g, s->radius, 0};
+    aset_near(s->pipes, f->g, s->radius, probe_pipe, &p);
+    if (!p.hit)
+        return;
+    s->covered++;
+    if (f->vals[E_FUEL] && strcmp(f->vals[E_FUEL], "coal") == 0 && afeat_num(f, E_TPH) > 0) {
+        s->coal = realloc(s->coal, (s->ncoal + 1) * sizeof *s->coal);
+        s->coal[s->ncoal++] = f->vals[E_ID];
+        if (s->view)
+            map_view_add(s->mv, s->view, f->g,
+                         json_pack("{s:s, s:s, s:f}", "kind", "coal_boiler", "ent_id", f->vals[E_ID],
+                                   "boiler_tph", afeat_num(f, E_TPH)));
+    }
+}
+
+int analysis_heating_coverage(store *st, const layer_registry *reg, int srid,
+                              const heating_params *p, int geojson, json_t **out, gisd_error *err)
+{
+    *out = NULL;
+    if (!(p->radius_m >= 0))
+        return gisd_fail(err, GISD_E_INPUT, "radius_m must be 0 or more metres");
+    GEOSContextHandle_t h = GEOS_init_r();
+    aset parks, pipes, ents;
+    static const char *const pf[] = {"park_id", NULL};
+    static const char *const ef[] = {"ent_id", "boiler_fuel", "boiler_tph", NULL};
+    int rc = aset_load(h, st, reg, "parks", srid, pf, &parks, err);
+    if (rc == 0 && (rc = aset_load(h, st, reg, "heat_network", srid, NULL, &pipes, err)) != 0)
+        aset_free(&parks);
+    if (rc == 0 && (rc = aset_load(h, st, reg, "enterprises", srid, ef, &ents, err)) != 0) {
+        aset_free(&parks);
+        aset_free(&pipes);
+    }
+    if (rc != 0) {
+        GEOS_finish_r(h);
+        return -1;
+    }
+    /* parks in park_id order */
+    afeat **order = malloc((parks.n ? parks.n : 1) * sizeof *order);
+    size_t n = 0;
+    for (size_t i = 0; i < parks.n; i++)
+        if (!p->park_id || (parks.f[i].vals[P_ID] && strcmp(parks.f[i].vals[P_ID], p->park_id) == 0))
+            order[n++] = &parks.f[i];
+    for (size_t i = 1; i < n; i++)
+        for (size_t k = i; k > 0 && strcmp(order[k - 1]->vals[P_ID], order[k]->vals[P_ID]) > 0; k--) {
+            afeat *t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
+        }
+    if (p->park_id && n == 0)
+        rc = gisd_fail(err, GISD_E_INPUT, "park_id \"%s\" is not a park of this dataset", p->park_id);
+    map_view mv;
+    json_t *features = geojson ? json_array() : NULL;
+    if (rc == 0 && geojson)
+        rc = map_view_open(&mv, h, srid, err);
+    json_t *list = json_array();
+    double area_t = 0, covered_t = 0;
+    long ent_t = 0, cov_t = 0, coal_t = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        afeat *park = order[i];
+        double area = 0, covered = 0;
+        GEOSArea_r(h, park->g, &area);
+        GEOSGeometry *reach = reach_near(h, &pipes, park->g, p->radius_m);
+        GEOSGeometry *inside = reach ? GEOSIntersection_r(h, park->g, reach) : NULL;
+        if (inside)
+            GEOSArea_r(h, inside, &covered);
+        ent_scan es = {h, &pipes, afeat_prepared(&parks, park), p->radius_m, 0, 0, NULL, 0,
+                       features, &mv};
+        aset_near(&ents, park->g, 0, scan_enterprise, &es);
+        qsort(es.coal, es.ncoal, sizeof *es.coal, analysis_id_cmp);
+        json_t *coal = json_array();
+        for (size_t k = 0; k < es.ncoal; k++)
+            json_array_append_new(coal, json_string(es.coal[k]));
+        if (features && inside)
+            map_view_add(&mv, features, inside,
+                         json_pack("{s:s, s:s, s:f}", "kind", "coverage", "park_id", park->vals[P_ID],
+                                   "covered_km2", analysis_round(covered / 1e6, 6)));
+        json_array_append_new(
+            list, json_pack("{s:s, s:f, s:f, s:f, s:I, s:I, s:o}", "park_id", park->vals[P_ID],
+                            "area_km2", analysis_round(area / 1e6, 6), "covered_km2",
+                            analysis_round(covered / 1e6, 6), "coverage_ratio",
+                            analysis_round(area > 0 ? covered / area : 0, 6), "enterprises",
+                            (json_int_t)es.inside, "enterprises_covered", (json_int_t)es.covered,
+                            "coal_boilers_in_coverage", coal));
+        area_t += area;
+        covered_t += covered;
+        ent_t += es.inside;
+        cov_t += es.covered;
+        coal_t += (long)es.ncoal;
+        free(es.coal);
+        if (inside)
+            GEOSGeom_destroy_r(h, inside);
+        if (reach)
+            GEOSGeom_destroy_r(h, reach);
+    }
+    if (rc == 0 && geojson) {
+        json_decref(list);
+        *out = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
+        features = NULL;
+    } else if (rc == 0) {
+        *out = json_pack("{s:o, s:o, s:{s:f, s:f, s:f, s:I, s:I, s:I}}", "radius_m", analysis_number(p->radius_m),
+                         "parks", list, "total", "area_km2", analysis_round(area_t / 1e6, 6),
+                         "covered_km2", analysis_round(covered_t / 1e6, 6), "coverage_ratio",
+                         analysis_round(area_t > 0 ? covered_t / area_t : 0, 6), "enterprises",
+                         (json_int_t)ent_t, "enterprises_covered", (json_int_t)cov_t,
+                         "coal_boilers_in_coverage", (json_int_t)coal_t);
+    } else {
+        json_decref(list);
+    }
+    json_decref(features);
+    if (geojson && rc == 0)
+        map_view_close(&mv);
+    free(order);
+    aset_free(&parks);
+    aset_free(&pipes);
+    aset_free(&ents);
+    GEOS_finish_r(h);
+    return rc;
+}

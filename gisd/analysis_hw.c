@@ -1,0 +1,133 @@
+/* hw-proximity: the nearest eligible licensed facility of every enterprise
+ * that produces hazardous waste (危险废物就近处置). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_geom.h"
+
+enum { E_ID, E_TPY, E_CODES };
+enum { F_ID, F_CODES };
+
+/* 1 when every ;-separated code of need is in have. */
+static int codes_cover(const char *have, const char *need)
+{
+    if (!need || !*need)
+        return 1;
+    if (!have)
+        return 0;
+    const char *p = need;
+    while (*p) {
+        while (*p == ';' || *p == ' ')
+            p++;
+        size_t len = strcspn(p, "; ");
+        if (len == 0)
+            break;
+        int found = 0;
+        for (const char *q = have; *q && !found;) {
+            while (*q == ';' || *q == ' ')
+                q++;
+            size_t ql = strcspn(q, "; ");
+            found = ql == len && strncmp(p, q, len) == 0;
+            q += ql;
+        }
+        if (!found)
+            return 0;
+        p += len;
+    }
+    return 1;
+}
+
+static int facility_eligible(const afeat *f, void *ud)
+{
+    return codes_cover(f->vals[F_CODES], ud);
+}
+
+static int by_ent_id(const void *a, const void *b)
+{
+    return strcmp((*(afeat *const *)a)->vals[E_ID], (*(afeat *const *)b)->vals[E_ID]);
+}
+
+int analysis_hw_proximity(store *st, const layer_registry *reg, int srid, const hw_params *p,
+                          int geojson, json_t **out, gisd_error *err)
+{
+    *out = NULL;
+    if (!(p->max_km > 0))
+        return gisd_fail(err, GISD_E_INPUT, "max_km must be more than 0");
+    GEOSContextHandle_t h = GEOS_init_r();
+    aset ents, facs;
+    static const char *const ef[] = {"ent_id", "hw_tpy", "hw_codes", NULL};
+    static const char *const ff[] = {"facility_id", "hw_codes", NULL};
+    int rc = aset_load(h, st, reg, "enterprises", srid, ef, &ents, err);
+    if (rc == 0 && (rc = aset_load(h, st, reg, "hw_facilities", srid, ff, &facs, err)) != 0)
+        aset_free(&ents);
+    if (rc != 0) {
+        GEOS_finish_r(h);
+        return -1;
+    }
+    afeat **producers = malloc((ents.n ? ents.n : 1) * sizeof *producers);
+    size_t n = 0;
+    for (size_t i = 0; i < ents.n; i++)
+        if (afeat_num(&ents.f[i], E_TPY) > 0)
+            producers[n++] = &ents.f[i];
+    qsort(producers, n, sizeof *producers, by_ent_id);
+    map_view mv;
+    json_t *features = NULL;
+    if (geojson && (rc = map_view_open(&mv, h, srid, err)) == 0)
+        features = json_array();
+    json_t *list = json_array();
+    long beyond = 0, none = 0;
+    GEOSCoordSequence *cs = NULL;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        afeat *e = producers[i];
+        double d = 0;
+        afeat *f = aset_nearest(&facs, e->g, p->capable ? facility_eligible : NULL,
+                                e->vals[E_CODES], &d);
+        json_t *row = json_pack("{s:s, s:f}", "ent_id", e->vals[E_ID], "hw_tpy", afeat_num(e, E_TPY));
+        if (f) {
+            json_object_set_new(row, "facility_id", json_string(f->vals[F_ID]));
+            json_object_set_new(row, "distance_m", json_real(analysis_round(d, 3)));
+            beyond += d > p->max_km * 1000.0;
+            if (features) {
+                /* the link the map draws: enterprise to its facility */
+                cs = GEOSCoordSeq_create_r(h, 2, 2);
+                double x, y;
+                GEOSGeomGetX_r(h, e->g, &x);
+                GEOSGeomGetY_r(h, e->g, &y);
+                GEOSCoordSeq_setXY_r(h, cs, 0, x, y);
+                GEOSGeomGetX_r(h, f->g, &x);
+                GEOSGeomGetY_r(h, f->g, &y);
+                GEOSCoordSeq_setXY_r(h, cs, 1, x, y);
+                GEOSGeometry *line = GEOSGeom_createLineString_r(h, cs);
+                map_view_add(&mv, features, line,
+                             json_pack("{s:s, s:s, s:s, s:f, s:b}", "kind", "link", "ent_id",
+                                       e->vals[E_ID], "facility_id", f->vals[F_ID], "distance_m",
+                                       analysis_round(d, 3), "beyond_max", d > p->max_km * 1000.0));
+                GEOSGeom_destroy_r(h, line);
+            }
+        } else {
+            json_object_set_new(row, "facility_id", json_null());
+            json_object_set_new(row, "distance_m", json_null());
+            none++;
+            if (features)
+                map_view_add(&mv, features, e->g,
+                             json_pack("{s:s, s:s}", "kind", "no_facility", "ent_id", e->vals[E_ID]));
+        }
+        json_array_append_new(list, row);
+    }
+    if (rc == 0 && features) {
+        json_decref(list);
+        *out = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
+        map_view_close(&mv);
+    } else if (rc == 0) {
+        *out = json_pack("{s:b, s:o, s:o, s:I, s:I}", "capable", p->capable, "max_km",
+                         analysis_number(p->max_km), "enterprises", list, "beyond_max",
+                         (json_int_t)beyond, "no_facility", (json_int_t)none);
+    } else {
+        json_decref(list);
+    }
+    free(producers);
+    aset_free(&ents);
+    aset_free(&facs);
+    GEOS_finish_r(h);
+    return rc;
+}

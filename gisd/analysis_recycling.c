@@ -1,0 +1,155 @@
+/* recycling-coverage: which communities have a recycling point of the level
+ * asked for within reach, by district (回收网络覆盖). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_geom.h"
+
+enum { C_ID, C_HH };
+enum { P_LEVEL };
+enum { D_NAME };
+
+typedef struct {
+    GEOSContextHandle_t h;
+    const GEOSGeometry *pt;
+    double radius;
+    const char *level; /* NULL: any */
+    int hit;
+} point_probe;
+
+static void probe_point(afeat *f, void *ud)
+{
+    point_probe *p = ud;
+    if (p->hit || (p->level && (!f->vals[P_LEVEL] || strcmp(f->vals[P_LEVEL], p->level) != 0)))
+        return;
+    double d;
+    if (GEOSDistance_r(p->h, f->g, p->pt, &d) && d <= p->radius)
+        p->hit = 1;
+}
+
+typedef struct {
+    aset *districts;
+    const GEOSGeometry *pt;
+    afeat *found;
+} district_probe;
+
+static void probe_district(afeat *f, void *ud)
+{
+    district_probe *p = ud;
+    if (!p->found && GEOSPreparedContains_r(p->districts->h, afeat_prepared(p->districts, f), p->pt))
+        p->found = f;
+}
+
+typedef struct {
+    long communities;
+    double households, covered;
+} tally;
+
+static json_t *tally_json(const tally *t, const char *name)
+{
+    json_t *o = name ? json_pack("{s:s}", "name", name) : json_object();
+    json_object_set_new(o, "communities", json_integer(t->communities));
+    json_object_set_new(o, "households", analysis_number(t->households));
+    json_object_set_new(o, "households_covered", analysis_number(t->covered));
+    json_object_set_new(o, "coverage_ratio",
+                        json_real(analysis_round(t->households > 0 ? t->covered / t->households : 0, 6)));
+    return o;
+}
+
+static int by_district_name(const void *a, const void *b, void *districts)
+{
+    const aset *d = districts;
+    const char *x = d->f[*(const size_t *)a].vals[D_NAME];
+    const char *y = d->f[*(const size_t *)b].vals[D_NAME];
+    return strcmp(x ? x : "", y ? y : "");
+}
+
+int analysis_recycling_coverage(store *st, const layer_registry *reg, int srid,
+                                const recycling_params *p, int geojson, json_t **out,
+                                gisd_error *err)
+{
+    *out = NULL;
+    if (!(p->radius_m >= 0))
+        return gisd_fail(err, GISD_E_INPUT, "radius_m must be 0 or more metres");
+    const char *level = p->level ? p->level : "community";
+    if (strcmp(level, "community") && strcmp(level, "transit") && strcmp(level, "sorting") &&
+        strcmp(level, "any"))
+        return gisd_fail(err, GISD_E_INPUT, "level \"%s\" must be community, transit, sorting or any",
+                         level);
+    GEOSContextHandle_t h = GEOS_init_r();
+    aset comms, points, dists;
+    static const char *const cf[] = {"community_id", "households", NULL};
+    static const char *const pf[] = {"level", NULL};
+    static const char *const df[] = {"name", NULL};
+    int rc = aset_load(h, st, reg, "communities", srid, cf, &comms, err);
+    if (rc == 0 && (rc = aset_load(h, st, reg, "recycling_points", srid, pf, &points, err)) != 0)
+        aset_free(&comms);
+    if (rc == 0 && (rc = aset_load(h, st, reg, "districts", srid, df, &dists, err)) != 0) {
+        aset_free(&comms);
+        aset_free(&points);
+    }
+    if (rc != 0) {
+        GEOS_finish_r(h);
+        return -1;
+    }
+    tally *per = calloc(dists.n + 1, sizeof *per);
+    tally total = {0};
+    char **uncovered = malloc((comms.n + 1) * sizeof *uncovered);
+    size_t nun = 0;
+    map_view mv;
+    json_t *features = NULL;
+    if (geojson && (rc = map_view_open(&mv, h, srid, err)) == 0)
+        features = json_array();
+    for (size_t i = 0; rc == 0 && i < comms.n; i++) {
+        afeat *c = &comms.f[i];
+        double hh = afeat_num(c, C_HH);
+        point_probe pp = {h, c->g, p->radius_m, strcmp(level, "any") ? level : NULL, 0};
+        aset_near(&points, c->g, p->radius_m, probe_point, &pp);
+        district_probe dp = {&dists, c->g, NULL};
+        aset_near(&dists, c->g, 0, probe_district, &dp);
+        total.communities++;
+        total.households += hh;
+        total.covered += pp.hit ? hh : 0;
+        if (dp.found) {
+            tally *t = &per[dp.found->index];
+            t->communities++;
+            t->households += hh;
+            t->covered += pp.hit ? hh : 0;
+        }
+        if (!pp.hit) {
+            uncovered[nun++] = c->vals[C_ID];
+            if (features)
+                map_view_add(&mv, features, c->g,
+                             json_pack("{s:s, s:s, s:f}", "kind", "uncovered", "community_id",
+                                       c->vals[C_ID], "households", hh));
+        }
+    }
+    qsort(uncovered, nun, sizeof *uncovered, analysis_id_cmp);
+    size_t *order = malloc((dists.n + 1) * sizeof *order);
+    size_t nd = 0;
+    for (size_t i = 0; i < dists.n; i++)
+        if (per[i].communities > 0)
+            order[nd++] = i;
+    qsort_r(order, nd, sizeof *order, by_district_name, &dists);
+    if (rc == 0 && features) {
+        *out = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
+        map_view_close(&mv);
+    } else if (rc == 0) {
+        json_t *dl = json_array(), *ul = json_array();
+        for (size_t k = 0; k < nd; k++)
+            json_array_append_new(dl, tally_json(&per[order[k]], dists.f[order[k]].vals[D_NAME]));
+        for (size_t k = 0; k < nun; k++)
+            json_array_append_new(ul, json_string(uncovered[k]));
+        *out = json_pack("{s:o, s:s, s:o, s:o, s:o}", "radius_m", analysis_number(p->radius_m),
+                         "level", level, "districts", dl, "total", tally_json(&total, NULL),
+                         "uncovered", ul);
+    }
+    free(order);
+    free(per);
+    free(uncovered);
+    aset_free(&comms);
+    aset_free(&points);
+    aset_free(&dists);
+    GEOS_finish_r(h);
+    return rc;
+}

@@ -1,0 +1,328 @@
+/* site-check: does a proposed project site comply (选址合规审查)? The rules
+ * and their thresholds come from the rules file. */
+#include <cpl_conv.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_geom.h"
+
+enum { PK_ID };
+enum { Z_ID, Z_USE };
+enum { S_ID, S_KIND };
+enum { D_NAME };
+
+static int in_list(const char (*list)[32], size_t n, const char *v)
+{
+    for (size_t i = 0; v && i < n; i++)
+        if (strcmp(list[i], v) == 0)
+            return 1;
+    return 0;
+}
+
+/* The site's geometry in the analysis CRS, as GEOS; NULL with err on bad input. */
+static GEOSGeometry *site_geometry(GEOSContextHandle_t h, json_t *geometry, int srid, gisd_error *err)
+{
+    const char *type = json_string_value(json_object_get(geometry, "type"));
+    if (!type || (strcmp(type, "Point") && strcmp(type, "Polygon") && strcmp(type, "MultiPolygon"))) {
+        gisd_fail(err, GISD_E_INPUT, "the site's geometry must be a Point, Polygon or MultiPolygon");
+        return NULL;
+    }
+    char *text = json_dumps(geometry, JSON_COMPACT);
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    OGRGeometryH g = text ? OGR_G_CreateGeometryFromJson(text) : NULL;
+    CPLPopErrorHandler();
+    free(text);
+    if (!g) {
+        gisd_fail(err, GISD_E_INPUT, "the site's geometry is not valid GeoJSON (coordinates must be "
+                                     "[lon, lat] numbers; polygon rings closed)");
+        return NULL;
+    }
+    OGREnvelope env;
+    OGR_G_GetEnvelope(g, &env);
+    int bad = OGR_G_IsEmpty(g) || env.MinX < -180 || env.MaxX > 180 || env.MinY < -90 || env.MaxY > 90;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    bad = bad || !OGR_G_IsValid(g);
+    CPLPopErrorHandler();
+    if (bad) {
+        OGR_G_DestroyGeometry(g);
+        gisd_fail(err, GISD_E_INPUT,
+                  "the site's geometry is empty, self-intersecting or outside lon -180..180, lat -90..90");
+        return NULL;
+    }
+    OGRSpatialReferenceH from = OSRNewSpatialReference(NULL), to = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(from, STORE_SRID);
+    OSRImportFromEPSG(to, srid);
+    OSRSetAxisMappingStrategy(from, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(to, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(from, to);
+    int ok = ct && OGR_G_Transform(g, ct) == OGRERR_NONE;
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(from);
+    OSRDestroySpatialReference(to);
+    GEOSGeometry *out = NULL;
+    if (ok) {
+        size_t n = (size_t)OGR_G_WkbSize(g);
+        unsigned char *wkb = malloc(n);
+        OGR_G_ExportToIsoWkb(g, wkbNDR, wkb);
+        GEOSWKBReader *rd = GEOSWKBReader_create_r(h);
+        out = GEOSWKBReader_read_r(h, rd, wkb, n);
+        GEOSWKBReader_destroy_r(h, rd);
+        free(wkb);
+    }
+    OGR_G_DestroyGeometry(g);
+    if (!out)
+        gisd_fail(err, GISD_E_INPUT, "the site cannot be brought into EPSG:%d", srid);
+    return out;
+}
+
+typedef struct {
+    GEOSContextHandle_t h;
+    aset *set;
+    const GEOSGeometry *site;
+    int point;
+    afeat **hits;
+    size_t n;
+    const site_rules *rules; /* for protected kinds */
+} collect;
+
+static void add_hit(collect *c, afeat *f)
+{
+    afeat **grown = realloc(c->hits, (c->n + 1) * sizeof *grown);
+    if (!grown)
+        return;
+    c->hits = grown;
+    c->hits[c->n++] = f;
+}
+
+static void covering_park(afeat *f, void *ud)
+{
+    collect *c = ud;
+    if (GEOSPreparedCovers_r(c->h, afeat_prepared(c->set, f), c->site))
+        add_hit(c, f);
+}
+
+static void overlapping_zone(afeat *f, void *ud)
+{
+    collect *c = ud;
+    const GEOSPreparedGeometry *z = afeat_prepared(c->set, f);
+    if (c->point) {
+        if (GEOSPreparedCovers_r(c->h, z, c->site))
+            add_hit(c, f);
+        return;
+    }
+    if (!GEOSPreparedIntersects_r(c->h, z, c->site))
+        return;
+    GEOSGeometry *i = GEOSIntersection_r(c->h, f->g, c->site);
+    double a = 0;
+    if (i)
+        GEOSArea_r(c->h, i, &a);
+    if (i)
+        GEOSGeom_destroy_r(c->h, i);
+    if (a > 0)
+        add_hit(c, f);
+}
+
+static void protected_overlap(afeat *f, void *ud)
+{
+    collect *c = ud;
+    if (in_list(c->rules->protected_kinds, c->rules->nprotected, f->vals[S_KIND]) &&
+        GEOSPreparedIntersects_r(c->h, afeat_prepared(c->set, f), c->site))
+        add_hit(c, f);
+}
+
+static void any_district(afeat *f, void *ud)
+{
+    collect *c = ud;
+    if (c->n == 0 && GEOSPreparedIntersects_r(c->h, afeat_prepared(c->set, f), c->site))
+        add_hit(c, f);
+}
+
+static int by_first_val(const void *a, const void *b)
+{
+    const char *x = (*(afeat *const *)a)->vals[0], *y = (*(afeat *const *)b)->vals[0];
+    return strcmp(x ? x : "", y ? y : "");
+}
+
+static int setback_kind(const afeat *f, void *ud)
+{
+    const site_rules *r = ud;
+    return in_list(r->setback_kinds, r->nsetback, f->vals[S_KIND]);
+}
+
+typedef struct {
+    aset parks, zones, areas, pipes, districts;
+} site_layers;
+
+static void site_layers_free(site_layers *l)
+{
+    aset_free(&l->parks);
+    aset_free(&l->zones);
+    aset_free(&l->areas);
+    aset_free(&l->pipes);
+    aset_free(&l->districts);
+}
+
+static int site_layers_load(GEOSContextHandle_t h, store *st, const layer_registry *reg, int srid,
+                            site_layers *l, gisd_error *err)
+{
+    static const char *const pf[] = {"park_id", NULL};
+    static const char *const zf[] = {"zone_id", "land_use", NULL};
+    static const char *const sf[] = {"area_id", "kind", NULL};
+    static const char *const df[] = {"name", NULL};
+    memset(l, 0, sizeof *l);
+    if (aset_load(h, st, reg, "parks", srid, pf, &l->parks, err) ||
+        aset_load(h, st, reg, "zones", srid, zf, &l->zones, err) ||
+        aset_load(h, st, reg, "sensitive_areas", srid, sf, &l->areas, err) ||
+        aset_load(h, st, reg, "heat_network", srid, NULL, &l->pipes, err) ||
+        aset_load(h, st, reg, "districts", srid, df, &l->districts, err)) {
+        site_layers_free(l);
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *rule(const char *name, int pass)
+{
+    return json_pack("{s:s, s:b}", "rule", name, "pass", pass);
+}
+
+int analysis_site_check(store *st, const layer_registry *reg, int srid, const site_rules *rules,
+                        json_t *site, int geojson, json_t **out, gisd_error *err)
+{
+    *out = NULL;
+    const char *type = json_string_value(json_object_get(site, "type"));
+    json_t *props = json_object_get(site, "properties");
+    if (!json_is_object(site) || !type || strcmp(type, "Feature") != 0 || !json_is_object(props))
+        return gisd_fail(err, GISD_E_INPUT, "the site must be a GeoJSON Feature with properties");
+    const char *cls_name = json_string_value(json_object_get(props, "project_class"));
+    const rules_class *cls = rules_find_class(rules, cls_name);
+    if (!cls)
+        return gisd_fail(err, GISD_E_INPUT,
+                         "properties.project_class \"%s\" is not a class of the rules file (M1, M2, "
+                         "M3, hw_facility, ...)", cls_name ? cls_name : "");
+    json_t *tph_j = json_object_get(props, "coal_boiler_tph");
+    if (tph_j && !json_is_null(tph_j) && (!json_is_number(tph_j) || json_number_value(tph_j) < 0))
+        return gisd_fail(err, GISD_E_INPUT, "properties.coal_boiler_tph must be a number, 0 or more");
+    double tph = json_is_number(tph_j) ? json_number_value(tph_j) : 0;
+    GEOSContextHandle_t h = GEOS_init_r();
+    GEOSGeometry *g = site_geometry(h, json_object_get(site, "geometry"), srid, err);
+    site_layers L;
+    if (!g || site_layers_load(h, st, reg, srid, &L, err) != 0) {
+        if (g)
+            GEOSGeom_destroy_r(h, g);
+        GEOS_finish_r(h);
+        return -1;
+    }
+    int point = GEOSGeomTypeId_r(h, g) == GEOS_POINT;
+    collect dist = {h, &L.districts, g, point, NULL, 0, rules};
+    aset_near(&L.districts, g, 0, any_district, &dist);
+    int rc = 0;
+    if (dist.n == 0)
+        rc = gisd_fail(err, GISD_E_INPUT, "the site lies outside every district of the dataset");
+    free(dist.hits);
+    json_t *rl = json_array(), *features = geojson ? json_array() : NULL;
+    map_view mv;
+    if (rc == 0 && geojson)
+        rc = map_view_open(&mv, h, srid, err);
+    int all = 1;
+    if (rc == 0) {
+        if (features)
+            map_view_add(&mv, features, g, json_pack("{s:s, s:s}", "kind", "site", "project_class", cls->name));
+        /* inside_park */
+        collect pk = {h, &L.parks, g, point, NULL, 0, rules};
+        aset_near(&L.parks, g, 0, covering_park, &pk);
+        qsort(pk.hits, pk.n, sizeof *pk.hits, by_first_val);
+        json_t *r = rule("inside_park", pk.n > 0);
+        json_object_set_new(r, "park_id", pk.n ? json_string(pk.hits[0]->vals[PK_ID]) : json_null());
+        json_array_append_new(rl, r);
+        all &= pk.n > 0;
+        free(pk.hits);
+        /* land_use */
+        collect zn = {h, &L.zones, g, point, NULL, 0, rules};
+        aset_near(&L.zones, g, 0, overlapping_zone, &zn);
+        qsort(zn.hits, zn.n, sizeof *zn.hits, by_first_val);
+        int ok = zn.n > 0;
+        json_t *zl = json_array();
+        for (size_t i = 0; i < zn.n; i++) {
+            const char *use = zn.hits[i]->vals[Z_USE];
+            int allowed = 0;
+            for (size_t k = 0; use && k < cls->nallowed; k++)
+                allowed |= strcmp(cls->allowed[k], use) == 0;
+            ok &= allowed;
+            json_array_append_new(zl, json_pack("{s:s?, s:s?}", "zone_id", zn.hits[i]->vals[Z_ID],
+                                                "land_use", use));
+            if (features && !allowed)
+                map_view_add(&mv, features, zn.hits[i]->g,
+                             json_pack("{s:s, s:s?, s:s?}", "kind", "zone_not_allowed", "zone_id",
+                                       zn.hits[i]->vals[Z_ID], "land_use", use));
+        }
+        r = rule("land_use", ok);
+        json_object_set_new(r, "zones", zl);
+        json_array_append_new(rl, r);
+        all &= ok;
+        free(zn.hits);
+        /* setback */
+        double d = 0;
+        afeat *near = aset_nearest(&L.areas, g, setback_kind, (void *)rules, &d);
+        ok = !near || d >= cls->setback_m;
+        r = rule("setback", ok);
+        json_object_set_new(r, "required_m", analysis_number(cls->setback_m));
+        json_object_set_new(r, "nearest",
+                            near ? json_pack("{s:s?, s:s?, s:f}", "area_id", near->vals[S_ID], "kind",
+                                             near->vals[S_KIND], "distance_m", analysis_round(d, 3))
+                                 : json_null());
+        json_array_append_new(rl, r);
+        if (features && !ok)
+            map_view_add(&mv, features, near->g,
+                         json_pack("{s:s, s:s?, s:f}", "kind", "setback_too_close", "area_id",
+                                   near->vals[S_ID], "distance_m", analysis_round(d, 3)));
+        all &= ok;
+        /* protected_areas */
+        collect pa = {h, &L.areas, g, point, NULL, 0, rules};
+        aset_near(&L.areas, g, 0, protected_overlap, &pa);
+        qsort(pa.hits, pa.n, sizeof *pa.hits, by_first_val);
+        json_t *ol = json_array();
+        for (size_t i = 0; i < pa.n; i++) {
+            json_array_append_new(ol, json_string(pa.hits[i]->vals[S_ID]));
+            if (features)
+                map_view_add(&mv, features, pa.hits[i]->g,
+                             json_pack("{s:s, s:s?, s:s?}", "kind", "protected_overlap", "area_id",
+                                       pa.hits[i]->vals[S_ID], "area_kind", pa.hits[i]->vals[S_KIND]));
+        }
+        r = rule("protected_areas", pa.n == 0);
+        json_object_set_new(r, "overlaps", ol);
+        json_array_append_new(rl, r);
+        all &= pa.n == 0;
+        free(pa.hits);
+        /* central_heating */
+        afeat *pipe = aset_nearest(&L.pipes, g, NULL, NULL, &d);
+        ok = tph <= 0 || !pipe || d > rules->heating_radius_m;
+        r = rule("central_heating", ok);
+        json_object_set_new(r, "nearest_pipe_m", pipe ? json_real(analysis_round(d, 3)) : json_null());
+        json_array_append_new(rl, r);
+        if (features && !ok)
+            map_view_add(&mv, features, pipe->g,
+                         json_pack("{s:s, s:f}", "kind", "pipe_within_heating_radius", "distance_m",
+                                   analysis_round(d, 3)));
+        all &= ok;
+    }
+    if (rc == 0 && features) {
+        json_decref(rl);
+        *out = json_pack("{s:s, s:b, s:o}", "type", "FeatureCollection", "compliant", all,
+                         "features", features);
+        map_view_close(&mv);
+    } else if (rc == 0) {
+        *out = json_pack("{s:b, s:o}", "compliant", all, "rules", rl);
+    } else {
+        json_decref(rl);
+        json_decref(features);
+    }
+    GEOSGeom_destroy_r(h, g);
+    site_layers_free(&L);
+    GEOS_finish_r(h);
+    return rc;
+}

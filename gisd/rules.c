@@ -1,0 +1,89 @@
+#include "rules.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int copy_strings(json_t *arr, char (*dst)[32], size_t cap, size_t *n, const char *path,
+                        const char *key, gisd_error *err)
+{
+    if (!json_is_array(arr))
+        return gisd_fail(err, GISD_E_INPUT, "%s: \"%s\" must be an array of names", path, key);
+    *n = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (!json_is_string(v) || json_string_length(v) >= 32 || *n == cap)
+            return gisd_fail(err, GISD_E_INPUT, "%s: \"%s\"[%zu] must be a short name", path, key, i);
+        snprintf(dst[(*n)++], 32, "%s", json_string_value(v));
+    }
+    return 0;
+}
+
+int rules_load(const char *path, site_rules *out, gisd_error *err)
+{
+    memset(out, 0, sizeof *out);
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (!root)
+        return gisd_fail(err, GISD_E_INPUT, "%s: line %d, column %d: %s", path, jerr.line,
+                         jerr.column, jerr.text);
+    int rc = 0;
+    json_t *radius = json_object_get(root, "heating_radius_m");
+    json_t *classes = json_object_get(root, "classes");
+    if (!json_is_number(radius) || json_number_value(radius) < 0)
+        rc = gisd_fail(err, GISD_E_INPUT, "%s: \"heating_radius_m\" must be a number of metres, 0 or more",
+                       path);
+    else if (!json_is_object(classes) || json_object_size(classes) == 0)
+        rc = gisd_fail(err, GISD_E_INPUT, "%s: \"classes\" must map each project class to its rules", path);
+    if (rc == 0)
+        rc = copy_strings(json_object_get(root, "setback_kinds"), out->setback_kinds, RULES_MAX,
+                          &out->nsetback, path, "setback_kinds", err);
+    if (rc == 0)
+        rc = copy_strings(json_object_get(root, "protected_kinds"), out->protected_kinds,
+                          RULES_MAX, &out->nprotected, path, "protected_kinds", err);
+    const char *name;
+    json_t *c;
+    if (rc == 0) {
+        out->heating_radius_m = json_number_value(radius);
+        json_object_foreach(classes, name, c) {
+            if (out->nclasses == RULES_MAX || strlen(name) >= 32) {
+                rc = gisd_fail(err, GISD_E_INPUT, "%s: too many classes, or a class name too long", path);
+                break;
+            }
+            rules_class *rc_ = &out->classes[out->nclasses++];
+            snprintf(rc_->name, sizeof rc_->name, "%s", name);
+            json_t *setback = json_object_get(c, "setback_m");
+            json_t *allowed = json_object_get(c, "allowed_land_uses");
+            char key[96];
+            snprintf(key, sizeof key, "classes.%s.allowed_land_uses", name);
+            if (!json_is_number(setback) || json_number_value(setback) < 0) {
+                rc = gisd_fail(err, GISD_E_INPUT,
+                               "%s: classes.%s.setback_m must be a number of metres, 0 or more", path, name);
+                break;
+            }
+            rc_->setback_m = json_number_value(setback);
+            char tmp[RULES_MAX][32];
+            if ((rc = copy_strings(allowed, tmp, RULES_MAX, &rc_->nallowed, path, key, err)) != 0)
+                break;
+            for (size_t i = 0; i < rc_->nallowed; i++)
+                snprintf(rc_->allowed[i], sizeof rc_->allowed[i], "%.15s", tmp[i]);
+        }
+    }
+    json_decref(root);
+    return rc;
+}
+
+const rules_class *rules_find_class(const site_rules *r, const char *name)
+{
+    for (size_t i = 0; name && i < r->nclasses; i++)
+        if (strcmp(r->classes[i].name, name) == 0)
+            return &r->classes[i];
+    return NULL;
+}
+
+void rules_default_path(const char *layers_dir, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/site-rules.json", layers_dir);
+}

@@ -1,0 +1,36 @@
+/* The site-check rules file (layers/site-rules.json): allowed land uses and
+ * setbacks per project class, which sensitive kinds count, the heating radius. */
+#ifndef GISD_RULES_H
+#define GISD_RULES_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+#define RULES_MAX 32
+
+typedef struct {
+    char name[32];
+    char allowed[RULES_MAX][16];
+    size_t nallowed;
+    double setback_m;
+} rules_class;
+
+typedef struct {
+    double heating_radius_m;
+    rules_class classes[RULES_MAX];
+    size_t nclasses;
+    char setback_kinds[RULES_MAX][32];
+    size_t nsetback;
+    char protected_kinds[RULES_MAX][32];
+    size_t nprotected;
+} site_rules;
+
+/* Loads and validates path; a malformed file is refused with its line and reason. */
+int rules_load(const char *path, site_rules *out, gisd_error *err);
+/* The class named, or NULL. Borrowed. */
+const rules_class *rules_find_class(const site_rules *r, const char *name);
+/* layers/site-rules.json beside the layer definitions. */
+void rules_default_path(const char *layers_dir, char *buf, size_t n);
+
+#endif
