@@ -145,7 +145,8 @@ int analysis_heating_coverage(store *st, const layer_registry *reg, int srid,
         ent_scan es = {h, &pipes, afeat_prepared(&parks, park), p->radius_m, 0, 0, NULL, 0,
                        features, &mv};
         aset_near(&ents, park->g, 0, scan_enterprise, &es);
-        qsort(es.coal, es.ncoal, sizeof *es.coal, analysis_id_cmp);
+        if (es.ncoal > 1)
+            qsort(es.coal, es.ncoal, sizeof *es.coal, analysis_id_cmp);
         json_t *coal = json_array();
         for (size_t k = 0; k < es.ncoal; k++)
             json_array_append_new(coal, json_string(es.coal[k]));

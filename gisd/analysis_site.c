@@ -235,7 +235,8 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
         /* inside_park */
         collect pk = {h, &L.parks, g, point, NULL, 0, rules};
         aset_near(&L.parks, g, 0, covering_park, &pk);
-        qsort(pk.hits, pk.n, sizeof *pk.hits, by_first_val);
+        if (pk.n > 1)
+            qsort(pk.hits, pk.n, sizeof *pk.hits, by_first_val);
         json_t *r = rule("inside_park", pk.n > 0);
         json_object_set_new(r, "park_id", pk.n ? json_string(pk.hits[0]->vals[PK_ID]) : json_null());
         json_array_append_new(rl, r);
@@ -244,7 +245,8 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
         /* land_use */
         collect zn = {h, &L.zones, g, point, NULL, 0, rules};
         aset_near(&L.zones, g, 0, overlapping_zone, &zn);
-        qsort(zn.hits, zn.n, sizeof *zn.hits, by_first_val);
+        if (zn.n > 1)
+            qsort(zn.hits, zn.n, sizeof *zn.hits, by_first_val);
         int ok = zn.n > 0;
         json_t *zl = json_array();
         for (size_t i = 0; i < zn.n; i++) {
@@ -284,7 +286,8 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
         /* protected_areas */
         collect pa = {h, &L.areas, g, point, NULL, 0, rules};
         aset_near(&L.areas, g, 0, protected_overlap, &pa);
-        qsort(pa.hits, pa.n, sizeof *pa.hits, by_first_val);
+        if (pa.n > 1)
+            qsort(pa.hits, pa.n, sizeof *pa.hits, by_first_val);
         json_t *ol = json_array();
         for (size_t i = 0; i < pa.n; i++) {
             json_array_append_new(ol, json_string(pa.hits[i]->vals[S_ID]));

@@ -1,6 +1,7 @@
 #include "testutil.h"
 
 #include <arpa/inet.h>
+#include <math.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -178,4 +179,79 @@ void tu_store_digest(const char *db, char out[65])
     assert_int_equal(tu_run(&o, "sqlite3 '%s' .dump | sha256sum | cut -c1-64", db), 0);
     snprintf(out, 65, "%s", o);
     free(o);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+int tu_json_match(json_t *got, json_t *want, const char *path, char *why, size_t n)
+{
+    char sub[512];
+    if (json_is_object(want)) {
+        if (!json_is_object(got))
+            return snprintf(why, n, "%s: not an object", path), 1;
+        const char *k;
+        json_t *v;
+        json_object_foreach(want, k, v) {
+            snprintf(sub, sizeof sub, "%s.%s", path, k);
+            json_t *g = json_object_get(got, k);
+            if (!g)
+                return snprintf(why, n, "%s: missing", sub), 1;
+            if (tu_json_match(g, v, sub, why, n))
+                return 1;
+        }
+        if (json_object_size(got) != json_object_size(want))
+            return snprintf(why, n, "%s: %zu keys, want %zu", path, json_object_size(got),
+                            json_object_size(want)), 1;
+        return 0;
+    }
+    if (json_is_array(want)) {
+        if (!json_is_array(got) || json_array_size(got) != json_array_size(want))
+            return snprintf(why, n, "%s: %zu items, want %zu", path,
+                            json_is_array(got) ? json_array_size(got) : 0, json_array_size(want)), 1;
+        for (size_t i = 0; i < json_array_size(want); i++) {
+            snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+            if (tu_json_match(json_array_get(got, i), json_array_get(want, i), sub, why, n))
+                return 1;
+        }
+        return 0;
+    }
+    if (json_is_number(want)) {
+        if (!json_is_number(got))
+            return snprintf(why, n, "%s: not a number", path), 1;
+        double g = json_number_value(got), w = json_number_value(want);
+        int ok = ends_with(path, "_m")                                    ? fabs(g - w) <= 1.0
+                 : ends_with(path, "km2") || ends_with(path, "ratio")     ? fabs(g - w) <= 0.01 * fabs(w) + 1e-9
+                                                                          : g == w;
+        return ok ? 0 : (snprintf(why, n, "%s: %.6f, want %.6f", path, g, w), 1);
+    }
+    if (!json_equal(got, want)) {
+        char *a = json_dumps(got, JSON_ENCODE_ANY), *b = json_dumps(want, JSON_ENCODE_ANY);
+        snprintf(why, n, "%s: %s, want %s", path, a ? a : "?", b ? b : "?");
+        free(a);
+        free(b);
+        return 1;
+    }
+    return 0;
+}
+
+json_t *tu_json_file(const char *path)
+{
+    json_error_t e;
+    json_t *j = json_load_file(path, 0, &e);
+    if (!j)
+        fail_msg("%s: line %d: %s", path, e.line, e.text);
+    return j;
+}
+
+json_t *tu_json_text(const char *text)
+{
+    json_error_t e;
+    json_t *j = json_loads(text, 0, &e);
+    if (!j)
+        fail_msg("not JSON (%s): %.300s", e.text, text);
+    return j;
 }

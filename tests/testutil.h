@@ -39,4 +39,13 @@ int tu_http(const tu_server *s, const char *method, const char *path, const char
 /* A sha256 of the store's content (sqlite3 .dump), to prove nothing changed. */
 void tu_store_digest(const char *db, char out[65]);
 
+#include <jansson.h>
+/* Compares an answer with a reference answer within ANALYSES.md's tolerances:
+ * keys ending in _m within 1 m, in km2 or ratio within 1%, everything else
+ * exactly. Returns 0, or 1 with the first difference in why. */
+int tu_json_match(json_t *got, json_t *want, const char *path, char *why, size_t n);
+/* Loads a JSON file or text; fails the test when it does not parse. */
+json_t *tu_json_file(const char *path);
+json_t *tu_json_text(const char *text);
+
 #endif
