@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# make bench: gisd against its peers, side by side, from one run.
+#  1. import of the reference manifest and of 200,000 points: gisd vs ogr2ogr into SpatiaLite
+#  2. /collections/enterprises/items?bbox=...&limit=100 under wrk (2 threads, 32 connections)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+G=./gisd/gisd
+T=build/bench
+rm -rf "$T" && mkdir -p "$T"
+now() { date +%s.%N; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo "== import: the reference manifest (10 layers, 5,485 features)"
+t0=$(now); $G import --quiet --db "$T/gisd.sqlite" --manifest data/reference/manifest.json >/dev/null; t1=$(now)
+gisd_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+R=data/reference
+t0=$(now)
+ogr2ogr -f SQLite -dsco SPATIALITE=YES "$T/ogr.sqlite" $R/parks.shp -nln parks -t_srs EPSG:4490 -nlt PROMOTE_TO_MULTI
+ogr2ogr -update -f SQLite "$T/ogr.sqlite" $R/zones.gpkg -nln zones -t_srs EPSG:4490
+ogr2ogr -update -f SQLite "$T/ogr.sqlite" $R/heat_network.geojson -nln heat_network -t_srs EPSG:4490 -nlt PROMOTE_TO_MULTI
+ogr2ogr -update -f SQLite "$T/ogr.sqlite" $R/heat_sources.csv -nln heat_sources -oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat -s_srs EPSG:4326 -t_srs EPSG:4490
+ogr2ogr -update -f SQLite "$T/ogr.sqlite" $R/enterprises.csv -nln enterprises -oo X_POSSIBLE_NAMES=X坐标 -oo Y_POSSIBLE_NAMES=Y坐标 -s_srs EPSG:4549 -t_srs EPSG:4490
+ogr2ogr -update -f SQLite "$T/ogr.sqlite" $R/recycling_points.geojson -nln recycling_points -t_srs EPSG:4490
+ogr2ogr -update -f SQLite "$T/ogr.sqlite" $R/hw_facilities.geojson -nln hw_facilities -t_srs EPSG:4490
+ogr2ogr -update -f SQLite "$T/ogr.sqlite" $R/sensitive_areas.shp -nln sensitive_areas -t_srs EPSG:4490 -nlt PROMOTE_TO_MULTI -makevalid
+ogr2ogr -update -f SQLite "$T/ogr.sqlite" $R/communities.gpkg -nln communities -t_srs EPSG:4490
+ogr2ogr -update -f SQLite "$T/ogr.sqlite" $R/districts.geojson -nln districts -t_srs EPSG:4490 -nlt PROMOTE_TO_MULTI -makevalid
+t1=$(now)
+ogr_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+printf '%-34s gisd %6.2f s   ogr2ogr %6.2f s   gisd/ogr2ogr %s (target <= 1.5)\n' "reference manifest" "$gisd_s" "$ogr_s" "$(ratio "$gisd_s" "$ogr_s")"
+
+echo "== import: 200,000 points (CSV, Gauss-Kruger metres)"
+awk 'BEGIN { srand(42); print "ent_id,name,X,Y";
+  for (i = 1; i <= 200000; i++) printf "B%06d,企业%d,%.3f,%.3f\n", i, i, 520000 + rand() * 90000, 3040000 + rand() * 95000 }' > "$T/points.csv"
+t0=$(now); $G import --quiet --db "$T/gisd.sqlite" "$T/points.csv" --layer enterprises --srs EPSG:4549 --x X --y Y >/dev/null 2>&1; t1=$(now)
+gisd_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+t0=$(now)
+ogr2ogr -f SQLite -dsco SPATIALITE=YES "$T/ogr200k.sqlite" "$T/points.csv" -nln enterprises -oo X_POSSIBLE_NAMES=X -oo Y_POSSIBLE_NAMES=Y -s_srs EPSG:4549 -t_srs EPSG:4490
+t1=$(now)
+ogr_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+printf '%-34s gisd %6.2f s   ogr2ogr %6.2f s   gisd/ogr2ogr %s (target <= 1.5)\n' "200,000 points" "$gisd_s" "$ogr_s" "$(ratio "$gisd_s" "$ogr_s")"
+
+echo "== serve: /collections/enterprises/items?bbox=...&limit=100 under wrk -t2 -c32 -d10s"
+$G import --quiet --db "$T/gisd.sqlite" --manifest data/reference/manifest.json >/dev/null
+$G serve --db "$T/gisd.sqlite" --listen 127.0.0.1:18090 --threads 2 2>/dev/null &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -sf http://127.0.0.1:18090/healthz >/dev/null && break; sleep 0.1; done
+wrk -t2 -c32 -d10s --latency 'http://127.0.0.1:18090/collections/enterprises/items?bbox=120.5,27.9,120.8,28.1&limit=100' \
+  | awk '/Requests\/sec/ { print "requests/s: " $2 } / 99% / { print "p99 latency: " $2 }'
+kill $pid; wait $pid 2>/dev/null || true
