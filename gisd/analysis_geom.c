@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "crs.h"
+#include "dataset.h"
 
 int analysis_crs_resolve(store *s, const layer_registry *reg, int requested, int *srid,
                          gisd_error *err)
@@ -30,20 +31,10 @@ int analysis_crs_resolve(store *s, const layer_registry *reg, int requested, int
         *srid = crs_parse(value, NULL, err);
         return *srid < 0 ? -1 : 0;
     }
-    double minx = 1e300, maxx = -1e300;
-    for (size_t i = 0; i < reg->n; i++) {
-        store_layer_stats st;
-        if (store_layer_stats_get(s, &reg->layers[i], &st, err) != 0)
-            return -1;
-        if (st.has_extent) {
-            minx = fmin(minx, st.minx);
-            maxx = fmax(maxx, st.maxx);
-        }
-    }
-    if (minx > maxx)
+    rc = dataset_nearest_gk_zone(s, reg, srid, err);
+    if (rc == 1)
         return gisd_fail(err, GISD_E_INPUT, "the store holds no data yet: import a city first");
-    *srid = crs_gk_zone_for_lon((minx + maxx) / 2);
-    return 0;
+    return rc;
 }
 
 int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const char *layer,

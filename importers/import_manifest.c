@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../gisd/crs.h"
+#include "../gisd/dataset.h"
 #include "import.h"
 
 /* A JSON member that is a string, absent or null; anything else is an error. */
@@ -136,20 +137,12 @@ int import_update_analysis_crs(store *s, const layer_registry *reg, gisd_error *
         return -1;
     if (rc == 0 && strcmp(source, "set") == 0)
         return 0;
-    double minx = 1e300, maxx = -1e300;
-    for (size_t i = 0; i < reg->n; i++) {
-        store_layer_stats st;
-        if (store_layer_stats_get(s, &reg->layers[i], &st, err) != 0)
-            return -1;
-        if (st.has_extent) {
-            minx = st.minx < minx ? st.minx : minx;
-            maxx = st.maxx > maxx ? st.maxx : maxx;
-        }
-    }
-    if (minx > maxx)
-        return 0;
+    int srid;
+    rc = dataset_nearest_gk_zone(s, reg, &srid, err);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
     char value[32];
-    snprintf(value, sizeof value, "EPSG:%d", crs_gk_zone_for_lon((minx + maxx) / 2.0));
+    snprintf(value, sizeof value, "EPSG:%d", srid);
     if (store_meta_set(s, "analysis_crs", value, err) != 0)
         return -1;
     return store_meta_set(s, "analysis_crs_source", "detected", err);

@@ -1,0 +1,21 @@
+#include "dataset.h"
+
+#include "crs.h"
+
+int dataset_nearest_gk_zone(store *s, const layer_registry *reg, int *srid, gisd_error *err)
+{
+    double minx = 1e300, maxx = -1e300;
+    for (size_t i = 0; i < reg->n; i++) {
+        store_layer_stats st;
+        if (store_layer_stats_get(s, &reg->layers[i], &st, err) != 0)
+            return -1;
+        if (st.has_extent) {
+            minx = st.minx < minx ? st.minx : minx;
+            maxx = st.maxx > maxx ? st.maxx : maxx;
+        }
+    }
+    if (minx > maxx)
+        return 1;
+    *srid = crs_gk_zone_for_lon((minx + maxx) / 2.0);
+    return 0;
+}
