@@ -11,9 +11,7 @@ static tu_server srv;
 static int setup(void **state)
 {
     (void)state;
-    snprintf(db, sizeof db, "%s/ref.sqlite", tu_tmpdir("clients"));
-    tu_import_reference(db);
-    tu_server_start(&srv, db);
+    tu_serve_reference("clients", db, sizeof db, &srv);
     return 0;
 }
 

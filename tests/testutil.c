@@ -124,6 +124,13 @@ void tu_server_start(tu_server *s, const char *db)
     fail_msg("gisd serve did not answer /healthz on port %d", s->port);
 }
 
+void tu_serve_reference(const char *suite, char *db, size_t dbsize, tu_server *s)
+{
+    snprintf(db, dbsize, "%s/ref.sqlite", tu_tmpdir(suite));
+    tu_import_reference(db);
+    tu_server_start(s, db);
+}
+
 void tu_server_stop(tu_server *s)
 {
     kill(s->pid, SIGTERM);

@@ -30,6 +30,8 @@ typedef struct {
 
 /* Starts `gisd serve` on a free loopback port and waits for /healthz. */
 void tu_server_start(tu_server *s, const char *db);
+/* Imports the reference city into a fresh db (named after the suite) and serves it. */
+void tu_serve_reference(const char *suite, char *db, size_t dbsize, tu_server *s);
 /* SIGTERM, then checks that it exited cleanly. */
 void tu_server_stop(tu_server *s);
 /* GET (or with body, POST) base+path with curl; returns the status, body malloc'd. */
