@@ -25,6 +25,8 @@ typedef struct {
 /* Loads fields (by name) and geometry of every feature of the layer, in srid. */
 int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const char *layer,
               int srid, const char *const *fields, aset *out, gisd_error *err);
+/* Safe on a zeroed aset, so callers can zero several, load them in turn and
+ * free them all whichever load failed. */
 void aset_free(aset *a);
 
 typedef void (*aset_visit)(afeat *f, void *ud);

@@ -99,20 +99,18 @@ int analysis_heating_coverage(store *st, const layer_registry *reg, int srid,
     if (!(p->radius_m >= 0))
         return gisd_fail(err, GISD_E_INPUT, "radius_m must be 0 or more metres");
     GEOSContextHandle_t h = GEOS_init_r();
-    aset parks, pipes, ents;
+    aset parks = {0}, pipes = {0}, ents = {0};
     static const char *const pf[] = {"park_id", NULL};
     static const char *const ef[] = {"ent_id", "boiler_fuel", "boiler_tph", NULL};
-    int rc = aset_load(h, st, reg, "parks", srid, pf, &parks, err);
-    if (rc == 0 && (rc = aset_load(h, st, reg, "heat_network", srid, NULL, &pipes, err)) != 0)
-        aset_free(&parks);
-    if (rc == 0 && (rc = aset_load(h, st, reg, "enterprises", srid, ef, &ents, err)) != 0) {
+    if (aset_load(h, st, reg, "parks", srid, pf, &parks, err) ||
+        aset_load(h, st, reg, "heat_network", srid, NULL, &pipes, err) ||
+        aset_load(h, st, reg, "enterprises", srid, ef, &ents, err)) {
         aset_free(&parks);
         aset_free(&pipes);
-    }
-    if (rc != 0) {
         GEOS_finish_r(h);
         return -1;
     }
+    int rc = 0;
     /* parks in park_id order */
     afeat **order = malloc((parks.n ? parks.n : 1) * sizeof *order);
     size_t n = 0;

@@ -54,16 +54,16 @@ int analysis_hw_proximity(store *st, const layer_registry *reg, int srid, const 
     if (!(p->max_km > 0))
         return gisd_fail(err, GISD_E_INPUT, "max_km must be more than 0");
     GEOSContextHandle_t h = GEOS_init_r();
-    aset ents, facs;
+    aset ents = {0}, facs = {0};
     static const char *const ef[] = {"ent_id", "hw_tpy", "hw_codes", NULL};
     static const char *const ff[] = {"facility_id", "hw_codes", NULL};
-    int rc = aset_load(h, st, reg, "enterprises", srid, ef, &ents, err);
-    if (rc == 0 && (rc = aset_load(h, st, reg, "hw_facilities", srid, ff, &facs, err)) != 0)
+    if (aset_load(h, st, reg, "enterprises", srid, ef, &ents, err) ||
+        aset_load(h, st, reg, "hw_facilities", srid, ff, &facs, err)) {
         aset_free(&ents);
-    if (rc != 0) {
         GEOS_finish_r(h);
         return -1;
     }
+    int rc = 0;
     afeat **producers = malloc((ents.n ? ents.n : 1) * sizeof *producers);
     size_t n = 0;
     for (size_t i = 0; i < ents.n; i++)

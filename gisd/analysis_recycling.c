@@ -77,21 +77,19 @@ int analysis_recycling_coverage(store *st, const layer_registry *reg, int srid,
         return gisd_fail(err, GISD_E_INPUT, "level \"%s\" must be community, transit, sorting or any",
                          level);
     GEOSContextHandle_t h = GEOS_init_r();
-    aset comms, points, dists;
+    aset comms = {0}, points = {0}, dists = {0};
     static const char *const cf[] = {"community_id", "households", NULL};
     static const char *const pf[] = {"level", NULL};
     static const char *const df[] = {"name", NULL};
-    int rc = aset_load(h, st, reg, "communities", srid, cf, &comms, err);
-    if (rc == 0 && (rc = aset_load(h, st, reg, "recycling_points", srid, pf, &points, err)) != 0)
-        aset_free(&comms);
-    if (rc == 0 && (rc = aset_load(h, st, reg, "districts", srid, df, &dists, err)) != 0) {
+    if (aset_load(h, st, reg, "communities", srid, cf, &comms, err) ||
+        aset_load(h, st, reg, "recycling_points", srid, pf, &points, err) ||
+        aset_load(h, st, reg, "districts", srid, df, &dists, err)) {
         aset_free(&comms);
         aset_free(&points);
-    }
-    if (rc != 0) {
         GEOS_finish_r(h);
         return -1;
     }
+    int rc = 0;
     tally *per = calloc(dists.n + 1, sizeof *per);
     tally total = {0};
     char **uncovered = malloc((comms.n + 1) * sizeof *uncovered);

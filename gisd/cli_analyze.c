@@ -52,15 +52,9 @@ int cmd_analyze(int argc, char **argv)
     store *s = NULL;
     json_t *site = NULL, *out = NULL;
     site_rules rules;
-    char rpath[4200];
     int rc = layer_registry_load(layers_dir ? layers_dir : layers_default_dir(), &reg, &err);
-    if (rc == 0) {
-        if (!rules_path) {
-            rules_default_path(reg->dir, rpath, sizeof rpath);
-            rules_path = rpath;
-        }
-        rc = rules_load(rules_path, &rules, &err);
-    }
+    if (rc == 0)
+        rc = rules_load(rules_path, reg->dir, &rules, &err);
     if (rc == 0 && site_path) {
         json_error_t jerr;
         site = json_load_file(site_path, 0, &jerr);

@@ -48,12 +48,7 @@ int cmd_serve(int argc, char **argv)
         return cli_report(&err);
     cfg.reg = reg;
     site_rules rules;
-    char rpath[4200];
-    if (!rules_path) {
-        rules_default_path(reg->dir, rpath, sizeof rpath);
-        rules_path = rpath;
-    }
-    if (rules_load(rules_path, &rules, &err) != 0) {
+    if (rules_load(rules_path, reg->dir, &rules, &err) != 0) {
         layer_registry_free(reg);
         return cli_report(&err);
     }

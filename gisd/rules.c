@@ -21,9 +21,14 @@ static int copy_strings(json_t *arr, char (*dst)[32], size_t cap, size_t *n, con
     return 0;
 }
 
-int rules_load(const char *path, site_rules *out, gisd_error *err)
+int rules_load(const char *path, const char *layers_dir, site_rules *out, gisd_error *err)
 {
     memset(out, 0, sizeof *out);
+    char fallback[4200];
+    if (!path) {
+        snprintf(fallback, sizeof fallback, "%s/site-rules.json", layers_dir);
+        path = fallback;
+    }
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);
     if (!root)
@@ -81,9 +86,4 @@ const rules_class *rules_find_class(const site_rules *r, const char *name)
         if (strcmp(r->classes[i].name, name) == 0)
             return &r->classes[i];
     return NULL;
-}
-
-void rules_default_path(const char *layers_dir, char *buf, size_t n)
-{
-    snprintf(buf, n, "%s/site-rules.json", layers_dir);
 }

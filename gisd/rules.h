@@ -26,11 +26,10 @@ typedef struct {
     size_t nprotected;
 } site_rules;
 
-/* Loads and validates path; a malformed file is refused with its line and reason. */
-int rules_load(const char *path, site_rules *out, gisd_error *err);
+/* Loads and validates path (NULL: site-rules.json in layers_dir); a malformed
+ * file is refused with its line and reason. */
+int rules_load(const char *path, const char *layers_dir, site_rules *out, gisd_error *err);
 /* The class named, or NULL. Borrowed. */
 const rules_class *rules_find_class(const site_rules *r, const char *name);
-/* layers/site-rules.json beside the layer definitions. */
-void rules_default_path(const char *layers_dir, char *buf, size_t n);
 
 #endif
