@@ -2,11 +2,12 @@
 # what a fresh Debian 12 machine lacks (apt-get), then build and run.
 
 CC       ?= cc
-PKGS     := gdal spatialite sqlite3 libmicrohttpd jansson geos zlib
+PKGS     := gdal spatialite sqlite3 libmicrohttpd jansson geos zlib libprotobuf-c
 DEB_PKGS := build-essential pkg-config libgdal-dev gdal-bin libproj-dev proj-bin \
             libspatialite-dev libsqlite3-mod-spatialite libsqlite3-dev sqlite3 \
             libmicrohttpd-dev libcmocka-dev libjansson-dev libgeos-dev zlib1g-dev \
-            python3 python3-owslib curl wrk
+            libprotobuf-c-dev protobuf-c-compiler python3 python3-owslib curl wrk \
+            chromium fonts-wqy-zenhei
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lgeos_c -lpthread -lm
 
@@ -15,12 +16,15 @@ CFLAGS   ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 LIB_SRC  := $(filter-out gisd/main.c,$(wildcard gisd/*.c)) $(wildcard importers/*.c)
+# The MVT encoding compiled by protoc-c from the specification's .proto.
+GEN_SRC  := build/gen/vector_tile.pb-c.c
+GEN_HDR  := build/gen/vector_tile.pb-c.h
 BIN_SRC  := gisd/main.c
 TEST_SRC := $(wildcard tests/test_*.c)
-HEADERS  := $(wildcard gisd/*.h importers/*.h tests/*.h)
+HEADERS  := $(wildcard gisd/*.h importers/*.h tests/*.h) $(GEN_HDR)
 
-REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC) $(BIN_SRC))
-SAN_OBJ  := $(patsubst %.c,build/san/%.o,$(LIB_SRC))
+REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC) $(BIN_SRC)) build/rel/gen/vector_tile.pb-c.o
+SAN_OBJ  := $(patsubst %.c,build/san/%.o,$(LIB_SRC)) build/san/gen/vector_tile.pb-c.o
 TESTS    := $(patsubst tests/%.c,build/san/tests/%,$(TEST_SRC))
 
 .PHONY: all deps test demo bench clean check-deps
@@ -29,14 +33,34 @@ all: gisd/gisd
 # ---- dependencies: Debian packages, installed once when missing ----
 build/.deps: Makefile
 	@mkdir -p build
-	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done; \
+	  command -v npm >/dev/null 2>&1 || echo nodejs npm); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
 	fi
 	@touch $@
-deps: build/.deps
+deps: build/.deps build/.npm
+
+# ---- npm: MapLibre GL JS for the viewer, the style validator and
+# playwright-core for the tests, pinned by the committed package-lock.json ----
+build/.npm: package.json package-lock.json | build/.deps
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# ---- generated code ----
+$(GEN_SRC) $(GEN_HDR) &: gisd/proto/vector_tile.proto | build/.deps
+	@mkdir -p build/gen
+	protoc-c --c_out=build/gen --proto_path=gisd/proto $<
+
+build/rel/gen/%.o: build/gen/%.c $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(CFLAGS) $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
+
+build/san/gen/%.o: build/gen/%.c $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -g $(SAN) $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
 
 # ---- the release binary ----
 gisd/gisd: $(REL_OBJ)
@@ -44,12 +68,12 @@ gisd/gisd: $(REL_OBJ)
 
 build/rel/%.o: %.c $(HEADERS) | build/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
 
 # ---- sanitized builds for the tests ----
 build/san/%.o: %.c $(HEADERS) | build/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
 
 build/san/bin/gisd: $(SAN_OBJ) build/san/gisd/main.o
 	@mkdir -p $(dir $@)
@@ -57,19 +81,19 @@ build/san/bin/gisd: $(SAN_OBJ) build/san/gisd/main.o
 
 build/san/tests/%: tests/%.c tests/testutil.c $(SAN_OBJ) $(HEADERS) | build/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -o $@ $< tests/testutil.c $(SAN_OBJ) $(PKG_LIBS) -lcmocka
+	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -Ibuild/gen -o $@ $< tests/testutil.c $(SAN_OBJ) $(PKG_LIBS) -lcmocka
 
 # Every test binary runs against the sanitized gisd; their cmocka summaries
 # and a closing "N passed, N failed" line are the result.
-test: build/.deps build/san/bin/gisd $(TESTS)
+test: build/.deps build/.npm build/san/bin/gisd $(TESTS)
 	@GISD_BIN=$(CURDIR)/build/san/bin/gisd GISD_ROOT=$(CURDIR) tests/run_all.sh $(TESTS)
 
-demo: build/.deps gisd/gisd
+demo: build/.deps build/.npm gisd/gisd
 	rm -f build/demo.sqlite build/demo.sqlite-wal build/demo.sqlite-shm
 	./gisd/gisd import --db build/demo.sqlite --manifest data/reference/manifest.json
 	./gisd/gisd serve --db build/demo.sqlite --listen 127.0.0.1:8080
 
-bench: build/.deps gisd/gisd
+bench: build/.deps build/.npm gisd/gisd
 	bench/run.sh
 
 clean:

@@ -9,6 +9,7 @@ int cmd_export(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_layers(int argc, char **argv);
+int cmd_tiles(int argc, char **argv);
 
 /* Prints "gisd: <message>" and returns the exit status for the error. */
 int cli_report(const gisd_error *err);

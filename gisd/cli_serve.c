@@ -11,11 +11,17 @@ int cmd_serve(int argc, char **argv)
 {
     server_config cfg = {.db_path = "gisd.sqlite", .listen = "127.0.0.1:8080", .threads = 4};
     const char *layers_dir = NULL, *rules_path = NULL;
+    char styles_buf[4200], vendor_buf[4200];
+    cfg.styles_dir = path_beside_exe("GISD_STYLES", "styles", styles_buf, sizeof styles_buf);
+    cfg.vendor_dir = path_beside_exe("GISD_VENDOR", "node_modules/maplibre-gl/dist", vendor_buf,
+                                     sizeof vendor_buf);
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
                                          {"listen", required_argument, 0, 'l'},
                                          {"threads", required_argument, 0, 't'},
                                          {"layers", required_argument, 0, 'L'},
                                          {"rules", required_argument, 0, 'R'},
+                                         {"styles", required_argument, 0, 'S'},
+                                         {"tile-cache-mb", required_argument, 0, 'C'},
                                          {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -35,6 +41,17 @@ int cmd_serve(int argc, char **argv)
         }
         case 'L': layers_dir = optarg; break;
         case 'R': rules_path = optarg; break;
+        case 'S': cfg.styles_dir = optarg; break;
+        case 'C': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 65536) {
+                fprintf(stderr, "gisd serve: --tile-cache-mb must be 1 to 65536\n");
+                return 2;
+            }
+            cfg.tile_cache_mb = (size_t)n;
+            break;
+        }
         default: return 2;
         }
     }

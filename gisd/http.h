@@ -8,6 +8,7 @@
 
 #define MEDIA_GEOJSON "application/geo+json"
 #define MEDIA_JSON "application/json"
+#define MEDIA_MVT "application/vnd.mapbox-vector-tile"
 #define MEDIA_OPENAPI "application/vnd.oai.openapi+json;version=3.0"
 
 /* Sends doc (and releases it) with the content type. */
@@ -31,6 +32,13 @@ const char *http_unknown_arg(http_req *r, const char *const *allowed, const laye
 
 /* Parses a whole non-negative integer; -1 when it is not one. */
 long long http_parse_count(const char *s);
+
+/* {"href": base + path, "rel", "type", "title"} (title may be NULL). */
+json_t *http_link(http_req *r, const char *rel, const char *type, const char *title,
+                  const char *path_fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* 1 when the client's Accept-Encoding takes gzip. */
+int http_accepts_gzip(http_req *r);
 
 /* Percent-encodes s for a query string, into buf. */
 void http_url_encode(const char *s, char *buf, size_t n);

@@ -19,6 +19,12 @@ static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
     NULL};
 
 /* The CRSs gisd answers in: CRS84, CGCS2000, WGS 84, Web Mercator and the
@@ -45,28 +51,6 @@ static json_t *crs_list(void)
     return list;
 }
 
-static json_t *make_link(const char *href, const char *rel, const char *type, const char *title)
-{
-    json_t *l = json_pack("{s:s, s:s, s:s}", "href", href, "rel", rel, "type", type);
-    if (title)
-        json_object_set_new(l, "title", json_string(title));
-    return l;
-}
-
-static json_t *link_fmt(http_req *r, const char *rel, const char *type, const char *title,
-                        const char *path_fmt, ...) __attribute__((format(printf, 5, 6)));
-static json_t *link_fmt(http_req *r, const char *rel, const char *type, const char *title,
-                        const char *path_fmt, ...)
-{
-    char path[2048], href[2400];
-    va_list ap;
-    va_start(ap, path_fmt);
-    vsnprintf(path, sizeof path, path_fmt, ap);
-    va_end(ap);
-    snprintf(href, sizeof href, "%s%s", r->base, path);
-    return make_link(href, rel, type, title);
-}
-
 /* Only JSON here; the format parameter may name it. */
 static int format_ok(http_req *r)
 {
@@ -74,18 +58,37 @@ static int format_ok(http_req *r)
     return !f || strcmp(f, "json") == 0 || strcmp(f, "geojson") == 0;
 }
 
+/* A browser asks for text/html and names no format: it gets the viewer. */
+static int wants_html(http_req *r)
+{
+    const char *f = http_arg(r, "f");
+    if (f)
+        return strcmp(f, "html") == 0;
+    const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept");
+    return accept && strstr(accept, "text/html") != NULL;
+}
+
 enum MHD_Result http_landing(http_req *r)
 {
+    if (wants_html(r))
+        return http_viewer(r);
     if (!format_ok(r))
-        return http_reply_error(r, 400, "InvalidParameterValue", "f must be json");
+        return http_reply_error(r, 400, "InvalidParameterValue", "f must be json or html");
     json_t *links = json_array();
-    json_array_append_new(links, link_fmt(r, "self", MEDIA_JSON, "this document", "/"));
-    json_array_append_new(links, link_fmt(r, "service-desc", MEDIA_OPENAPI,
+    json_array_append_new(links, http_link(r, "self", MEDIA_JSON, "this document", "/"));
+    json_array_append_new(links, http_link(r, "service-desc", MEDIA_OPENAPI,
                                           "the API definition (OpenAPI 3.0)", "/api"));
-    json_array_append_new(links, link_fmt(r, "conformance", MEDIA_JSON,
+    json_array_append_new(links, http_link(r, "conformance", MEDIA_JSON,
                                           "the conformance classes gisd implements", "/conformance"));
-    json_array_append_new(links, link_fmt(r, "data", MEDIA_JSON, "the planning layers",
+    json_array_append_new(links, http_link(r, "data", MEDIA_JSON, "the planning layers",
                                           "/collections"));
+    json_array_append_new(links, http_link(r, "alternate", "text/html", "the web map viewer", "/?f=html"));
+    json_array_append_new(links, http_link(r, "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+                                          MEDIA_JSON, "tile matrix sets", "/tileMatrixSets"));
+    json_array_append_new(links, http_link(r, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                                          "application/vnd.mapbox.tile+json", "TileJSON of all layers",
+                                          "/tiles/all.json"));
+    json_array_append_new(links, http_link(r, "stylesheet", MEDIA_JSON, "map styles", "/styles"));
     json_t *doc = json_pack("{s:s, s:s, s:o}", "title", "gisd planning server",
                             "description",
                             "Industrial parks, heat networks, enterprises, the recycling network "
@@ -109,9 +112,12 @@ static json_t *collection_doc(http_req *r, store *st, const layer_def *l, gisd_e
     if (store_layer_stats_get(st, l, &stats, err) != 0)
         return NULL;
     json_t *links = json_array();
-    json_array_append_new(links, link_fmt(r, "self", MEDIA_JSON, l->title, "/collections/%s", l->id));
-    json_array_append_new(links, link_fmt(r, "items", MEDIA_GEOJSON, "the features",
+    json_array_append_new(links, http_link(r, "self", MEDIA_JSON, l->title, "/collections/%s", l->id));
+    json_array_append_new(links, http_link(r, "items", MEDIA_GEOJSON, "the features",
                                           "/collections/%s/items", l->id));
+    json_array_append_new(links, http_link(r, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                                          MEDIA_JSON, "vector tilesets", "/collections/%s/tiles",
+                                          l->id));
     json_t *bbox = stats.has_extent
                        ? json_pack("[f,f,f,f]", stats.minx, stats.miny, stats.maxx, stats.maxy)
                        : json_pack("[f,f,f,f]", -180.0, -90.0, 180.0, 90.0);
@@ -144,7 +150,7 @@ enum MHD_Result http_collections(http_req *r)
     }
     server_worker_release(r->srv, w);
     json_t *links = json_array();
-    json_array_append_new(links, link_fmt(r, "self", MEDIA_JSON, "the planning layers", "/collections"));
+    json_array_append_new(links, http_link(r, "self", MEDIA_JSON, "the planning layers", "/collections"));
     return http_reply_json(r, 200, json_pack("{s:o, s:o, s:o}", "links", links, "collections", list,
                                              "crs", crs_list()),
                            MEDIA_JSON);

@@ -149,3 +149,24 @@ void http_url_encode(const char *s, char *buf, size_t n)
     }
     buf[o] = '\0';
 }
+
+json_t *http_link(http_req *r, const char *rel, const char *type, const char *title,
+                  const char *path_fmt, ...)
+{
+    char path[2048], href[2400];
+    va_list ap;
+    va_start(ap, path_fmt);
+    vsnprintf(path, sizeof path, path_fmt, ap);
+    va_end(ap);
+    snprintf(href, sizeof href, "%s%s", r->base, path);
+    json_t *l = json_pack("{s:s, s:s, s:s}", "href", href, "rel", rel, "type", type);
+    if (title)
+        json_object_set_new(l, "title", json_string(title));
+    return l;
+}
+
+int http_accepts_gzip(http_req *r)
+{
+    const char *ae = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Encoding");
+    return ae && strstr(ae, "gzip") != NULL;
+}

@@ -210,17 +210,22 @@ int layer_field_index(const layer_def *layer, const char *name)
 const char *layers_default_dir(void)
 {
     static char dir[PATH_MAX + 16];
-    const char *env = getenv("GISD_LAYERS");
+    return path_beside_exe("GISD_LAYERS", "layers", dir, sizeof dir);
+}
+
+const char *path_beside_exe(const char *env_name, const char *relative, char *buf, size_t n)
+{
+    const char *env = getenv(env_name);
     if (env && *env)
         return env;
     char exe[PATH_MAX - 16];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (len <= 0)
-        return "layers";
+        return relative;
     exe[len] = '\0';
     char *slash = strrchr(exe, '/');
     if (slash)
         *slash = '\0';
-    snprintf(dir, sizeof dir, "%s/../layers", exe);
-    return dir;
+    snprintf(buf, n, "%s/../%s", exe, relative);
+    return buf;
 }

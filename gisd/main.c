@@ -19,10 +19,11 @@ static void usage(FILE *out)
           "  import   --db F --manifest manifest.json\n"
           "  export   --db F --layer L --format FORMAT OUT [--srs EPSG:n]\n"
           "  serve    --db F [--listen 127.0.0.1:8080] [--threads N]\n"
+          "  tiles    --db F --out city.mbtiles [--zoom 8-16] [--layers all|L1,L2]\n"
           "  analyze  heating-coverage|hw-proximity|recycling-coverage|site-check --db F ...\n"
           "  layers   list the layer definitions\n"
           "\n"
-          "every command takes --layers DIR (default: the layers/ shipped with gisd)\n"
+          "every command but tiles takes --layers DIR (default: the layers/ shipped with gisd)\n"
           "see README.md for every option\n",
           out);
 }
@@ -37,7 +38,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*run)(int, char **);
     } commands[] = {{"import", cmd_import},   {"export", cmd_export}, {"serve", cmd_serve},
-                    {"analyze", cmd_analyze}, {"layers", cmd_layers}};
+                    {"analyze", cmd_analyze}, {"layers", cmd_layers},
+                    {"tiles", cmd_tiles}};
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
             GDALAllRegister();

@@ -11,6 +11,21 @@ enum MHD_Result http_collections(http_req *r);
 enum MHD_Result http_collection(http_req *r);
 enum MHD_Result http_items(http_req *r);
 enum MHD_Result http_item(http_req *r);
+/* http_tiles.c: OGC API - Tiles, XYZ tiles and TileJSON */
+enum MHD_Result http_collection_tilesets(http_req *r);
+enum MHD_Result http_collection_tileset(http_req *r);
+enum MHD_Result http_collection_tile(http_req *r);
+enum MHD_Result http_tilematrixsets(http_req *r);
+enum MHD_Result http_tilematrixset(http_req *r);
+enum MHD_Result http_tilejson(http_req *r);
+enum MHD_Result http_tile(http_req *r);
+/* http_static.c: styles, the viewer and what it loads */
+enum MHD_Result http_styles(http_req *r);
+enum MHD_Result http_style(http_req *r);
+enum MHD_Result http_viewer_file(http_req *r);
+enum MHD_Result http_vendor_file(http_req *r);
+enum MHD_Result http_glyphs(http_req *r);
+enum MHD_Result http_viewer(http_req *r);
 /* http_openapi.c */
 enum MHD_Result http_openapi(http_req *r);
 /* http_analysis.c */

@@ -30,6 +30,18 @@ static const route ROUTES[] = {
     {"GET", "/collections/{}", http_collection},
     {"GET", "/collections/{}/items", http_items},
     {"GET", "/collections/{}/items/{}", http_item},
+    {"GET", "/collections/{}/tiles", http_collection_tilesets},
+    {"GET", "/collections/{}/tiles/{}", http_collection_tileset},
+    {"GET", "/collections/{}/tiles/{}/{}/{}/{}", http_collection_tile},
+    {"GET", "/tileMatrixSets", http_tilematrixsets},
+    {"GET", "/tileMatrixSets/{}", http_tilematrixset},
+    {"GET", "/tiles/{}", http_tilejson},
+    {"GET", "/tiles/{}/{}/{}/{}", http_tile},
+    {"GET", "/styles", http_styles},
+    {"GET", "/styles/{}", http_style},
+    {"GET", "/viewer/{}", http_viewer_file},
+    {"GET", "/vendor/{}", http_vendor_file},
+    {"GET", "/fonts/{}/{}", http_glyphs},
     {"GET", "/healthz", http_healthz},
     {"GET", "/metrics", http_metrics},
     {"GET", "/analysis/{}", http_analysis_get},
@@ -42,6 +54,7 @@ struct gisd_server {
     pthread_mutex_t lock;
     worker *idle[POOL_MAX];
     size_t nidle, open;
+    tile_service *tiles;
 };
 
 /* Per connection: the request body and what the metrics need. */
@@ -63,6 +76,18 @@ static double seconds_since(const struct timespec *t0)
 
 metrics *server_metrics(gisd_server *srv) { return srv->metrics; }
 const site_rules *server_rules(gisd_server *srv) { return srv->cfg->rules; }
+tile_service *server_tiles(gisd_server *srv) { return srv->tiles; }
+const server_config *server_config_of(gisd_server *srv) { return srv->cfg; }
+
+static void worker_free(worker *w)
+{
+    if (!w)
+        return;
+    store_close(w->st);
+    if (w->geos)
+        GEOS_finish_r(w->geos);
+    free(w);
+}
 
 worker *server_worker_acquire(gisd_server *srv, gisd_error *err)
 {
@@ -81,10 +106,14 @@ worker *server_worker_acquire(gisd_server *srv, gisd_error *err)
     srv->open++;
     pthread_mutex_unlock(&srv->lock);
     worker *w = calloc(1, sizeof *w);
+    if (w && !(w->geos = GEOS_init_r())) {
+        free(w);
+        w = NULL;
+    }
     if (!w || store_open(srv->cfg->db_path, STORE_READONLY, srv->cfg->reg, &w->st, NULL, err) != 0) {
         if (w == NULL)
             gisd_fail(err, GISD_E_INTERNAL, "out of memory");
-        free(w);
+        worker_free(w);
         pthread_mutex_lock(&srv->lock);
         srv->open--;
         pthread_mutex_unlock(&srv->lock);
@@ -104,16 +133,14 @@ void server_worker_release(gisd_server *srv, worker *w)
 
 static void pool_free(gisd_server *srv)
 {
-    for (size_t i = 0; i < srv->nidle; i++) {
-        store_close(srv->idle[i]->st);
-        free(srv->idle[i]);
-    }
+    for (size_t i = 0; i < srv->nidle; i++)
+        worker_free(srv->idle[i]);
     srv->nidle = 0;
 }
 
 /* Matches url against pattern, filling params with pointers into segbuf. */
 static int route_match(const char *pattern, const char *url, char *segbuf, size_t bufsize,
-                       const char *params[4])
+                       const char *params[6])
 {
     size_t ul = strlen(url);
     if (ul >= bufsize || url[0] != '/')
@@ -132,7 +159,7 @@ static int route_match(const char *pattern, const char *url, char *segbuf, size_
         char *uend = strchr(u, '/');
         size_t ulen = uend ? (size_t)(uend - u) : strlen(u);
         if (plen == 2 && strncmp(p, "{}", 2) == 0) {
-            if (ulen == 0 || np == 4)
+            if (ulen == 0 || np == 6)
                 return 0;
             params[np++] = u;
         } else if (plen != ulen || strncmp(p, u, plen) != 0) {
@@ -168,7 +195,7 @@ static enum MHD_Result dispatch(gisd_server *srv, struct MHD_Connection *conn, c
     int path_found = 0;
     char segbuf[2048];
     for (size_t i = 0; i < sizeof ROUTES / sizeof *ROUTES; i++) {
-        const char *params[4] = {0};
+        const char *params[6] = {0};
         if (!route_match(ROUTES[i].pattern, url, segbuf, sizeof segbuf, params))
             continue;
         path_found = 1;
@@ -266,11 +293,19 @@ int server_run(const server_config *cfg, gisd_error *err)
     if (parse_listen(cfg->listen, &addr, err) != 0)
         return -1;
     gisd_server srv = {.cfg = cfg, .metrics = metrics_new()};
+    srv.tiles = tile_service_new(cfg->reg, cfg->tile_cache_mb ? cfg->tile_cache_mb
+                                                               : TILES_CACHE_MB_DEFAULT);
+    if (!srv.metrics || !srv.tiles) {
+        metrics_free(srv.metrics);
+        tile_service_free(srv.tiles);
+        return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    }
     pthread_mutex_init(&srv.lock, NULL);
     /* Open one handle now so a missing or foreign store fails at start, not on the first request. */
     worker *first = server_worker_acquire(&srv, err);
     if (!first) {
         metrics_free(srv.metrics);
+        tile_service_free(srv.tiles);
         pthread_mutex_destroy(&srv.lock);
         return -1;
     }
@@ -291,6 +326,7 @@ int server_run(const server_config *cfg, gisd_error *err)
     if (!d) {
         pool_free(&srv);
         metrics_free(srv.metrics);
+        tile_service_free(srv.tiles);
         pthread_mutex_destroy(&srv.lock);
         return gisd_fail(err, GISD_E_IO, "cannot listen on %s: %s (is the port in use?)", cfg->listen,
                          strerror(errno));
@@ -310,6 +346,7 @@ int server_run(const server_config *cfg, gisd_error *err)
     MHD_stop_daemon(d);
     pool_free(&srv);
     metrics_free(srv.metrics);
+    tile_service_free(srv.tiles);
     pthread_mutex_destroy(&srv.lock);
     fprintf(stderr, "gisd: stopped\n");
     return 0;

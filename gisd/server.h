@@ -3,6 +3,7 @@
 #ifndef GISD_SERVER_H
 #define GISD_SERVER_H
 
+#include <geos_c.h>
 #include <microhttpd.h>
 #include <stddef.h>
 
@@ -11,6 +12,7 @@
 #include "metrics.h"
 #include "rules.h"
 #include "store.h"
+#include "tiles.h"
 
 #define SERVER_MAX_BODY (10u * 1024u * 1024u)
 
@@ -20,13 +22,17 @@ typedef struct {
     unsigned threads;
     const layer_registry *reg;
     const site_rules *rules;
+    size_t tile_cache_mb;   /* 0: TILES_CACHE_MB_DEFAULT */
+    const char *styles_dir; /* styles/ with the viewer in styles/viewer */
+    const char *vendor_dir; /* MapLibre GL JS's dist/ (node_modules/maplibre-gl/dist) */
 } server_config;
 
 typedef struct gisd_server gisd_server;
 
-/* What one worker needs: its own read-only store handle. */
+/* What one worker needs: its own read-only store handle and GEOS context. */
 typedef struct {
     store *st;
+    GEOSContextHandle_t geos;
 } worker;
 
 /* One request as a handler sees it. Everything is borrowed for the call. */
@@ -36,7 +42,7 @@ typedef struct {
     const layer_registry *reg;
     const char *method;
     const char *url;
-    const char *params[4]; /* the {...} segments of the route, in order */
+    const char *params[6]; /* the {...} segments of the route, in order */
     const char *body;
     size_t body_len;
     char base[256];        /* "http://host:port", from the Host header */
@@ -54,5 +60,7 @@ worker *server_worker_acquire(gisd_server *srv, gisd_error *err);
 void server_worker_release(gisd_server *srv, worker *w);
 metrics *server_metrics(gisd_server *srv);
 const site_rules *server_rules(gisd_server *srv);
+tile_service *server_tiles(gisd_server *srv);
+const server_config *server_config_of(gisd_server *srv);
 
 #endif

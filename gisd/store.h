@@ -65,6 +65,9 @@ typedef struct {
 
 int store_layer_stats_get(store *s, const layer_def *layer, store_layer_stats *out,
                           gisd_error *err);
+/* The change counter of every layer of the registry, in registry order (0 for
+ * a layer never imported): cheap enough to ask on every tile request. */
+int store_layer_changes(store *s, long long *changes, gisd_error *err);
 
 typedef struct {
     long long id;
@@ -111,5 +114,19 @@ double store_cursor_real(store_cursor *c, size_t field);
 /* WKB bytes or GeoJSON text of the geometry, per the query; NULL when none. */
 const void *store_cursor_geom(store_cursor *c, size_t *len);
 void store_cursor_free(store_cursor *c);
+
+/* ---- MBTiles output (store_mbtiles.c): a tile pyramid in its own file ---- */
+typedef struct store_mbtiles store_mbtiles;
+
+/* Starts path anew; nothing appears at path until store_mbtiles_finish. */
+int store_mbtiles_create(const char *path, store_mbtiles **out, gisd_error *err);
+int store_mbtiles_meta(store_mbtiles *m, const char *name, const char *value, gisd_error *err);
+/* z/x/y in the XYZ scheme (MBTiles' TMS rows are flipped here). */
+int store_mbtiles_tile(store_mbtiles *m, int z, unsigned x, unsigned y, const void *data,
+                       size_t len, gisd_error *err);
+/* Commits and moves the file into place. */
+int store_mbtiles_finish(store_mbtiles *m, gisd_error *err);
+/* Frees m; an unfinished file is removed. */
+void store_mbtiles_free(store_mbtiles *m);
 
 #endif

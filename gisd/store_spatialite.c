@@ -15,6 +15,7 @@ struct store {
     void *splite; /* SpatiaLite's per-connection cache */
     const layer_registry *reg;
     sqlite3_stmt *insert; /* the prepared insert of the layer being replaced */
+    sqlite3_stmt *changes; /* prepared once: asked on every tile request */
     const layer_def *insert_layer;
 };
 
@@ -141,6 +142,8 @@ void store_close(store *s)
         return;
     if (s->insert)
         sqlite3_finalize(s->insert);
+    if (s->changes)
+        sqlite3_finalize(s->changes);
     if (s->db)
         sqlite3_close_v2(s->db);
     if (s->splite)
@@ -356,6 +359,23 @@ int store_meta_get(store *s, const char *key, char *buf, size_t bufsize, gisd_er
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return sql_fail(s, err, "reading metadata");
     return found ? 0 : 1;
+}
+
+int store_layer_changes(store *s, long long *changes, gisd_error *err)
+{
+    memset(changes, 0, s->reg->n * sizeof *changes);
+    if (!s->changes &&
+        sqlite3_prepare_v2(s->db, "SELECT layer, changes FROM gisd_layers", -1, &s->changes,
+                           NULL) != SQLITE_OK)
+        return sql_fail(s, err, "reading the layers' change counters");
+    int rc;
+    while ((rc = sqlite3_step(s->changes)) == SQLITE_ROW) {
+        const layer_def *l = layer_registry_find(s->reg, (const char *)sqlite3_column_text(s->changes, 0));
+        if (l)
+            changes[l - s->reg->layers] = sqlite3_column_int64(s->changes, 1);
+    }
+    sqlite3_reset(s->changes);
+    return rc == SQLITE_DONE ? 0 : sql_fail(s, err, "reading the layers' change counters");
 }
 
 int store_layer_stats_get(store *s, const layer_def *l, store_layer_stats *out, gisd_error *err)

@@ -6,6 +6,8 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}"
 export LSAN_OPTIONS="suppressions=${GISD_ROOT}/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export GISD_LAYERS="${GISD_ROOT}/layers"
+export GISD_STYLES="${GISD_ROOT}/styles"
+export GISD_VENDOR="${GISD_ROOT}/node_modules/maplibre-gl/dist"
 for t in "$@"; do
   echo "=== $(basename "$t")"
   out=$("$t" 2>&1); rc=$?

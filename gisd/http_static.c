@@ -1,0 +1,199 @@
+/* Files gisd serves as they are: the map styles (with this server's own URL
+ * put into their sources), the viewer, MapLibre GL JS, and glyph ranges. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "routes.h"
+
+#define MAX_FILE (16u * 1024u * 1024u)
+
+/* A file name with no way out of its directory. */
+static int safe_name(const char *name)
+{
+    if (!*name || name[0] == '.' || strlen(name) > 128)
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
+              (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+            return 0;
+    return 1;
+}
+
+static const char *media_of(const char *name)
+{
+    static const struct {
+        const char *ext, *type;
+    } T[] = {{".html", "text/html; charset=utf-8"},
+             {".js", "text/javascript; charset=utf-8"},
+             {".css", "text/css; charset=utf-8"},
+             {".json", "application/json"},
+             {".map", "application/json"},
+             {".png", "image/png"},
+             {".svg", "image/svg+xml"}};
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && i < sizeof T / sizeof *T; i++)
+        if (strcmp(dot, T[i].ext) == 0)
+            return T[i].type;
+    return "application/octet-stream";
+}
+
+/* The file's bytes, malloc'd for the caller; NULL when it cannot be read. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long n = ftell(f);
+        if (n >= 0 && (unsigned long)n <= MAX_FILE && fseek(f, 0, SEEK_SET) == 0 &&
+            (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+            buf[n] = '\0';
+            *len = (size_t)n;
+        } else {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+static enum MHD_Result send_file(http_req *r, const char *dir, const char *name,
+                                 const char *cache_control)
+{
+    if (!safe_name(name))
+        return http_reply_error(r, 404, "NotFound", "no file \"%s\"", name);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    size_t len = 0;
+    char *data = slurp(path, &len);
+    if (!data)
+        return http_reply_error(r, 404, "NotFound", "no file \"%s\" here", name);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(data);
+        return MHD_NO;
+    }
+    http_common_headers(resp);
+    MHD_add_response_header(resp, "Content-Type", media_of(name));
+    MHD_add_response_header(resp, "Cache-Control", cache_control);
+    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static const char *styles_dir(http_req *r) { return server_config_of(r->srv)->styles_dir; }
+
+enum MHD_Result http_viewer(http_req *r)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/viewer", styles_dir(r));
+    return send_file(r, dir, "index.html", "no-cache");
+}
+
+enum MHD_Result http_viewer_file(http_req *r)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/viewer", styles_dir(r));
+    return send_file(r, dir, r->params[0], "no-cache");
+}
+
+enum MHD_Result http_vendor_file(http_req *r)
+{
+    return send_file(r, server_config_of(r->srv)->vendor_dir, r->params[0],
+                     "public, max-age=86400");
+}
+
+/* The styles are MapLibre style documents whose URLs start with "/"; a client
+ * gets them absolute, on the host it asked. */
+static void absolutize(http_req *r, json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    if (!v || v[0] != '/')
+        return;
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s%s", r->base, v);
+    json_object_set_new(obj, key, json_string(buf));
+}
+
+enum MHD_Result http_style(http_req *r)
+{
+    char name[160];
+    size_t len = strlen(r->params[0]);
+    if (len < 6 || len >= sizeof name || strcmp(r->params[0] + len - 5, ".json") != 0)
+        return http_reply_error(r, 404, "NotFound", "styles are at /styles/{name}.json; see /styles");
+    snprintf(name, sizeof name, "%s", r->params[0]);
+    if (!safe_name(name))
+        return http_reply_error(r, 404, "NotFound", "no style \"%s\"; see /styles", name);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", styles_dir(r), name);
+    json_error_t jerr;
+    json_t *style = json_load_file(path, 0, &jerr);
+    if (!style)
+        return http_reply_error(r, 404, "NotFound", "no style \"%.*s\"; see /styles",
+                                (int)(len - 5), name);
+    absolutize(r, style, "glyphs");
+    absolutize(r, style, "sprite");
+    const char *key;
+    json_t *src;
+    json_object_foreach(json_object_get(style, "sources"), key, src)
+        absolutize(r, src, "url");
+    return http_reply_json(r, 200, style, "application/json");
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every NAME.json in styles/. */
+enum MHD_Result http_styles(http_req *r)
+{
+    DIR *d = opendir(styles_dir(r));
+    if (!d)
+        return http_reply_error(r, 500, "ServerError", "the styles directory %s cannot be read",
+                                styles_dir(r));
+    char *names[256];
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < 256) {
+        size_t len = strlen(de->d_name);
+        if (len > 5 && strcmp(de->d_name + len - 5, ".json") == 0 && safe_name(de->d_name))
+            names[n++] = strndup(de->d_name, len - 5);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, by_name);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i])
+            continue;
+        json_t *links = json_array();
+        json_array_append_new(links, http_link(r, "stylesheet", "application/vnd.mapbox.style+json",
+                                              "MapLibre style", "/styles/%s.json", names[i]));
+        json_array_append_new(list, json_pack("{s:s, s:o}", "id", names[i], "links", links));
+        free(names[i]);
+    }
+    return http_reply_json(r, 200, json_pack("{s:o}", "styles", list), MEDIA_JSON);
+}
+
+/* The viewer's labels are Chinese, which MapLibre draws from the browser's own
+ * fonts (localIdeographFontFamily); the glyph ranges it still asks for are
+ * answered empty, so no font server or CDN is needed. */
+enum MHD_Result http_glyphs(http_req *r)
+{
+    if (!strstr(r->params[1], ".pbf"))
+        return http_reply_error(r, 404, "NotFound", "glyphs are at /fonts/{fontstack}/{range}.pbf");
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    http_common_headers(resp);
+    MHD_add_response_header(resp, "Content-Type", "application/x-protobuf");
+    MHD_add_response_header(resp, "Cache-Control", "public, max-age=86400");
+    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}

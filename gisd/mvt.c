@@ -1,0 +1,368 @@
+#include "mvt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vector_tile.pb-c.h"
+
+enum { CMD_MOVE_TO = 1, CMD_LINE_TO = 2, CMD_CLOSE_PATH = 7 };
+
+static void geom_push(mvt_geom *g, uint32_t v)
+{
+    if (g->oom)
+        return;
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 64;
+        uint32_t *nv = realloc(g->v, cap * sizeof *nv);
+        if (!nv) {
+            g->oom = 1;
+            return;
+        }
+        g->v = nv;
+        g->cap = cap;
+    }
+    g->v[g->n++] = v;
+}
+
+static uint32_t command(unsigned id, size_t count) { return (uint32_t)((id & 7) | (count << 3)); }
+static uint32_t zigzag(int32_t v) { return ((uint32_t)v << 1) ^ (uint32_t)(v >> 31); }
+
+static void geom_to(mvt_geom *g, int32_t x, int32_t y)
+{
+    geom_push(g, zigzag(x - g->cx));
+    geom_push(g, zigzag(y - g->cy));
+    g->cx = x;
+    g->cy = y;
+}
+
+void mvt_geom_reset(mvt_geom *g)
+{
+    g->n = 0;
+    g->cx = g->cy = 0;
+    g->oom = 0;
+}
+
+void mvt_geom_free(mvt_geom *g)
+{
+    free(g->v);
+    memset(g, 0, sizeof *g);
+}
+
+void mvt_geom_points(mvt_geom *g, const int32_t *xy, size_t n)
+{
+    geom_push(g, command(CMD_MOVE_TO, n));
+    for (size_t i = 0; i < n; i++)
+        geom_to(g, xy[2 * i], xy[2 * i + 1]);
+}
+
+void mvt_geom_line(mvt_geom *g, const int32_t *xy, size_t n)
+{
+    geom_push(g, command(CMD_MOVE_TO, 1));
+    geom_to(g, xy[0], xy[1]);
+    geom_push(g, command(CMD_LINE_TO, n - 1));
+    for (size_t i = 1; i < n; i++)
+        geom_to(g, xy[2 * i], xy[2 * i + 1]);
+}
+
+void mvt_geom_ring(mvt_geom *g, const int32_t *xy, size_t n)
+{
+    mvt_geom_line(g, xy, n);
+    geom_push(g, command(CMD_CLOSE_PATH, 1));
+}
+
+/* ---- layers: features, keys and values ---- */
+
+typedef struct {
+    VectorTile__Tile__Value pb;
+    uint64_t hash;
+} value_slot;
+
+struct mvt_layer {
+    VectorTile__Tile__Layer pb;
+    VectorTile__Tile__Feature *features;
+    size_t nfeatures, capfeatures;
+    char **keys; /* borrowed from the caller */
+    size_t nkeys, capkeys;
+    value_slot *values;
+    size_t nvalues, capvalues;
+    uint32_t *table; /* open addressing: value index + 1, 0 for empty */
+    size_t tablesize;
+    uint32_t *tags; /* of the feature being built */
+    size_t ntags, captags;
+    uint64_t id;
+    int oom;
+};
+
+struct mvt_tile {
+    mvt_layer **layers;
+    size_t n, cap;
+};
+
+mvt_tile *mvt_tile_new(void) { return calloc(1, sizeof(mvt_tile)); }
+
+static void layer_free(mvt_layer *l)
+{
+    for (size_t i = 0; i < l->nfeatures; i++) {
+        free(l->features[i].tags);
+        free(l->features[i].geometry);
+    }
+    for (size_t i = 0; i < l->nvalues; i++)
+        if (l->values[i].pb.string_value)
+            free(l->values[i].pb.string_value);
+    free(l->features);
+    free(l->keys);
+    free(l->values);
+    free(l->table);
+    free(l->tags);
+    free(l);
+}
+
+void mvt_tile_free(mvt_tile *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        layer_free(t->layers[i]);
+    free(t->layers);
+    free(t);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    while (ncap < need)
+        ncap *= 2;
+    void *np = realloc(*p, ncap * elem);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = ncap;
+    return 0;
+}
+
+mvt_layer *mvt_layer_add(mvt_tile *t, const char *name)
+{
+    if (grow((void **)&t->layers, &t->cap, t->n + 1, sizeof *t->layers) != 0)
+        return NULL;
+    mvt_layer *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    vector_tile__tile__layer__init(&l->pb);
+    l->pb.name = (char *)name;
+    l->pb.version = 2;
+    l->pb.has_extent = 1;
+    l->pb.extent = 4096;
+    t->layers[t->n++] = l;
+    return l;
+}
+
+static uint32_t key_index(mvt_layer *l, const char *key)
+{
+    for (size_t i = 0; i < l->nkeys; i++)
+        if (l->keys[i] == key || strcmp(l->keys[i], key) == 0)
+            return (uint32_t)i;
+    if (grow((void **)&l->keys, &l->capkeys, l->nkeys + 1, sizeof *l->keys) != 0) {
+        l->oom = 1;
+        return 0;
+    }
+    l->keys[l->nkeys] = (char *)key;
+    return (uint32_t)l->nkeys++;
+}
+
+static uint64_t fnv(const void *p, size_t n, uint64_t h)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ c[i]) * 1099511628211ull;
+    return h;
+}
+
+static int value_equal(const VectorTile__Tile__Value *a, const VectorTile__Tile__Value *b)
+{
+    if (a->has_int_value != b->has_int_value || a->has_double_value != b->has_double_value)
+        return 0;
+    if (a->has_int_value)
+        return a->int_value == b->int_value;
+    if (a->has_double_value)
+        return memcmp(&a->double_value, &b->double_value, sizeof a->double_value) == 0;
+    return strcmp(a->string_value, b->string_value) == 0;
+}
+
+static int table_rehash(mvt_layer *l)
+{
+    size_t size = l->tablesize ? l->tablesize * 2 : 64;
+    uint32_t *t = calloc(size, sizeof *t);
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < l->nvalues; i++) {
+        size_t j = l->values[i].hash & (size - 1);
+        while (t[j])
+            j = (j + 1) & (size - 1);
+        t[j] = (uint32_t)i + 1;
+    }
+    free(l->table);
+    l->table = t;
+    l->tablesize = size;
+    return 0;
+}
+
+/* The index of v in the layer's values, adding it (taking string) if new. */
+static uint32_t value_index(mvt_layer *l, const VectorTile__Tile__Value *v, uint64_t hash)
+{
+    if ((l->nvalues + 1) * 2 > l->tablesize && table_rehash(l) != 0)
+        goto oom;
+    size_t j = hash & (l->tablesize - 1);
+    while (l->table[j]) {
+        value_slot *s = &l->values[l->table[j] - 1];
+        if (s->hash == hash && value_equal(&s->pb, v))
+            return l->table[j] - 1;
+        j = (j + 1) & (l->tablesize - 1);
+    }
+    if (grow((void **)&l->values, &l->capvalues, l->nvalues + 1, sizeof *l->values) != 0)
+        goto oom;
+    value_slot *s = &l->values[l->nvalues];
+    s->pb = *v;
+    s->hash = hash;
+    if (v->string_value && !(s->pb.string_value = strdup(v->string_value)))
+        goto oom;
+    l->table[j] = (uint32_t)l->nvalues + 1;
+    return (uint32_t)l->nvalues++;
+oom:
+    l->oom = 1;
+    return 0;
+}
+
+static void add_tag(mvt_layer *l, const char *key, const VectorTile__Tile__Value *v, uint64_t hash)
+{
+    uint32_t k = key_index(l, key), val = value_index(l, v, hash);
+    if (grow((void **)&l->tags, &l->captags, l->ntags + 2, sizeof *l->tags) != 0) {
+        l->oom = 1;
+        return;
+    }
+    l->tags[l->ntags++] = k;
+    l->tags[l->ntags++] = val;
+}
+
+void mvt_feature_begin(mvt_layer *l, uint64_t id)
+{
+    l->ntags = 0;
+    l->id = id;
+}
+
+void mvt_feature_int(mvt_layer *l, const char *key, long long v)
+{
+    VectorTile__Tile__Value pb = VECTOR_TILE__TILE__VALUE__INIT;
+    pb.has_int_value = 1;
+    pb.int_value = v;
+    add_tag(l, key, &pb, fnv(&v, sizeof v, 1469598103934665603ull));
+}
+
+void mvt_feature_real(mvt_layer *l, const char *key, double v)
+{
+    VectorTile__Tile__Value pb = VECTOR_TILE__TILE__VALUE__INIT;
+    pb.has_double_value = 1;
+    pb.double_value = v;
+    add_tag(l, key, &pb, fnv(&v, sizeof v, 1099511628211ull));
+}
+
+void mvt_feature_text(mvt_layer *l, const char *key, const char *v)
+{
+    VectorTile__Tile__Value pb = VECTOR_TILE__TILE__VALUE__INIT;
+    pb.string_value = (char *)v;
+    add_tag(l, key, &pb, fnv(v, strlen(v), 14695981039346656037ull));
+}
+
+void mvt_feature_end(mvt_layer *l, mvt_geom_type type, const mvt_geom *g)
+{
+    if (g->n == 0 || g->oom) {
+        l->oom |= g->oom;
+        return;
+    }
+    if (grow((void **)&l->features, &l->capfeatures, l->nfeatures + 1, sizeof *l->features) != 0) {
+        l->oom = 1;
+        return;
+    }
+    VectorTile__Tile__Feature *f = &l->features[l->nfeatures];
+    vector_tile__tile__feature__init(f);
+    f->has_id = 1;
+    f->id = l->id;
+    f->has_type = 1;
+    f->type = (VectorTile__Tile__GeomType)type;
+    f->geometry = malloc(g->n * sizeof *f->geometry);
+    f->tags = malloc((l->ntags ? l->ntags : 1) * sizeof *f->tags);
+    if (!f->geometry || !f->tags) {
+        free(f->geometry);
+        free(f->tags);
+        l->oom = 1;
+        return;
+    }
+    memcpy(f->geometry, g->v, g->n * sizeof *f->geometry);
+    f->n_geometry = g->n;
+    memcpy(f->tags, l->tags, l->ntags * sizeof *f->tags);
+    f->n_tags = l->ntags;
+    l->nfeatures++;
+}
+
+size_t mvt_tile_features(const mvt_tile *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++)
+        n += t->layers[i]->nfeatures;
+    return n;
+}
+
+int mvt_tile_encode(mvt_tile *t, strbuf *out)
+{
+    VectorTile__Tile tile = VECTOR_TILE__TILE__INIT;
+    VectorTile__Tile__Layer **layers = calloc(t->n ? t->n : 1, sizeof *layers);
+    VectorTile__Tile__Feature ***fptrs = calloc(t->n ? t->n : 1, sizeof *fptrs);
+    VectorTile__Tile__Value ***vptrs = calloc(t->n ? t->n : 1, sizeof *vptrs);
+    int rc = layers && fptrs && vptrs ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < t->n; i++) {
+        mvt_layer *l = t->layers[i];
+        if (l->oom)
+            rc = -1;
+        if (rc != 0 || l->nfeatures == 0)
+            continue;
+        fptrs[i] = malloc(l->nfeatures * sizeof **fptrs);
+        vptrs[i] = malloc((l->nvalues ? l->nvalues : 1) * sizeof **vptrs);
+        if (!fptrs[i] || !vptrs[i]) {
+            rc = -1;
+            continue;
+        }
+        for (size_t k = 0; k < l->nfeatures; k++)
+            fptrs[i][k] = &l->features[k];
+        for (size_t k = 0; k < l->nvalues; k++)
+            vptrs[i][k] = &l->values[k].pb;
+        l->pb.features = fptrs[i];
+        l->pb.n_features = l->nfeatures;
+        l->pb.keys = l->keys;
+        l->pb.n_keys = l->nkeys;
+        l->pb.values = vptrs[i];
+        l->pb.n_values = l->nvalues;
+        layers[tile.n_layers++] = &l->pb;
+    }
+    if (rc == 0) {
+        tile.layers = layers;
+        size_t size = vector_tile__tile__get_packed_size(&tile);
+        uint8_t *bytes = malloc(size ? size : 1);
+        if (!bytes)
+            rc = -1;
+        else {
+            vector_tile__tile__pack(&tile, bytes);
+            strbuf_append(out, bytes, size);
+            free(bytes);
+            rc = out->oom ? -1 : 0;
+        }
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        free(fptrs ? fptrs[i] : NULL);
+        free(vptrs ? vptrs[i] : NULL);
+    }
+    free(fptrs);
+    free(vptrs);
+    free(layers);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/* What the tile renderer reads: each layer held in memory in Web Mercator
+ * with an STR-tree, reloaded from the store when the layer's change counter
+ * moves. A snapshot is immutable once built, so any number of threads render
+ * from it at once; refcounts keep it alive while a tile is being made. */
+#ifndef GISD_TILE_DATA_H
+#define GISD_TILE_DATA_H
+
+#include <geos_c.h>
+#include <pthread.h>
+
+#include "store.h"
+
+typedef enum { TV_NULL, TV_INT, TV_REAL, TV_TEXT } tile_value_type;
+
+typedef struct {
+    tile_value_type type;
+    long long i;
+    double d;
+    const char *s; /* owned by the snapshot */
+} tile_value;
+
+typedef struct {
+    unsigned long long id; /* 1-based position in the layer, the MVT feature id */
+    GEOSGeometry *geom;    /* Web Mercator metres */
+    double minx, miny, maxx, maxy;
+    tile_value *values;    /* one per field of the layer */
+} tile_feature;
+
+typedef struct {
+    const layer_def *layer;
+    long long changes;
+    size_t n;
+    tile_feature *features;
+    GEOSSTRtree *index;
+    GEOSContextHandle_t geos; /* built the snapshot; destroys it */
+    int refs;
+} tile_layer_data;
+
+/* Calls fn for every feature whose bbox meets [minx, miny, maxx, maxy]. */
+void tile_layer_data_query(const tile_layer_data *d, GEOSContextHandle_t ctx, const double b[4],
+                           void (*fn)(tile_feature *f, void *arg), void *arg);
+
+/* The snapshots of every layer of a registry. */
+typedef struct tile_source tile_source;
+
+tile_source *tile_source_new(const layer_registry *reg);
+void tile_source_free(tile_source *src);
+
+/* The snapshots of the layers (registry indexes) at the change counters
+ * given, loading from st those that moved; every one returned holds a
+ * reference that tile_source_release gives back. */
+int tile_source_acquire(tile_source *src, store *st, const size_t *layers, size_t n,
+                        const long long *changes, tile_layer_data **out, gisd_error *err);
+void tile_source_release(tile_source *src, tile_layer_data **data, size_t n);
+
+#endif

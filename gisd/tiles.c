@@ -1,0 +1,135 @@
+#include "tiles.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tile_render.h"
+
+struct tile_service {
+    const layer_registry *reg;
+    tile_source *src;
+    tilecache *cache;
+};
+
+int tiles_parse_layers(const layer_registry *reg, const char *spec, size_t *idx, size_t *n,
+                       gisd_error *err)
+{
+    *n = 0;
+    if (strcmp(spec, "all") == 0) {
+        for (size_t i = 0; i < reg->n; i++)
+            idx[(*n)++] = i;
+        return 0;
+    }
+    const char *p = spec;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char id[64];
+        if (len == 0 || len >= sizeof id)
+            return gisd_fail(err, GISD_E_INPUT,
+                             "layers \"%s\": give \"all\" or layer ids separated by commas", spec);
+        memcpy(id, p, len);
+        id[len] = '\0';
+        const layer_def *l = layer_registry_find(reg, id);
+        if (!l)
+            return gisd_fail(err, GISD_E_NOTFOUND, "no layer \"%s\"; see /collections", id);
+        size_t li = (size_t)(l - reg->layers), k = 0;
+        while (k < *n && idx[k] != li)
+            k++;
+        if (k == *n)
+            idx[(*n)++] = li;
+        p = end ? end + 1 : p + len;
+    }
+    if (*n == 0)
+        return gisd_fail(err, GISD_E_INPUT, "layers: name at least one layer, or \"all\"");
+    return 0;
+}
+
+json_t *tiles_vector_layers(const layer_registry *reg, const size_t *idx, size_t n,
+                            int field_types)
+{
+    json_t *vl = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const layer_def *l = &reg->layers[idx[i]];
+        json_t *fields = json_object();
+        for (size_t k = 0; k < l->nfields; k++) {
+            const char *d = l->fields[k].description;
+            if (field_types)
+                d = l->fields[k].type == FIELD_TEXT ? "String" : "Number";
+            else if (!d || !*d)
+                d = field_type_name(l->fields[k].type);
+            json_object_set_new(fields, l->fields[k].name, json_string(d));
+        }
+        json_array_append_new(vl, json_pack("{s:s, s:s, s:i, s:i, s:o}", "id", l->id,
+                                            "description", l->title, "minzoom", l->minzoom,
+                                            "maxzoom", l->maxzoom, "fields", fields));
+    }
+    return vl;
+}
+
+tile_service *tile_service_new(const layer_registry *reg, size_t cache_mb)
+{
+    tile_service *svc = calloc(1, sizeof *svc);
+    if (!svc)
+        return NULL;
+    svc->reg = reg;
+    svc->src = tile_source_new(reg);
+    svc->cache = tilecache_new(cache_mb * 1024 * 1024);
+    if (!svc->src || !svc->cache) {
+        tile_service_free(svc);
+        return NULL;
+    }
+    return svc;
+}
+
+void tile_service_free(tile_service *svc)
+{
+    if (!svc)
+        return;
+    tile_source_free(svc->src);
+    tilecache_free(svc->cache);
+    free(svc);
+}
+
+tilecache *tile_service_cache(tile_service *svc) { return svc->cache; }
+
+int tile_service_get(tile_service *svc, store *st, GEOSContextHandle_t ctx, const size_t *layers,
+                     size_t n, tile_id t, tile_entry **out, gisd_error *err)
+{
+    *out = NULL;
+    long long *all = calloc(svc->reg->n ? svc->reg->n : 1, sizeof *all);
+    long long *changes = calloc(n ? n : 1, sizeof *changes);
+    tile_layer_data **data = calloc(n ? n : 1, sizeof *data);
+    int rc = all && changes && data ? 0 : gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    if (rc == 0)
+        rc = store_layer_changes(st, all, err);
+    strbuf key = {0};
+    if (rc == 0) {
+        strbuf_printf(&key, "%d/%u/%u|", t.z, t.x, t.y);
+        for (size_t i = 0; i < n; i++) {
+            changes[i] = all[layers[i]];
+            strbuf_printf(&key, "%zu:%lld,", layers[i], changes[i]);
+        }
+        if (key.oom)
+            rc = gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    }
+    if (rc == 0 && !(*out = tilecache_get(svc->cache, key.data))) {
+        rc = tile_source_acquire(svc->src, st, layers, n, changes, data, err);
+        if (rc == 0) {
+            strbuf bytes = {0};
+            tile_render_info info;
+            rc = tile_render(ctx, data, n, t, &bytes, &info, err);
+            tile_source_release(svc->src, data, n);
+            if (rc == 0 && !(*out = tilecache_put(svc->cache, key.data, bytes.data,
+                                                  info.features ? bytes.len : 0)))
+                rc = gisd_fail(err, GISD_E_INTERNAL, "out of memory caching a tile");
+            strbuf_free(&bytes);
+        }
+    }
+    strbuf_free(&key);
+    free(all);
+    free(changes);
+    free(data);
+    return rc;
+}

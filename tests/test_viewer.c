@@ -1,0 +1,130 @@
+/* Styles and the viewer: every style passes MapLibre's own validator, as
+ * committed and as served; the landing page negotiates HTML for browsers;
+ * and the viewer runs in a real headless Chromium (tests/viewer_check.mjs). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static char db[1200];
+static tu_server srv;
+
+static int setup(void **state)
+{
+    (void)state;
+    tu_serve_reference("viewer", db, sizeof db, &srv);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_server_stop(&srv);
+    return 0;
+}
+
+static int validate(const char *file, char **out)
+{
+    return tu_run(out, "cd '%s' && node_modules/.bin/gl-style-validate '%s'", tu_root(), file);
+}
+
+static void styles_pass_the_maplibre_validator(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = tu_run(&out, "ls '%s'/styles/*.json | wc -l", tu_root());
+    assert_true(atoi(out) >= 2);
+    free(out);
+    rc = tu_run(&out, "cd '%s' && node_modules/.bin/gl-style-validate styles/*.json", tu_root());
+    if (rc != 0)
+        fail_msg("gl-style-validate: %s", out);
+    free(out);
+    /* as served, with this server's absolute URLs */
+    const char *dir = tu_tmpdir("viewer-styles");
+    char *body;
+    assert_int_equal(tu_http(&srv, "GET", "/styles/planning.json", NULL, &body, NULL), 200);
+    char served[1300];
+    snprintf(served, sizeof served, "%s/planning.json", dir);
+    FILE *f = fopen(served, "w");
+    fputs(body, f);
+    fclose(f);
+    assert_non_null(strstr(body, srv.base));
+    free(body);
+    rc = validate(served, &out);
+    if (rc != 0)
+        fail_msg("the served style: %s", out);
+    free(out);
+    /* the validator does reject a broken style: a layer of an unknown type */
+    char broken[1300];
+    snprintf(broken, sizeof broken, "%s/broken.json", dir);
+    rc = tu_run(&out, "sed 's/\"type\":\"circle\"/\"type\":\"blob\"/' '%s' > '%s'", served, broken);
+    free(out);
+    assert_int_not_equal(validate(broken, &out), 0);
+    free(out);
+    assert_int_equal(tu_http(&srv, "GET", "/styles", NULL, &body, NULL), 200);
+    assert_non_null(strstr(body, "/styles/recycling.json"));
+    free(body);
+    assert_int_equal(tu_http(&srv, "GET", "/styles/none.json", NULL, &body, NULL), 404);
+    free(body);
+}
+
+static void landing_page_negotiates_html_and_json(void **state)
+{
+    (void)state;
+    char *out;
+    tu_run(&out, "curl -s -H 'Accept: text/html,application/xhtml+xml' '%s/'", srv.base);
+    assert_non_null(strstr(out, "<!doctype html>"));
+    assert_non_null(strstr(out, "/vendor/maplibre-gl.js"));
+    free(out);
+    tu_run(&out, "curl -s -H 'Accept: text/html' '%s/?f=json'", srv.base);
+    assert_non_null(strstr(out, "\"conformance\""));
+    free(out);
+    tu_run(&out, "curl -s -H 'Accept: application/json' '%s/'", srv.base);
+    assert_non_null(strstr(out, "\"links\""));
+    free(out);
+    tu_run(&out, "curl -s -o /dev/null -w '%%{http_code} %%{content_type}' '%s/vendor/maplibre-gl.js'",
+           srv.base);
+    assert_non_null(strstr(out, "200 text/javascript"));
+    free(out);
+    tu_run(&out, "curl -s --path-as-is -o /dev/null -w '%%{http_code}' '%s/viewer/..%%2Fviewer.js'",
+           srv.base);
+    assert_string_equal(out, "404");
+    free(out);
+}
+
+static void viewer_works_in_headless_chromium(void **state)
+{
+    (void)state;
+    char *park;
+    /* a point inside the first park, and its name, from the API */
+    int rc = tu_run(&park, "curl -s '%s/collections/parks/items/WZ01' | /usr/bin/python3 -c "
+                           "\"import json,sys; print(json.load(sys.stdin)['properties']['name'])\"",
+                    srv.base);
+    assert_int_equal(rc, 0);
+    park[strcspn(park, "\n")] = '\0';
+    char shot[1200];
+    snprintf(shot, sizeof shot, "%s/build/viewer.png", tu_root());
+    char *out;
+    /* 120.8121, 27.8280 lies inside WZ01, well away from its edges */
+    rc = tu_run(&out, "cd '%s' && node tests/viewer_check.mjs '%s' '%s' 120.812091 27.828005 '%s'",
+                tu_root(), srv.base, shot, park);
+    if (rc != 0)
+        fail_msg("viewer: %s", out);
+    assert_non_null(strstr(out, "ok:"));
+    free(out);
+    free(park);
+    tu_run(&out, "test -s '%s' && echo saved", shot);
+    assert_non_null(strstr(out, "saved"));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(styles_pass_the_maplibre_validator),
+        cmocka_unit_test(landing_page_negotiates_html_and_json),
+        cmocka_unit_test(viewer_works_in_headless_chromium),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,95 @@
+// The viewer in a real headless Chromium (Debian's), driven by playwright-core:
+// no console errors, a map that is drawn, a toggle that changes it, a click on
+// a park that shows its name, and an analysis drawn over the map.
+// usage: node tests/viewer_check.mjs BASE_URL SCREENSHOT.png PARK_LON PARK_LAT PARK_NAME
+import { chromium } from 'playwright-core';
+
+const [base, shot, lon, lat, parkName] = process.argv.slice(2);
+const fail = msg => { console.error('FAIL: ' + msg); process.exitCode = 1; };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', e => errors.push(String(e)));
+  page.on('requestfailed', r => errors.push('request failed: ' + r.url()));
+  page.on('response', r => { if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`); });
+
+  await page.goto(base + '/', { waitUntil: 'load' });
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  const idle = () => page.evaluate(() => new Promise(res => {
+    const m = window.gisdMap;
+    if (m.loaded() && m.areTilesLoaded()) setTimeout(res, 300); else m.once('idle', () => setTimeout(res, 300));
+  }));
+  await idle();
+
+  // The canvas is not blank: many distinct colours in a sample of its pixels.
+  const signature = () => page.evaluate(() => {
+    const src = window.gisdMap.getCanvas();
+    const c = document.createElement('canvas');
+    c.width = src.width; c.height = src.height;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(src, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    const colours = new Set();
+    let hash = 0;
+    for (let i = 0; i < d.length; i += 4 * 97) {
+      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      hash = (hash * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) >>> 0;
+    }
+    return { colours: colours.size, hash };
+  });
+  const before = await signature();
+  if (before.colours < 20) fail(`the map looks blank: ${before.colours} colours`);
+
+  // Toggling the land-use zones off changes the picture.
+  await page.click('#toggle-zones');
+  await idle();
+  const after = await signature();
+  if (after.hash === before.hash) fail('toggling the zones layer did not change the map');
+  const vis = await page.evaluate(() => window.gisdMap.getLayoutProperty('zones-fill', 'visibility'));
+  if (vis !== 'none') fail('zones-fill is still visible after its toggle');
+  await page.click('#toggle-zones');
+
+  // A click on a park shows its name.
+  await page.evaluate(([x, y]) => window.gisdMap.jumpTo({ center: [x, y], zoom: 13 }), [Number(lon), Number(lat)]);
+  await idle();
+  const pt = await page.evaluate(([x, y]) => window.gisdMap.project([x, y]), [Number(lon), Number(lat)]);
+  const box = await page.locator('#map').boundingBox();
+  for (const id of ['zones', 'sensitive_areas', 'enterprises', 'recycling_points', 'communities', 'heat_network', 'districts'])
+    await page.click('#toggle-' + id);
+  await idle();
+  await page.mouse.click(box.x + pt.x, box.y + pt.y);
+  const popup = await page.waitForSelector('.maplibregl-popup-content', { timeout: 5000 }).catch(() => null);
+  const text = popup ? await popup.innerText() : '';
+  if (!text.includes(parkName)) fail(`clicking the park shows "${text}", not its name ${parkName}`);
+
+  // The analysis panel runs each analysis and draws its answer over the map.
+  await page.keyboard.press('Escape');
+  let drawn = 0;
+  for (const name of ['hw-proximity', 'recycling-coverage', 'site-check', 'heating-coverage']) {
+    await page.selectOption('#analysis-name', name);
+    await page.evaluate(() => { document.getElementById('analysis-result').textContent = ''; });
+    if (name === 'site-check') await page.mouse.click(box.x + pt.x, box.y + pt.y);
+    await page.click('#analysis-run');
+    await page.waitForFunction(() => document.getElementById('analysis-result').textContent.includes('{'), null, { timeout: 15000 });
+    const answer = JSON.parse(await page.textContent('#analysis-result'));
+    if (answer.code) fail(`${name}: ${answer.description}`);
+    await page.evaluate(() => window.gisdMap.jumpTo({ center: window.gisdMap.getCenter(), zoom: 10 }));
+    await idle();
+    drawn = await page.evaluate(() => window.gisdMap.queryRenderedFeatures(
+      { layers: ['analysis-fill', 'analysis-line', 'analysis-point'] }).length);
+    if (!(drawn > 0)) fail(`the ${name} answer was not drawn`);
+    await page.evaluate(([x, y]) => window.gisdMap.jumpTo({ center: [x, y], zoom: 13 }), [Number(lon), Number(lat)]);
+  }
+
+  await page.screenshot({ path: shot });
+  if (errors.length) fail('console errors:\n' + errors.join('\n'));
+  if (!process.exitCode) console.log(`ok: ${before.colours} colours, popup "${text.split('\n')[0]}", ${drawn} analysis features`);
+} finally {
+  await browser.close();
+}
