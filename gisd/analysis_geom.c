@@ -38,7 +38,8 @@ int analysis_crs_resolve(store *s, const layer_registry *reg, int requested, int
 }
 
 int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const char *layer,
-              int srid, const char *const *fields, aset *out, gisd_error *err)
+              int srid, const char *const *fields, const double *bbox, aset *out,
+              gisd_error *err)
 {
     memset(out, 0, sizeof *out);
     out->h = h;
@@ -55,6 +56,11 @@ int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const 
     }
     out->nvals = nf;
     store_query q = {.limit = -1, .out_srid = srid, .geom_format = STORE_GEOM_WKB};
+    if (bbox) {
+        q.has_bbox = 1;
+        memcpy(q.bbox, bbox, sizeof q.bbox);
+        q.bbox_srid = srid;
+    }
     store_cursor *c;
     if (store_cursor_open(s, l, &q, &c, err) != 0)
         return -1;

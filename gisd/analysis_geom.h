@@ -22,9 +22,11 @@ typedef struct {
     GEOSSTRtree *tree;
 } aset;
 
-/* Loads fields (by name) and geometry of every feature of the layer, in srid. */
+/* Loads fields (by name) and geometry of the layer's features, in srid: all
+ * of them, or (bbox not NULL) those meeting bbox, given in srid. */
 int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const char *layer,
-              int srid, const char *const *fields, aset *out, gisd_error *err);
+              int srid, const char *const *fields, const double *bbox, aset *out,
+              gisd_error *err);
 /* Safe on a zeroed aset, so callers can zero several, load them in turn and
  * free them all whichever load failed. */
 void aset_free(aset *a);

@@ -102,9 +102,9 @@ int analysis_heating_coverage(store *st, const layer_registry *reg, int srid,
     aset parks = {0}, pipes = {0}, ents = {0};
     static const char *const pf[] = {"park_id", NULL};
     static const char *const ef[] = {"ent_id", "boiler_fuel", "boiler_tph", NULL};
-    if (aset_load(h, st, reg, "parks", srid, pf, &parks, err) ||
-        aset_load(h, st, reg, "heat_network", srid, NULL, &pipes, err) ||
-        aset_load(h, st, reg, "enterprises", srid, ef, &ents, err)) {
+    if (aset_load(h, st, reg, "parks", srid, pf, NULL, &parks, err) ||
+        aset_load(h, st, reg, "heat_network", srid, NULL, NULL, &pipes, err) ||
+        aset_load(h, st, reg, "enterprises", srid, ef, NULL, &ents, err)) {
         aset_free(&parks);
         aset_free(&pipes);
         GEOS_finish_r(h);

@@ -57,8 +57,8 @@ int analysis_hw_proximity(store *st, const layer_registry *reg, int srid, const 
     aset ents = {0}, facs = {0};
     static const char *const ef[] = {"ent_id", "hw_tpy", "hw_codes", NULL};
     static const char *const ff[] = {"facility_id", "hw_codes", NULL};
-    if (aset_load(h, st, reg, "enterprises", srid, ef, &ents, err) ||
-        aset_load(h, st, reg, "hw_facilities", srid, ff, &facs, err)) {
+    if (aset_load(h, st, reg, "enterprises", srid, ef, NULL, &ents, err) ||
+        aset_load(h, st, reg, "hw_facilities", srid, ff, NULL, &facs, err)) {
         aset_free(&ents);
         GEOS_finish_r(h);
         return -1;

@@ -81,9 +81,9 @@ int analysis_recycling_coverage(store *st, const layer_registry *reg, int srid,
     static const char *const cf[] = {"community_id", "households", NULL};
     static const char *const pf[] = {"level", NULL};
     static const char *const df[] = {"name", NULL};
-    if (aset_load(h, st, reg, "communities", srid, cf, &comms, err) ||
-        aset_load(h, st, reg, "recycling_points", srid, pf, &points, err) ||
-        aset_load(h, st, reg, "districts", srid, df, &dists, err)) {
+    if (aset_load(h, st, reg, "communities", srid, cf, NULL, &comms, err) ||
+        aset_load(h, st, reg, "recycling_points", srid, pf, NULL, &points, err) ||
+        aset_load(h, st, reg, "districts", srid, df, NULL, &dists, err)) {
         aset_free(&comms);
         aset_free(&points);
         GEOS_finish_r(h);

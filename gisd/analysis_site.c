@@ -166,22 +166,54 @@ static void site_layers_free(site_layers *l)
     aset_free(&l->districts);
 }
 
+/* A site only needs what lies near it; this margin holds every zone, park and
+ * district it can touch and, most often, the nearest pipe and sensitive area. */
+#define NEAR_MARGIN_M 3000.0
+
+static const char *const SENSITIVE_FIELDS[] = {"area_id", "kind", NULL}; /* S_ID, S_KIND */
+
 static int site_layers_load(GEOSContextHandle_t h, store *st, const layer_registry *reg, int srid,
-                            site_layers *l, gisd_error *err)
+                            const GEOSGeometry *site, site_layers *l, gisd_error *err)
 {
     static const char *const pf[] = {"park_id", NULL};
     static const char *const zf[] = {"zone_id", "land_use", NULL};
-    static const char *const sf[] = {"area_id", "kind", NULL};
     static const char *const df[] = {"name", NULL};
     memset(l, 0, sizeof *l);
-    if (aset_load(h, st, reg, "parks", srid, pf, &l->parks, err) ||
-        aset_load(h, st, reg, "zones", srid, zf, &l->zones, err) ||
-        aset_load(h, st, reg, "sensitive_areas", srid, sf, &l->areas, err) ||
-        aset_load(h, st, reg, "heat_network", srid, NULL, &l->pipes, err) ||
-        aset_load(h, st, reg, "districts", srid, df, &l->districts, err)) {
+    double b[4];
+    GEOSGeom_getXMin_r(h, site, &b[0]);
+    GEOSGeom_getYMin_r(h, site, &b[1]);
+    GEOSGeom_getXMax_r(h, site, &b[2]);
+    GEOSGeom_getYMax_r(h, site, &b[3]);
+    b[0] -= NEAR_MARGIN_M;
+    b[1] -= NEAR_MARGIN_M;
+    b[2] += NEAR_MARGIN_M;
+    b[3] += NEAR_MARGIN_M;
+    if (aset_load(h, st, reg, "parks", srid, pf, b, &l->parks, err) ||
+        aset_load(h, st, reg, "zones", srid, zf, b, &l->zones, err) ||
+        aset_load(h, st, reg, "sensitive_areas", srid, SENSITIVE_FIELDS, b, &l->areas, err) ||
+        aset_load(h, st, reg, "heat_network", srid, NULL, b, &l->pipes, err) ||
+        aset_load(h, st, reg, "districts", srid, df, b, &l->districts, err)) {
         site_layers_free(l);
         return -1;
     }
+    return 0;
+}
+
+/* The nearest feature passing keep. One nearer than the margin is the
+ * nearest of the whole layer (anything nearer meets the loaded bbox); past
+ * the margin the whole layer is loaded to be sure. */
+static int nearest_in_layer(GEOSContextHandle_t h, store *st, const layer_registry *reg,
+                            const char *layer, int srid, const char *const *fields, aset *a,
+                            const GEOSGeometry *g, aset_filter keep, void *ud, afeat **out,
+                            double *dist, gisd_error *err)
+{
+    *out = aset_nearest(a, g, keep, ud, dist);
+    if (*out && *dist <= NEAR_MARGIN_M)
+        return 0;
+    aset_free(a);
+    if (aset_load(h, st, reg, layer, srid, fields, NULL, a, err) != 0)
+        return -1;
+    *out = aset_nearest(a, g, keep, ud, dist);
     return 0;
 }
 
@@ -211,7 +243,7 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
     GEOSContextHandle_t h = GEOS_init_r();
     GEOSGeometry *g = site_geometry(h, json_object_get(site, "geometry"), srid, err);
     site_layers L;
-    if (!g || site_layers_load(h, st, reg, srid, &L, err) != 0) {
+    if (!g || site_layers_load(h, st, reg, srid, g, &L, err) != 0) {
         if (g)
             GEOSGeom_destroy_r(h, g);
         GEOS_finish_r(h);
@@ -269,7 +301,9 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
         free(zn.hits);
         /* setback */
         double d = 0;
-        afeat *near = aset_nearest(&L.areas, g, setback_kind, (void *)rules, &d);
+        afeat *near = NULL;
+        rc = nearest_in_layer(h, st, reg, "sensitive_areas", srid, SENSITIVE_FIELDS, &L.areas, g, setback_kind,
+                              (void *)rules, &near, &d, err);
         ok = !near || d >= cls->setback_m;
         r = rule("setback", ok);
         json_object_set_new(r, "required_m", analysis_number(cls->setback_m));
@@ -302,7 +336,10 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
         all &= pa.n == 0;
         free(pa.hits);
         /* central_heating */
-        afeat *pipe = aset_nearest(&L.pipes, g, NULL, NULL, &d);
+        afeat *pipe = NULL;
+        if (rc == 0)
+            rc = nearest_in_layer(h, st, reg, "heat_network", srid, NULL, &L.pipes, g, NULL, NULL,
+                                  &pipe, &d, err);
         ok = tph <= 0 || !pipe || d > rules->heating_radius_m;
         r = rule("central_heating", ok);
         json_object_set_new(r, "nearest_pipe_m", pipe ? json_real(analysis_round(d, 3)) : json_null());

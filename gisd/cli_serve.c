@@ -9,7 +9,8 @@
 
 int cmd_serve(int argc, char **argv)
 {
-    server_config cfg = {.db_path = "gisd.sqlite", .listen = "127.0.0.1:8080", .threads = 4};
+    server_config cfg = {.db_path = "gisd.sqlite", .listen = "127.0.0.1:8080", .threads = 4,
+                         .tile_cache_mb = TILES_CACHE_MB_DEFAULT};
     const char *layers_dir = NULL, *rules_path = NULL;
     char styles_buf[4200], vendor_buf[4200];
     cfg.styles_dir = path_beside_exe("GISD_STYLES", "styles", styles_buf, sizeof styles_buf);
@@ -45,8 +46,8 @@ int cmd_serve(int argc, char **argv)
         case 'C': {
             char *end;
             long n = strtol(optarg, &end, 10);
-            if (*end || n < 1 || n > 65536) {
-                fprintf(stderr, "gisd serve: --tile-cache-mb must be 1 to 65536\n");
+            if (*end || n < 0 || n > 65536) {
+                fprintf(stderr, "gisd serve: --tile-cache-mb must be 0 (no cache) to 65536\n");
                 return 2;
             }
             cfg.tile_cache_mb = (size_t)n;

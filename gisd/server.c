@@ -293,8 +293,7 @@ int server_run(const server_config *cfg, gisd_error *err)
     if (parse_listen(cfg->listen, &addr, err) != 0)
         return -1;
     gisd_server srv = {.cfg = cfg, .metrics = metrics_new()};
-    srv.tiles = tile_service_new(cfg->reg, cfg->tile_cache_mb ? cfg->tile_cache_mb
-                                                               : TILES_CACHE_MB_DEFAULT);
+    srv.tiles = tile_service_new(cfg->reg, cfg->tile_cache_mb);
     if (!srv.metrics || !srv.tiles) {
         metrics_free(srv.metrics);
         tile_service_free(srv.tiles);

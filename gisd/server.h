@@ -22,7 +22,7 @@ typedef struct {
     unsigned threads;
     const layer_registry *reg;
     const site_rules *rules;
-    size_t tile_cache_mb;   /* 0: TILES_CACHE_MB_DEFAULT */
+    size_t tile_cache_mb;   /* the tile cache's bound; 0 turns it off */
     const char *styles_dir; /* styles/ with the viewer in styles/viewer */
     const char *vendor_dir; /* MapLibre GL JS's dist/ (node_modules/maplibre-gl/dist) */
 } server_config;
