@@ -8,6 +8,8 @@ DEB_PKGS := build-essential pkg-config libgdal-dev gdal-bin libproj-dev proj-bin
             libmicrohttpd-dev libcmocka-dev libjansson-dev libgeos-dev zlib1g-dev \
             libprotobuf-c-dev protobuf-c-compiler python3 python3-owslib curl wrk \
             chromium fonts-wqy-zenhei
+# What make bench measures gisd against (not needed to build, run or test).
+BENCH_PKGS := postgresql postgresql-15-postgis-3 mapserver-bin nginx-light spawn-fcgi
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lgeos_c -lpthread -lm
 
@@ -93,7 +95,16 @@ demo: build/.deps build/.npm gisd/gisd
 	./gisd/gisd import --db build/demo.sqlite --manifest data/reference/manifest.json
 	./gisd/gisd serve --db build/demo.sqlite --listen 127.0.0.1:8080
 
-bench: build/.deps build/.npm gisd/gisd
+build/.bench-deps: Makefile | build/.deps
+	@missing=$$(for p in $(BENCH_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+	@touch $@
+
+bench: build/.deps build/.npm build/.bench-deps gisd/gisd
 	bench/run.sh
 
 clean:

@@ -2,6 +2,9 @@
 # make bench: gisd against its peers, side by side, from one run.
 #  1. import of the reference manifest and of 200,000 points: gisd vs ogr2ogr into SpatiaLite
 #  2. /collections/enterprises/items?bbox=...&limit=100 under wrk (2 threads, 32 connections)
+#  3. the analyses on 1x, 10x and 50x cities, and PostGIS on the same (bench/analyses.sh)
+#  4. vector tiles of the 50x city: gisd cold and warm, MapServer, PostGIS ST_AsMVT,
+#     nginx static (bench/tiles.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 G=./gisd/gisd
@@ -49,3 +52,10 @@ for _ in $(seq 50); do curl -sf http://127.0.0.1:18090/healthz >/dev/null && bre
 wrk -t2 -c32 -d10s --latency 'http://127.0.0.1:18090/collections/enterprises/items?bbox=120.5,27.9,120.8,28.1&limit=100' \
   | awk '/Requests\/sec/ { print "requests/s: " $2 } / 99% / { print "p99 latency: " $2 }'
 kill $pid; wait $pid 2>/dev/null || true
+
+echo "== analyses: the reference city and its 10x and 50x copies, gisd and PostGIS"
+source bench/pg.sh
+trap 'kill $pid 2>/dev/null || true; pg_stop' EXIT
+KEEP_PG=1 bench/analyses.sh
+echo "== tiles: the 50x city under wrk -t2 -c32"
+bench/tiles.sh build/bench/city50x
