@@ -3,6 +3,7 @@
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 PG_DIR=/tmp/gisd-bench-pg
 PG_PORT=15432
+export PGOPTIONS="-c client_min_messages=warning"
 PG_CONN="host=127.0.0.1 port=$PG_PORT user=postgres dbname=bench"
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
