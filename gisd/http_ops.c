@@ -4,6 +4,7 @@
 
 #include "http.h"
 #include "routes.h"
+#include "strbuf.h"
 
 enum MHD_Result http_healthz(http_req *r)
 {
@@ -25,8 +26,30 @@ enum MHD_Result http_metrics(http_req *r)
     char *text = metrics_render(server_metrics(r->srv));
     if (!text)
         return http_reply_error(r, 500, "ServerError", "out of memory");
-    enum MHD_Result ret =
-        http_reply_bytes(r, 200, text, strlen(text), "text/plain; version=0.0.4; charset=utf-8");
+    tilecache_stats ts;
+    tilecache_stats_get(tile_service_cache(server_tiles(r->srv)), &ts);
+    strbuf b = {0};
+    strbuf_puts(&b, text);
     free(text);
+    strbuf_printf(&b,
+                  "# HELP gisd_tile_cache_hits_total Tiles served from the tile cache.\n"
+                  "# TYPE gisd_tile_cache_hits_total counter\n"
+                  "gisd_tile_cache_hits_total %lld\n"
+                  "# HELP gisd_tile_cache_misses_total Tiles rendered because the cache lacked them.\n"
+                  "# TYPE gisd_tile_cache_misses_total counter\n"
+                  "gisd_tile_cache_misses_total %lld\n"
+                  "# HELP gisd_tile_cache_bytes Bytes the tile cache holds, of gisd_tile_cache_max_bytes.\n"
+                  "# TYPE gisd_tile_cache_bytes gauge\n"
+                  "gisd_tile_cache_bytes %lld\n"
+                  "# TYPE gisd_tile_cache_max_bytes gauge\n"
+                  "gisd_tile_cache_max_bytes %lld\n",
+                  ts.hits, ts.misses, ts.bytes, ts.max_bytes);
+    if (b.oom) {
+        strbuf_free(&b);
+        return http_reply_error(r, 500, "ServerError", "out of memory");
+    }
+    enum MHD_Result ret =
+        http_reply_bytes(r, 200, b.data, b.len, "text/plain; version=0.0.4; charset=utf-8");
+    strbuf_free(&b);
     return ret;
 }

@@ -247,6 +247,13 @@ static void tiles_carry_http_caching_and_encoding(void **state)
                 srv.base, tile);
     assert_string_equal(out, "304");
     free(out);
+    /* the second and third requests of the tile came from the cache */
+    char *metrics;
+    assert_int_equal(tu_http(&srv, "GET", "/metrics", NULL, &metrics, NULL), 200);
+    char *hits = strstr(metrics, "\ngisd_tile_cache_hits_total ");
+    assert_non_null(hits);
+    assert_true(atol(hits + strlen("\ngisd_tile_cache_hits_total ")) >= 2);
+    free(metrics);
     /* an empty tile: over the Pacific, far from the city */
     char *body;
     assert_int_equal(tu_http(&srv, "GET", "/tiles/all/10/1000/300.mvt", NULL, &body, NULL), 204);
