@@ -85,10 +85,26 @@ build/san/tests/%: tests/%.c tests/testutil.c $(SAN_OBJ) $(HEADERS) | build/.dep
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -Ibuild/gen -o $@ $< tests/testutil.c $(SAN_OBJ) $(PKG_LIBS) -lcmocka
 
+# The ThreadSanitizer build of the server, for tests/test_races.c.
+TSAN_OBJ := $(patsubst %.c,build/tsan/%.o,$(LIB_SRC)) build/tsan/gen/vector_tile.pb-c.o
+
+build/tsan/%.o: %.c $(HEADERS) | build/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O1 -g -fsanitize=thread $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
+
+build/tsan/gen/%.o: build/gen/%.c $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -g -fsanitize=thread $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
+
+build/tsan/bin/gisd: $(TSAN_OBJ) build/tsan/gisd/main.o
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=thread -o $@ $^ $(PKG_LIBS)
+
 # Every test binary runs against the sanitized gisd; their cmocka summaries
 # and a closing "N passed, N failed" line are the result.
-test: build/.deps build/.npm build/san/bin/gisd $(TESTS)
-	@GISD_BIN=$(CURDIR)/build/san/bin/gisd GISD_ROOT=$(CURDIR) tests/run_all.sh $(TESTS)
+test: build/.deps build/.npm build/san/bin/gisd build/tsan/bin/gisd $(TESTS)
+	@GISD_BIN=$(CURDIR)/build/san/bin/gisd GISD_TSAN_BIN=$(CURDIR)/build/tsan/bin/gisd \
+	  GISD_ROOT=$(CURDIR) tests/run_all.sh $(TESTS)
 
 demo: build/.deps build/.npm gisd/gisd
 	rm -f build/demo.sqlite build/demo.sqlite-wal build/demo.sqlite-shm
