@@ -61,6 +61,11 @@ json_t *tiles_vector_layers(const layer_registry *reg, const size_t *idx, size_t
                 d = field_type_name(l->fields[k].type);
             json_object_set_new(fields, l->fields[k].name, json_string(d));
         }
+        if (l->geometry == GEOM_POINT || l->geometry == GEOM_MULTIPOINT)
+            json_object_set_new(fields, "point_count",
+                                json_string(field_types ? "Number"
+                                                        : "how many points a thinned point stands "
+                                                          "for (absent: 1)"));
         json_array_append_new(vl, json_pack("{s:s, s:s, s:i, s:i, s:o}", "id", l->id,
                                             "description", l->title, "minzoom", l->minzoom,
                                             "maxzoom", l->maxzoom, "fields", fields));

@@ -434,6 +434,51 @@ static void mbtiles_read_by_gdal(void **state)
     free(out);
 }
 
+/* 6,000 enterprises in one z12 tile: thinned to one per cell there, each
+ * kept point carrying how many it stands for, and all of them at maxzoom. */
+static void dense_points_are_thinned_with_their_count(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("tiles-dense");
+    double ll[4];
+    tile_bounds_lonlat((tile_id){12, 3421, 1716}, ll);
+    double w = ll[2] - ll[0], h = ll[3] - ll[1];
+    char csv[1200], tdb[1200], mb[1200];
+    snprintf(csv, sizeof csv, "%s/dense.csv", dir);
+    snprintf(tdb, sizeof tdb, "%s/dense.sqlite", dir);
+    snprintf(mb, sizeof mb, "%s/dense.mbtiles", dir);
+    FILE *f = fopen(csv, "w");
+    fputs("ent_id,name,lon,lat\n", f);
+    srand(3);
+    for (int i = 0; i < 6000; i++)
+        fprintf(f, "D%05d,企业%d,%.7f,%.7f\n", i, i, ll[0] + w * (0.2 + 0.6 * rand() / RAND_MAX),
+                ll[1] + h * (0.2 + 0.6 * rand() / RAND_MAX));
+    fclose(f);
+    char *out;
+    int rc = tu_run(&out, "'%s' import --db '%s' '%s' --layer enterprises --srs EPSG:4326 --x lon --y lat"
+                          " && '%s' tiles --db '%s' --out '%s' --zoom 12-12 --layers enterprises --quiet",
+                    tu_gisd(), tdb, csv, tu_gisd(), tdb, mb);
+    if (rc != 0)
+        fail_msg("%s", out);
+    free(out);
+    rc = tu_run(&out, "ogrinfo -ro -q -al -geom=NO -oo ZOOM_LEVEL=12 '%s' enterprises | awk "
+                      "'/^OGRFeature/ { f++ } /point_count/ { p++; s += $NF } END { print f, f - p + s }'",
+                mb);
+    long features = 0, represented = 0;
+    assert_int_equal(sscanf(out, "%ld %ld", &features, &represented), 2);
+    free(out);
+    if (features >= 6000 || features < 100 || represented != 6000)
+        fail_msg("z12: %ld features standing for %ld points; want fewer than 6000 standing for 6000",
+                 features, represented);
+    /* at the layer's maxzoom every point is itself */
+    rc = tu_run(&out, "'%s' tiles --db '%s' --out '%s.18' --zoom 18-18 --layers enterprises --quiet"
+                      " && ogrinfo -ro -q -al -geom=NO -oo ZOOM_LEVEL=18 '%s.18' enterprises |"
+                      " sed -n 's/^  ent_id (String) = //p' | sort -u | wc -l",
+                tu_gisd(), tdb, mb, mb);
+    assert_int_equal(atol(out), 6000);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +491,7 @@ int main(void)
         cmocka_unit_test(tilejson_and_tileset_metadata),
         cmocka_unit_test(no_stale_tile_after_an_import),
         cmocka_unit_test(mbtiles_read_by_gdal),
+        cmocka_unit_test(dense_points_are_thinned_with_their_count),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
