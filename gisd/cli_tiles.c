@@ -1,6 +1,6 @@
-/* gisd tiles: the tile pyramid of the store written to MBTiles for offline
- * clients. A tile's children are visited only when the tile holds data, so
- * the pyramid follows the city instead of its bounding box. */
+/* gisd tiles: the tile pyramid of the store written to MBTiles or PMTiles for
+ * offline clients. A tile's children are visited only when the tile holds
+ * data, so the pyramid follows the city instead of its bounding box. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,18 +8,31 @@
 
 #include "cli.h"
 #include "gzip.h"
+#include "pmtiles.h"
 #include "progress.h"
 #include "tile_render.h"
 #include "tiles.h"
+
+/* Where the tiles go: one of the two archives. */
+typedef struct {
+    store_mbtiles *mbtiles;
+    pmtiles_writer *pmtiles;
+} archive;
 
 typedef struct {
     GEOSContextHandle_t geos;
     tile_layer_data **data;
     size_t n;
-    store_mbtiles *out;
+    archive *out;
     progress prog;
     long long visited, written;
 } pyramid;
+
+static int archive_tile(archive *a, tile_id t, const void *gz, size_t len, gisd_error *err)
+{
+    return a->pmtiles ? pmtiles_tile(a->pmtiles, t.z, t.x, t.y, gz, len, err)
+                      : store_mbtiles_tile(a->mbtiles, t.z, t.x, t.y, gz, len, err);
+}
 
 static int parse_zoom(const char *s, int *z0, int *z1)
 {
@@ -46,9 +59,9 @@ static int write_tile(pyramid *p, tile_id t, int zmax, gisd_error *err)
     int rc = 0;
     if (info.features > 0) {
         size_t gz_len;
-        /* MBTiles keeps vector tiles gzip-compressed. */
+        /* Both archives keep vector tiles gzip-compressed. */
         unsigned char *gz = gzip_new(bytes.data, bytes.len, &gz_len);
-        rc = gz ? store_mbtiles_tile(p->out, t.z, t.x, t.y, gz, gz_len, err)
+        rc = gz ? archive_tile(p->out, t, gz, gz_len, err)
                 : gisd_fail(err, GISD_E_INTERNAL, "out of memory");
         free(gz);
         p->written++;
@@ -66,33 +79,53 @@ static int write_tile(pyramid *p, tile_id t, int zmax, gisd_error *err)
     return 0;
 }
 
-static int write_metadata(store_mbtiles *m, const layer_registry *reg, const size_t *idx,
-                          size_t n, const double ext[4], int z0, int z1, gisd_error *err)
+/* The metadata, then the archive closed and moved into place. */
+static int archive_finish(archive *a, const layer_registry *reg, const size_t *idx, size_t n,
+                          const double ext[4], int z0, int z1, gisd_error *err)
 {
     char bounds[128], center[128], minz[8], maxz[8];
+    int center_zoom = z0 > 10 ? z0 : (z1 < 10 ? z1 : 10);
+    double cx = (ext[0] + ext[2]) / 2, cy = (ext[1] + ext[3]) / 2;
     snprintf(bounds, sizeof bounds, "%.7f,%.7f,%.7f,%.7f", ext[0], ext[1], ext[2], ext[3]);
-    snprintf(center, sizeof center, "%.7f,%.7f,%d", (ext[0] + ext[2]) / 2, (ext[1] + ext[3]) / 2,
-             z0 > 10 ? z0 : (z1 < 10 ? z1 : 10));
+    snprintf(center, sizeof center, "%.7f,%.7f,%d", cx, cy, center_zoom);
     snprintf(minz, sizeof minz, "%d", z0);
     snprintf(maxz, sizeof maxz, "%d", z1);
+    const char *name = "gisd planning layers", *description = "planning layers exported by gisd tiles";
     json_t *doc = json_pack("{s:o}", "vector_layers", tiles_vector_layers(reg, idx, n, 1));
+    if (a->pmtiles) {
+        json_object_set_new(doc, "name", json_string(name));
+        json_object_set_new(doc, "description", json_string(description));
+        json_object_set_new(doc, "format", json_string("pbf"));
+        json_object_set_new(doc, "type", json_string("overlay"));
+    }
     char *json = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
-    const char *meta[][2] = {{"name", "gisd planning layers"},
-                             {"format", "pbf"},
-                             {"type", "overlay"},
-                             {"version", "1"},
-                             {"description", "planning layers exported by gisd tiles"},
-                             {"bounds", bounds},
-                             {"center", center},
-                             {"minzoom", minz},
-                             {"maxzoom", maxz},
-                             {"json", json ? json : "{}"}};
-    int rc = json ? 0 : gisd_fail(err, GISD_E_INTERNAL, "out of memory");
-    for (size_t i = 0; rc == 0 && i < sizeof meta / sizeof *meta; i++)
-        rc = store_mbtiles_meta(m, meta[i][0], meta[i][1], err);
+    if (!json)
+        return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    int rc = 0;
+    if (a->pmtiles) {
+        pmtiles_info info = {.minzoom = z0, .maxzoom = z1, .center_zoom = center_zoom,
+                             .bounds = {ext[0], ext[1], ext[2], ext[3]}, .center = {cx, cy},
+                             .metadata_json = json};
+        rc = pmtiles_finish(a->pmtiles, &info, err);
+    } else {
+        const char *meta[][2] = {{"name", name},     {"format", "pbf"},     {"type", "overlay"},
+                                 {"version", "1"},   {"description", description},
+                                 {"bounds", bounds}, {"center", center},    {"minzoom", minz},
+                                 {"maxzoom", maxz},  {"json", json}};
+        for (size_t i = 0; rc == 0 && i < sizeof meta / sizeof *meta; i++)
+            rc = store_mbtiles_meta(a->mbtiles, meta[i][0], meta[i][1], err);
+        if (rc == 0)
+            rc = store_mbtiles_finish(a->mbtiles, err);
+    }
     free(json);
     return rc;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
 static int run(const char *db, const char *out, const char *layer_spec, int z0, int z1,
@@ -111,7 +144,7 @@ static int run(const char *db, const char *out, const char *layer_spec, int z0, 
     }
     store *st = NULL;
     tile_source *src = NULL;
-    store_mbtiles *m = NULL;
+    archive out_archive = {0};
     pyramid p = {0};
     int loaded = 0, rc = tiles_parse_layers(reg, layer_spec, idx, &n, err);
     if (rc == 0)
@@ -140,11 +173,10 @@ static int run(const char *db, const char *out, const char *layer_spec, int z0, 
     if (rc == 0 && (rc = tile_source_acquire(src, st, idx, n, changes, data, err)) == 0)
         loaded = 1;
     if (rc == 0)
-        rc = store_mbtiles_create(out, &m, err);
-    if (rc == 0)
-        rc = write_metadata(m, reg, idx, n, ext, z0, z1, err);
+        rc = ends_with(out, ".pmtiles") ? pmtiles_create(out, &out_archive.pmtiles, err)
+                                        : store_mbtiles_create(out, &out_archive.mbtiles, err);
     if (rc == 0) {
-        p = (pyramid){.geos = GEOS_init_r(), .data = data, .n = n, .out = m};
+        p = (pyramid){.geos = GEOS_init_r(), .data = data, .n = n, .out = &out_archive};
         progress_start(&p.prog, "tiles", -1, !quiet);
         unsigned x0, y0, x1, y1;
         tile_range_lonlat(z0, ext, &x0, &y0, &x1, &y1);
@@ -155,11 +187,12 @@ static int run(const char *db, const char *out, const char *layer_spec, int z0, 
         GEOS_finish_r(p.geos);
     }
     if (rc == 0)
-        rc = store_mbtiles_finish(m, err);
+        rc = archive_finish(&out_archive, reg, idx, n, ext, z0, z1, err);
     if (rc == 0 && !quiet)
         fprintf(stderr, "gisd tiles: %s: %lld tiles of zoom %d-%d (%lld visited)\n", out, p.written,
                 z0, z1, p.visited);
-    store_mbtiles_free(m);
+    store_mbtiles_free(out_archive.mbtiles);
+    pmtiles_free(out_archive.pmtiles);
     if (loaded)
         tile_source_release(src, data, n);
     tile_source_free(src);
@@ -202,7 +235,7 @@ int cmd_tiles(int argc, char **argv)
         }
     }
     if (!db || !out || optind != argc) {
-        fprintf(stderr, "usage: gisd tiles --db F --out city.mbtiles [--zoom 8-16] "
+        fprintf(stderr, "usage: gisd tiles --db F --out city.mbtiles|city.pmtiles [--zoom 8-16] "
                         "[--layers all|L1,L2] [--layer-defs DIR] [--quiet]\n");
         return 2;
     }

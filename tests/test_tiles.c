@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../gisd/mvt.h"
+#include "../gisd/pmtiles.h"
 #include "../gisd/tile_grid.h"
 #include "testutil.h"
 
@@ -434,6 +435,37 @@ static void mbtiles_read_by_gdal(void **state)
     free(out);
 }
 
+/* The PMTiles archive holds the same tiles as the MBTiles one, read back by
+ * the PMTiles project's own reader; zooms 14-18 need leaf directories. */
+static void pmtiles_read_by_the_pmtiles_reader(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("tiles-pmtiles");
+    char *out;
+    int rc = tu_run(&out,
+                    "'%s' tiles --db '%s' --out '%s/c.pmtiles' --zoom 14-18 --layers enterprises,communities --quiet &&"
+                    " '%s' tiles --db '%s' --out '%s/c.mbtiles' --zoom 14-18 --layers enterprises,communities --quiet",
+                    tu_gisd(), db, dir, tu_gisd(), db, dir);
+    if (rc != 0)
+        fail_msg("gisd tiles: %s", out);
+    free(out);
+    rc = tu_run(&out, "/usr/bin/python3 -c \"import sqlite3, zlib, hashlib, sys\n"
+                      "for z, x, row, t in sqlite3.connect(sys.argv[1]).execute("
+                      "'select zoom_level, tile_column, tile_row, tile_data from tiles'):\n"
+                      "    print(z, x, (1 << z) - 1 - row, hashlib.sha256(zlib.decompress(t, 31)).hexdigest())\""
+                      " '%s/c.mbtiles' > '%s/tiles.txt' && cd '%s' &&"
+                      " node tests/pmtiles_check.mjs '%s/c.pmtiles' '%s/tiles.txt' enterprises,communities",
+                dir, dir, tu_root(), dir, dir);
+    if (rc != 0 || !strstr(out, "leaf directories yes"))
+        fail_msg("pmtiles: %s", out);
+    free(out);
+    assert_int_equal(pmtiles_tile_id(0, 0, 0), 0);
+    assert_int_equal(pmtiles_tile_id(1, 0, 0), 1);
+    assert_int_equal(pmtiles_tile_id(1, 0, 1), 2);
+    assert_int_equal(pmtiles_tile_id(1, 1, 1), 3);
+    assert_int_equal(pmtiles_tile_id(1, 1, 0), 4);
+}
+
 /* 6,000 enterprises in one z12 tile: thinned to one per cell there, each
  * kept point carrying how many it stands for, and all of them at maxzoom. */
 static void dense_points_are_thinned_with_their_count(void **state)
@@ -491,6 +523,7 @@ int main(void)
         cmocka_unit_test(tilejson_and_tileset_metadata),
         cmocka_unit_test(no_stale_tile_after_an_import),
         cmocka_unit_test(mbtiles_read_by_gdal),
+        cmocka_unit_test(pmtiles_read_by_the_pmtiles_reader),
         cmocka_unit_test(dense_points_are_thinned_with_their_count),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
