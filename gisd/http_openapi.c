@@ -27,6 +27,23 @@ static json_t *error_responses(json_t *ok)
                      json_response("no such collection or feature", MEDIA_JSON));
 }
 
+static json_t *path_param(const char *name, const char *desc, const char *type)
+{
+    return json_pack("{s:s, s:s, s:s, s:b, s:{s:s}}", "name", name, "in", "path", "description",
+                     desc, "required", 1, "schema", "type", type);
+}
+
+static json_t *tile_responses(void)
+{
+    return json_pack("{s:{s:s, s:{s:{s:{s:s, s:s}}}}, s:{s:s}, s:{s:s}, s:o, s:o}", "200",
+                     "description", "a Mapbox Vector Tile (gzip when accepted)", "content",
+                     MEDIA_MVT, "schema", "type", "string", "format", "binary", "204",
+                     "description", "the tile holds nothing", "304", "description",
+                     "unchanged since the ETag given in If-None-Match", "400",
+                     json_response("a zoom, row or column that is not a number", MEDIA_JSON), "404",
+                     json_response("an unknown layer or a tile outside the matrix", MEDIA_JSON));
+}
+
 static json_t *get_op(const char *id, const char *summary, json_t *params, json_t *responses)
 {
     return json_pack("{s:{s:s, s:s, s:o, s:o}}", "get", "operationId", id, "summary", summary,
@@ -119,12 +136,77 @@ enum MHD_Result http_openapi(http_req *r)
                                    json_pack("[o,o]", param_ref("#/components/parameters/featureId"),
                                              param_ref("#/components/parameters/crs")),
                                    error_responses(json_response("one feature", MEDIA_GEOJSON))));
+        snprintf(path, sizeof path, "/collections/%s/tiles", l->id);
+        snprintf(id, sizeof id, "getTileSetsList_%s", l->id);
+        json_object_set_new(paths, path, get_op(id, l->title, json_array(),
+                                                error_responses(json_response("tilesets", MEDIA_JSON))));
+        snprintf(path, sizeof path, "/collections/%s/tiles/WebMercatorQuad", l->id);
+        snprintf(id, sizeof id, "getTileSet_%s", l->id);
+        json_object_set_new(paths, path, get_op(id, l->title, json_array(),
+                                                error_responses(json_response("tileset", MEDIA_JSON))));
+        snprintf(path, sizeof path,
+                 "/collections/%s/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}", l->id);
+        snprintf(id, sizeof id, "getTile_%s", l->id);
+        json_object_set_new(paths, path,
+                            get_op(id, l->title,
+                                   json_pack("[o,o,o]", path_param("tileMatrix", "zoom", "string"),
+                                             path_param("tileRow", "row", "integer"),
+                                             path_param("tileCol", "column", "integer")),
+                                   tile_responses()));
     }
+    json_t *zxy = json_pack("[o,o,o,o]", path_param("layers", "all, or layer ids separated by commas", "string"),
+                            path_param("z", "zoom, 0-24", "integer"), path_param("x", "column", "integer"),
+                            path_param("y", "row (from the north), then .mvt", "string"));
+    json_object_set_new(paths, "/tiles/{layers}/{z}/{x}/{y}.mvt",
+                        get_op("getTile", "a vector tile of the layers (WebMercatorQuad)", zxy,
+                               tile_responses()));
+    json_object_set_new(paths, "/tiles/{layers}.json",
+                        get_op("getTileJSON", "TileJSON 3.0.0 of the layers",
+                               json_pack("[o]", path_param("layers", "all, or layer ids separated by commas", "string")),
+                               error_responses(json_response("TileJSON", MEDIA_JSON))));
+    json_object_set_new(paths, "/tileMatrixSets",
+                        get_op("getTileMatrixSetsList", "tile matrix sets", json_array(),
+                               error_responses(json_response("WebMercatorQuad", MEDIA_JSON))));
+    json_object_set_new(paths, "/tileMatrixSets/{tileMatrixSetId}",
+                        get_op("getTileMatrixSet", "a tile matrix set definition",
+                               json_pack("[o]", path_param("tileMatrixSetId", "WebMercatorQuad", "string")),
+                               error_responses(json_response("OGC TMS 2.0 JSON", MEDIA_JSON))));
+    json_object_set_new(paths, "/styles", get_op("getStyles", "the map styles", json_array(),
+                                                 error_responses(json_response("styles", MEDIA_JSON))));
+    json_object_set_new(paths, "/styles/{styleId}.json",
+                        get_op("getStyle", "a MapLibre style (version 8)",
+                               json_pack("[o]", path_param("styleId", "planning, recycling, ...", "string")),
+                               error_responses(json_response("MapLibre style", MEDIA_JSON))));
+    static const char *const ANALYSES[][3] = {
+        {"heating-coverage", "centralized heating coverage of the parks", "radius_m,park_id"},
+        {"hw-proximity", "distance to hazardous-waste facilities", "capable,max_km"},
+        {"recycling-coverage", "the recycling network's reach", "radius_m,level"}};
+    for (size_t i = 0; i < sizeof ANALYSES / sizeof *ANALYSES; i++) {
+        json_t *params = json_array();
+        char names[64], path[128], id[64];
+        snprintf(names, sizeof names, "%s", ANALYSES[i][2]);
+        for (char *tok = strtok(names, ","); tok; tok = strtok(NULL, ","))
+            json_array_append_new(params, query_param(tok, "see ANALYSES in the README",
+                                                      json_pack("{s:s}", "type", "string")));
+        json_array_append_new(params, query_param("f", "json (default) or geojson (the map view)",
+                                                  json_pack("{s:s}", "type", "string")));
+        snprintf(path, sizeof path, "/analysis/%s", ANALYSES[i][0]);
+        snprintf(id, sizeof id, "analysis_%s", ANALYSES[i][0]);
+        json_object_set_new(paths, path, get_op(id, ANALYSES[i][1], params,
+                                                error_responses(json_response("the answer", MEDIA_JSON))));
+    }
+    json_object_set_new(
+        paths, "/analysis/site-check",
+        json_pack("{s:{s:s, s:s, s:{s:b, s:{s:{s:{s:s}}}}, s:o}}", "post", "operationId",
+                  "analysis_site-check", "summary", "compliance of a proposed site", "requestBody",
+                  "required", 1, "content", MEDIA_GEOJSON, "schema", "type", "object", "responses",
+                  error_responses(json_response("the rules and compliant", MEDIA_JSON))));
     char server[300];
     snprintf(server, sizeof server, "%s/", r->base);
     json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o, s:o}", "openapi", "3.0.3",
                             "info", "title", "gisd planning server", "version", "1.0",
-                            "description", "OGC API - Features for circular-economy planning layers",
+                            "description", "OGC API - Features and Tiles, and the planning analyses, for "
+                            "circular-economy planning layers",
                             "servers", "url", server, "paths", paths, "components", components());
     return http_reply_json(r, 200, doc, MEDIA_OPENAPI);
 }

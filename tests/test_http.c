@@ -57,7 +57,18 @@ static void landing_conformance_and_collections(void **state)
     j = get_json("/api", 200);
     assert_string_equal(json_string_value(json_object_get(j, "openapi")), "3.0.3");
     assert_non_null(json_object_get(json_object_get(j, "paths"), "/collections/enterprises/items"));
+    assert_non_null(json_object_get(json_object_get(j, "paths"), "/tiles/{layers}/{z}/{x}/{y}.mvt"));
+    assert_non_null(json_object_get(json_object_get(j, "paths"), "/analysis/site-check"));
     json_decref(j);
+    /* and it is a valid OpenAPI 3.0 document for a validator no one here wrote */
+    char *out;
+    int rc = tu_run(&out, "cd '%s' && curl -s '%s/api' > build/tmp/openapi.json && node -e \""
+                          "require('@apidevtools/swagger-parser').validate('build/tmp/openapi.json')"
+                          ".then(() => console.log('valid'), e => { console.log(e.message); process.exit(1) })\"",
+                    tu_root(), srv.base);
+    if (rc != 0 || !strstr(out, "valid"))
+        fail_msg("the OpenAPI document: %s", out);
+    free(out);
 }
 
 static void items_page_filter_and_bbox(void **state)
