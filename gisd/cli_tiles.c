@@ -153,18 +153,10 @@ static int run(const char *db, const char *out, const char *layer_spec, int z0, 
         rc = store_layer_changes(st, all, err);
     double ext[4] = {0};
     int has = 0;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        store_layer_stats s;
-        rc = store_layer_stats_get(st, &reg->layers[idx[i]], &s, err);
-        if (rc == 0 && s.has_extent) {
-            if (!has || s.minx < ext[0]) ext[0] = s.minx;
-            if (!has || s.miny < ext[1]) ext[1] = s.miny;
-            if (!has || s.maxx > ext[2]) ext[2] = s.maxx;
-            if (!has || s.maxy > ext[3]) ext[3] = s.maxy;
-            has = 1;
-        }
+    if (rc == 0 && (has = tiles_extent(st, reg, idx, n, ext, err)) < 0)
+        rc = -1;
+    for (size_t i = 0; i < n; i++)
         changes[i] = all[idx[i]];
-    }
     if (rc == 0 && !has)
         rc = gisd_fail(err, GISD_E_INPUT, "%s: the layers %s hold no features; import data first",
                        db, layer_spec);

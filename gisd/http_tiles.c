@@ -23,26 +23,6 @@ static enum MHD_Result no_collection(http_req *r)
                             r->params[0]);
 }
 
-/* The union of the layers' extents in lon/lat; 0 when none has data. */
-static int layers_extent(store *st, const layer_registry *reg, const size_t *idx, size_t n,
-                         double out[4], gisd_error *err)
-{
-    int any = 0;
-    for (size_t i = 0; i < n; i++) {
-        store_layer_stats s;
-        if (store_layer_stats_get(st, &reg->layers[idx[i]], &s, err) != 0)
-            return -1;
-        if (!s.has_extent)
-            continue;
-        if (!any || s.minx < out[0]) out[0] = s.minx;
-        if (!any || s.miny < out[1]) out[1] = s.miny;
-        if (!any || s.maxx > out[2]) out[2] = s.maxx;
-        if (!any || s.maxy > out[3]) out[3] = s.maxy;
-        any = 1;
-    }
-    return any;
-}
-
 /* ---- TileJSON: /tiles/{layers}.json ---- */
 
 enum MHD_Result http_tilejson(http_req *r)
@@ -64,7 +44,7 @@ enum MHD_Result http_tilejson(http_req *r)
     }
     worker *w = server_worker_acquire(r->srv, &err);
     double ext[4] = {-180, -85.0511, 180, 85.0511};
-    int has = w ? layers_extent(w->st, r->reg, idx, n, ext, &err) : -1;
+    int has = w ? tiles_extent(w->st, r->reg, idx, n, ext, &err) : -1;
     server_worker_release(r->srv, w);
     if (has < 0) {
         free(idx);
@@ -246,7 +226,7 @@ enum MHD_Result http_collection_tileset(http_req *r)
     worker *w = server_worker_acquire(r->srv, &err);
     size_t idx = (size_t)(l - r->reg->layers);
     double ext[4] = {-180, -85.0511, 180, 85.0511};
-    int has = w ? layers_extent(w->st, r->reg, &idx, 1, ext, &err) : -1;
+    int has = w ? tiles_extent(w->st, r->reg, &idx, 1, ext, &err) : -1;
     server_worker_release(r->srv, w);
     if (has < 0)
         return http_reply_gisd_error(r, &err);

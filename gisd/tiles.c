@@ -46,6 +46,26 @@ int tiles_parse_layers(const layer_registry *reg, const char *spec, size_t *idx,
     return 0;
 }
 
+/* The union of the layers' extents in lon/lat; 0 when none has data. */
+int tiles_extent(store *st, const layer_registry *reg, const size_t *idx, size_t n,
+                         double out[4], gisd_error *err)
+{
+    int any = 0;
+    for (size_t i = 0; i < n; i++) {
+        store_layer_stats s;
+        if (store_layer_stats_get(st, &reg->layers[idx[i]], &s, err) != 0)
+            return -1;
+        if (!s.has_extent)
+            continue;
+        if (!any || s.minx < out[0]) out[0] = s.minx;
+        if (!any || s.miny < out[1]) out[1] = s.miny;
+        if (!any || s.maxx > out[2]) out[2] = s.maxx;
+        if (!any || s.maxy > out[3]) out[3] = s.maxy;
+        any = 1;
+    }
+    return any;
+}
+
 json_t *tiles_vector_layers(const layer_registry *reg, const size_t *idx, size_t n,
                             int field_types)
 {

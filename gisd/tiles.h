@@ -17,6 +17,11 @@
 int tiles_parse_layers(const layer_registry *reg, const char *spec, size_t *idx, size_t *n,
                        gisd_error *err);
 
+/* The union of the layers' extents in lon/lat into out: 1, or 0 when no
+ * layer holds data, or -1 on error. */
+int tiles_extent(store *st, const layer_registry *reg, const size_t *idx, size_t n, double out[4],
+                 gisd_error *err);
+
 /* vector_layers for the layers: id, description, zooms, and fields with their
  * descriptions (TileJSON 3.0.0) or with their types, "String" or "Number"
  * (MBTiles 1.3, which GDAL reads field types from). */
