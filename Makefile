@@ -2,11 +2,11 @@
 # what a fresh Debian 12 machine lacks (apt-get), then build and run.
 
 CC       ?= cc
-PKGS     := gdal spatialite sqlite3 libmicrohttpd jansson geos zlib libprotobuf-c
+PKGS     := gdal spatialite sqlite3 libmicrohttpd jansson geos zlib libprotobuf-c freetype2
 DEB_PKGS := build-essential pkg-config libgdal-dev gdal-bin libproj-dev proj-bin \
             libspatialite-dev libsqlite3-mod-spatialite libsqlite3-dev sqlite3 \
             libmicrohttpd-dev libcmocka-dev libjansson-dev libgeos-dev zlib1g-dev \
-            libprotobuf-c-dev protobuf-c-compiler python3 python3-owslib curl wrk \
+            libprotobuf-c-dev protobuf-c-compiler libfreetype-dev python3 python3-owslib curl wrk \
             chromium fonts-wqy-zenhei
 # What make bench measures gisd against (not needed to build, run or test).
 BENCH_PKGS := postgresql postgresql-15-postgis-3 mapserver-bin nginx-light spawn-fcgi
@@ -18,15 +18,15 @@ CFLAGS   ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 LIB_SRC  := $(filter-out gisd/main.c,$(wildcard gisd/*.c)) $(wildcard importers/*.c)
-# The MVT encoding compiled by protoc-c from the specification's .proto.
-GEN_SRC  := build/gen/vector_tile.pb-c.c
-GEN_HDR  := build/gen/vector_tile.pb-c.h
+# The MVT and glyph encodings compiled by protoc-c from their published .proto files.
+PROTOS   := vector_tile glyphs
+GEN_HDR  := $(patsubst %,build/gen/%.pb-c.h,$(PROTOS))
 BIN_SRC  := gisd/main.c
 TEST_SRC := $(wildcard tests/test_*.c)
 HEADERS  := $(wildcard gisd/*.h importers/*.h tests/*.h) $(GEN_HDR)
 
-REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC) $(BIN_SRC)) build/rel/gen/vector_tile.pb-c.o
-SAN_OBJ  := $(patsubst %.c,build/san/%.o,$(LIB_SRC)) build/san/gen/vector_tile.pb-c.o
+REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC) $(BIN_SRC)) $(patsubst %,build/rel/gen/%.pb-c.o,$(PROTOS))
+SAN_OBJ  := $(patsubst %.c,build/san/%.o,$(LIB_SRC)) $(patsubst %,build/san/gen/%.pb-c.o,$(PROTOS))
 TESTS    := $(patsubst tests/%.c,build/san/tests/%,$(TEST_SRC))
 
 .PHONY: all deps test demo bench clean check-deps
@@ -52,7 +52,8 @@ build/.npm: package.json package-lock.json | build/.deps
 	@touch $@
 
 # ---- generated code ----
-$(GEN_SRC) $(GEN_HDR) &: gisd/proto/vector_tile.proto | build/.deps
+.SECONDARY: $(patsubst %,build/gen/%.pb-c.c,$(PROTOS)) $(GEN_HDR)
+build/gen/%.pb-c.c build/gen/%.pb-c.h: gisd/proto/%.proto | build/.deps
 	@mkdir -p build/gen
 	protoc-c --c_out=build/gen --proto_path=gisd/proto $<
 
@@ -86,7 +87,7 @@ build/san/tests/%: tests/%.c tests/testutil.c $(SAN_OBJ) $(HEADERS) | build/.dep
 	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -Ibuild/gen -o $@ $< tests/testutil.c $(SAN_OBJ) $(PKG_LIBS) -lcmocka
 
 # The ThreadSanitizer build of the server, for tests/test_races.c.
-TSAN_OBJ := $(patsubst %.c,build/tsan/%.o,$(LIB_SRC)) build/tsan/gen/vector_tile.pb-c.o
+TSAN_OBJ := $(patsubst %.c,build/tsan/%.o,$(LIB_SRC)) $(patsubst %,build/tsan/gen/%.pb-c.o,$(PROTOS))
 
 build/tsan/%.o: %.c $(HEADERS) | build/.deps
 	@mkdir -p $(dir $@)

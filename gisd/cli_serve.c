@@ -22,6 +22,7 @@ int cmd_serve(int argc, char **argv)
                                          {"layers", required_argument, 0, 'L'},
                                          {"rules", required_argument, 0, 'R'},
                                          {"styles", required_argument, 0, 'S'},
+                                         {"font", required_argument, 0, 'F'},
                                          {"tile-cache-mb", required_argument, 0, 'C'},
                                          {0, 0, 0, 0}};
     int c;
@@ -43,6 +44,7 @@ int cmd_serve(int argc, char **argv)
         case 'L': layers_dir = optarg; break;
         case 'R': rules_path = optarg; break;
         case 'S': cfg.styles_dir = optarg; break;
+        case 'F': cfg.font_path = optarg; break;
         case 'C': {
             char *end;
             long n = strtol(optarg, &end, 10);

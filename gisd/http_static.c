@@ -1,5 +1,5 @@
-/* Files gisd serves as they are: the map styles (with this server's own URL
- * put into their sources), the viewer, MapLibre GL JS, and glyph ranges. */
+/* What map clients load besides tiles: the map styles (with this server's own
+ * URL put into their sources), the viewer, MapLibre GL JS, and glyph ranges. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 
 #include "http.h"
 #include "routes.h"
+#include "strbuf.h"
 
 #define MAX_FILE (16u * 1024u * 1024u)
 
@@ -180,14 +181,26 @@ enum MHD_Result http_styles(http_req *r)
     return http_reply_json(r, 200, json_pack("{s:o}", "styles", list), MEDIA_JSON);
 }
 
-/* The viewer's labels are Chinese, which MapLibre draws from the browser's own
- * fonts (localIdeographFontFamily); the glyph ranges it still asks for are
- * answered empty, so no font server or CDN is needed. */
+/* /fonts/{fontstack}/{first}-{last}.pbf: the glyph ranges of map labels. */
 enum MHD_Result http_glyphs(http_req *r)
 {
-    if (!strstr(r->params[1], ".pbf"))
-        return http_reply_error(r, 404, "NotFound", "glyphs are at /fonts/{fontstack}/{range}.pbf");
-    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    unsigned first, last;
+    char tail[8] = "";
+    if (sscanf(r->params[1], "%u-%u.%7s", &first, &last, tail) != 3 || strcmp(tail, "pbf") != 0 ||
+        last != first + 255)
+        return http_reply_error(r, 404, "NotFound",
+                                "glyphs are at /fonts/{fontstack}/{first}-{first+255}.pbf");
+    glyphs *g = server_glyphs(r->srv);
+    if (!g)
+        return http_reply_error(r, 404, "NotFound", "this server has no font for map labels (--font)");
+    strbuf pbf = {0};
+    gisd_error err = {0};
+    if (glyphs_range(g, r->params[0], first, &pbf, &err) != 0) {
+        strbuf_free(&pbf);
+        return http_reply_gisd_error(r, &err);
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(pbf.len, pbf.data, MHD_RESPMEM_MUST_COPY);
+    strbuf_free(&pbf);
     if (!resp)
         return MHD_NO;
     http_common_headers(resp);

@@ -55,6 +55,7 @@ struct gisd_server {
     worker *idle[POOL_MAX];
     size_t nidle, open;
     tile_service *tiles;
+    glyphs *glyphs;
 };
 
 /* Per connection: the request body and what the metrics need. */
@@ -77,6 +78,7 @@ static double seconds_since(const struct timespec *t0)
 metrics *server_metrics(gisd_server *srv) { return srv->metrics; }
 const site_rules *server_rules(gisd_server *srv) { return srv->cfg->rules; }
 tile_service *server_tiles(gisd_server *srv) { return srv->tiles; }
+glyphs *server_glyphs(gisd_server *srv) { return srv->glyphs; }
 const server_config *server_config_of(gisd_server *srv) { return srv->cfg; }
 
 static void worker_free(worker *w)
@@ -299,12 +301,16 @@ int server_run(const server_config *cfg, gisd_error *err)
         tile_service_free(srv.tiles);
         return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
     }
+    gisd_error font_err = {0};
+    if (glyphs_open(cfg->font_path ? cfg->font_path : GLYPHS_FONT_DEFAULT, &srv.glyphs, &font_err) != 0)
+        fprintf(stderr, "gisd: warning: %s; map labels will lack glyphs\n", font_err.message);
     pthread_mutex_init(&srv.lock, NULL);
     /* Open one handle now so a missing or foreign store fails at start, not on the first request. */
     worker *first = server_worker_acquire(&srv, err);
     if (!first) {
         metrics_free(srv.metrics);
         tile_service_free(srv.tiles);
+        glyphs_close(srv.glyphs);
         pthread_mutex_destroy(&srv.lock);
         return -1;
     }
@@ -326,6 +332,7 @@ int server_run(const server_config *cfg, gisd_error *err)
         pool_free(&srv);
         metrics_free(srv.metrics);
         tile_service_free(srv.tiles);
+        glyphs_close(srv.glyphs);
         pthread_mutex_destroy(&srv.lock);
         return gisd_fail(err, GISD_E_IO, "cannot listen on %s: %s (is the port in use?)", cfg->listen,
                          strerror(errno));
@@ -346,6 +353,7 @@ int server_run(const server_config *cfg, gisd_error *err)
     pool_free(&srv);
     metrics_free(srv.metrics);
     tile_service_free(srv.tiles);
+    glyphs_close(srv.glyphs);
     pthread_mutex_destroy(&srv.lock);
     fprintf(stderr, "gisd: stopped\n");
     return 0;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "glyphs.h"
 #include "layers.h"
 #include "metrics.h"
 #include "rules.h"
@@ -25,6 +26,7 @@ typedef struct {
     size_t tile_cache_mb;   /* the tile cache's bound; 0 turns it off */
     const char *styles_dir; /* styles/ with the viewer in styles/viewer */
     const char *vendor_dir; /* MapLibre GL JS's dist/ (node_modules/maplibre-gl/dist) */
+    const char *font_path;  /* the font of the glyph ranges */
 } server_config;
 
 typedef struct gisd_server gisd_server;
@@ -61,6 +63,8 @@ void server_worker_release(gisd_server *srv, worker *w);
 metrics *server_metrics(gisd_server *srv);
 const site_rules *server_rules(gisd_server *srv);
 tile_service *server_tiles(gisd_server *srv);
+/* NULL when the font could not be opened (the server then says so at start). */
+glyphs *server_glyphs(gisd_server *srv);
 const server_config *server_config_of(gisd_server *srv);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../gisd/glyphs.h"
+#include "glyphs.pb-c.h"
 #include "testutil.h"
 
 static char db[1200];
@@ -119,11 +121,60 @@ static void viewer_works_in_headless_chromium(void **state)
     free(out);
 }
 
+/* A glyph range as MapLibre reads it: every printable ASCII glyph with its
+ * signed distance field (a 3-pixel border around the glyph) and metrics. */
+static void glyph_ranges_hold_sdf_glyphs(void **state)
+{
+    (void)state;
+    glyphs *g;
+    gisd_error err = {0};
+    if (glyphs_open(GLYPHS_FONT_DEFAULT, &g, &err) != 0)
+        fail_msg("%s", err.message);
+    strbuf pbf = {0};
+    assert_int_equal(glyphs_range(g, "Noto Sans Regular", 0, &pbf, &err), 0);
+    Llmr__Glyphs__Glyphs *doc = llmr__glyphs__glyphs__unpack(NULL, pbf.len, (const uint8_t *)pbf.data);
+    assert_non_null(doc);
+    assert_int_equal(doc->n_stacks, 1);
+    Llmr__Glyphs__Fontstack *fs = doc->stacks[0];
+    assert_string_equal(fs->name, "Noto Sans Regular");
+    assert_string_equal(fs->range, "0-255");
+    int printable = 0;
+    for (size_t i = 0; i < fs->n_glyphs; i++) {
+        Llmr__Glyphs__Glyph *gl = fs->glyphs[i];
+        if (gl->id > 32 && gl->id < 127) {
+            printable++;
+            assert_true(gl->has_bitmap);
+            assert_int_equal(gl->bitmap.len, (gl->width + 6) * (gl->height + 6));
+            assert_true(gl->advance > 0);
+        }
+        if (gl->id == '4') {
+            /* the edge (192) runs through the glyph: some pixels inside, some out */
+            int in = 0, out = 0;
+            for (size_t k = 0; k < gl->bitmap.len; k++)
+                gl->bitmap.data[k] >= 192 ? in++ : out++;
+            assert_true(in > 10 && out > 10);
+        }
+    }
+    assert_int_equal(printable, 94);
+    llmr__glyphs__glyphs__free_unpacked(doc, NULL);
+    strbuf_free(&pbf);
+    pbf = (strbuf){0};
+    assert_int_not_equal(glyphs_range(g, "x", 100, &pbf, &err), 0);
+    strbuf_free(&pbf);
+    glyphs_close(g);
+    char *body;
+    assert_int_equal(tu_http(&srv, "GET", "/fonts/Noto%20Sans%20Regular/19968-20223.pbf", NULL, &body, NULL), 200);
+    free(body);
+    assert_int_equal(tu_http(&srv, "GET", "/fonts/Noto%20Sans%20Regular/1-256.pbf", NULL, &body, NULL), 400);
+    free(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(styles_pass_the_maplibre_validator),
         cmocka_unit_test(landing_page_negotiates_html_and_json),
+        cmocka_unit_test(glyph_ranges_hold_sdf_glyphs),
         cmocka_unit_test(viewer_works_in_headless_chromium),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

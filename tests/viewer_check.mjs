@@ -1,6 +1,7 @@
 // The viewer in a real headless Chromium (Debian's), driven by playwright-core:
 // no console errors, a map that is drawn, a toggle that changes it, a click on
-// a park that shows its name, and an analysis drawn over the map.
+// a park that shows its name, each analysis drawn over the map, and labels
+// with digits drawn from the server's glyph ranges.
 // usage: node tests/viewer_check.mjs BASE_URL SCREENSHOT.png PARK_LON PARK_LAT PARK_NAME
 import { chromium } from 'playwright-core';
 
@@ -88,6 +89,21 @@ try {
   }
 
   await page.screenshot({ path: shot });
+
+  // Labels with Latin letters and digits take the server's glyph ranges:
+  // a recycling point's label ("回收点490") in the recycling style.
+  const glyphRanges = [];
+  page.on('response', r => { if (r.url().includes('/fonts/')) glyphRanges.push(`${r.status()} ${r.url()}`); });
+  const rp = await (await fetch(base + '/collections/recycling_points/items/R00490')).json();
+  await page.goto(base + '/?style=recycling', { waitUntil: 'load' });
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  await idle();
+  await page.evaluate(c => window.gisdMap.jumpTo({ center: c, zoom: 16 }), rp.geometry.coordinates);
+  await idle();
+  const labels = await page.evaluate(() => window.gisdMap.queryRenderedFeatures({ layers: ['recycling-label'] }).length);
+  if (!(labels > 0)) fail('no recycling point label was drawn');
+  if (!glyphRanges.some(g => g.startsWith('200 ') && g.includes('/0-255.pbf')))
+    fail(`the Latin glyph range was not loaded: ${glyphRanges.join(', ') || 'no /fonts request'}`);
   if (errors.length) fail('console errors:\n' + errors.join('\n'));
   if (!process.exitCode) console.log(`ok: ${before.colours} colours, popup "${text.split('\n')[0]}", ${drawn} analysis features`);
 } finally {

@@ -30,9 +30,11 @@ const ANALYSIS_PARAMS = {
                  ['site_m', '用地边长 site side (m)', '300']],
 };
 
+/* ?style=recycling shows another style of /styles; the toggles skip layers it lacks. */
+const styleName = (new URLSearchParams(location.search).get('style') || 'planning').replace(/[^\w-]/g, '');
 const map = new maplibregl.Map({
   container: 'map',
-  style: '/styles/planning.json',
+  style: `/styles/${styleName}.json`,
   localIdeographFontFamily: '"Noto Sans CJK SC", "WenQuanYi Zen Hei", sans-serif',
   canvasContextAttributes: { preserveDrawingBuffer: true },
   attributionControl: { compact: true },
