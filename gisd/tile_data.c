@@ -7,8 +7,9 @@
 
 struct tile_source {
     const layer_registry *reg;
-    pthread_mutex_t lock;
-    tile_layer_data **current; /* one per layer; NULL until first asked */
+    pthread_mutex_t lock;        /* guards current and the refcounts */
+    pthread_mutex_t *load_locks; /* one per layer: one load of a layer at a time */
+    tile_layer_data **current;   /* one per layer; NULL until first asked */
 };
 
 static void layer_data_free(tile_layer_data *d)
@@ -143,7 +144,7 @@ static int layer_data_load(store *st, const layer_def *l, long long changes,
         layer_data_free(d);
         return -1;
     }
-    d->refs = 1;
+    d->refs = 1; /* the caller's */
     *out = d;
     return 0;
 }
@@ -182,11 +183,16 @@ tile_source *tile_source_new(const layer_registry *reg)
         return NULL;
     src->reg = reg;
     src->current = calloc(reg->n ? reg->n : 1, sizeof *src->current);
-    if (!src->current) {
+    src->load_locks = calloc(reg->n ? reg->n : 1, sizeof *src->load_locks);
+    if (!src->current || !src->load_locks) {
+        free(src->current);
+        free(src->load_locks);
         free(src);
         return NULL;
     }
     pthread_mutex_init(&src->lock, NULL);
+    for (size_t i = 0; i < reg->n; i++)
+        pthread_mutex_init(&src->load_locks[i], NULL);
     return src;
 }
 
@@ -194,9 +200,12 @@ void tile_source_free(tile_source *src)
 {
     if (!src)
         return;
-    for (size_t i = 0; i < src->reg->n; i++)
+    for (size_t i = 0; i < src->reg->n; i++) {
         layer_data_free(src->current[i]);
+        pthread_mutex_destroy(&src->load_locks[i]);
+    }
     free(src->current);
+    free(src->load_locks);
     pthread_mutex_destroy(&src->lock);
     free(src);
 }
@@ -207,30 +216,51 @@ static void unref_locked(tile_layer_data *d)
         layer_data_free(d);
 }
 
+/* A reference to layer li's snapshot at the given change counter, or NULL
+ * when the current one is older (or absent). */
+static tile_layer_data *take_if_current(tile_source *src, size_t li, long long changes)
+{
+    pthread_mutex_lock(&src->lock);
+    tile_layer_data *cur = src->current[li];
+    if (cur && cur->changes == changes)
+        cur->refs++;
+    else
+        cur = NULL;
+    pthread_mutex_unlock(&src->lock);
+    return cur;
+}
+
 int tile_source_acquire(tile_source *src, store *st, const size_t *layers, size_t n,
                         const long long *changes, tile_layer_data **out, gisd_error *err)
 {
-    /* Loading under the lock makes concurrent first requests wait for one
-     * load instead of each loading the same layer. */
-    pthread_mutex_lock(&src->lock);
     for (size_t i = 0; i < n; i++) {
         size_t li = layers[i];
-        tile_layer_data *cur = src->current[li];
-        if (!cur || cur->changes != changes[i]) {
+        if ((out[i] = take_if_current(src, li, changes[i])))
+            continue;
+        /* One thread loads a layer while those that need the same layer wait
+         * for it; requests for other layers go on. */
+        pthread_mutex_lock(&src->load_locks[li]);
+        if (!(out[i] = take_if_current(src, li, changes[i]))) {
             tile_layer_data *fresh = NULL;
             if (layer_data_load(st, &src->reg->layers[li], changes[i], &fresh, err) != 0) {
-                for (size_t k = 0; k < i; k++)
-                    unref_locked(out[k]);
-                pthread_mutex_unlock(&src->lock);
+                pthread_mutex_unlock(&src->load_locks[li]);
+                tile_source_release(src, out, i);
                 return -1;
             }
-            unref_locked(cur);
-            src->current[li] = cur = fresh;
+            /* fresh holds one reference, the caller's; it becomes current
+             * unless a request that saw a later import already installed one */
+            pthread_mutex_lock(&src->lock);
+            tile_layer_data *cur = src->current[li];
+            if (!cur || cur->changes <= fresh->changes) {
+                unref_locked(cur);
+                src->current[li] = fresh;
+                fresh->refs++;
+            }
+            out[i] = fresh;
+            pthread_mutex_unlock(&src->lock);
         }
-        cur->refs++;
-        out[i] = cur;
+        pthread_mutex_unlock(&src->load_locks[li]);
     }
-    pthread_mutex_unlock(&src->lock);
     return 0;
 }
 
