@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analysis_geom.h"
+#include "crs.h"
 
 enum { PK_ID };
 enum { Z_ID, Z_USE };
@@ -52,17 +53,10 @@ static GEOSGeometry *site_geometry(GEOSContextHandle_t h, json_t *geometry, int 
                   "the site's geometry is empty, self-intersecting or outside lon -180..180, lat -90..90");
         return NULL;
     }
-    OGRSpatialReferenceH from = OSRNewSpatialReference(NULL), to = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(from, STORE_SRID);
-    OSRImportFromEPSG(to, srid);
-    OSRSetAxisMappingStrategy(from, OAMS_TRADITIONAL_GIS_ORDER);
-    OSRSetAxisMappingStrategy(to, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(from, to);
+    OGRCoordinateTransformationH ct = crs_transform_new(STORE_SRID, srid);
     int ok = ct && OGR_G_Transform(g, ct) == OGRERR_NONE;
     if (ct)
         OCTDestroyCoordinateTransformation(ct);
-    OSRDestroySpatialReference(from);
-    OSRDestroySpatialReference(to);
     GEOSGeometry *out = NULL;
     if (ok) {
         size_t n = (size_t)OGR_G_WkbSize(g);

@@ -109,3 +109,16 @@ void crs_uri(int code, char *buf, unsigned long n)
     else
         snprintf(buf, n, "http://www.opengis.net/def/crs/EPSG/0/%d", code);
 }
+
+void *crs_transform_new(int from, int to)
+{
+    OGRSpatialReferenceH a = OSRNewSpatialReference(NULL), b = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(a, from);
+    OSRImportFromEPSG(b, to);
+    OSRSetAxisMappingStrategy(a, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(b, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(a, b);
+    OSRDestroySpatialReference(a);
+    OSRDestroySpatialReference(b);
+    return ct;
+}

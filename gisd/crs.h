@@ -21,6 +21,10 @@ int crs_northing_first(int code);
 /* The CGCS2000 3-degree Gauss-Kruger CRS (central meridian in the code, no
  * zone prefix: EPSG:4534..4554) whose meridian is nearest lon. */
 int crs_gk_zone_for_lon(double lon);
+/* A PROJ transformation (through OGR) from EPSG:from to EPSG:to, both in
+ * easting/longitude-first order; NULL when PROJ has none. The caller frees
+ * it with OCTDestroyCoordinateTransformation. */
+void *crs_transform_new(int from, int to);
 /* "http://www.opengis.net/def/crs/EPSG/0/<code>" */
 void crs_uri(int code, char *buf, unsigned long n);
 

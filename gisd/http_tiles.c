@@ -23,6 +23,21 @@ static enum MHD_Result no_collection(http_req *r)
                             r->params[0]);
 }
 
+/* The collection of a /collections/{id}/tiles/{tms}... path, or NULL after
+ * replying 404 for an unknown collection or tile matrix set. */
+static const layer_def *tileset_layer(http_req *r, enum MHD_Result *reply)
+{
+    const layer_def *l = tiles_layer(r);
+    if (!l)
+        *reply = no_collection(r);
+    else if (strcmp(r->params[1], TMS_ID) != 0)
+        *reply = http_reply_error(r, 404, "NotFound", "tile matrix set \"%s\": only %s is offered",
+                                  r->params[1], TMS_ID);
+    else
+        return l;
+    return NULL;
+}
+
 /* ---- TileJSON: /tiles/{layers}.json ---- */
 
 enum MHD_Result http_tilejson(http_req *r)
@@ -162,12 +177,10 @@ enum MHD_Result http_tile(http_req *r)
 /* /collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x} */
 enum MHD_Result http_collection_tile(http_req *r)
 {
-    const layer_def *l = tiles_layer(r);
+    enum MHD_Result reply;
+    const layer_def *l = tileset_layer(r, &reply);
     if (!l)
-        return no_collection(r);
-    if (strcmp(r->params[1], TMS_ID) != 0)
-        return http_reply_error(r, 404, "NotFound", "tile matrix set \"%s\": only %s is offered",
-                                r->params[1], TMS_ID);
+        return reply;
     size_t idx = (size_t)(l - r->reg->layers);
     return send_tile(r, &idx, 1, r->params[2], r->params[4], r->params[3], NULL);
 }
@@ -216,12 +229,10 @@ static int geometry_dimension(const layer_def *l)
 
 enum MHD_Result http_collection_tileset(http_req *r)
 {
-    const layer_def *l = tiles_layer(r);
+    enum MHD_Result reply;
+    const layer_def *l = tileset_layer(r, &reply);
     if (!l)
-        return no_collection(r);
-    if (strcmp(r->params[1], TMS_ID) != 0)
-        return http_reply_error(r, 404, "NotFound", "tile matrix set \"%s\": only %s is offered",
-                                r->params[1], TMS_ID);
+        return reply;
     gisd_error err = {0};
     worker *w = server_worker_acquire(r->srv, &err);
     size_t idx = (size_t)(l - r->reg->layers);

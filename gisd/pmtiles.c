@@ -144,42 +144,42 @@ static void put_i32(unsigned char *p, double deg)
         p[i] = (unsigned char)((uint32_t)v >> (8 * i));
 }
 
-/* The root directory and, when it would not fit, the leaves it points to. */
+/* The leaves of per_leaf entries each into leaves, and the root directory
+ * pointing at them; NULL when out of memory. */
+static unsigned char *leaves_new(const entry *e, size_t n, size_t per_leaf, strbuf *leaves,
+                                 size_t *len)
+{
+    size_t nleaves = (n + per_leaf - 1) / per_leaf;
+    entry *ptr = calloc(nleaves, sizeof *ptr);
+    if (!ptr)
+        return NULL;
+    leaves->len = 0;
+    for (size_t k = 0; k < nleaves; k++) {
+        size_t first = k * per_leaf, count = n - first < per_leaf ? n - first : per_leaf, leaf_len;
+        unsigned char *leaf = directory_new(e + first, count, 0, &leaf_len);
+        if (!leaf) {
+            free(ptr);
+            return NULL;
+        }
+        ptr[k] = (entry){e[first].id, leaves->len, leaf_len};
+        strbuf_append(leaves, leaf, leaf_len);
+        free(leaf);
+    }
+    unsigned char *root = leaves->oom ? NULL : directory_new(ptr, nleaves, 1, len);
+    free(ptr);
+    return root;
+}
+
+/* The root directory and, when every entry would not fit in it, the leaves
+ * it points to, the leaves doubling in size until the root fits. */
 static int directories(const entry *e, size_t n, strbuf *root, strbuf *leaves)
 {
-    size_t len;
-    unsigned char *gz = directory_new(e, n, 0, &len);
-    if (!gz)
-        return -1;
-    if (len <= ROOT_BUDGET) {
-        strbuf_append(root, gz, len);
-        free(gz);
-        return root->oom ? -1 : 0;
-    }
-    free(gz);
-    for (size_t per_leaf = 4096;; per_leaf *= 2) {
-        size_t nleaves = (n + per_leaf - 1) / per_leaf;
-        entry *ptr = calloc(nleaves, sizeof *ptr);
-        if (!ptr)
+    for (size_t per_leaf = 0;; per_leaf = per_leaf ? per_leaf * 2 : 4096) {
+        size_t len;
+        unsigned char *gz = per_leaf ? leaves_new(e, n, per_leaf, leaves, &len)
+                                     : directory_new(e, n, 0, &len);
+        if (!gz)
             return -1;
-        leaves->len = 0;
-        for (size_t k = 0; k < nleaves; k++) {
-            size_t first = k * per_leaf, count = n - first < per_leaf ? n - first : per_leaf;
-            unsigned char *leaf = directory_new(e + first, count, 0, &len);
-            if (!leaf) {
-                free(ptr);
-                return -1;
-            }
-            ptr[k] = (entry){e[first].id, leaves->len, len};
-            strbuf_append(leaves, leaf, len);
-            free(leaf);
-        }
-        gz = directory_new(ptr, nleaves, 1, &len);
-        free(ptr);
-        if (!gz || leaves->oom) {
-            free(gz);
-            return -1;
-        }
         if (len <= ROOT_BUDGET) {
             strbuf_append(root, gz, len);
             free(gz);
