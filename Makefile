@@ -7,7 +7,7 @@ DEB_PKGS := build-essential pkg-config libgdal-dev gdal-bin libproj-dev proj-bin
             libspatialite-dev libsqlite3-mod-spatialite libsqlite3-dev sqlite3 \
             libmicrohttpd-dev libcmocka-dev libjansson-dev libgeos-dev zlib1g-dev \
             libprotobuf-c-dev protobuf-c-compiler libfreetype-dev python3 python3-owslib curl wrk \
-            chromium fonts-wqy-zenhei
+            chromium fonts-wqy-zenhei clang libclang-rt-14-dev
 # What make bench measures gisd against (not needed to build, run or test).
 BENCH_PKGS := postgresql postgresql-15-postgis-3 mapserver-bin nginx-light spawn-fcgi
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -29,7 +29,7 @@ REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC) $(BIN_SRC)) $(patsubst %,bui
 SAN_OBJ  := $(patsubst %.c,build/san/%.o,$(LIB_SRC)) $(patsubst %,build/san/gen/%.pb-c.o,$(PROTOS))
 TESTS    := $(patsubst tests/%.c,build/san/tests/%,$(TEST_SRC))
 
-.PHONY: all deps test demo bench clean check-deps
+.PHONY: all deps test demo bench fuzz clean check-deps
 all: gisd/gisd
 
 # ---- dependencies: Debian packages, installed once when missing ----
@@ -101,11 +101,37 @@ build/tsan/bin/gisd: $(TSAN_OBJ) build/tsan/gisd/main.o
 	@mkdir -p $(dir $@)
 	$(CC) -fsanitize=thread -o $@ $^ $(PKG_LIBS)
 
+# ---- libFuzzer targets, built with clang: the request parsers, the site
+# GeoJSON, the importers on in-memory files, the layer and rules loaders ----
+FUZZ_CC    := clang
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_OBJ   := $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC)) $(patsubst %,build/fuzz/gen/%.pb-c.o,$(PROTOS))
+FUZZERS    := $(patsubst fuzz/%.c,build/fuzz/bin/%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 600
+.SECONDARY: $(FUZZ_OBJ)
+
+build/fuzz/%.o: %.c $(HEADERS) | build/.deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
+
+build/fuzz/gen/%.o: build/gen/%.c $(GEN_HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -O1 -g $(FUZZ_SAN) $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
+
+build/fuzz/bin/%: fuzz/%.c $(FUZZ_OBJ) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(PKG_CFLAGS) -Ibuild/gen -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
+
 # Every test binary runs against the sanitized gisd; their cmocka summaries
-# and a closing "N passed, N failed" line are the result.
-test: build/.deps build/.npm build/san/bin/gisd build/tsan/bin/gisd $(TESTS)
+# and a closing "N passed, N failed" line are the result. Each fuzz target
+# runs for 30 s on its seeds and regression files.
+test: build/.deps build/.npm build/san/bin/gisd build/tsan/bin/gisd $(TESTS) $(FUZZERS)
 	@GISD_BIN=$(CURDIR)/build/san/bin/gisd GISD_TSAN_BIN=$(CURDIR)/build/tsan/bin/gisd \
-	  GISD_ROOT=$(CURDIR) tests/run_all.sh $(TESTS)
+	  GISD_ROOT=$(CURDIR) GISD_FUZZ_SECONDS=30 tests/run_all.sh $(TESTS) $(FUZZERS)
+
+# The fuzz targets for as long as asked: make fuzz FUZZ_SECONDS=3600 (each).
+fuzz: build/.deps $(FUZZERS)
+	@GISD_ROOT=$(CURDIR) GISD_FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run_all.sh $(FUZZERS)
 
 demo: build/.deps build/.npm gisd/gisd
 	rm -f build/demo.sqlite build/demo.sqlite-wal build/demo.sqlite-shm

@@ -49,8 +49,18 @@ typedef struct {
     const char *radius_m, *park_id, *capable, *max_km, *level, *format, *analysis_crs;
 } analysis_args;
 
+/* The documented limits of the parameters: past them the answer is a 400
+ * naming the limit, never minutes of GEOS work. */
+#define ANALYSIS_RADIUS_MAX_M 50000.0
+#define ANALYSIS_DISTANCE_MAX_KM 1000.0
+
+/* Checks what needs no store (the name, the format, the CRS, each parameter
+ * against its limit): 0, or -1 with err (GISD_E_NOTFOUND for an unknown name). */
+int analysis_check(const char *name, const analysis_args *args, gisd_error *err);
 /* Runs the analysis called name ("heating-coverage", "hw-proximity",
- * "recycling-coverage", "site-check"); site is the Feature for site-check. */
+ * "recycling-coverage", "site-check"); site is the Feature for site-check.
+ * *out is the caller's on success; on failure it is NULL and err says why
+ * (GISD_E_TIMEOUT when cancelled, GISD_E_INTERNAL when GEOS failed). */
 int analysis_dispatch(store *s, const layer_registry *reg, const site_rules *rules,
                       const char *name, const analysis_args *args, json_t *site, json_t **out,
                       gisd_error *err);

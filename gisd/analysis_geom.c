@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cancel.h"
 #include "crs.h"
 #include "dataset.h"
+#include "xalloc.h"
 
 int analysis_crs_resolve(store *s, const layer_registry *reg, int requested, int *srid,
                          gisd_error *err)
@@ -37,17 +39,59 @@ int analysis_crs_resolve(store *s, const layer_registry *reg, int requested, int
     return rc;
 }
 
+int afail_live(afail *f)
+{
+    if (f->failed)
+        return 0;
+    if (cancel_requested()) {
+        f->failed = 1;
+        gisd_fail(f->err, GISD_E_TIMEOUT, "the analysis was cancelled at its deadline or at shutdown");
+        return 0;
+    }
+    return 1;
+}
+
+static void afail_record(afail *f, const char *what)
+{
+    if (f->failed)
+        return;
+    f->failed = 1;
+    if (cancel_requested())
+        gisd_fail(f->err, GISD_E_TIMEOUT, "the analysis was cancelled at its deadline or at shutdown");
+    else
+        gisd_fail(f->err, GISD_E_INTERNAL, "GEOS failed %s: %s; no answer can be given", what,
+                  *geos_last_error() ? geos_last_error() : "no message");
+}
+
+int afail_pred(afail *f, char r, const char *what)
+{
+    if (r == 0 || r == 1)
+        return r;
+    afail_record(f, what);
+    return 0;
+}
+
+int afail_ok(afail *f, int ok, const char *what)
+{
+    if (!ok)
+        afail_record(f, what);
+    return ok != 0;
+}
+
 static int transform_point(double *x, double *y, void *ct)
 {
     return OCTTransform(ct, 1, x, y, NULL) ? 1 : 0;
 }
 
 int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const char *layer,
-              int srid, const char *const *fields, const double *bbox, aset *out,
-              gisd_error *err)
+              int srid, const char *const *fields, const double *bbox, aset *out, afail *fail)
 {
+    gisd_error *err = fail->err;
     memset(out, 0, sizeof *out);
     out->h = h;
+    out->fail = fail;
+    if (!afail_live(fail))
+        return -1;
     const layer_def *l = layer_registry_find(reg, layer);
     if (!l)
         return gisd_fail(err, GISD_E_INPUT, "the analyses need the layer %s, which is not defined",
@@ -79,20 +123,15 @@ int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const 
     }
     GEOSWKBReader *rd = GEOSWKBReader_create_r(h);
     size_t cap = 0;
-    int rc;
-    while ((rc = store_cursor_next(c, err)) == 1) {
+    int rc = afail_ok(fail, rd != NULL, "creating a WKB reader") ? 1 : -1;
+    while (rc == 1 && (rc = store_cursor_next(c, err)) == 1) {
         size_t len;
         const unsigned char *wkb = store_cursor_geom(c, &len);
         if (!wkb)
             continue;
         if (out->n == cap) {
             cap = cap ? cap * 2 : 256;
-            afeat *grown = realloc(out->f, cap * sizeof *grown);
-            if (!grown) {
-                rc = gisd_fail(err, GISD_E_INTERNAL, "out of memory");
-                break;
-            }
-            out->f = grown;
+            out->f = xreallocarray(out->f, cap, sizeof *out->f);
         }
         afeat *f = &out->f[out->n];
         memset(f, 0, sizeof *f);
@@ -102,26 +141,33 @@ int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const 
             GEOSGeom_destroy_r(h, f->g);
             f->g = projected;
         }
-        if (!f->g) {
-            rc = gisd_fail(err, GISD_E_INTERNAL, "layer %s: a stored geometry cannot be read or transformed", layer);
+        if (!afail_ok(fail, f->g != NULL, "reading or projecting a stored geometry")) {
+            gisd_error_prefix(err, "layer %s: ", layer);
+            rc = -1;
             break;
         }
         f->index = out->n;
-        f->vals = calloc(nf ? nf : 1, sizeof *f->vals);
+        f->vals = xcalloc(nf ? nf : 1, sizeof *f->vals);
         for (size_t k = 0; k < nf; k++)
             f->vals[k] = store_cursor_is_null(c, (size_t)idx[k]) ? NULL
-                                                                 : strdup(store_cursor_text(c, (size_t)idx[k]));
+                                                                 : xstrdup(store_cursor_text(c, (size_t)idx[k]));
         out->n++;
     }
-    GEOSWKBReader_destroy_r(h, rd);
+    if (rd)
+        GEOSWKBReader_destroy_r(h, rd);
     store_cursor_free(c);
     if (ct)
         OCTDestroyCoordinateTransformation(ct);
     if (rc < 0) {
+        fail->failed = 1;
         aset_free(out);
         return -1;
     }
     out->tree = GEOSSTRtree_create_r(h, 10);
+    if (!afail_ok(fail, out->tree != NULL, "creating an STR-tree")) {
+        aset_free(out);
+        return -1;
+    }
     for (size_t i = 0; i < out->n; i++)
         GEOSSTRtree_insert_r(h, out->tree, out->f[i].g, &out->f[i]);
     return 0;
@@ -146,25 +192,29 @@ void aset_free(aset *a)
 typedef struct {
     aset_visit visit;
     void *ud;
+    afail *fail;
 } near_ctx;
 
 static void near_cb(void *item, void *ud)
 {
     near_ctx *n = ud;
-    n->visit(item, n->ud);
+    if (afail_live(n->fail))
+        n->visit(item, n->ud);
 }
 
 void aset_near(aset *a, const GEOSGeometry *g, double margin, aset_visit visit, void *ud)
 {
-    if (a->n == 0)
+    if (a->n == 0 || !afail_live(a->fail))
         return;
     double x0, y0, x1, y1;
-    GEOSGeom_getXMin_r(a->h, g, &x0);
-    GEOSGeom_getYMin_r(a->h, g, &y0);
-    GEOSGeom_getXMax_r(a->h, g, &x1);
-    GEOSGeom_getYMax_r(a->h, g, &y1);
+    if (!afail_ok(a->fail, GEOSGeom_getXMin_r(a->h, g, &x0) && GEOSGeom_getYMin_r(a->h, g, &y0) &&
+                               GEOSGeom_getXMax_r(a->h, g, &x1) && GEOSGeom_getYMax_r(a->h, g, &y1),
+                  "taking an envelope"))
+        return;
     GEOSGeometry *env = GEOSGeom_createRectangle_r(a->h, x0 - margin, y0 - margin, x1 + margin, y1 + margin);
-    near_ctx n = {visit, ud};
+    if (!afail_ok(a->fail, env != NULL, "making a search rectangle"))
+        return;
+    near_ctx n = {visit, ud, a->fail};
     GEOSSTRtree_query_r(a->h, a->tree, env, near_cb, &n);
     GEOSGeom_destroy_r(a->h, env);
 }
@@ -190,13 +240,18 @@ static int nearest_dist(const void *i1, const void *i2, double *d, void *ud)
 
 afeat *aset_nearest(aset *a, const GEOSGeometry *g, aset_filter keep, void *ud, double *dist)
 {
-    if (a->n == 0)
+    if (a->n == 0 || !afail_live(a->fail))
         return NULL;
     nearest_ctx n = {a, g, keep, ud};
     afeat *f = (afeat *)GEOSSTRtree_nearest_generic_r(a->h, a->tree, &n, g, nearest_dist, &n);
-    if (!f || (keep && !keep(f, ud)))
+    if (!f) {
+        afail_ok(a->fail, 0, "finding the nearest feature");
         return NULL;
-    GEOSDistance_r(a->h, f->g, g, dist);
+    }
+    if (keep && !keep(f, ud))
+        return NULL;
+    if (!afail_ok(a->fail, GEOSDistance_r(a->h, f->g, g, dist), "measuring a distance"))
+        return NULL;
     return f;
 }
 
@@ -204,6 +259,7 @@ const GEOSPreparedGeometry *afeat_prepared(aset *a, afeat *f)
 {
     if (!f->prep)
         f->prep = GEOSPrepare_r(a->h, f->g);
+    afail_ok(a->fail, f->prep != NULL, "preparing a geometry");
     return f->prep;
 }
 
@@ -220,15 +276,20 @@ int analysis_id_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int map_view_open(map_view *v, GEOSContextHandle_t h, int srid, gisd_error *err)
+int map_view_open(map_view *v, GEOSContextHandle_t h, int srid, afail *fail)
 {
     memset(v, 0, sizeof *v);
     v->h = h;
     v->srid = srid;
+    v->fail = fail;
     v->to_lonlat = crs_transform_new(srid, STORE_SRID);
     v->wkb = GEOSWKBWriter_create_r(h);
-    if (!v->to_lonlat)
-        return gisd_fail(err, GISD_E_INTERNAL, "no transformation from EPSG:%d to lon/lat", srid);
+    if (!afail_ok(fail, v->wkb != NULL, "creating a WKB writer"))
+        return -1;
+    if (!v->to_lonlat) {
+        fail->failed = 1;
+        return gisd_fail(fail->err, GISD_E_INTERNAL, "no transformation from EPSG:%d to lon/lat", srid);
+    }
     return 0;
 }
 
@@ -244,6 +305,7 @@ void map_view_add(map_view *v, json_t *features, const GEOSGeometry *g, json_t *
 {
     size_t len;
     unsigned char *wkb = GEOSWKBWriter_write_r(v->h, v->wkb, g, &len);
+    afail_ok(v->fail, wkb != NULL, "writing a map feature");
     OGRGeometryH og = NULL;
     json_t *geom = json_null();
     if (wkb && OGR_G_CreateFromWkb(wkb, NULL, &og, (int)len) == OGRERR_NONE &&

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "analysis.h"
+#include "geos_ctx.h"
 
 typedef struct {
     GEOSGeometry *g;
@@ -15,29 +16,51 @@ typedef struct {
     size_t index;
 } afeat;
 
+/* How an analysis fails closed: the first GEOS failure (a predicate's
+ * exception value 2, a NULL result) or the deadline is kept here with GEOS's
+ * own message, every later step becomes a no-op, and the analysis answers
+ * with that error instead of a result. */
+typedef struct {
+    gisd_error *err;
+    int failed;
+} afail;
+
+/* 1 when the analysis may go on; 0 when it failed or (recorded now) its
+ * deadline passed. */
+int afail_live(afail *f);
+/* A GEOS predicate's value: 1 or 0, or 0 with the failure recorded on 2. */
+int afail_pred(afail *f, char r, const char *what);
+/* 1 when a GEOS call returning a pointer or a status gave one (ok != 0);
+ * else 0 with the failure recorded. */
+int afail_ok(afail *f, int ok, const char *what);
+
 typedef struct {
     GEOSContextHandle_t h;
     afeat *f;
     size_t n, nvals;
     GEOSSTRtree *tree;
+    afail *fail;
 } aset;
 
 /* Loads fields (by name) and geometry of the layer's features, in srid: all
- * of them, or (bbox not NULL) those meeting bbox, given in srid. */
+ * of them, or (bbox not NULL) those meeting bbox, given in srid. Failures go
+ * to fail (kept by the set for its later queries); returns 0 or -1. */
 int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const char *layer,
-              int srid, const char *const *fields, const double *bbox, aset *out,
-              gisd_error *err);
+              int srid, const char *const *fields, const double *bbox, aset *out, afail *fail);
 /* Safe on a zeroed aset, so callers can zero several, load them in turn and
  * free them all whichever load failed. */
 void aset_free(aset *a);
 
 typedef void (*aset_visit)(afeat *f, void *ud);
-/* Visits the features whose envelope is within `margin` of g's envelope. */
+/* Visits the features whose envelope is within `margin` of g's envelope
+ * (none once the analysis failed). */
 void aset_near(aset *a, const GEOSGeometry *g, double margin, aset_visit visit, void *ud);
 
 typedef int (*aset_filter)(const afeat *f, void *ud);
-/* The nearest feature to g that passes keep (NULL: all), or NULL; *dist is its distance. */
+/* The nearest feature to g that passes keep (NULL: all), or NULL (also when
+ * it failed: ask a->fail); *dist is its distance. */
 afeat *aset_nearest(aset *a, const GEOSGeometry *g, aset_filter keep, void *ud, double *dist);
+/* f prepared (made on first use); NULL with the failure recorded. */
 const GEOSPreparedGeometry *afeat_prepared(aset *a, afeat *f);
 
 double analysis_round(double v, int decimals);
@@ -51,11 +74,19 @@ typedef struct {
     int srid;
     void *to_lonlat; /* OGRCoordinateTransformationH */
     GEOSWKBWriter *wkb;
+    afail *fail;
 } map_view;
-int map_view_open(map_view *v, GEOSContextHandle_t h, int srid, gisd_error *err);
+/* Opens the map view of an analysis measuring in srid; 0, or -1 recorded in fail. */
+int map_view_open(map_view *v, GEOSContextHandle_t h, int srid, afail *fail);
 void map_view_close(map_view *v);
-/* Appends {"type":"Feature","geometry":g in lon/lat,"properties":props} to features. */
+/* Appends {"type":"Feature","geometry":g in lon/lat,"properties":props} to
+ * features; a geometry that cannot be written back to lon/lat is null. */
 void map_view_add(map_view *v, json_t *features, const GEOSGeometry *g, json_t *props);
+
+/* A site's GeoJSON geometry (Point, Polygon or MultiPolygon in lon/lat,
+ * borrowed) in the analysis CRS srid, as GEOS (the caller's); NULL with an
+ * input error naming what is wrong. */
+GEOSGeometry *analysis_site_geometry(GEOSContextHandle_t h, json_t *geometry, int srid, gisd_error *err);
 
 /* A JSON number, written as an integer when it is whole (radius_m: 1000). */
 json_t *analysis_number(double v);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "analysis_geom.h"
+#include "xalloc.h"
 
 enum { P_ID };
 enum { E_ID, E_FUEL, E_TPH };
@@ -19,26 +20,37 @@ static void gather_pipe(afeat *f, void *ud)
     gather *g = ud;
     if (g->n == g->cap) {
         g->cap = g->cap ? g->cap * 2 : 64;
-        GEOSGeometry **grown = realloc(g->parts, g->cap * sizeof *grown);
-        if (!grown)
-            return;
-        g->parts = grown;
+        g->parts = xreallocarray(g->parts, g->cap, sizeof *g->parts);
     }
     g->parts[g->n++] = f->g;
 }
 
-/* The union of the buffers of the pipes near the park: the network's reach there. */
+/* The union of the buffers of the pipes near the park: the network's reach
+ * there; NULL with the failure recorded in pipes->fail. */
 static GEOSGeometry *reach_near(GEOSContextHandle_t h, aset *pipes, const GEOSGeometry *park,
                                 double radius)
 {
     gather g = {pipes, NULL, 0, 0};
     aset_near(pipes, park, radius, gather_pipe, &g);
-    GEOSGeometry **buffers = malloc((g.n ? g.n : 1) * sizeof *buffers);
-    for (size_t i = 0; i < g.n; i++)
-        buffers[i] = GEOSBuffer_r(h, g.parts[i], radius, 8);
-    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, buffers, (unsigned)g.n);
-    GEOSGeometry *u = GEOSUnaryUnion_r(h, coll);
-    GEOSGeom_destroy_r(h, coll);
+    GEOSGeometry **buffers = xreallocarray(NULL, g.n, sizeof *buffers);
+    size_t nb = 0;
+    while (nb < g.n && afail_live(pipes->fail) &&
+           afail_ok(pipes->fail, (buffers[nb] = GEOSBuffer_r(h, g.parts[nb], radius, 8)) != NULL,
+                    "buffering a pipe"))
+        nb++;
+    GEOSGeometry *u = NULL;
+    if (nb == g.n) {
+        /* the collection takes the buffers, even when it fails */
+        GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, buffers, (unsigned)nb);
+        nb = 0;
+        if (afail_ok(pipes->fail, coll != NULL, "collecting the pipes' buffers")) {
+            u = GEOSUnaryUnion_r(h, coll);
+            afail_ok(pipes->fail, u != NULL, "uniting the pipes' buffers");
+            GEOSGeom_destroy_r(h, coll);
+        }
+    }
+    for (size_t i = 0; i < nb; i++)
+        GEOSGeom_destroy_r(h, buffers[i]);
     free(buffers);
     free(g.parts);
     return u;
@@ -61,29 +73,32 @@ typedef struct {
     const GEOSGeometry *pt;
     double radius;
     int hit;
+    afail *fail;
 } pipe_probe;
 
 static void probe_pipe(afeat *f, void *ud)
 {
     pipe_probe *p = ud;
     double d;
-    if (!p->hit && GEOSDistance_r(p->h, f->g, p->pt, &d) && d <= p->radius)
+    if (!p->hit && afail_ok(p->fail, GEOSDistance_r(p->h, f->g, p->pt, &d), "measuring to a pipe") &&
+        d <= p->radius)
         p->hit = 1;
 }
 
 static void scan_enterprise(afeat *f, void *ud)
 {
     ent_scan *s = ud;
-    if (!GEOSPreparedContains_r(s->h, s->park, f->g))
+    if (!s->park || !afail_pred(s->pipes->fail, GEOSPreparedContains_r(s->h, s->park, f->g),
+                                "testing an enterprise in a park"))
         return;
     s->inside++;
-    pipe_probe p = {s->h, f->g, s->radius, 0};
+    pipe_probe p = {s->h, f->g, s->radius, 0, s->pipes->fail};
     aset_near(s->pipes, f->g, s->radius, probe_pipe, &p);
     if (!p.hit)
         return;
     s->covered++;
     if (f->vals[E_FUEL] && strcmp(f->vals[E_FUEL], "coal") == 0 && afeat_num(f, E_TPH) > 0) {
-        s->coal = realloc(s->coal, (s->ncoal + 1) * sizeof *s->coal);
+        s->coal = xreallocarray(s->coal, s->ncoal + 1, sizeof *s->coal);
         s->coal[s->ncoal++] = f->vals[E_ID];
         if (s->view)
             map_view_add(s->mv, s->view, f->g,
@@ -96,15 +111,16 @@ int analysis_heating_coverage(store *st, const layer_registry *reg, int srid,
                               const heating_params *p, int geojson, json_t **out, gisd_error *err)
 {
     *out = NULL;
-    if (!(p->radius_m >= 0))
-        return gisd_fail(err, GISD_E_INPUT, "radius_m must be 0 or more metres");
-    GEOSContextHandle_t h = GEOS_init_r();
+    if (!(p->radius_m >= 0 && p->radius_m <= ANALYSIS_RADIUS_MAX_M))
+        return gisd_fail(err, GISD_E_INPUT, "radius_m must be 0 to %g metres", ANALYSIS_RADIUS_MAX_M);
+    GEOSContextHandle_t h = geos_context_new();
+    afail fail = {err, 0};
     aset parks = {0}, pipes = {0}, ents = {0};
     static const char *const pf[] = {"park_id", NULL};
     static const char *const ef[] = {"ent_id", "boiler_fuel", "boiler_tph", NULL};
-    if (aset_load(h, st, reg, "parks", srid, pf, NULL, &parks, err) ||
-        aset_load(h, st, reg, "heat_network", srid, NULL, NULL, &pipes, err) ||
-        aset_load(h, st, reg, "enterprises", srid, ef, NULL, &ents, err)) {
+    if (aset_load(h, st, reg, "parks", srid, pf, NULL, &parks, &fail) ||
+        aset_load(h, st, reg, "heat_network", srid, NULL, NULL, &pipes, &fail) ||
+        aset_load(h, st, reg, "enterprises", srid, ef, NULL, &ents, &fail)) {
         aset_free(&parks);
         aset_free(&pipes);
         GEOS_finish_r(h);
@@ -112,7 +128,7 @@ int analysis_heating_coverage(store *st, const layer_registry *reg, int srid,
     }
     int rc = 0;
     /* parks in park_id order */
-    afeat **order = malloc((parks.n ? parks.n : 1) * sizeof *order);
+    afeat **order = xmalloc((parks.n ? parks.n : 1) * sizeof *order);
     size_t n = 0;
     for (size_t i = 0; i < parks.n; i++)
         if (!p->park_id || (parks.f[i].vals[P_ID] && strcmp(parks.f[i].vals[P_ID], p->park_id) == 0))
@@ -125,21 +141,21 @@ int analysis_heating_coverage(store *st, const layer_registry *reg, int srid,
         }
     if (p->park_id && n == 0)
         rc = gisd_fail(err, GISD_E_INPUT, "park_id \"%s\" is not a park of this dataset", p->park_id);
-    map_view mv;
+    map_view mv = {0};
     json_t *features = geojson ? json_array() : NULL;
     if (rc == 0 && geojson)
-        rc = map_view_open(&mv, h, srid, err);
+        rc = map_view_open(&mv, h, srid, &fail);
     json_t *list = json_array();
     double area_t = 0, covered_t = 0;
     long ent_t = 0, cov_t = 0, coal_t = 0;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    for (size_t i = 0; rc == 0 && i < n && afail_live(&fail); i++) {
         afeat *park = order[i];
         double area = 0, covered = 0;
-        GEOSArea_r(h, park->g, &area);
+        afail_ok(&fail, GEOSArea_r(h, park->g, &area), "measuring a park");
         GEOSGeometry *reach = reach_near(h, &pipes, park->g, p->radius_m);
         GEOSGeometry *inside = reach ? GEOSIntersection_r(h, park->g, reach) : NULL;
-        if (inside)
-            GEOSArea_r(h, inside, &covered);
+        if (reach && afail_ok(&fail, inside != NULL, "intersecting a park with the network's reach"))
+            afail_ok(&fail, GEOSArea_r(h, inside, &covered), "measuring the covered area");
         ent_scan es = {h, &pipes, afeat_prepared(&parks, park), p->radius_m, 0, 0, NULL, 0,
                        features, &mv};
         aset_near(&ents, park->g, 0, scan_enterprise, &es);
@@ -170,6 +186,8 @@ int analysis_heating_coverage(store *st, const layer_registry *reg, int srid,
         if (reach)
             GEOSGeom_destroy_r(h, reach);
     }
+    if (rc == 0 && fail.failed)
+        rc = -1;
     if (rc == 0 && geojson) {
         json_decref(list);
         *out = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
@@ -185,8 +203,7 @@ int analysis_heating_coverage(store *st, const layer_registry *reg, int srid,
         json_decref(list);
     }
     json_decref(features);
-    if (geojson && rc == 0)
-        map_view_close(&mv);
+    map_view_close(&mv);
     free(order);
     aset_free(&parks);
     aset_free(&pipes);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "analysis_geom.h"
+#include "xalloc.h"
 
 enum { E_ID, E_TPY, E_CODES };
 enum { F_ID, F_CODES };
@@ -51,33 +52,34 @@ int analysis_hw_proximity(store *st, const layer_registry *reg, int srid, const 
                           int geojson, json_t **out, gisd_error *err)
 {
     *out = NULL;
-    if (!(p->max_km > 0))
-        return gisd_fail(err, GISD_E_INPUT, "max_km must be more than 0");
-    GEOSContextHandle_t h = GEOS_init_r();
+    if (!(p->max_km > 0 && p->max_km <= ANALYSIS_DISTANCE_MAX_KM))
+        return gisd_fail(err, GISD_E_INPUT, "max_km must be more than 0 and at most %g",
+                         ANALYSIS_DISTANCE_MAX_KM);
+    GEOSContextHandle_t h = geos_context_new();
+    afail fail = {err, 0};
     aset ents = {0}, facs = {0};
     static const char *const ef[] = {"ent_id", "hw_tpy", "hw_codes", NULL};
     static const char *const ff[] = {"facility_id", "hw_codes", NULL};
-    if (aset_load(h, st, reg, "enterprises", srid, ef, NULL, &ents, err) ||
-        aset_load(h, st, reg, "hw_facilities", srid, ff, NULL, &facs, err)) {
+    if (aset_load(h, st, reg, "enterprises", srid, ef, NULL, &ents, &fail) ||
+        aset_load(h, st, reg, "hw_facilities", srid, ff, NULL, &facs, &fail)) {
         aset_free(&ents);
         GEOS_finish_r(h);
         return -1;
     }
     int rc = 0;
-    afeat **producers = malloc((ents.n ? ents.n : 1) * sizeof *producers);
+    afeat **producers = xmalloc((ents.n ? ents.n : 1) * sizeof *producers);
     size_t n = 0;
     for (size_t i = 0; i < ents.n; i++)
         if (afeat_num(&ents.f[i], E_TPY) > 0)
             producers[n++] = &ents.f[i];
     qsort(producers, n, sizeof *producers, by_ent_id);
-    map_view mv;
+    map_view mv = {0};
     json_t *features = NULL;
-    if (geojson && (rc = map_view_open(&mv, h, srid, err)) == 0)
+    if (geojson && (rc = map_view_open(&mv, h, srid, &fail)) == 0)
         features = json_array();
     json_t *list = json_array();
     long beyond = 0, none = 0;
-    GEOSCoordSequence *cs = NULL;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    for (size_t i = 0; rc == 0 && i < n && afail_live(&fail); i++) {
         afeat *e = producers[i];
         double d = 0;
         afeat *f = aset_nearest(&facs, e->g, p->capable ? facility_eligible : NULL,
@@ -89,20 +91,29 @@ int analysis_hw_proximity(store *st, const layer_registry *reg, int srid, const 
             beyond += d > p->max_km * 1000.0;
             if (features) {
                 /* the link the map draws: enterprise to its facility */
-                cs = GEOSCoordSeq_create_r(h, 2, 2);
-                double x, y;
-                GEOSGeomGetX_r(h, e->g, &x);
-                GEOSGeomGetY_r(h, e->g, &y);
-                GEOSCoordSeq_setXY_r(h, cs, 0, x, y);
-                GEOSGeomGetX_r(h, f->g, &x);
-                GEOSGeomGetY_r(h, f->g, &y);
-                GEOSCoordSeq_setXY_r(h, cs, 1, x, y);
-                GEOSGeometry *line = GEOSGeom_createLineString_r(h, cs);
-                map_view_add(&mv, features, line,
-                             json_pack("{s:s, s:s, s:s, s:f, s:b}", "kind", "link", "ent_id",
-                                       e->vals[E_ID], "facility_id", f->vals[F_ID], "distance_m",
-                                       analysis_round(d, 3), "beyond_max", d > p->max_km * 1000.0));
-                GEOSGeom_destroy_r(h, line);
+                double x0, y0, x1, y1;
+                GEOSCoordSequence *cs = NULL;
+                GEOSGeometry *line = NULL;
+                if (afail_ok(&fail, GEOSGeomGetX_r(h, e->g, &x0) && GEOSGeomGetY_r(h, e->g, &y0) &&
+                                        GEOSGeomGetX_r(h, f->g, &x1) && GEOSGeomGetY_r(h, f->g, &y1),
+                             "reading a point") &&
+                    afail_ok(&fail, (cs = GEOSCoordSeq_create_r(h, 2, 2)) != NULL, "making a link") &&
+                    afail_ok(&fail, GEOSCoordSeq_setXY_r(h, cs, 0, x0, y0) &&
+                                        GEOSCoordSeq_setXY_r(h, cs, 1, x1, y1), "making a link")) {
+                    line = GEOSGeom_createLineString_r(h, cs); /* takes cs, even when it fails */
+                    cs = NULL;
+                }
+                if (cs)
+                    GEOSCoordSeq_destroy_r(h, cs);
+                if (line)
+                    map_view_add(&mv, features, line,
+                                 json_pack("{s:s, s:s, s:s, s:f, s:b}", "kind", "link", "ent_id",
+                                           e->vals[E_ID], "facility_id", f->vals[F_ID], "distance_m",
+                                           analysis_round(d, 3), "beyond_max", d > p->max_km * 1000.0));
+                else
+                    afail_ok(&fail, 0, "making a link");
+                if (line)
+                    GEOSGeom_destroy_r(h, line);
             }
         } else {
             json_object_set_new(row, "facility_id", json_null());
@@ -114,10 +125,12 @@ int analysis_hw_proximity(store *st, const layer_registry *reg, int srid, const 
         }
         json_array_append_new(list, row);
     }
+    if (rc == 0 && fail.failed)
+        rc = -1;
     if (rc == 0 && features) {
         json_decref(list);
         *out = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
-        map_view_close(&mv);
+        features = NULL;
     } else if (rc == 0) {
         *out = json_pack("{s:b, s:o, s:o, s:I, s:I}", "capable", p->capable, "max_km",
                          analysis_number(p->max_km), "enterprises", list, "beyond_max",
@@ -125,6 +138,8 @@ int analysis_hw_proximity(store *st, const layer_registry *reg, int srid, const 
     } else {
         json_decref(list);
     }
+    json_decref(features);
+    map_view_close(&mv);
     free(producers);
     aset_free(&ents);
     aset_free(&facs);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "analysis_geom.h"
+#include "xalloc.h"
 
 enum { C_ID, C_HH };
 enum { P_LEVEL };
@@ -15,6 +16,7 @@ typedef struct {
     double radius;
     const char *level; /* NULL: any */
     int hit;
+    afail *fail;
 } point_probe;
 
 static void probe_point(afeat *f, void *ud)
@@ -23,7 +25,8 @@ static void probe_point(afeat *f, void *ud)
     if (p->hit || (p->level && (!f->vals[P_LEVEL] || strcmp(f->vals[P_LEVEL], p->level) != 0)))
         return;
     double d;
-    if (GEOSDistance_r(p->h, f->g, p->pt, &d) && d <= p->radius)
+    if (afail_ok(p->fail, GEOSDistance_r(p->h, f->g, p->pt, &d), "measuring to a recycling point") &&
+        d <= p->radius)
         p->hit = 1;
 }
 
@@ -36,7 +39,9 @@ typedef struct {
 static void probe_district(afeat *f, void *ud)
 {
     district_probe *p = ud;
-    if (!p->found && GEOSPreparedContains_r(p->districts->h, afeat_prepared(p->districts, f), p->pt))
+    const GEOSPreparedGeometry *d = p->found ? NULL : afeat_prepared(p->districts, f);
+    if (d && afail_pred(p->districts->fail, GEOSPreparedContains_r(p->districts->h, d, p->pt),
+                        "testing a community in a district"))
         p->found = f;
 }
 
@@ -69,39 +74,40 @@ int analysis_recycling_coverage(store *st, const layer_registry *reg, int srid,
                                 gisd_error *err)
 {
     *out = NULL;
-    if (!(p->radius_m >= 0))
-        return gisd_fail(err, GISD_E_INPUT, "radius_m must be 0 or more metres");
+    if (!(p->radius_m >= 0 && p->radius_m <= ANALYSIS_RADIUS_MAX_M))
+        return gisd_fail(err, GISD_E_INPUT, "radius_m must be 0 to %g metres", ANALYSIS_RADIUS_MAX_M);
     const char *level = p->level ? p->level : "community";
     if (strcmp(level, "community") && strcmp(level, "transit") && strcmp(level, "sorting") &&
         strcmp(level, "any"))
         return gisd_fail(err, GISD_E_INPUT, "level \"%s\" must be community, transit, sorting or any",
                          level);
-    GEOSContextHandle_t h = GEOS_init_r();
+    GEOSContextHandle_t h = geos_context_new();
+    afail fail = {err, 0};
     aset comms = {0}, points = {0}, dists = {0};
     static const char *const cf[] = {"community_id", "households", NULL};
     static const char *const pf[] = {"level", NULL};
     static const char *const df[] = {"name", NULL};
-    if (aset_load(h, st, reg, "communities", srid, cf, NULL, &comms, err) ||
-        aset_load(h, st, reg, "recycling_points", srid, pf, NULL, &points, err) ||
-        aset_load(h, st, reg, "districts", srid, df, NULL, &dists, err)) {
+    if (aset_load(h, st, reg, "communities", srid, cf, NULL, &comms, &fail) ||
+        aset_load(h, st, reg, "recycling_points", srid, pf, NULL, &points, &fail) ||
+        aset_load(h, st, reg, "districts", srid, df, NULL, &dists, &fail)) {
         aset_free(&comms);
         aset_free(&points);
         GEOS_finish_r(h);
         return -1;
     }
     int rc = 0;
-    tally *per = calloc(dists.n + 1, sizeof *per);
+    tally *per = xcalloc(dists.n + 1, sizeof *per);
     tally total = {0};
-    char **uncovered = malloc((comms.n + 1) * sizeof *uncovered);
+    char **uncovered = xmalloc((comms.n + 1) * sizeof *uncovered);
     size_t nun = 0;
-    map_view mv;
+    map_view mv = {0};
     json_t *features = NULL;
-    if (geojson && (rc = map_view_open(&mv, h, srid, err)) == 0)
+    if (geojson && (rc = map_view_open(&mv, h, srid, &fail)) == 0)
         features = json_array();
-    for (size_t i = 0; rc == 0 && i < comms.n; i++) {
+    for (size_t i = 0; rc == 0 && i < comms.n && afail_live(&fail); i++) {
         afeat *c = &comms.f[i];
         double hh = afeat_num(c, C_HH);
-        point_probe pp = {h, c->g, p->radius_m, strcmp(level, "any") ? level : NULL, 0};
+        point_probe pp = {h, c->g, p->radius_m, strcmp(level, "any") ? level : NULL, 0, &fail};
         aset_near(&points, c->g, p->radius_m, probe_point, &pp);
         district_probe dp = {&dists, c->g, NULL};
         aset_near(&dists, c->g, 0, probe_district, &dp);
@@ -122,8 +128,10 @@ int analysis_recycling_coverage(store *st, const layer_registry *reg, int srid,
                                        c->vals[C_ID], "households", hh));
         }
     }
+    if (rc == 0 && fail.failed)
+        rc = -1;
     qsort(uncovered, nun, sizeof *uncovered, analysis_id_cmp);
-    size_t *order = malloc((dists.n + 1) * sizeof *order);
+    size_t *order = xmalloc((dists.n + 1) * sizeof *order);
     size_t nd = 0;
     for (size_t i = 0; i < dists.n; i++)
         if (per[i].communities > 0)
@@ -131,7 +139,7 @@ int analysis_recycling_coverage(store *st, const layer_registry *reg, int srid,
     qsort_r(order, nd, sizeof *order, by_district_name, &dists);
     if (rc == 0 && features) {
         *out = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
-        map_view_close(&mv);
+        features = NULL;
     } else if (rc == 0) {
         json_t *dl = json_array(), *ul = json_array();
         for (size_t k = 0; k < nd; k++)
@@ -142,6 +150,8 @@ int analysis_recycling_coverage(store *st, const layer_registry *reg, int srid,
                          "level", level, "districts", dl, "total", tally_json(&total, NULL),
                          "uncovered", ul);
     }
+    json_decref(features);
+    map_view_close(&mv);
     free(order);
     free(per);
     free(uncovered);

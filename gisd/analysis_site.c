@@ -9,6 +9,7 @@
 
 #include "analysis_geom.h"
 #include "crs.h"
+#include "xalloc.h"
 
 enum { PK_ID };
 enum { Z_ID, Z_USE };
@@ -23,8 +24,7 @@ static int in_list(const char (*list)[32], size_t n, const char *v)
     return 0;
 }
 
-/* The site's geometry in the analysis CRS, as GEOS; NULL with err on bad input. */
-static GEOSGeometry *site_geometry(GEOSContextHandle_t h, json_t *geometry, int srid, gisd_error *err)
+GEOSGeometry *analysis_site_geometry(GEOSContextHandle_t h, json_t *geometry, int srid, gisd_error *err)
 {
     const char *type = json_string_value(json_object_get(geometry, "type"));
     if (!type || (strcmp(type, "Point") && strcmp(type, "Polygon") && strcmp(type, "MultiPolygon"))) {
@@ -60,11 +60,12 @@ static GEOSGeometry *site_geometry(GEOSContextHandle_t h, json_t *geometry, int 
     GEOSGeometry *out = NULL;
     if (ok) {
         size_t n = (size_t)OGR_G_WkbSize(g);
-        unsigned char *wkb = malloc(n);
-        OGR_G_ExportToIsoWkb(g, wkbNDR, wkb);
+        unsigned char *wkb = xmalloc(n);
         GEOSWKBReader *rd = GEOSWKBReader_create_r(h);
-        out = GEOSWKBReader_read_r(h, rd, wkb, n);
-        GEOSWKBReader_destroy_r(h, rd);
+        if (rd && OGR_G_ExportToIsoWkb(g, wkbNDR, wkb) == OGRERR_NONE)
+            out = GEOSWKBReader_read_r(h, rd, wkb, n);
+        if (rd)
+            GEOSWKBReader_destroy_r(h, rd);
         free(wkb);
     }
     OGR_G_DestroyGeometry(g);
@@ -85,53 +86,58 @@ typedef struct {
 
 static void add_hit(collect *c, afeat *f)
 {
-    afeat **grown = realloc(c->hits, (c->n + 1) * sizeof *grown);
-    if (!grown)
-        return;
-    c->hits = grown;
+    c->hits = xreallocarray(c->hits, c->n + 1, sizeof *c->hits);
     c->hits[c->n++] = f;
+}
+
+/* A prepared predicate of f against the site; a check that cannot be made
+ * fails the analysis (fail closed), it never counts as false or true. */
+typedef char (*prepared_pred)(GEOSContextHandle_t, const GEOSPreparedGeometry *, const GEOSGeometry *);
+
+static int site_pred(collect *c, afeat *f, prepared_pred pred, const char *what)
+{
+    const GEOSPreparedGeometry *p = afeat_prepared(c->set, f);
+    return p && afail_pred(c->set->fail, pred(c->h, p, c->site), what);
 }
 
 static void covering_park(afeat *f, void *ud)
 {
     collect *c = ud;
-    if (GEOSPreparedCovers_r(c->h, afeat_prepared(c->set, f), c->site))
+    if (site_pred(c, f, GEOSPreparedCovers_r, "testing whether a park covers the site"))
         add_hit(c, f);
 }
 
 static void overlapping_zone(afeat *f, void *ud)
 {
     collect *c = ud;
-    const GEOSPreparedGeometry *z = afeat_prepared(c->set, f);
     if (c->point) {
-        if (GEOSPreparedCovers_r(c->h, z, c->site))
+        if (site_pred(c, f, GEOSPreparedCovers_r, "testing whether a zone covers the site"))
             add_hit(c, f);
         return;
     }
-    if (!GEOSPreparedIntersects_r(c->h, z, c->site))
+    if (!site_pred(c, f, GEOSPreparedIntersects_r, "testing whether a zone meets the site"))
         return;
     GEOSGeometry *i = GEOSIntersection_r(c->h, f->g, c->site);
     double a = 0;
-    if (i)
-        GEOSArea_r(c->h, i, &a);
+    if (afail_ok(c->set->fail, i != NULL, "intersecting a zone with the site") &&
+        afail_ok(c->set->fail, GEOSArea_r(c->h, i, &a), "measuring a zone's overlap") && a > 0)
+        add_hit(c, f);
     if (i)
         GEOSGeom_destroy_r(c->h, i);
-    if (a > 0)
-        add_hit(c, f);
 }
 
 static void protected_overlap(afeat *f, void *ud)
 {
     collect *c = ud;
     if (in_list(c->rules->protected_kinds, c->rules->nprotected, f->vals[S_KIND]) &&
-        GEOSPreparedIntersects_r(c->h, afeat_prepared(c->set, f), c->site))
+        site_pred(c, f, GEOSPreparedIntersects_r, "testing whether a protected area meets the site"))
         add_hit(c, f);
 }
 
 static void any_district(afeat *f, void *ud)
 {
     collect *c = ud;
-    if (c->n == 0 && GEOSPreparedIntersects_r(c->h, afeat_prepared(c->set, f), c->site))
+    if (c->n == 0 && site_pred(c, f, GEOSPreparedIntersects_r, "testing whether a district meets the site"))
         add_hit(c, f);
 }
 
@@ -167,26 +173,26 @@ static void site_layers_free(site_layers *l)
 static const char *const SENSITIVE_FIELDS[] = {"area_id", "kind", NULL}; /* S_ID, S_KIND */
 
 static int site_layers_load(GEOSContextHandle_t h, store *st, const layer_registry *reg, int srid,
-                            const GEOSGeometry *site, site_layers *l, gisd_error *err)
+                            const GEOSGeometry *site, site_layers *l, afail *fail)
 {
     static const char *const pf[] = {"park_id", NULL};
     static const char *const zf[] = {"zone_id", "land_use", NULL};
     static const char *const df[] = {"name", NULL};
     memset(l, 0, sizeof *l);
     double b[4];
-    GEOSGeom_getXMin_r(h, site, &b[0]);
-    GEOSGeom_getYMin_r(h, site, &b[1]);
-    GEOSGeom_getXMax_r(h, site, &b[2]);
-    GEOSGeom_getYMax_r(h, site, &b[3]);
+    if (!afail_ok(fail, GEOSGeom_getXMin_r(h, site, &b[0]) && GEOSGeom_getYMin_r(h, site, &b[1]) &&
+                            GEOSGeom_getXMax_r(h, site, &b[2]) && GEOSGeom_getYMax_r(h, site, &b[3]),
+                  "taking the site's envelope"))
+        return -1;
     b[0] -= NEAR_MARGIN_M;
     b[1] -= NEAR_MARGIN_M;
     b[2] += NEAR_MARGIN_M;
     b[3] += NEAR_MARGIN_M;
-    if (aset_load(h, st, reg, "parks", srid, pf, b, &l->parks, err) ||
-        aset_load(h, st, reg, "zones", srid, zf, b, &l->zones, err) ||
-        aset_load(h, st, reg, "sensitive_areas", srid, SENSITIVE_FIELDS, b, &l->areas, err) ||
-        aset_load(h, st, reg, "heat_network", srid, NULL, b, &l->pipes, err) ||
-        aset_load(h, st, reg, "districts", srid, df, b, &l->districts, err)) {
+    if (aset_load(h, st, reg, "parks", srid, pf, b, &l->parks, fail) ||
+        aset_load(h, st, reg, "zones", srid, zf, b, &l->zones, fail) ||
+        aset_load(h, st, reg, "sensitive_areas", srid, SENSITIVE_FIELDS, b, &l->areas, fail) ||
+        aset_load(h, st, reg, "heat_network", srid, NULL, b, &l->pipes, fail) ||
+        aset_load(h, st, reg, "districts", srid, df, b, &l->districts, fail)) {
         site_layers_free(l);
         return -1;
     }
@@ -199,16 +205,19 @@ static int site_layers_load(GEOSContextHandle_t h, store *st, const layer_regist
 static int nearest_in_layer(GEOSContextHandle_t h, store *st, const layer_registry *reg,
                             const char *layer, int srid, const char *const *fields, aset *a,
                             const GEOSGeometry *g, aset_filter keep, void *ud, afeat **out,
-                            double *dist, gisd_error *err)
+                            double *dist, afail *fail)
 {
     *out = aset_nearest(a, g, keep, ud, dist);
+    if (fail->failed)
+        return -1;
     if (*out && *dist <= NEAR_MARGIN_M)
         return 0;
+    *out = NULL; /* it points into the set freed here */
     aset_free(a);
-    if (aset_load(h, st, reg, layer, srid, fields, NULL, a, err) != 0)
+    if (aset_load(h, st, reg, layer, srid, fields, NULL, a, fail) != 0)
         return -1;
     *out = aset_nearest(a, g, keep, ud, dist);
-    return 0;
+    return fail->failed ? -1 : 0;
 }
 
 static json_t *rule(const char *name, int pass)
@@ -234,10 +243,11 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
     if (tph_j && !json_is_null(tph_j) && (!json_is_number(tph_j) || json_number_value(tph_j) < 0))
         return gisd_fail(err, GISD_E_INPUT, "properties.coal_boiler_tph must be a number, 0 or more");
     double tph = json_is_number(tph_j) ? json_number_value(tph_j) : 0;
-    GEOSContextHandle_t h = GEOS_init_r();
-    GEOSGeometry *g = site_geometry(h, json_object_get(site, "geometry"), srid, err);
+    GEOSContextHandle_t h = geos_context_new();
+    afail fail = {err, 0};
+    GEOSGeometry *g = analysis_site_geometry(h, json_object_get(site, "geometry"), srid, err);
     site_layers L;
-    if (!g || site_layers_load(h, st, reg, srid, g, &L, err) != 0) {
+    if (!g || site_layers_load(h, st, reg, srid, g, &L, &fail) != 0) {
         if (g)
             GEOSGeom_destroy_r(h, g);
         GEOS_finish_r(h);
@@ -246,14 +256,14 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
     int point = GEOSGeomTypeId_r(h, g) == GEOS_POINT;
     collect dist = {h, &L.districts, g, point, NULL, 0, rules};
     aset_near(&L.districts, g, 0, any_district, &dist);
-    int rc = 0;
-    if (dist.n == 0)
+    int rc = fail.failed ? -1 : 0;
+    if (rc == 0 && dist.n == 0)
         rc = gisd_fail(err, GISD_E_INPUT, "the site lies outside every district of the dataset");
     free(dist.hits);
     json_t *rl = json_array(), *features = geojson ? json_array() : NULL;
-    map_view mv;
+    map_view mv = {0};
     if (rc == 0 && geojson)
-        rc = map_view_open(&mv, h, srid, err);
+        rc = map_view_open(&mv, h, srid, &fail);
     int all = 1;
     if (rc == 0) {
         if (features)
@@ -297,7 +307,7 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
         double d = 0;
         afeat *near = NULL;
         rc = nearest_in_layer(h, st, reg, "sensitive_areas", srid, SENSITIVE_FIELDS, &L.areas, g, setback_kind,
-                              (void *)rules, &near, &d, err);
+                              (void *)rules, &near, &d, &fail);
         ok = !near || d >= cls->setback_m;
         r = rule("setback", ok);
         json_object_set_new(r, "required_m", analysis_number(cls->setback_m));
@@ -333,7 +343,7 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
         afeat *pipe = NULL;
         if (rc == 0)
             rc = nearest_in_layer(h, st, reg, "heat_network", srid, NULL, &L.pipes, g, NULL, NULL,
-                                  &pipe, &d, err);
+                                  &pipe, &d, &fail);
         ok = tph <= 0 || !pipe || d > rules->heating_radius_m;
         r = rule("central_heating", ok);
         json_object_set_new(r, "nearest_pipe_m", pipe ? json_real(analysis_round(d, 3)) : json_null());
@@ -344,17 +354,19 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
                                    analysis_round(d, 3)));
         all &= ok;
     }
+    if (rc == 0 && fail.failed)
+        rc = -1;
     if (rc == 0 && features) {
         json_decref(rl);
         *out = json_pack("{s:s, s:b, s:o}", "type", "FeatureCollection", "compliant", all,
                          "features", features);
-        map_view_close(&mv);
     } else if (rc == 0) {
         *out = json_pack("{s:b, s:o}", "compliant", all, "rules", rl);
     } else {
         json_decref(rl);
         json_decref(features);
     }
+    map_view_close(&mv);
     GEOSGeom_destroy_r(h, g);
     site_layers_free(&L);
     GEOS_finish_r(h);

@@ -11,7 +11,8 @@ int cmd_analyze(int argc, char **argv);
 int cmd_layers(int argc, char **argv);
 int cmd_tiles(int argc, char **argv);
 
-/* Prints "gisd: <message>" and returns the exit status for the error. */
+/* Prints "gisd: error: <message>" and returns the exit status for it: 70 for
+ * an internal error, 74 for a full disk, 1 for the rest. */
 int cli_report(const gisd_error *err);
 
 #endif

@@ -12,11 +12,12 @@
 #include "export.h"
 #include "layers.h"
 #include "store.h"
+#include "xalloc.h"
 
 int cli_report(const gisd_error *err)
 {
     fprintf(stderr, "gisd: error: %s\n", err->message);
-    return err->code == GISD_E_INTERNAL ? 70 : 1;
+    return err->code == GISD_E_INTERNAL ? 70 : err->code == GISD_E_NOSPACE ? 74 : 1;
 }
 
 /* Splits "A=a,B=b" into the two arrays; returns the count or -1. */
@@ -25,8 +26,8 @@ static int parse_map(char *text, const char ***src, const char ***dst, gisd_erro
     size_t n = 1;
     for (const char *p = text; *p; p++)
         n += *p == ',';
-    *src = calloc(n, sizeof **src);
-    *dst = calloc(n, sizeof **dst);
+    *src = xcalloc(n, sizeof **src);
+    *dst = xcalloc(n, sizeof **dst);
     if (!*src || !*dst)
         return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
     size_t k = 0;

@@ -2,15 +2,44 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "layers.h"
 #include "server.h"
 
+/* Parses a whole number within lo..hi for the option name; 0 (said on stderr) when it is not. */
+static int whole(const char *text, long lo, long hi, const char *name, unsigned *out)
+{
+    char *end;
+    long n = strtol(text, &end, 10);
+    if (!*text || *end || n < lo || n > hi) {
+        fprintf(stderr, "gisd serve: %s must be a whole number from %ld to %ld\n", name, lo, hi);
+        return 0;
+    }
+    *out = (unsigned)n;
+    return 1;
+}
+
+static int seconds(const char *text, double lo, double hi, const char *name, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (!*text || *end || !(v >= lo && v <= hi)) {
+        fprintf(stderr, "gisd serve: %s must be a number of seconds from %g to %g\n", name, lo, hi);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     server_config cfg = {.db_path = "gisd.sqlite", .listen = "127.0.0.1:8080", .threads = 4,
-                         .tile_cache_mb = TILES_CACHE_MB_DEFAULT};
+                         .tile_cache_mb = TILES_CACHE_MB_DEFAULT, .analysis_threads = 2,
+                         .analysis_queue = 16, .analysis_timeout_s = 60, .grace_s = 10,
+                         .max_connections = 1024, .max_per_ip = 256, .idle_timeout_s = 30,
+                         .check_interval_s = 300};
     const char *layers_dir = NULL, *rules_path = NULL;
     char styles_buf[4200], vendor_buf[4200];
     cfg.styles_dir = path_beside_exe("GISD_STYLES", "styles", styles_buf, sizeof styles_buf);
@@ -24,6 +53,18 @@ int cmd_serve(int argc, char **argv)
                                          {"styles", required_argument, 0, 'S'},
                                          {"font", required_argument, 0, 'F'},
                                          {"tile-cache-mb", required_argument, 0, 'C'},
+                                         {"public-url", required_argument, 0, 'P'},
+                                         {"allowed-hosts", required_argument, 0, 'H'},
+                                         {"trusted-proxy", required_argument, 0, 'X'},
+                                         {"analysis-threads", required_argument, 0, 'a'},
+                                         {"analysis-queue", required_argument, 0, 'q'},
+                                         {"analysis-timeout-s", required_argument, 0, 'T'},
+                                         {"grace-s", required_argument, 0, 'g'},
+                                         {"max-connections", required_argument, 0, 'm'},
+                                         {"max-connections-per-ip", required_argument, 0, 'i'},
+                                         {"idle-timeout-s", required_argument, 0, 'I'},
+                                         {"access-log", required_argument, 0, 'A'},
+                                         {"check-interval-s", required_argument, 0, 'k'},
                                          {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -31,16 +72,19 @@ int cmd_serve(int argc, char **argv)
         switch (c) {
         case 'd': cfg.db_path = optarg; break;
         case 'l': cfg.listen = optarg; break;
-        case 't': {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || n < 1 || n > 256) {
-                fprintf(stderr, "gisd serve: --threads must be 1 to 256\n");
-                return 2;
-            }
-            cfg.threads = (unsigned)n;
-            break;
-        }
+        case 't': if (!whole(optarg, 1, 256, "--threads", &cfg.threads)) return 2; break;
+        case 'a': if (!whole(optarg, 1, 64, "--analysis-threads", &cfg.analysis_threads)) return 2; break;
+        case 'q': if (!whole(optarg, 1, 10000, "--analysis-queue", &cfg.analysis_queue)) return 2; break;
+        case 'm': if (!whole(optarg, 1, 100000, "--max-connections", &cfg.max_connections)) return 2; break;
+        case 'i': if (!whole(optarg, 1, 100000, "--max-connections-per-ip", &cfg.max_per_ip)) return 2; break;
+        case 'I': if (!whole(optarg, 1, 3600, "--idle-timeout-s", &cfg.idle_timeout_s)) return 2; break;
+        case 'T': if (!seconds(optarg, 0.1, 86400, "--analysis-timeout-s", &cfg.analysis_timeout_s)) return 2; break;
+        case 'g': if (!seconds(optarg, 0, 3600, "--grace-s", &cfg.grace_s)) return 2; break;
+        case 'k': if (!seconds(optarg, 0.1, 86400 * 7, "--check-interval-s", &cfg.check_interval_s)) return 2; break;
+        case 'P': cfg.public_url = optarg; break;
+        case 'H': cfg.allowed_hosts = optarg; break;
+        case 'X': cfg.trusted_proxy = optarg; break;
+        case 'A': cfg.access_log = optarg; break;
         case 'L': layers_dir = optarg; break;
         case 'R': rules_path = optarg; break;
         case 'S': cfg.styles_dir = optarg; break;
@@ -57,6 +101,11 @@ int cmd_serve(int argc, char **argv)
         }
         default: return 2;
         }
+    }
+    if (cfg.public_url && strncmp(cfg.public_url, "http://", 7) != 0 &&
+        strncmp(cfg.public_url, "https://", 8) != 0) {
+        fprintf(stderr, "gisd serve: --public-url must start with http:// or https://\n");
+        return 2;
     }
     if (optind != argc) {
         fprintf(stderr, "gisd serve: unexpected argument \"%s\"\n", argv[optind]);

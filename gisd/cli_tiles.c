@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "geos_ctx.h"
 #include "cli.h"
 #include "gzip.h"
 #include "pmtiles.h"
 #include "progress.h"
 #include "tile_render.h"
 #include "tiles.h"
+#include "xalloc.h"
 
 /* Where the tiles go: one of the two archives. */
 typedef struct {
@@ -131,10 +133,10 @@ static int ends_with(const char *s, const char *suffix)
 static int run(const char *db, const char *out, const char *layer_spec, int z0, int z1,
                const layer_registry *reg, int quiet, gisd_error *err)
 {
-    size_t *idx = calloc(reg->n ? reg->n : 1, sizeof *idx), n = 0;
-    long long *all = calloc(reg->n ? reg->n : 1, sizeof *all);
-    long long *changes = calloc(reg->n ? reg->n : 1, sizeof *changes);
-    tile_layer_data **data = calloc(reg->n ? reg->n : 1, sizeof *data);
+    size_t *idx = xcalloc(reg->n ? reg->n : 1, sizeof *idx), n = 0;
+    long long *all = xcalloc(reg->n ? reg->n : 1, sizeof *all);
+    long long *changes = xcalloc(reg->n ? reg->n : 1, sizeof *changes);
+    tile_layer_data **data = xcalloc(reg->n ? reg->n : 1, sizeof *data);
     if (!idx || !all || !changes || !data) {
         free(idx);
         free(all);
@@ -168,7 +170,7 @@ static int run(const char *db, const char *out, const char *layer_spec, int z0, 
         rc = ends_with(out, ".pmtiles") ? pmtiles_create(out, &out_archive.pmtiles, err)
                                         : store_mbtiles_create(out, &out_archive.mbtiles, err);
     if (rc == 0) {
-        p = (pyramid){.geos = GEOS_init_r(), .data = data, .n = n, .out = &out_archive};
+        p = (pyramid){.geos = geos_context_new(), .data = data, .n = n, .out = &out_archive};
         progress_start(&p.prog, "tiles", -1, !quiet);
         unsigned x0, y0, x1, y1;
         tile_range_lonlat(z0, ext, &x0, &y0, &x1, &y1);

@@ -113,12 +113,38 @@ void crs_uri(int code, char *buf, unsigned long n)
 void *crs_transform_new(int from, int to)
 {
     OGRSpatialReferenceH a = OSRNewSpatialReference(NULL), b = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(a, from);
-    OSRImportFromEPSG(b, to);
-    OSRSetAxisMappingStrategy(a, OAMS_TRADITIONAL_GIS_ORDER);
-    OSRSetAxisMappingStrategy(b, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(a, b);
+    OGRCoordinateTransformationH ct = NULL;
+    if (a && b && OSRImportFromEPSG(a, from) == OGRERR_NONE && OSRImportFromEPSG(b, to) == OGRERR_NONE) {
+        OSRSetAxisMappingStrategy(a, OAMS_TRADITIONAL_GIS_ORDER);
+        OSRSetAxisMappingStrategy(b, OAMS_TRADITIONAL_GIS_ORDER);
+        ct = OCTNewCoordinateTransformation(a, b);
+    }
     OSRDestroySpatialReference(a);
     OSRDestroySpatialReference(b);
     return ct;
+}
+
+int crs_bbox_to_lonlat(int srid, const double in[4], double out[4], gisd_error *err)
+{
+    for (int i = 0; i < 4; i++)
+        if (!isfinite(in[i]) || fabs(in[i]) > CRS_PROJECTED_LIMIT_M)
+            return gisd_fail(err, GISD_E_INPUT,
+                             "bbox: in EPSG:%d every coordinate must lie within +-%.0f metres "
+                             "(%g does not)", srid, CRS_PROJECTED_LIMIT_M, in[i]);
+    OGRCoordinateTransformationH ct = crs_transform_new(srid, 4490);
+    if (!ct)
+        return gisd_fail(err, GISD_E_INPUT, "bbox: no transformation from EPSG:%d to lon/lat", srid);
+    /* Corners and 21 points along each side: a projected box's edges bow in lon/lat. */
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    int ok = OCTTransformBounds(ct, in[0], in[1], in[2], in[3], &out[0], &out[1], &out[2], &out[3], 21);
+    CPLPopErrorHandler();
+    OCTDestroyCoordinateTransformation(ct);
+    for (int i = 0; ok && i < 4; i++)
+        ok = isfinite(out[i]);
+    if (!ok)
+        return gisd_fail(err, GISD_E_INPUT,
+                         "bbox: it lies outside where EPSG:%d is defined, so it has no lon/lat", srid);
+    out[0] = fmax(out[0], -180), out[1] = fmax(out[1], -90);
+    out[2] = fmin(out[2], 180), out[3] = fmin(out[3], 90);
+    return 0;
 }

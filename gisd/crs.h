@@ -25,6 +25,14 @@ int crs_gk_zone_for_lon(double lon);
  * easting/longitude-first order; NULL when PROJ has none. The caller frees
  * it with OCTDestroyCoordinateTransformation. */
 void *crs_transform_new(int from, int to);
+/* No projected coordinate on Earth lies farther from its CRS's origin than
+ * this (the equator is 40,075 km long), with false eastings to spare. */
+#define CRS_PROJECTED_LIMIT_M 1e8
+
+/* The lon/lat box (EPSG:4490, clamped to -180..180, -90..90) covering the
+ * easting/northing box in of EPSG:srid; 0, or -1 with an input error when a
+ * coordinate is past CRS_PROJECTED_LIMIT_M or the box has no lon/lat. */
+int crs_bbox_to_lonlat(int srid, const double in[4], double out[4], gisd_error *err);
 /* "http://www.opengis.net/def/crs/EPSG/0/<code>" */
 void crs_uri(int code, char *buf, unsigned long n);
 

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 int gisd_fail(gisd_error *err, gisd_code code, const char *fmt, ...)
 {
     if (err) {
@@ -11,6 +13,7 @@ int gisd_fail(gisd_error *err, gisd_code code, const char *fmt, ...)
         err->code = code;
         vsnprintf(err->message, sizeof err->message, fmt, ap);
         va_end(ap);
+        err->message[utf8_cut(err->message, sizeof err->message - 1)] = '\0';
     }
     return -1;
 }
@@ -35,6 +38,7 @@ int gisd_error_prefix(gisd_error *err, const char *fmt, ...)
         rest = sizeof err->message - 1 - n;
     memcpy(err->message + n, old, rest);
     err->message[n + rest] = '\0';
+    err->message[utf8_cut(err->message, sizeof err->message - 1)] = '\0';
     return -1;
 }
 

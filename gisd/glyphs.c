@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "glyphs.pb-c.h"
+#include "xalloc.h"
 
 /* What MapLibre expects of server glyphs: 24 px, a 3 px border, distances
  * over 8 px, the edge at 0.75 (192 of 255). */
@@ -32,9 +33,7 @@ struct glyphs {
 int glyphs_open(const char *font_path, glyphs **out, gisd_error *err)
 {
     *out = NULL;
-    glyphs *g = calloc(1, sizeof *g);
-    if (!g)
-        return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    glyphs *g = xcalloc(1, sizeof *g);
     if (FT_Init_FreeType(&g->ft) != 0) {
         free(g);
         return gisd_fail(err, GISD_E_INTERNAL, "FreeType cannot start");
@@ -71,9 +70,7 @@ void glyphs_close(glyphs *g)
 static unsigned char *sdf_new(const unsigned char *cov, int w, int h, int pitch)
 {
     int W = w + 2 * BORDER, H = h + 2 * BORDER, R = (int)RADIUS;
-    unsigned char *out = malloc((size_t)W * (size_t)H);
-    if (!out)
-        return NULL;
+    unsigned char *out = xmalloc((size_t)W * (size_t)H);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             int sx = x - BORDER, sy = y - BORDER;
@@ -143,15 +140,15 @@ int glyphs_range(glyphs *g, const char *fontstack, unsigned first, strbuf *out, 
     pthread_mutex_lock(&g->lock);
     int rc = 0;
     if (!g->range[slot]) {
-        Llmr__Glyphs__Glyph *gl = calloc(256, sizeof *gl);
-        Llmr__Glyphs__Glyph **ptrs = calloc(256, sizeof *ptrs);
+        Llmr__Glyphs__Glyph *gl = xcalloc(256, sizeof *gl);
+        Llmr__Glyphs__Glyph **ptrs = xcalloc(256, sizeof *ptrs);
         Llmr__Glyphs__Fontstack fs = LLMR__GLYPHS__FONTSTACK__INIT;
         fs.name = "";
         fs.range = range;
         rc = gl && ptrs ? render_range(g, first, &fs, gl, ptrs) : -1;
         if (rc == 0) {
             size_t len = llmr__glyphs__fontstack__get_packed_size(&fs);
-            if ((g->range[slot] = malloc(len ? len : 1))) {
+            if ((g->range[slot] = xmalloc(len ? len : 1))) {
                 llmr__glyphs__fontstack__pack(&fs, g->range[slot]);
                 g->range_len[slot] = len;
             } else {
@@ -177,15 +174,11 @@ int glyphs_range(glyphs *g, const char *fontstack, unsigned first, strbuf *out, 
     doc.stacks = stacks;
     doc.n_stacks = 1;
     size_t len = llmr__glyphs__glyphs__get_packed_size(&doc);
-    unsigned char *bytes = malloc(len ? len : 1);
-    if (bytes) {
-        llmr__glyphs__glyphs__pack(&doc, bytes);
-        strbuf_append(out, bytes, len);
-        free(bytes);
-    }
+    unsigned char *bytes = xmalloc(len);
+    llmr__glyphs__glyphs__pack(&doc, bytes);
+    strbuf_append(out, bytes, len);
+    free(bytes);
     fs->name = name;
     llmr__glyphs__fontstack__free_unpacked(fs, NULL);
-    if (!bytes || out->oom)
-        return gisd_fail(err, GISD_E_INTERNAL, "out of memory encoding glyphs %s", range);
     return 0;
 }

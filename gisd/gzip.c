@@ -1,4 +1,5 @@
 #include "gzip.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <zlib.h>
@@ -10,11 +11,7 @@ unsigned char *gzip_new(const void *data, size_t len, size_t *out_len)
     if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return NULL;
     size_t cap = deflateBound(&zs, (uLong)len) + 32;
-    unsigned char *out = malloc(cap);
-    if (!out) {
-        deflateEnd(&zs);
-        return NULL;
-    }
+    unsigned char *out = xmalloc(cap);
     zs.next_in = (Bytef *)data;
     zs.avail_in = (uInt)len;
     zs.next_out = out;

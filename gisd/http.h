@@ -5,24 +5,31 @@
 #include <jansson.h>
 
 #include "server.h"
+#include "strbuf.h"
 
 #define MEDIA_GEOJSON "application/geo+json"
 #define MEDIA_JSON "application/json"
 #define MEDIA_MVT "application/vnd.mapbox-vector-tile"
 #define MEDIA_OPENAPI "application/vnd.oai.openapi+json;version=3.0"
 
+/* Queues resp (taken) with status, the {name, value} headers (ending with
+ * {NULL, NULL}; may be NULL) and those every gisd response carries (CORS,
+ * Server, Vary, Retry-After on 503). Aborts when resp is NULL (out of memory). */
+enum MHD_Result http_send(http_req *r, unsigned status, struct MHD_Response *resp,
+                          const char *const headers[][2]);
 /* Sends doc (and releases it) with the content type. */
 enum MHD_Result http_reply_json(http_req *r, unsigned status, json_t *doc, const char *type);
 /* Sends the bytes (copied). */
 enum MHD_Result http_reply_bytes(http_req *r, unsigned status, const void *data, size_t len,
                                  const char *type);
-/* {"code": ..., "description": ...} with the status. */
+/* {"code": ..., "description": ..., "status": ...} with the status; the
+ * description is valid UTF-8 (invalid bytes replaced) and at most 2 KiB. */
 enum MHD_Result http_reply_error(http_req *r, unsigned status, const char *code,
                                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* The status and OGC code for a gisd error. */
+/* The HTTP status of a gisd error code. */
+unsigned http_status_of(gisd_code code);
+/* The error answer for err, with its status and OGC code. */
 enum MHD_Result http_reply_gisd_error(http_req *r, const gisd_error *err);
-/* Adds the headers every gisd response carries. */
-void http_common_headers(struct MHD_Response *resp);
 
 /* A query parameter, or NULL. */
 const char *http_arg(http_req *r, const char *name);
@@ -30,6 +37,10 @@ const char *http_arg(http_req *r, const char *name);
  * of layer (when layer is not NULL); NULL when all are known. */
 const char *http_unknown_arg(http_req *r, const char *const *allowed, const layer_def *layer);
 
+/* Parses an OGC bbox (4 or 6 numbers) into out as minx, miny, maxx, maxy,
+ * easting/longitude first (swap: the text has northing/latitude first);
+ * geographic adds the -180..180, -90..90 check. 0, or -1 with an input error. */
+int http_parse_bbox(const char *text, int swap, int geographic, double out[4], gisd_error *err);
 /* Parses a whole non-negative integer; -1 when it is not one. */
 long long http_parse_count(const char *s);
 
@@ -37,10 +48,12 @@ long long http_parse_count(const char *s);
 json_t *http_link(http_req *r, const char *rel, const char *type, const char *title,
                   const char *path_fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* 1 when an Accept-Encoding value (RFC 9110 12.5.3, q-values, "*") accepts coding. */
+int http_coding_accepted(const char *accept_encoding, const char *coding);
 /* 1 when the client's Accept-Encoding takes gzip. */
 int http_accepts_gzip(http_req *r);
 
-/* Percent-encodes s for a query string, into buf. */
-void http_url_encode(const char *s, char *buf, size_t n);
+/* Appends s percent-encoded for a URL path segment or query to out. */
+void http_url_encode(const char *s, strbuf *out);
 
 #endif

@@ -1,42 +1,74 @@
 /* /analysis/{name}: the planning analyses over HTTP, through analysis_dispatch
+ * like `gisd analyze`, on the job pool (never on an HTTP thread) with the
+ * request's deadline. */
 #include <stdlib.h>
- * like `gisd analyze`. */
 #include <string.h>
 
 #include "analysis.h"
 #include "http.h"
 #include "routes.h"
+#include "xalloc.h"
 
 static const char *const ARGS[] = {"radius_m", "park_id", "capable", "max_km",
                                    "level", "f", "analysis_crs", NULL};
 
+/* What the job needs; the strings are the connection's, alive while it waits. */
+typedef struct {
+    const layer_registry *reg;
+    const site_rules *rules;
+    char *name; /* owned: the route's segments do not outlive the first call */
+    analysis_args args;
+    json_t *site; /* owned */
+} analysis_job;
+
+static void job_free(void *arg)
+{
+    analysis_job *j = arg;
+    json_decref(j->site);
+    free(j->name);
+    free(j);
+}
+
+static void job_run(void *arg, worker *w, http_answer *out)
+{
+    analysis_job *j = arg;
+    json_t *doc = NULL;
+    if (analysis_dispatch(w->st, j->reg, j->rules, j->name, &j->args, j->site, &doc, &out->err) != 0)
+        return;
+    out->body = json_dumps(doc, ANALYSIS_JSON_FLAGS);
+    json_decref(doc);
+    if (!out->body) {
+        gisd_fail(&out->err, GISD_E_INTERNAL, "could not encode the answer");
+        return;
+    }
+    out->len = strlen(out->body);
+    out->status = 200;
+    out->type = j->args.format && strcmp(j->args.format, "geojson") == 0 ? MEDIA_GEOJSON : MEDIA_JSON;
+}
+
 static enum MHD_Result run(http_req *r, json_t *site)
 {
     const char *unknown = http_unknown_arg(r, ARGS, NULL);
-    if (unknown)
+    if (unknown) {
+        json_decref(site);
         return http_reply_error(r, 400, "InvalidParameterValue",
                                 "unknown parameter \"%s\"; the analyses take radius_m, park_id, "
                                 "capable, max_km, level, f and analysis_crs", unknown);
-    analysis_args a = {http_arg(r, "radius_m"), http_arg(r, "park_id"), http_arg(r, "capable"),
-                       http_arg(r, "max_km"),   http_arg(r, "level"),   http_arg(r, "f"),
-                       http_arg(r, "analysis_crs")};
+    }
+    analysis_job *j = xcalloc(1, sizeof *j);
+    *j = (analysis_job){.reg = r->reg, .rules = server_rules(r->srv), .name = xstrdup(r->params[0]),
+                        .site = site,
+                        .args = {http_arg(r, "radius_m"), http_arg(r, "park_id"),
+                                 http_arg(r, "capable"), http_arg(r, "max_km"),
+                                 http_arg(r, "level"), http_arg(r, "f"),
+                                 http_arg(r, "analysis_crs")}};
+    /* the cheap checks answer at once; the work itself goes to the job pool */
     gisd_error err = {0};
-    worker *w = server_worker_acquire(r->srv, &err);
-    if (!w)
+    if (analysis_check(j->name, &j->args, &err) != 0) {
+        job_free(j);
         return http_reply_gisd_error(r, &err);
-    json_t *out = NULL;
-    int rc = analysis_dispatch(w->st, r->reg, server_rules(r->srv), r->params[0], &a, site, &out, &err);
-    server_worker_release(r->srv, w);
-    if (rc != 0)
-        return http_reply_gisd_error(r, &err);
-    char *text = json_dumps(out, ANALYSIS_JSON_FLAGS);
-    int geo = a.format && strcmp(a.format, "geojson") == 0;
-    json_decref(out);
-    if (!text)
-        return http_reply_error(r, 500, "ServerError", "could not encode the answer");
-    enum MHD_Result ret = http_reply_bytes(r, 200, text, strlen(text), geo ? MEDIA_GEOJSON : MEDIA_JSON);
-    free(text);
-    return ret;
+    }
+    return server_defer(r, job_run, j, job_free);
 }
 
 enum MHD_Result http_analysis_get(http_req *r)
@@ -60,7 +92,5 @@ enum MHD_Result http_analysis_post(http_req *r)
         return http_reply_error(r, 400, "InvalidParameterValue",
                                 "the body is not JSON: line %d, column %d: %s", jerr.line, jerr.column,
                                 jerr.text);
-    enum MHD_Result ret = run(r, site);
-    json_decref(site);
-    return ret;
+    return run(r, site);
 }

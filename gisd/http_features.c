@@ -10,6 +10,8 @@
 #include "http.h"
 #include "routes.h"
 #include "strbuf.h"
+#include "utf8.h"
+#include "xalloc.h"
 
 #define LIMIT_DEFAULT 10
 #define LIMIT_MAX 10000
@@ -212,43 +214,6 @@ static int parse_crs_param(const char *text, out_crs *o, const char *param, gisd
     return 0;
 }
 
-static int parse_bbox(const char *text, const out_crs *bc, double out[4], gisd_error *err)
-{
-    double v[6];
-    int n = 0;
-    const char *p = text;
-    while (n < 6) {
-        char *end;
-        v[n] = strtod(p, &end);
-        if (end == p || !isfinite(v[n]))
-            break;
-        n++;
-        if (*end != ',') {
-            p = end;
-            break;
-        }
-        p = end + 1;
-    }
-    if (*p || (n != 4 && n != 6))
-        return gisd_fail(err, GISD_E_INPUT,
-                         "bbox \"%s\" must be four numbers: minx,miny,maxx,maxy (or six with heights)",
-                         text);
-    double x0 = v[0], y0 = v[1], x1 = v[n == 4 ? 2 : 3], y1 = v[n == 4 ? 3 : 4];
-    if (bc->swap) {
-        double t = x0; x0 = y0; y0 = t;
-        t = x1; x1 = y1; y1 = t;
-    }
-    if (x0 > x1 || y0 > y1)
-        return gisd_fail(err, GISD_E_INPUT, "bbox \"%s\": the lower corner must come first", text);
-    if ((bc->srid == 4326 || bc->srid == 4490) && (y0 < -90 || y1 > 90 || x0 < -180 || x1 > 180))
-        return gisd_fail(err, GISD_E_INPUT, "bbox \"%s\" is outside -180..180, -90..90", text);
-    out[0] = x0;
-    out[1] = y0;
-    out[2] = x1;
-    out[3] = y1;
-    return 0;
-}
-
 /* Field filters (?industry=印染), checked against the field types. */
 typedef struct {
     const layer_def *layer;
@@ -283,19 +248,77 @@ static enum MHD_Result scan_filter(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
-/* ---- /items, streamed ---- */
+/* ---- /items, streamed ----
+ * The features go out in batches, each read with a store handle borrowed for
+ * that batch only (keyset paging on fid), so a slow client holds memory, not
+ * one of the pool's store connections. A batch that finds the layer changed
+ * since the first (an import landed meanwhile) or fewer features than were
+ * announced (a damaged store) ends the response as an error, never as a short
+ * 200. */
+
+#define ITEMS_BATCH 1000
 
 typedef struct {
     gisd_server *srv;
-    worker *w;
-    store_cursor *cur;
     const layer_def *layer;
+    store_query q; /* borrows the connection's argument strings */
+    const char *fields[64], *values[64];
+    long long remaining, expected, changes, last_fid;
     strbuf out;
     size_t pos;
     char *trailer; /* owned */
     int stage;     /* 0: features; 1: trailer sent */
     long long sent;
+    long long *bytes; /* the request's count, alive until it completes, as this reader is */
 } items_stream;
+
+static long long layer_changes(store *st, const layer_def *l, gisd_error *err)
+{
+    store_layer_stats stats;
+    return store_layer_stats_get(st, l, &stats, err) == 0 ? stats.changes : -1;
+}
+
+/* Appends the next batch to s->out; 0, or -1 when the response must end in error. */
+static int items_batch(items_stream *s)
+{
+    gisd_error err = {0};
+    worker *w = server_worker_acquire(s->srv, &err);
+    if (!w)
+        return -1;
+    store_query q = s->q;
+    q.limit = s->remaining < ITEMS_BATCH ? s->remaining : ITEMS_BATCH;
+    q.offset = s->last_fid ? 0 : s->q.offset;
+    q.after_fid = s->last_fid;
+    store_cursor *cur = NULL;
+    long long n = 0;
+    int rc = layer_changes(w->st, s->layer, &err) == s->changes ? 0 : -1;
+    if (rc == 0)
+        rc = store_cursor_open(w->st, s->layer, &q, &cur, &err);
+    while (rc == 0) {
+        int more = store_cursor_next(cur, &err);
+        if (more <= 0) {
+            rc = more;
+            break;
+        }
+        if (s->sent++)
+            strbuf_puts(&s->out, ",");
+        features_append_geojson(&s->out, cur, s->layer);
+        s->last_fid = store_cursor_fid(cur);
+        n++;
+    }
+    store_cursor_free(cur);
+    server_worker_release(s->srv, w);
+    if (rc != 0)
+        return -1;
+    s->remaining -= n;
+    if (n < q.limit || s->remaining == 0) {
+        if (s->sent != s->expected)
+            return -1;
+        strbuf_puts(&s->out, s->trailer);
+        s->stage = 1;
+    }
+    return 0;
+}
 
 static ssize_t items_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -306,22 +329,7 @@ static ssize_t items_read(void *cls, uint64_t pos, char *buf, size_t max)
         s->pos = 0;
         if (s->stage == 1)
             return MHD_CONTENT_READER_END_OF_STREAM;
-        gisd_error err = {0};
-        /* Batch features so each callback hands libmicrohttpd a full buffer. */
-        while (s->out.len < 32768) {
-            int rc = store_cursor_next(s->cur, &err);
-            if (rc < 0)
-                return MHD_CONTENT_READER_END_WITH_ERROR;
-            if (rc == 0) {
-                strbuf_puts(&s->out, s->trailer);
-                s->stage = 1;
-                break;
-            }
-            if (s->sent++)
-                strbuf_puts(&s->out, ",");
-            features_append_geojson(&s->out, s->cur, s->layer);
-        }
-        if (s->out.oom)
+        if (items_batch(s) != 0)
             return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     size_t n = s->out.len - s->pos;
@@ -329,14 +337,13 @@ static ssize_t items_read(void *cls, uint64_t pos, char *buf, size_t max)
         n = max;
     memcpy(buf, s->out.data + s->pos, n);
     s->pos += n;
+    *s->bytes += (long long)n;
     return (ssize_t)n;
 }
 
 static void items_free(void *cls)
 {
     items_stream *s = cls;
-    store_cursor_free(s->cur);
-    server_worker_release(s->srv, s->w);
     metrics_add_features(server_metrics(s->srv), s->sent);
     strbuf_free(&s->out);
     free(s->trailer);
@@ -354,10 +361,10 @@ static enum MHD_Result copy_arg(void *cls, enum MHD_ValueKind kind, const char *
     query_copy *q = cls;
     if (strcmp(key, "offset") == 0)
         return MHD_YES;
-    char k[512], v[4096];
-    http_url_encode(key, k, sizeof k);
-    http_url_encode(value ? value : "", v, sizeof v);
-    strbuf_printf(q->b, "%s=%s&", k, v);
+    http_url_encode(key, q->b);
+    strbuf_puts(q->b, "=");
+    http_url_encode(value ? value : "", q->b);
+    strbuf_puts(q->b, "&");
     return MHD_YES;
 }
 
@@ -371,7 +378,9 @@ static void page_link(strbuf *t, http_req *r, const layer_def *l, const char *re
     strbuf_printf(t, ",{\"rel\":\"%s\",\"type\":\"%s\",\"href\":", rel, MEDIA_GEOJSON);
     strbuf href = {0};
     strbuf_printf(&href, "%s/collections/%s/items?%s", r->base, l->id, q.data ? q.data : "");
-    strbuf_json_string(t, href.data ? href.data : "");
+    char *clean = utf8_clean(href.data, 0);
+    strbuf_json_string(t, clean);
+    free(clean);
     strbuf_puts(t, "}");
     strbuf_free(&href);
     strbuf_free(&q);
@@ -389,9 +398,10 @@ static char *items_trailer(http_req *r, const layer_def *l, long long matched, l
     strbuf_printf(&t, "],\"numberMatched\":%lld,\"numberReturned\":%lld,\"timeStamp\":\"%s\",\"links\":[",
                   matched, returned, stamp);
     strbuf_printf(&t, "{\"rel\":\"collection\",\"type\":\"%s\",\"href\":", MEDIA_JSON);
-    char href[1024];
-    snprintf(href, sizeof href, "%s/collections/%s", r->base, l->id);
-    strbuf_json_string(&t, href);
+    strbuf href = {0};
+    strbuf_printf(&href, "%s/collections/%s", r->base, l->id);
+    strbuf_json_string(&t, href.data);
+    strbuf_free(&href);
     strbuf_puts(&t, "}");
     page_link(&t, r, l, "self", offset);
     if (offset + returned < matched)
@@ -399,10 +409,6 @@ static char *items_trailer(http_req *r, const layer_def *l, long long matched, l
     if (offset > 0)
         page_link(&t, r, l, "prev", offset > limit ? offset - limit : 0);
     strbuf_puts(&t, "]}");
-    if (t.oom) {
-        strbuf_free(&t);
-        return NULL;
-    }
     return t.data;
 }
 
@@ -445,7 +451,7 @@ static int items_query(http_req *r, const layer_def *l, store_query *q, out_crs 
         return gisd_fail(err, GISD_E_INPUT, "bbox-crs is given without bbox");
     if (bbox) {
         out_crs bc;
-        if (parse_crs_param(bbox_crs, &bc, "bbox-crs", err) != 0 || parse_bbox(bbox, &bc, q->bbox, err) != 0)
+        if (parse_crs_param(bbox_crs, &bc, "bbox-crs", err) != 0 || http_parse_bbox(bbox, bc.swap, bc.srid == 4326 || bc.srid == 4490, q->bbox, err) != 0)
             return -1;
         q->has_bbox = 1;
         q->bbox_srid = bc.srid;
@@ -476,40 +482,35 @@ enum MHD_Result http_items(http_req *r)
     worker *w = server_worker_acquire(r->srv, &err);
     if (!w)
         return http_reply_gisd_error(r, &err);
-    long long matched = 0;
-    store_cursor *cur = NULL;
-    if (store_query_count(w->st, l, &q, &matched, &err) != 0 ||
-        store_cursor_open(w->st, l, &q, &cur, &err) != 0) {
-        server_worker_release(r->srv, w);
+    long long matched = 0, changes = layer_changes(w->st, l, &err);
+    int rc = changes < 0 ? -1 : store_query_count(w->st, l, &q, &matched, &err);
+    server_worker_release(r->srv, w);
+    if (rc != 0)
         return http_reply_gisd_error(r, &err);
-    }
     long long returned = matched - q.offset;
     returned = returned < 0 ? 0 : returned > q.limit ? q.limit : returned;
-    items_stream *s = calloc(1, sizeof *s);
-    char *trailer = items_trailer(r, l, matched, returned, q.offset, q.limit);
-    if (!s || !trailer) {
-        free(s);
-        free(trailer);
-        store_cursor_free(cur);
-        server_worker_release(r->srv, w);
-        return http_reply_error(r, 500, "ServerError", "out of memory");
-    }
-    *s = (items_stream){.srv = r->srv, .w = w, .cur = cur, .layer = l, .trailer = trailer};
-    strbuf_puts(&s->out, "{\"type\":\"FeatureCollection\",\"features\":[");
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536, items_read, s, items_free);
-    if (!resp) {
-        items_free(s);
-        return MHD_NO;
-    }
     char header[160];
     snprintf(header, sizeof header, "<%s>", oc.uri);
-    MHD_add_response_header(resp, "Content-Type", MEDIA_GEOJSON);
-    MHD_add_response_header(resp, "Content-Crs", header);
-    http_common_headers(resp);
-    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    const char *hdrs[][2] = {{"Content-Type", MEDIA_GEOJSON}, {"Content-Crs", header}, {NULL, NULL}};
+    if (strcmp(r->method, "HEAD") == 0)
+        return http_send(r, 200, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT),
+                         hdrs);
+    items_stream *s = xcalloc(1, sizeof *s);
+    *s = (items_stream){.srv = r->srv, .layer = l, .q = q, .remaining = returned,
+                        .expected = returned, .changes = changes, .bytes = &r->stats->bytes,
+                        .trailer = items_trailer(r, l, matched, returned, q.offset, q.limit)};
+    memcpy(s->fields, fs.fields, fs.n * sizeof *s->fields);
+    memcpy(s->values, fs.values, fs.n * sizeof *s->values);
+    s->q.filter_fields = s->fields;
+    s->q.filter_values = s->values;
+    strbuf_puts(&s->out, "{\"type\":\"FeatureCollection\",\"features\":[");
+    if (returned == 0) {
+        strbuf_puts(&s->out, s->trailer);
+        s->stage = 1;
+    }
+    return http_send(r, 200,
+                     MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536, items_read, s, items_free),
+                     hdrs);
 }
 
 enum MHD_Result http_item(http_req *r)
@@ -541,15 +542,16 @@ enum MHD_Result http_item(http_req *r)
         features_append_geojson(&b, cur, l);
         b.len--; /* reopen the feature object to add its links */
         strbuf_puts(&b, ",\"links\":[");
-        char href[1024];
-        char id[512];
-        http_url_encode(r->params[1], id, sizeof id);
-        snprintf(href, sizeof href, "%s/collections/%s/items/%s", r->base, l->id, id);
+        strbuf href = {0};
+        strbuf_printf(&href, "%s/collections/%s/items/", r->base, l->id);
+        http_url_encode(r->params[1], &href);
         strbuf_printf(&b, "{\"rel\":\"self\",\"type\":\"%s\",\"href\":", MEDIA_GEOJSON);
-        strbuf_json_string(&b, href);
-        snprintf(href, sizeof href, "%s/collections/%s", r->base, l->id);
+        strbuf_json_string(&b, href.data);
+        href.len = 0;
+        strbuf_printf(&href, "%s/collections/%s", r->base, l->id);
         strbuf_printf(&b, "},{\"rel\":\"collection\",\"type\":\"%s\",\"href\":", MEDIA_JSON);
-        strbuf_json_string(&b, href);
+        strbuf_json_string(&b, href.data);
+        strbuf_free(&href);
         strbuf_puts(&b, "}]}");
     }
     store_cursor_free(cur);
@@ -561,19 +563,10 @@ enum MHD_Result http_item(http_req *r)
     if (rc == 0)
         return http_reply_error(r, 404, "NotFound", "collection %s has no feature \"%s\"", l->id,
                                 r->params[1]);
-    (*r->features)++;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        strbuf_free(&b);
-        return MHD_NO;
-    }
+    r->stats->features++;
     char header[160];
     snprintf(header, sizeof header, "<%s>", oc.uri);
-    MHD_add_response_header(resp, "Content-Type", MEDIA_GEOJSON);
-    MHD_add_response_header(resp, "Content-Crs", header);
-    http_common_headers(resp);
-    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    const char *hdrs[][2] = {{"Content-Type", MEDIA_GEOJSON}, {"Content-Crs", header}, {NULL, NULL}};
+    return http_send(r, 200, MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_FREE),
+                     hdrs);
 }

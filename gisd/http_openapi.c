@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "strbuf.h"
 #include "routes.h"
 
 static json_t *param_ref(const char *name) { return json_pack("{s:s}", "$ref", name); }
@@ -177,16 +178,15 @@ enum MHD_Result http_openapi(http_req *r)
                         get_op("getStyle", "a MapLibre style (version 8)",
                                json_pack("[o]", path_param("styleId", "planning, recycling, ...", "string")),
                                error_responses(json_response("MapLibre style", MEDIA_JSON))));
-    static const char *const ANALYSES[][3] = {
-        {"heating-coverage", "centralized heating coverage of the parks", "radius_m,park_id"},
-        {"hw-proximity", "distance to hazardous-waste facilities", "capable,max_km"},
-        {"recycling-coverage", "the recycling network's reach", "radius_m,level"}};
+    static const char *const ANALYSES[][4] = {
+        {"heating-coverage", "centralized heating coverage of the parks", "radius_m", "park_id"},
+        {"hw-proximity", "distance to hazardous-waste facilities", "capable", "max_km"},
+        {"recycling-coverage", "the recycling network's reach", "radius_m", "level"}};
     for (size_t i = 0; i < sizeof ANALYSES / sizeof *ANALYSES; i++) {
         json_t *params = json_array();
-        char names[64], path[128], id[64];
-        snprintf(names, sizeof names, "%s", ANALYSES[i][2]);
-        for (char *tok = strtok(names, ","); tok; tok = strtok(NULL, ","))
-            json_array_append_new(params, query_param(tok, "see ANALYSES in the README",
+        char path[128], id[64];
+        for (size_t k = 2; k < 4; k++)
+            json_array_append_new(params, query_param(ANALYSES[i][k], "see ANALYSES in the README",
                                                       json_pack("{s:s}", "type", "string")));
         json_array_append_new(params, query_param("f", "json (default) or geojson (the map view)",
                                                   json_pack("{s:s}", "type", "string")));
@@ -201,12 +201,13 @@ enum MHD_Result http_openapi(http_req *r)
                   "analysis_site-check", "summary", "compliance of a proposed site", "requestBody",
                   "required", 1, "content", MEDIA_GEOJSON, "schema", "type", "object", "responses",
                   error_responses(json_response("the rules and compliant", MEDIA_JSON))));
-    char server[300];
-    snprintf(server, sizeof server, "%s/", r->base);
+    strbuf server = {0};
+    strbuf_printf(&server, "%s/", r->base);
     json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o, s:o}", "openapi", "3.0.3",
                             "info", "title", "gisd planning server", "version", "1.0",
                             "description", "OGC API - Features and Tiles, and the planning analyses, for "
                             "circular-economy planning layers",
-                            "servers", "url", server, "paths", paths, "components", components());
+                            "servers", "url", server.data, "paths", paths, "components", components());
+    strbuf_free(&server);
     return http_reply_json(r, 200, doc, MEDIA_OPENAPI);
 }

@@ -9,6 +9,10 @@
 enum MHD_Result http_healthz(http_req *r)
 {
     gisd_error err = {0};
+    char damage[512];
+    if (server_store_damaged(r->srv, damage, sizeof damage))
+        return http_reply_error(r, 503, "StoreDamaged",
+                                "the store failed its integrity check (PRAGMA quick_check): %s", damage);
     worker *w = server_worker_acquire(r->srv, &err);
     if (!w)
         return http_reply_error(r, 503, "Unavailable", "%s", err.message);
@@ -44,10 +48,6 @@ enum MHD_Result http_metrics(http_req *r)
                   "# TYPE gisd_tile_cache_max_bytes gauge\n"
                   "gisd_tile_cache_max_bytes %lld\n",
                   ts.hits, ts.misses, ts.bytes, ts.max_bytes);
-    if (b.oom) {
-        strbuf_free(&b);
-        return http_reply_error(r, 500, "ServerError", "out of memory");
-    }
     enum MHD_Result ret =
         http_reply_bytes(r, 200, b.data, b.len, "text/plain; version=0.0.4; charset=utf-8");
     strbuf_free(&b);

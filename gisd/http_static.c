@@ -8,6 +8,7 @@
 #include "http.h"
 #include "routes.h"
 #include "strbuf.h"
+#include "xalloc.h"
 
 #define MAX_FILE (16u * 1024u * 1024u)
 
@@ -51,7 +52,7 @@ static char *slurp(const char *path, size_t *len)
     if (fseek(f, 0, SEEK_END) == 0) {
         long n = ftell(f);
         if (n >= 0 && (unsigned long)n <= MAX_FILE && fseek(f, 0, SEEK_SET) == 0 &&
-            (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+            (buf = xmalloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n) {
             buf[n] = '\0';
             *len = (size_t)n;
         } else {
@@ -74,17 +75,9 @@ static enum MHD_Result send_file(http_req *r, const char *dir, const char *name,
     char *data = slurp(path, &len);
     if (!data)
         return http_reply_error(r, 404, "NotFound", "no file \"%s\" here", name);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(data);
-        return MHD_NO;
-    }
-    http_common_headers(resp);
-    MHD_add_response_header(resp, "Content-Type", media_of(name));
-    MHD_add_response_header(resp, "Cache-Control", cache_control);
-    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    const char *hdrs[][2] = {{"Content-Type", media_of(name)}, {"Cache-Control", cache_control}, {NULL, NULL}};
+    r->stats->bytes += (long long)len;
+    return http_send(r, 200, MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE), hdrs);
 }
 
 static const char *styles_dir(http_req *r) { return server_config_of(r->srv)->styles_dir; }
@@ -116,9 +109,10 @@ static void absolutize(http_req *r, json_t *obj, const char *key)
     const char *v = json_string_value(json_object_get(obj, key));
     if (!v || v[0] != '/')
         return;
-    char buf[2048];
-    snprintf(buf, sizeof buf, "%s%s", r->base, v);
-    json_object_set_new(obj, key, json_string(buf));
+    strbuf b = {0};
+    strbuf_printf(&b, "%s%s", r->base, v);
+    json_object_set_new(obj, key, json_string(b.data));
+    strbuf_free(&b);
 }
 
 enum MHD_Result http_style(http_req *r)
@@ -164,7 +158,7 @@ enum MHD_Result http_styles(http_req *r)
     while ((de = readdir(d)) && n < 256) {
         size_t len = strlen(de->d_name);
         if (len > 5 && strcmp(de->d_name + len - 5, ".json") == 0 && safe_name(de->d_name))
-            names[n++] = strndup(de->d_name, len - 5);
+            names[n++] = xstrndup(de->d_name, len - 5);
     }
     closedir(d);
     qsort(names, n, sizeof *names, by_name);
@@ -199,14 +193,9 @@ enum MHD_Result http_glyphs(http_req *r)
         strbuf_free(&pbf);
         return http_reply_gisd_error(r, &err);
     }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(pbf.len, pbf.data, MHD_RESPMEM_MUST_COPY);
-    strbuf_free(&pbf);
-    if (!resp)
-        return MHD_NO;
-    http_common_headers(resp);
-    MHD_add_response_header(resp, "Content-Type", "application/x-protobuf");
-    MHD_add_response_header(resp, "Cache-Control", "public, max-age=86400");
-    enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    const char *hdrs[][2] = {{"Content-Type", "application/x-protobuf"},
+                             {"Cache-Control", "public, max-age=86400"}, {NULL, NULL}};
+    r->stats->bytes += (long long)pbf.len;
+    return http_send(r, 200, MHD_create_response_from_buffer(pbf.len, pbf.data, MHD_RESPMEM_MUST_FREE),
+                     hdrs);
 }

@@ -6,6 +6,7 @@
 
 #include "http.h"
 #include "routes.h"
+#include "xalloc.h"
 
 #define TMS_ID "WebMercatorQuad"
 #define TMS_URI "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
@@ -50,9 +51,7 @@ enum MHD_Result http_tilejson(http_req *r)
     memcpy(spec, r->params[0], len - 5);
     spec[len - 5] = '\0';
     gisd_error err = {0};
-    size_t *idx = calloc(r->reg->n ? r->reg->n : 1, sizeof *idx), n = 0;
-    if (!idx)
-        return http_reply_error(r, 500, "ServerError", "out of memory");
+    size_t *idx = xcalloc(r->reg->n ? r->reg->n : 1, sizeof *idx), n = 0;
     if (tiles_parse_layers(r->reg, spec, idx, &n, &err) != 0) {
         free(idx);
         return http_reply_gisd_error(r, &err);
@@ -73,14 +72,15 @@ enum MHD_Result http_tilejson(http_req *r)
         if (l->maxzoom > maxz) maxz = l->maxzoom;
     }
     free(idx);
-    char tiles[1024];
-    snprintf(tiles, sizeof tiles, "%s/tiles/%s/{z}/{x}/{y}.mvt", r->base, spec);
+    strbuf tiles = {0};
+    strbuf_printf(&tiles, "%s/tiles/%s/{z}/{x}/{y}.mvt", r->base, spec);
     int center_zoom = minz > 10 ? minz : 10;
     json_t *doc = json_pack(
         "{s:s, s:s, s:s, s:s, s:[s], s:i, s:i, s:[f,f,f,f], s:[f,f,i], s:o}", "tilejson", "3.0.0",
         "name", spec, "description", "gisd planning layers as Mapbox Vector Tiles", "scheme", "xyz",
-        "tiles", tiles, "minzoom", minz, "maxzoom", maxz, "bounds", ext[0], ext[1], ext[2], ext[3],
+        "tiles", tiles.data, "minzoom", minz, "maxzoom", maxz, "bounds", ext[0], ext[1], ext[2], ext[3],
         "center", (ext[0] + ext[2]) / 2, (ext[1] + ext[3]) / 2, center_zoom, "vector_layers", vl);
+    strbuf_free(&tiles);
     return http_reply_json(r, 200, doc, "application/json");
 }
 
@@ -136,21 +136,14 @@ static enum MHD_Result send_tile(http_req *r, const size_t *idx, size_t n, const
     size_t len = status == 200 ? (gz ? e->gz_len : e->raw_len) : 0;
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         len, status == 200 ? (gz ? e->gz : e->raw) : NULL, MHD_RESPMEM_MUST_COPY);
-    if (!resp) {
-        tilecache_release(cache, e);
-        return MHD_NO;
-    }
-    http_common_headers(resp);
-    if (status == 200)
-        MHD_add_response_header(resp, "Content-Type", MEDIA_MVT);
-    if (gz)
-        MHD_add_response_header(resp, "Content-Encoding", "gzip");
-    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
-    MHD_add_response_header(resp, "ETag", e->etag);
-    MHD_add_response_header(resp, "Cache-Control", CACHE_CONTROL);
+    /* the list ends at the first absent header */
+    const char *hdrs[][2] = {{"Vary", "Accept-Encoding"}, {"ETag", e->etag},
+                             {"Cache-Control", CACHE_CONTROL},
+                             {status == 200 ? "Content-Type" : NULL, MEDIA_MVT},
+                             {gz ? "Content-Encoding" : NULL, "gzip"}, {NULL, NULL}};
+    r->stats->bytes += (long long)len;
+    enum MHD_Result ret = http_send(r, status, resp, hdrs);
     tilecache_release(cache, e);
-    enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
-    MHD_destroy_response(resp);
     return ret;
 }
 
@@ -158,9 +151,7 @@ static enum MHD_Result send_tile(http_req *r, const size_t *idx, size_t n, const
 enum MHD_Result http_tile(http_req *r)
 {
     gisd_error err = {0};
-    size_t *idx = calloc(r->reg->n ? r->reg->n : 1, sizeof *idx), n = 0;
-    if (!idx)
-        return http_reply_error(r, 500, "ServerError", "out of memory");
+    size_t *idx = xcalloc(r->reg->n ? r->reg->n : 1, sizeof *idx), n = 0;
     enum MHD_Result ret;
     if (tiles_parse_layers(r->reg, r->params[0], idx, &n, &err) != 0)
         ret = http_reply_gisd_error(r, &err);

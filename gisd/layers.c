@@ -1,4 +1,5 @@
 #include "layers.h"
+#include "xalloc.h"
 
 #include <dirent.h>
 #include <jansson.h>
@@ -29,7 +30,7 @@ static int identifier_ok(const char *s)
     return 1;
 }
 
-static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+static char *dup_or_empty(const char *s) { return xstrdup(s ? s : ""); }
 
 static void layer_def_clear(layer_def *l)
 {
@@ -66,7 +67,7 @@ static int parse_layer(json_t *root, const char *path, layer_def *l, gisd_error 
         return gisd_fail(err, GISD_E_INPUT,
                          "%s: geometry \"%s\" is not one of Point, LineString, Polygon, "
                          "MultiPoint, MultiLineString, MultiPolygon", path, geom);
-    l->id = strdup(id);
+    l->id = xstrdup(id);
     l->title = dup_or_empty(json_string_value(json_object_get(root, "title")));
     l->description = dup_or_empty(json_string_value(json_object_get(root, "description")));
     l->geometry = (geom_kind)kind;
@@ -74,9 +75,7 @@ static int parse_layer(json_t *root, const char *path, layer_def *l, gisd_error 
     l->minzoom = json_is_integer(mz) ? (int)json_integer_value(mz) : 0;
     l->maxzoom = json_is_integer(xz) ? (int)json_integer_value(xz) : 22;
     l->nfields = json_array_size(fields);
-    l->fields = calloc(l->nfields, sizeof *l->fields);
-    if (!l->fields)
-        return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    l->fields = xcalloc(l->nfields, sizeof *l->fields);
     for (size_t i = 0; i < l->nfields; i++) {
         json_t *f = json_array_get(fields, i);
         const char *name = json_string_value(json_object_get(f, "name"));
@@ -95,7 +94,7 @@ static int parse_layer(json_t *root, const char *path, layer_def *l, gisd_error 
         if (t < 0)
             return gisd_fail(err, GISD_E_INPUT,
                              "%s: field \"%s\": \"type\" must be text, integer or real", path, name);
-        l->fields[i].name = strdup(name);
+        l->fields[i].name = xstrdup(name);
         l->fields[i].type = (field_type)t;
         l->fields[i].description =
             dup_or_empty(json_string_value(json_object_get(f, "description")));
@@ -103,7 +102,7 @@ static int parse_layer(json_t *root, const char *path, layer_def *l, gisd_error 
     int idx = idf ? layer_field_index(l, idf) : -1;
     if (idx < 0)
         return gisd_fail(err, GISD_E_INPUT, "%s: \"id_field\" must name one of the fields", path);
-    l->id_field = strdup(idf);
+    l->id_field = xstrdup(idf);
     l->id_index = (size_t)idx;
     return 0;
 }
@@ -139,25 +138,21 @@ int layer_registry_load(const char *dir, layer_registry **out, gisd_error *err)
         size_t len = strlen(de->d_name);
         const char *suffix = ".layer.json";
         if (len > strlen(suffix) && strcmp(de->d_name + len - strlen(suffix), suffix) == 0) {
-            char **grown = realloc(names, (n + 1) * sizeof *names);
-            if (!grown) {
-                rc = gisd_fail(err, GISD_E_INTERNAL, "out of memory");
-                break;
-            }
+            char **grown = xrealloc(names, (n + 1) * sizeof *names);
             names = grown;
-            names[n++] = strdup(de->d_name);
+            names[n++] = xstrdup(de->d_name);
         }
     }
     closedir(d);
-    layer_registry *reg = calloc(1, sizeof *reg);
+    layer_registry *reg = xcalloc(1, sizeof *reg);
     if (rc == 0 && !reg)
         rc = gisd_fail(err, GISD_E_INTERNAL, "out of memory");
     if (rc == 0 && n == 0)
         rc = gisd_fail(err, GISD_E_INPUT, "no *.layer.json files in %s", dir);
     if (rc == 0) {
         qsort(names, n, sizeof *names, name_cmp);
-        reg->layers = calloc(n, sizeof *reg->layers);
-        reg->dir = strdup(dir);
+        reg->layers = xcalloc(n, sizeof *reg->layers);
+        reg->dir = xstrdup(dir);
         for (size_t i = 0; i < n && rc == 0; i++) {
             char path[PATH_MAX];
             snprintf(path, sizeof path, "%s/%s", dir, names[i]);

@@ -1,4 +1,5 @@
 #include "metrics.h"
+#include "xalloc.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@ struct metrics {
 
 metrics *metrics_new(void)
 {
-    metrics *m = calloc(1, sizeof *m);
+    metrics *m = xcalloc(1, sizeof *m);
     if (m)
         pthread_mutex_init(&m->lock, NULL);
     return m;

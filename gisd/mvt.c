@@ -4,22 +4,15 @@
 #include <string.h>
 
 #include "vector_tile.pb-c.h"
+#include "xalloc.h"
 
 enum { CMD_MOVE_TO = 1, CMD_LINE_TO = 2, CMD_CLOSE_PATH = 7 };
 
 static void geom_push(mvt_geom *g, uint32_t v)
 {
-    if (g->oom)
-        return;
     if (g->n == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 64;
-        uint32_t *nv = realloc(g->v, cap * sizeof *nv);
-        if (!nv) {
-            g->oom = 1;
-            return;
-        }
-        g->v = nv;
-        g->cap = cap;
+        g->cap = g->cap ? g->cap * 2 : 64;
+        g->v = xreallocarray(g->v, g->cap, sizeof *g->v);
     }
     g->v[g->n++] = v;
 }
@@ -39,7 +32,6 @@ void mvt_geom_reset(mvt_geom *g)
 {
     g->n = 0;
     g->cx = g->cy = 0;
-    g->oom = 0;
 }
 
 void mvt_geom_free(mvt_geom *g)
@@ -90,7 +82,6 @@ struct mvt_layer {
     uint32_t *tags; /* of the feature being built */
     size_t ntags, captags;
     uint64_t id;
-    int oom;
 };
 
 struct mvt_tile {
@@ -98,7 +89,7 @@ struct mvt_tile {
     size_t n, cap;
 };
 
-mvt_tile *mvt_tile_new(void) { return calloc(1, sizeof(mvt_tile)); }
+mvt_tile *mvt_tile_new(void) { return xcalloc(1, sizeof(mvt_tile)); }
 
 static void layer_free(mvt_layer *l)
 {
@@ -127,28 +118,21 @@ void mvt_tile_free(mvt_tile *t)
     free(t);
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
+static void grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
-        return 0;
+        return;
     size_t ncap = *cap ? *cap * 2 : 16;
     while (ncap < need)
         ncap *= 2;
-    void *np = realloc(*p, ncap * elem);
-    if (!np)
-        return -1;
-    *p = np;
+    *p = xreallocarray(*p, ncap, elem);
     *cap = ncap;
-    return 0;
 }
 
 mvt_layer *mvt_layer_add(mvt_tile *t, const char *name)
 {
-    if (grow((void **)&t->layers, &t->cap, t->n + 1, sizeof *t->layers) != 0)
-        return NULL;
-    mvt_layer *l = calloc(1, sizeof *l);
-    if (!l)
-        return NULL;
+    grow((void **)&t->layers, &t->cap, t->n + 1, sizeof *t->layers);
+    mvt_layer *l = xcalloc(1, sizeof *l);
     vector_tile__tile__layer__init(&l->pb);
     l->pb.name = (char *)name;
     l->pb.version = 2;
@@ -163,10 +147,7 @@ static uint32_t key_index(mvt_layer *l, const char *key)
     for (size_t i = 0; i < l->nkeys; i++)
         if (l->keys[i] == key || strcmp(l->keys[i], key) == 0)
             return (uint32_t)i;
-    if (grow((void **)&l->keys, &l->capkeys, l->nkeys + 1, sizeof *l->keys) != 0) {
-        l->oom = 1;
-        return 0;
-    }
+    grow((void **)&l->keys, &l->capkeys, l->nkeys + 1, sizeof *l->keys);
     l->keys[l->nkeys] = (char *)key;
     return (uint32_t)l->nkeys++;
 }
@@ -190,12 +171,10 @@ static int value_equal(const VectorTile__Tile__Value *a, const VectorTile__Tile_
     return strcmp(a->string_value, b->string_value) == 0;
 }
 
-static int table_rehash(mvt_layer *l)
+static void table_rehash(mvt_layer *l)
 {
     size_t size = l->tablesize ? l->tablesize * 2 : 64;
-    uint32_t *t = calloc(size, sizeof *t);
-    if (!t)
-        return -1;
+    uint32_t *t = xcalloc(size, sizeof *t);
     for (size_t i = 0; i < l->nvalues; i++) {
         size_t j = l->values[i].hash & (size - 1);
         while (t[j])
@@ -205,14 +184,13 @@ static int table_rehash(mvt_layer *l)
     free(l->table);
     l->table = t;
     l->tablesize = size;
-    return 0;
 }
 
 /* The index of v in the layer's values, adding it (taking string) if new. */
 static uint32_t value_index(mvt_layer *l, const VectorTile__Tile__Value *v, uint64_t hash)
 {
-    if ((l->nvalues + 1) * 2 > l->tablesize && table_rehash(l) != 0)
-        goto oom;
+    if ((l->nvalues + 1) * 2 > l->tablesize)
+        table_rehash(l);
     size_t j = hash & (l->tablesize - 1);
     while (l->table[j]) {
         value_slot *s = &l->values[l->table[j] - 1];
@@ -220,27 +198,20 @@ static uint32_t value_index(mvt_layer *l, const VectorTile__Tile__Value *v, uint
             return l->table[j] - 1;
         j = (j + 1) & (l->tablesize - 1);
     }
-    if (grow((void **)&l->values, &l->capvalues, l->nvalues + 1, sizeof *l->values) != 0)
-        goto oom;
+    grow((void **)&l->values, &l->capvalues, l->nvalues + 1, sizeof *l->values);
     value_slot *s = &l->values[l->nvalues];
     s->pb = *v;
     s->hash = hash;
-    if (v->string_value && !(s->pb.string_value = strdup(v->string_value)))
-        goto oom;
+    if (v->string_value)
+        s->pb.string_value = xstrdup(v->string_value);
     l->table[j] = (uint32_t)l->nvalues + 1;
     return (uint32_t)l->nvalues++;
-oom:
-    l->oom = 1;
-    return 0;
 }
 
 static void add_tag(mvt_layer *l, const char *key, const VectorTile__Tile__Value *v, uint64_t hash)
 {
     uint32_t k = key_index(l, key), val = value_index(l, v, hash);
-    if (grow((void **)&l->tags, &l->captags, l->ntags + 2, sizeof *l->tags) != 0) {
-        l->oom = 1;
-        return;
-    }
+    grow((void **)&l->tags, &l->captags, l->ntags + 2, sizeof *l->tags);
     l->tags[l->ntags++] = k;
     l->tags[l->ntags++] = val;
 }
@@ -276,28 +247,17 @@ void mvt_feature_text(mvt_layer *l, const char *key, const char *v)
 
 void mvt_feature_end(mvt_layer *l, mvt_geom_type type, const mvt_geom *g)
 {
-    if (g->n == 0 || g->oom) {
-        l->oom |= g->oom;
+    if (g->n == 0)
         return;
-    }
-    if (grow((void **)&l->features, &l->capfeatures, l->nfeatures + 1, sizeof *l->features) != 0) {
-        l->oom = 1;
-        return;
-    }
+    grow((void **)&l->features, &l->capfeatures, l->nfeatures + 1, sizeof *l->features);
     VectorTile__Tile__Feature *f = &l->features[l->nfeatures];
     vector_tile__tile__feature__init(f);
     f->has_id = 1;
     f->id = l->id;
     f->has_type = 1;
     f->type = (VectorTile__Tile__GeomType)type;
-    f->geometry = malloc(g->n * sizeof *f->geometry);
-    f->tags = malloc((l->ntags ? l->ntags : 1) * sizeof *f->tags);
-    if (!f->geometry || !f->tags) {
-        free(f->geometry);
-        free(f->tags);
-        l->oom = 1;
-        return;
-    }
+    f->geometry = xreallocarray(NULL, g->n, sizeof *f->geometry);
+    f->tags = xreallocarray(NULL, l->ntags, sizeof *f->tags);
     memcpy(f->geometry, g->v, g->n * sizeof *f->geometry);
     f->n_geometry = g->n;
     memcpy(f->tags, l->tags, l->ntags * sizeof *f->tags);
@@ -313,25 +273,18 @@ size_t mvt_tile_features(const mvt_tile *t)
     return n;
 }
 
-int mvt_tile_encode(mvt_tile *t, strbuf *out)
+void mvt_tile_encode(mvt_tile *t, strbuf *out)
 {
     VectorTile__Tile tile = VECTOR_TILE__TILE__INIT;
-    VectorTile__Tile__Layer **layers = calloc(t->n ? t->n : 1, sizeof *layers);
-    VectorTile__Tile__Feature ***fptrs = calloc(t->n ? t->n : 1, sizeof *fptrs);
-    VectorTile__Tile__Value ***vptrs = calloc(t->n ? t->n : 1, sizeof *vptrs);
-    int rc = layers && fptrs && vptrs ? 0 : -1;
-    for (size_t i = 0; rc == 0 && i < t->n; i++) {
+    VectorTile__Tile__Layer **layers = xcalloc(t->n ? t->n : 1, sizeof *layers);
+    VectorTile__Tile__Feature ***fptrs = xcalloc(t->n ? t->n : 1, sizeof *fptrs);
+    VectorTile__Tile__Value ***vptrs = xcalloc(t->n ? t->n : 1, sizeof *vptrs);
+    for (size_t i = 0; i < t->n; i++) {
         mvt_layer *l = t->layers[i];
-        if (l->oom)
-            rc = -1;
-        if (rc != 0 || l->nfeatures == 0)
+        if (l->nfeatures == 0)
             continue;
-        fptrs[i] = malloc(l->nfeatures * sizeof **fptrs);
-        vptrs[i] = malloc((l->nvalues ? l->nvalues : 1) * sizeof **vptrs);
-        if (!fptrs[i] || !vptrs[i]) {
-            rc = -1;
-            continue;
-        }
+        fptrs[i] = xreallocarray(NULL, l->nfeatures, sizeof **fptrs);
+        vptrs[i] = xreallocarray(NULL, l->nvalues, sizeof **vptrs);
         for (size_t k = 0; k < l->nfeatures; k++)
             fptrs[i][k] = &l->features[k];
         for (size_t k = 0; k < l->nvalues; k++)
@@ -344,25 +297,17 @@ int mvt_tile_encode(mvt_tile *t, strbuf *out)
         l->pb.n_values = l->nvalues;
         layers[tile.n_layers++] = &l->pb;
     }
-    if (rc == 0) {
-        tile.layers = layers;
-        size_t size = vector_tile__tile__get_packed_size(&tile);
-        uint8_t *bytes = malloc(size ? size : 1);
-        if (!bytes)
-            rc = -1;
-        else {
-            vector_tile__tile__pack(&tile, bytes);
-            strbuf_append(out, bytes, size);
-            free(bytes);
-            rc = out->oom ? -1 : 0;
-        }
-    }
+    tile.layers = layers;
+    size_t size = vector_tile__tile__get_packed_size(&tile);
+    uint8_t *bytes = xmalloc(size);
+    vector_tile__tile__pack(&tile, bytes);
+    strbuf_append(out, bytes, size);
+    free(bytes);
     for (size_t i = 0; i < t->n; i++) {
-        free(fptrs ? fptrs[i] : NULL);
-        free(vptrs ? vptrs[i] : NULL);
+        free(fptrs[i]);
+        free(vptrs[i]);
     }
     free(fptrs);
     free(vptrs);
     free(layers);
-    return rc;
 }

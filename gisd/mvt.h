@@ -16,7 +16,6 @@ typedef struct {
     uint32_t *v;
     size_t n, cap;
     int32_t cx, cy; /* the cursor the next command starts from */
-    int oom;
 } mvt_geom;
 
 void mvt_geom_reset(mvt_geom *g); /* keeps the memory */
@@ -31,7 +30,7 @@ typedef struct mvt_layer mvt_layer;
 
 mvt_tile *mvt_tile_new(void);
 void mvt_tile_free(mvt_tile *t);
-/* name is borrowed until the tile is encoded. NULL when out of memory. */
+/* A new layer of t; name is borrowed until the tile is encoded. */
 mvt_layer *mvt_layer_add(mvt_tile *t, const char *name);
 
 /* Starts a feature; its attributes follow, then mvt_feature_end. */
@@ -43,7 +42,7 @@ void mvt_feature_end(mvt_layer *l, mvt_geom_type type, const mvt_geom *g);
 
 /* Features in the tile so far. */
 size_t mvt_tile_features(const mvt_tile *t);
-/* The encoded tile; layers without features are left out. -1 when out of memory. */
-int mvt_tile_encode(mvt_tile *t, strbuf *out);
+/* Appends the encoded tile to out; layers without features are left out. */
+void mvt_tile_encode(mvt_tile *t, strbuf *out);
 
 #endif

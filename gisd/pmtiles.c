@@ -8,6 +8,7 @@
 
 #include "gzip.h"
 #include "strbuf.h"
+#include "xalloc.h"
 
 #define HEADER_LEN 127
 #define ROOT_BUDGET (16384 - HEADER_LEN) /* clients read the first 16 KiB at once */
@@ -54,9 +55,9 @@ static int fail_io(pmtiles_writer *w, gisd_error *err, const char *what)
 int pmtiles_create(const char *path, pmtiles_writer **out, gisd_error *err)
 {
     *out = NULL;
-    pmtiles_writer *w = calloc(1, sizeof *w);
+    pmtiles_writer *w = xcalloc(1, sizeof *w);
     size_t n = strlen(path) + 16;
-    if (!w || !(w->path = strdup(path)) || !(w->tmp = malloc(n)) || !(w->scratch = malloc(n))) {
+    if (!w || !(w->path = xstrdup(path)) || !(w->tmp = xmalloc(n)) || !(w->scratch = xmalloc(n))) {
         pmtiles_free(w);
         return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
     }
@@ -76,9 +77,7 @@ int pmtiles_tile(pmtiles_writer *w, int z, uint32_t x, uint32_t y, const void *g
 {
     if (w->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 1024;
-        entry *e = realloc(w->entries, cap * sizeof *e);
-        if (!e)
-            return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+        entry *e = xrealloc(w->entries, cap * sizeof *e);
         w->entries = e;
         w->cap = cap;
     }
@@ -120,7 +119,7 @@ static unsigned char *directory_new(const entry *e, size_t n, int leaves, size_t
         int follows = i > 0 && e[i].offset == e[i - 1].offset + e[i - 1].length;
         put_varint(&b, follows ? 0 : e[i].offset + 1);
     }
-    unsigned char *gz = b.oom ? NULL : gzip_new(b.data, b.len, len);
+    unsigned char *gz = gzip_new(b.data, b.len, len);
     strbuf_free(&b);
     return gz;
 }
@@ -150,9 +149,7 @@ static unsigned char *leaves_new(const entry *e, size_t n, size_t per_leaf, strb
                                  size_t *len)
 {
     size_t nleaves = (n + per_leaf - 1) / per_leaf;
-    entry *ptr = calloc(nleaves, sizeof *ptr);
-    if (!ptr)
-        return NULL;
+    entry *ptr = xcalloc(nleaves, sizeof *ptr);
     leaves->len = 0;
     for (size_t k = 0; k < nleaves; k++) {
         size_t first = k * per_leaf, count = n - first < per_leaf ? n - first : per_leaf, leaf_len;
@@ -165,7 +162,7 @@ static unsigned char *leaves_new(const entry *e, size_t n, size_t per_leaf, strb
         strbuf_append(leaves, leaf, leaf_len);
         free(leaf);
     }
-    unsigned char *root = leaves->oom ? NULL : directory_new(ptr, nleaves, 1, len);
+    unsigned char *root = directory_new(ptr, nleaves, 1, len);
     free(ptr);
     return root;
 }
@@ -183,7 +180,7 @@ static int directories(const entry *e, size_t n, strbuf *root, strbuf *leaves)
         if (len <= ROOT_BUDGET) {
             strbuf_append(root, gz, len);
             free(gz);
-            return root->oom ? -1 : 0;
+            return 0;
         }
         free(gz);
     }
@@ -193,9 +190,7 @@ int pmtiles_finish(pmtiles_writer *w, const pmtiles_info *info, gisd_error *err)
 {
     qsort(w->entries, w->n, sizeof *w->entries, by_id);
     /* the tile data section follows the Hilbert order: a clustered archive */
-    uint64_t *scratch_at = malloc((w->n ? w->n : 1) * sizeof *scratch_at);
-    if (!scratch_at)
-        return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    uint64_t *scratch_at = xmalloc((w->n ? w->n : 1) * sizeof *scratch_at);
     uint64_t at = 0;
     for (size_t i = 0; i < w->n; i++) {
         scratch_at[i] = w->entries[i].offset;
@@ -251,11 +246,7 @@ int pmtiles_finish(pmtiles_writer *w, const pmtiles_info *info, gisd_error *err)
     for (size_t i = 0; rc == 0 && i < w->n; i++) {
         size_t len = (size_t)w->entries[i].length;
         if (len > bufcap) {
-            unsigned char *nb = realloc(buf, len);
-            if (!nb) {
-                rc = gisd_fail(err, GISD_E_INTERNAL, "out of memory");
-                break;
-            }
+            unsigned char *nb = xrealloc(buf, len);
             buf = nb;
             bufcap = len;
         }

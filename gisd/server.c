@@ -1,6 +1,9 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -10,8 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "http.h"
+#include "jobpool.h"
 #include "routes.h"
+#include "utf8.h"
+#include "xalloc.h"
+#include "xalloc.h"
 
 #define POOL_MAX 64
 
@@ -56,16 +64,39 @@ struct gisd_server {
     size_t nidle, open;
     tile_service *tiles;
     glyphs *glyphs;
+    jobpool *jobs;
+    FILE *access_log;
+    pthread_mutex_t log_lock;
+    /* the store checker: a thread running quick_check every check_interval_s */
+    pthread_t checker;
+    int checker_started, stopping;
+    pthread_cond_t checker_wake;
+    int damaged;
+    char damage[512];
 };
 
-/* Per connection: the request body and what the metrics need. */
+/* A request whose work runs on the job pool while its connection waits. */
+typedef struct {
+    gisd_server *srv;
+    struct MHD_Connection *conn;
+    http_job_fn fn;
+    void *arg;
+    void (*arg_free)(void *);
+    double deadline;
+    http_answer answer;
+    atomic_int done;
+} deferred;
+
+/* Per connection: the request body and what the metrics and the log need. */
 typedef struct {
     struct timespec t0;
     const char *route;
     char *body;
     size_t len;
     int too_big;
-    long long features;
+    request_stats stats;
+    deferred *job;
+    char *method, *url; /* copies for the access log */
 } request_state;
 
 static double seconds_since(const struct timespec *t0)
@@ -101,20 +132,15 @@ worker *server_worker_acquire(gisd_server *srv, gisd_error *err)
     }
     if (srv->open >= POOL_MAX) {
         pthread_mutex_unlock(&srv->lock);
-        gisd_fail(err, GISD_E_IO, "the server is busy (%d store connections in use); retry",
+        gisd_fail(err, GISD_E_BUSY, "the server is busy (%d store connections in use); retry",
                   POOL_MAX);
         return NULL;
     }
     srv->open++;
     pthread_mutex_unlock(&srv->lock);
-    worker *w = calloc(1, sizeof *w);
-    if (w && !(w->geos = GEOS_init_r())) {
-        free(w);
-        w = NULL;
-    }
-    if (!w || store_open(srv->cfg->db_path, STORE_READONLY, srv->cfg->reg, &w->st, NULL, err) != 0) {
-        if (w == NULL)
-            gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    worker *w = xcalloc(1, sizeof *w);
+    w->geos = geos_context_new();
+    if (store_open(srv->cfg->db_path, STORE_READONLY, srv->cfg->reg, &w->st, NULL, err) != 0) {
         worker_free(w);
         pthread_mutex_lock(&srv->lock);
         srv->open--;
@@ -175,43 +201,268 @@ static int route_match(const char *pattern, const char *url, char *segbuf, size_
     }
 }
 
-static void set_base_url(http_req *r, const server_config *cfg)
+int server_route(const char *method, const char *url, char *segbuf, size_t bufsize,
+                 const char *params[6], int *path_found)
 {
-    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
-    const char *proto = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
-    snprintf(r->base, sizeof r->base, "%s://%s", proto && strcmp(proto, "https") == 0 ? "https" : "http",
-             host && *host && !strpbrk(host, "\"<> ") ? host : cfg->listen);
+    *path_found = 0;
+    for (size_t i = 0; i < sizeof ROUTES / sizeof *ROUTES; i++) {
+        if (!route_match(ROUTES[i].pattern, url, segbuf, bufsize, params))
+            continue;
+        *path_found = 1;
+        if (strcmp(method, ROUTES[i].method) == 0 ||
+            (strcmp(method, "HEAD") == 0 && strcmp(ROUTES[i].method, "GET") == 0))
+            return (int)i;
+    }
+    return -1;
 }
+
+/* ---- the base URL of links: never a Host nobody vouched for ---- */
+
+/* 1 when host (as a Host header: name or [v6] with an optional port) is
+ * "name" or "name:port" of the list entry. */
+static int host_matches(const char *host, const char *entry, size_t elen, const char *port)
+{
+    size_t hlen = strlen(host);
+    if (hlen == elen && strncasecmp(host, entry, elen) == 0)
+        return 1;
+    /* an entry without a port matches the host on our port */
+    return memchr(entry, ':', elen) == NULL && hlen == elen + 1 + strlen(port) &&
+           strncasecmp(host, entry, elen) == 0 && host[elen] == ':' &&
+           strcmp(host + elen + 1, port) == 0;
+}
+
+static int host_allowed(const char *host, const char *list, const char *port)
+{
+    for (const char *p = list; p && *p;) {
+        size_t n = strcspn(p, ",");
+        if (n > 0 && host_matches(host, p, n, port))
+            return 1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+/* The address this connection reached, as "ip:port" and the port alone. */
+static void local_address(struct MHD_Connection *conn, char *addr, size_t n, char *port, size_t pn)
+{
+    addr[0] = port[0] = '\0';
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (!ci || getsockname(ci->connect_fd, (struct sockaddr *)&ss, &len) != 0)
+        return;
+    char ip[INET6_ADDRSTRLEN] = "";
+    unsigned p = 0;
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+        p = ntohs(a->sin_port);
+        snprintf(addr, n, "%s:%u", ip, p);
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+        p = ntohs(a->sin6_port);
+        snprintf(addr, n, "[%s]:%u", ip, p);
+    }
+    snprintf(port, pn, "%u", p);
+}
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t n)
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return;
+    if (ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out, (socklen_t)n);
+    else if (ci->client_addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out, (socklen_t)n);
+}
+
+/* 1 when s is a syntactically plain host[:port]: no characters a URL or a
+ * header would give meaning to. */
+static int host_syntax_ok(const char *s)
+{
+    if (!*s || strlen(s) > 255)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("-.:[]_", *p)))
+            return 0;
+    return 1;
+}
+
+/* Fills r->base; -1 (with why) when the Host header names nothing we answer for. */
+static int set_base_url(http_req *r, const server_config *cfg, char *why, size_t n)
+{
+    if (cfg->public_url) {
+        snprintf(r->base, sizeof r->base, "%.*s", (int)strcspn(cfg->public_url, "\0"), cfg->public_url);
+        size_t len = strlen(r->base);
+        while (len > 0 && r->base[len - 1] == '/')
+            r->base[--len] = '\0';
+        return 0;
+    }
+    char local[80], port[8];
+    local_address(r->conn, local, sizeof local, port, sizeof port);
+    const char *proto = "http";
+    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+    char client[INET6_ADDRSTRLEN];
+    client_address(r->conn, client, sizeof client);
+    if (cfg->trusted_proxy && strcmp(client, cfg->trusted_proxy) == 0) {
+        const char *fp = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+        const char *fh = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Host");
+        if (fp && strcmp(fp, "https") == 0)
+            proto = "https";
+        if (fh && host_syntax_ok(fh))
+            host = fh;
+        r->vary = "X-Forwarded-Proto, X-Forwarded-Host";
+        snprintf(r->base, sizeof r->base, "%s://%s", proto, host && host_syntax_ok(host) ? host : local);
+        return 0;
+    }
+    if (!host || !*host) {
+        snprintf(r->base, sizeof r->base, "http://%s", local[0] ? local : cfg->listen);
+        return 0;
+    }
+    int ok = host_syntax_ok(host) &&
+             (strcasecmp(host, local) == 0 || strcasecmp(host, cfg->listen) == 0 ||
+              host_allowed(host, cfg->allowed_hosts, port) ||
+              /* the loopback names of a loopback address */
+              ((strncmp(local, "127.", 4) == 0 || strncmp(local, "[::1]", 5) == 0) &&
+               host_allowed(host, "localhost,127.0.0.1,[::1]", port)));
+    if (!ok) {
+        char *clean = utf8_clean(host, 200);
+        snprintf(why, n, "the Host \"%s\" is not an address of this server; name it with "
+                         "--allowed-hosts or set --public-url", clean);
+        free(clean);
+        return -1;
+    }
+    snprintf(r->base, sizeof r->base, "http://%s", host);
+    return 0;
+}
+
+/* ---- deferred work on the job pool ---- */
+
+static void deferred_run(void *arg)
+{
+    deferred *d = arg;
+    cancel_set_deadline(d->deadline);
+    if (cancel_requested()) {
+        gisd_fail(&d->answer.err, GISD_E_TIMEOUT,
+                  "the request waited past its deadline (--analysis-timeout-s %g) in the queue; retry",
+                  d->srv->cfg->analysis_timeout_s);
+    } else {
+        worker *w = server_worker_acquire(d->srv, &d->answer.err);
+        if (w) {
+            d->fn(d->arg, w, &d->answer);
+            server_worker_release(d->srv, w);
+        }
+        if (!d->answer.body && d->answer.err.code == GISD_E_TIMEOUT && !strstr(d->answer.err.message, "--analysis-timeout-s"))
+            gisd_error_prefix(&d->answer.err, "stopped after --analysis-timeout-s %g: ",
+                              d->srv->cfg->analysis_timeout_s);
+    }
+    cancel_set_deadline(0);
+    atomic_store_explicit(&d->done, 1, memory_order_release);
+    MHD_resume_connection(d->conn);
+}
+
+enum MHD_Result server_defer(http_req *r, http_job_fn fn, void *arg, void (*arg_free)(void *))
+{
+    request_state *rs = r->state;
+    deferred *d = xcalloc(1, sizeof *d);
+    *d = (deferred){.srv = r->srv, .conn = r->conn, .fn = fn, .arg = arg, .arg_free = arg_free};
+    d->deadline = cancel_now() - seconds_since(&rs->t0) + r->srv->cfg->analysis_timeout_s;
+    rs->job = d;
+    MHD_suspend_connection(r->conn);
+    if (jobpool_submit(r->srv->jobs, deferred_run, d) != 0) {
+        /* answered like a finished job, when the connection wakes */
+        gisd_fail(&d->answer.err, GISD_E_BUSY,
+                  "%u analyses are queued or running, the most this server takes "
+                  "(--analysis-threads and --analysis-queue); retry shortly",
+                  r->srv->cfg->analysis_queue + r->srv->cfg->analysis_threads);
+        atomic_store_explicit(&d->done, 1, memory_order_release);
+        MHD_resume_connection(r->conn);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result answer_deferred(http_req *r, deferred *d)
+{
+    http_answer *a = &d->answer;
+    enum MHD_Result ret;
+    if (a->body) {
+        const char *hdrs[][2] = {{"Content-Type", a->type}, {NULL, NULL}};
+        r->stats->bytes += (long long)a->len;
+        ret = http_send(r, a->status ? a->status : 200,
+                        MHD_create_response_from_buffer(a->len, a->body, MHD_RESPMEM_MUST_FREE), hdrs);
+        a->body = NULL;
+    } else {
+        ret = http_reply_gisd_error(r, &a->err);
+    }
+    return ret;
+}
+
+static void deferred_free(deferred *d)
+{
+    if (!d)
+        return;
+    if (d->arg_free)
+        d->arg_free(d->arg);
+    free(d->answer.body);
+    free(d);
+}
+
+/* ---- the request's life ---- */
 
 static enum MHD_Result dispatch(gisd_server *srv, struct MHD_Connection *conn, const char *url,
                                 const char *method, request_state *rs)
 {
     http_req r = {.conn = conn, .srv = srv, .reg = srv->cfg->reg, .method = method, .url = url,
-                  .body = rs->body, .body_len = rs->len, .features = &rs->features};
-    set_base_url(&r, srv->cfg);
+                  .body = rs->body, .body_len = rs->len, .stats = &rs->stats, .state = rs};
+    char why[512];
+    if (set_base_url(&r, srv->cfg, why, sizeof why) != 0) {
+        snprintf(r.base, sizeof r.base, "http://%s", srv->cfg->listen);
+        rs->route = "(bad host)";
+        return http_reply_error(&r, 400, "InvalidParameterValue", "%s", why);
+    }
+    if (rs->job) {
+        if (!atomic_load_explicit(&rs->job->done, memory_order_acquire))
+            return MHD_YES; /* woken early: the job still runs */
+        return answer_deferred(&r, rs->job);
+    }
     if (rs->too_big) {
         rs->route = "(body too large)";
-        return http_reply_error(&r, 400, "PayloadTooLarge",
-                                "the request body is over %u bytes", SERVER_MAX_BODY);
+        return http_reply_error(&r, 413, "PayloadTooLarge", "the request body is over %u bytes",
+                                SERVER_MAX_BODY);
+    }
+    if (strlen(url) > SERVER_MAX_URL) {
+        rs->route = "(uri too long)";
+        return http_reply_error(&r, 414, "URITooLong", "the path is over %u bytes", SERVER_MAX_URL);
+    }
+    const union MHD_ConnectionInfo *hs =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (hs && hs->header_size > SERVER_MAX_HEADERS) {
+        rs->route = "(headers too large)";
+        return http_reply_error(&r, 431, "RequestHeaderFieldsTooLarge",
+                                "the request's headers are over %u bytes", SERVER_MAX_HEADERS);
     }
     int path_found = 0;
-    char segbuf[2048];
-    for (size_t i = 0; i < sizeof ROUTES / sizeof *ROUTES; i++) {
-        const char *params[6] = {0};
-        if (!route_match(ROUTES[i].pattern, url, segbuf, sizeof segbuf, params))
-            continue;
-        path_found = 1;
-        if (strcmp(method, ROUTES[i].method) != 0 &&
-            !(strcmp(method, "HEAD") == 0 && strcmp(ROUTES[i].method, "GET") == 0))
-            continue;
+    char *segbuf = xmalloc(strlen(url) + 1);
+    const char *params[6] = {0};
+    int i = server_route(method, url, segbuf, strlen(url) + 1, params, &path_found);
+    enum MHD_Result ret;
+    if (i >= 0) {
         rs->route = ROUTES[i].pattern;
         memcpy(r.params, params, sizeof params);
-        return ROUTES[i].handler(&r);
+        ret = ROUTES[i].handler(&r);
+    } else if (path_found) {
+        rs->route = "(method not allowed)";
+        ret = http_reply_error(&r, 405, "MethodNotAllowed", "%s is not allowed on %s", method, url);
+    } else {
+        rs->route = "(not found)";
+        ret = http_reply_error(&r, 404, "NotFound", "no resource at %s; see /api", url);
     }
-    rs->route = path_found ? "(method not allowed)" : "(not found)";
-    if (path_found)
-        return http_reply_error(&r, 405, "MethodNotAllowed", "%s is not allowed on %s", method, url);
-    return http_reply_error(&r, 404, "NotFound", "no resource at %s; see /api", url);
+    free(segbuf);
+    return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -222,20 +473,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     gisd_server *srv = cls;
     request_state *rs = *con_cls;
     if (!rs) {
-        rs = calloc(1, sizeof *rs);
-        if (!rs)
-            return MHD_NO;
+        rs = xcalloc(1, sizeof *rs);
         clock_gettime(CLOCK_MONOTONIC, &rs->t0);
         rs->route = "(unrouted)";
+        rs->method = xstrdup(method);
+        rs->url = xstrdup(url);
         *con_cls = rs;
+        /* a body announced over the limit is refused before it is read */
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > SERVER_MAX_BODY) {
+            rs->too_big = 1;
+            return dispatch(srv, conn, url, method, rs);
+        }
         return MHD_YES;
     }
     if (*upload_size > 0) {
         if (!rs->too_big && rs->len + *upload_size <= SERVER_MAX_BODY) {
-            char *grown = realloc(rs->body, rs->len + *upload_size + 1);
-            if (!grown)
-                return MHD_NO;
-            rs->body = grown;
+            rs->body = xrealloc(rs->body, rs->len + *upload_size + 1);
             memcpy(rs->body + rs->len, upload, *upload_size);
             rs->len += *upload_size;
             rs->body[rs->len] = '\0';
@@ -246,6 +500,53 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     return dispatch(srv, conn, url, method, rs);
+}
+
+/* Appends the query string as the client sent it (re-encoded). */
+static enum MHD_Result log_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    strbuf *b = cls;
+    strbuf_puts(b, b->len ? "&" : "");
+    http_url_encode(key, b);
+    if (value) {
+        strbuf_puts(b, "=");
+        http_url_encode(value, b);
+    }
+    return MHD_YES;
+}
+
+static void access_log_write(gisd_server *srv, struct MHD_Connection *conn, request_state *rs,
+                             unsigned status, double seconds)
+{
+    strbuf query = {0};
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, log_arg, &query);
+    char client[INET6_ADDRSTRLEN], stamp[40];
+    client_address(conn, client, sizeof client);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct tm tm;
+    gmtime_r(&now.tv_sec, &tm);
+    size_t k = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(stamp + k, sizeof stamp - k, ".%03ldZ", now.tv_nsec / 1000000);
+    char *method = utf8_clean(rs->method, 64), *path = utf8_clean(rs->url, 4096);
+    char *q = utf8_clean(query.data ? query.data : "", 8192);
+    json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s}", "time", stamp, "method",
+                             method, "path", path, "query", q, "status", (int)status, "bytes",
+                             (json_int_t)rs->stats.bytes, "ms", seconds * 1000.0, "client", client);
+    free(method);
+    free(path);
+    free(q);
+    strbuf_free(&query);
+    char *text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+    json_decref(line);
+    if (!text)
+        return;
+    pthread_mutex_lock(&srv->log_lock);
+    fprintf(srv->access_log, "%s\n", text);
+    fflush(srv->access_log);
+    pthread_mutex_unlock(&srv->log_lock);
+    free(text);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -259,13 +560,71 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_HTTP_STATUS);
     unsigned status = ci ? ci->http_status : 0;
-    metrics_record(srv->metrics, rs->route, status, seconds_since(&rs->t0));
-    if (rs->features)
-        metrics_add_features(srv->metrics, rs->features);
+    double secs = seconds_since(&rs->t0);
+    metrics_record(srv->metrics, rs->route, status, secs);
+    if (rs->stats.features)
+        metrics_add_features(srv->metrics, rs->stats.features);
+    if (srv->access_log)
+        access_log_write(srv, conn, rs, status, secs);
+    deferred_free(rs->job);
+    free(rs->method);
+    free(rs->url);
     free(rs->body);
     free(rs);
     *con_cls = NULL;
 }
+
+/* ---- the store checker behind /healthz ---- */
+
+int server_store_damaged(gisd_server *srv, char *msg, size_t n)
+{
+    pthread_mutex_lock(&srv->lock);
+    int d = srv->damaged;
+    if (d)
+        snprintf(msg, n, "%s", srv->damage);
+    pthread_mutex_unlock(&srv->lock);
+    return d;
+}
+
+static void *checker_main(void *arg)
+{
+    gisd_server *srv = arg;
+    pthread_mutex_lock(&srv->lock);
+    while (!srv->stopping) {
+        pthread_mutex_unlock(&srv->lock);
+        char msg[512] = "";
+        gisd_error err = {0};
+        store *st = NULL;
+        int rc = store_open(srv->cfg->db_path, STORE_READONLY, srv->cfg->reg, &st, NULL, &err);
+        if (rc == 0)
+            rc = store_check(st, msg, sizeof msg, &err);
+        store_close(st);
+        pthread_mutex_lock(&srv->lock);
+        /* a check that could not run (cancelled at shutdown) leaves the last verdict */
+        if (rc == 1 || (rc < 0 && err.code == GISD_E_IO)) {
+            srv->damaged = 1;
+            snprintf(srv->damage, sizeof srv->damage, "%.500s", rc == 1 ? msg : err.message);
+        } else if (rc == 0) {
+            srv->damaged = 0;
+        }
+        if (srv->stopping)
+            break;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        double interval = srv->cfg->check_interval_s > 0 ? srv->cfg->check_interval_s : 300;
+        until.tv_sec += (time_t)interval;
+        until.tv_nsec += (long)((interval - (double)(time_t)interval) * 1e9);
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&srv->checker_wake, &srv->lock, &until);
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return NULL;
+}
+
+/* ---- start and stop ---- */
 
 static int parse_listen(const char *listen, struct sockaddr_in *addr, gisd_error *err)
 {
@@ -289,6 +648,41 @@ static int parse_listen(const char *listen, struct sockaddr_in *addr, gisd_error
     return 0;
 }
 
+static double hard_deadline;
+
+/* Whatever a request is doing, the process ends this long after SIGTERM. */
+static void *watchdog_main(void *arg)
+{
+    (void)arg;
+    while (cancel_now() < hard_deadline)
+        usleep(50000);
+    fprintf(stderr, "gisd: requests still running past the grace period; exiting now\n");
+    _exit(1);
+    return NULL;
+}
+
+static void server_free(gisd_server *srv)
+{
+    pool_free(srv);
+    metrics_free(srv->metrics);
+    tile_service_free(srv->tiles);
+    glyphs_close(srv->glyphs);
+    if (srv->access_log && srv->access_log != stdout)
+        fclose(srv->access_log);
+    pthread_cond_destroy(&srv->checker_wake);
+    pthread_mutex_destroy(&srv->log_lock);
+    pthread_mutex_destroy(&srv->lock);
+}
+
+/* libmicrohttpd's own messages (a client that went away, a refused
+ * connection) go to stderr with our prefix. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    fputs("gisd: libmicrohttpd: ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
 int server_run(const server_config *cfg, gisd_error *err)
 {
     struct sockaddr_in addr;
@@ -296,65 +690,99 @@ int server_run(const server_config *cfg, gisd_error *err)
         return -1;
     gisd_server srv = {.cfg = cfg, .metrics = metrics_new()};
     srv.tiles = tile_service_new(cfg->reg, cfg->tile_cache_mb);
-    if (!srv.metrics || !srv.tiles) {
-        metrics_free(srv.metrics);
-        tile_service_free(srv.tiles);
-        return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    pthread_mutex_init(&srv.lock, NULL);
+    pthread_mutex_init(&srv.log_lock, NULL);
+    pthread_cond_init(&srv.checker_wake, NULL);
+    if (cfg->access_log) {
+        srv.access_log = strcmp(cfg->access_log, "-") == 0 ? stdout : fopen(cfg->access_log, "a");
+        if (!srv.access_log) {
+            server_free(&srv);
+            return gisd_fail(err, GISD_E_IO, "--access-log %s: %s", cfg->access_log, strerror(errno));
+        }
     }
     gisd_error font_err = {0};
     if (glyphs_open(cfg->font_path ? cfg->font_path : GLYPHS_FONT_DEFAULT, &srv.glyphs, &font_err) != 0)
         fprintf(stderr, "gisd: warning: %s; map labels will lack glyphs\n", font_err.message);
-    pthread_mutex_init(&srv.lock, NULL);
     /* Open one handle now so a missing or foreign store fails at start, not on the first request. */
     worker *first = server_worker_acquire(&srv, err);
     if (!first) {
-        metrics_free(srv.metrics);
-        tile_service_free(srv.tiles);
-        glyphs_close(srv.glyphs);
-        pthread_mutex_destroy(&srv.lock);
+        server_free(&srv);
         return -1;
     }
+    if (store_is_immutable(first->st))
+        fprintf(stderr, "gisd: warning: %s lies in a directory gisd cannot write, so it is read as "
+                        "an unchanging file: imports made while gisd serves are not seen\n",
+                cfg->db_path);
     server_worker_release(&srv, first);
+    cancel_install_geos();
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* MHD's threads inherit the mask; only sigwait sees them */
     signal(SIGPIPE, SIG_IGN);
+    srv.jobs = jobpool_new(cfg->analysis_threads, cfg->analysis_queue);
+    srv.checker_started = pthread_create(&srv.checker, NULL, checker_main, &srv) == 0;
     unsigned threads = cfg->threads ? cfg->threads : 4;
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_EPOLL, 0, NULL,
-        NULL, on_request, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_EPOLL,
+        0, NULL, NULL, on_request, &srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
-        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 1024u,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_ip,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_CONN_MEMORY,
         MHD_OPTION_END);
     if (!d) {
-        pool_free(&srv);
-        metrics_free(srv.metrics);
-        tile_service_free(srv.tiles);
-        glyphs_close(srv.glyphs);
-        pthread_mutex_destroy(&srv.lock);
+        int e = errno;
+        pthread_mutex_lock(&srv.lock);
+        srv.stopping = 1;
+        pthread_cond_signal(&srv.checker_wake);
+        pthread_mutex_unlock(&srv.lock);
+        if (srv.checker_started)
+            pthread_join(srv.checker, NULL);
+        jobpool_free(srv.jobs);
+        server_free(&srv);
         return gisd_fail(err, GISD_E_IO, "cannot listen on %s: %s (is the port in use?)", cfg->listen,
-                         strerror(errno));
+                         strerror(e));
     }
     fprintf(stderr, "gisd: serving %s on http://%s with %u threads\n", cfg->db_path, cfg->listen,
             threads);
     int sig = 0;
     sigwait(&sigs, &sig);
-    fprintf(stderr, "gisd: %s: finishing requests in flight\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    fprintf(stderr, "gisd: %s: finishing requests in flight (up to %g s)\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM", cfg->grace_s);
+    double t0 = cancel_now();
+    hard_deadline = t0 + cfg->grace_s + 2.0;
+    pthread_t watchdog;
+    if (pthread_create(&watchdog, NULL, watchdog_main, NULL) == 0)
+        pthread_detach(watchdog);
     MHD_quiesce_daemon(d);
-    for (int i = 0; i < 100; i++) {
+    while (cancel_now() - t0 < cfg->grace_s) {
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if ((!info || info->num_connections == 0) && jobpool_load(srv.jobs) == 0)
+            break;
+        usleep(50000);
+    }
+    /* Past the grace period every query and GEOS operation still running stops. */
+    cancel_shutdown();
+    pthread_mutex_lock(&srv.lock);
+    srv.stopping = 1;
+    pthread_cond_signal(&srv.checker_wake);
+    pthread_mutex_unlock(&srv.lock);
+    jobpool_free(srv.jobs); /* every deferred connection is resumed with its answer */
+    /* let those answers (and any other last bytes) go out, within the hard deadline */
+    while (cancel_now() < hard_deadline - 1.0) {
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
         if (!info || info->num_connections == 0)
             break;
-        usleep(100000);
+        usleep(20000);
     }
     MHD_stop_daemon(d);
-    pool_free(&srv);
-    metrics_free(srv.metrics);
-    tile_service_free(srv.tiles);
-    glyphs_close(srv.glyphs);
-    pthread_mutex_destroy(&srv.lock);
+    if (srv.checker_started)
+        pthread_join(srv.checker, NULL);
+    server_free(&srv);
     fprintf(stderr, "gisd: stopped\n");
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "geos_ctx.h"
 #include "glyphs.h"
 #include "layers.h"
 #include "metrics.h"
@@ -16,6 +17,11 @@
 #include "tiles.h"
 
 #define SERVER_MAX_BODY (10u * 1024u * 1024u)
+/* Past these gisd answers 414 and 431 itself (in JSON); libmicrohttpd's own
+ * limit (SERVER_CONN_MEMORY) lies well beyond them. */
+#define SERVER_MAX_URL 8192u
+#define SERVER_MAX_HEADERS (32u * 1024u)
+#define SERVER_CONN_MEMORY (256u * 1024u)
 
 typedef struct {
     const char *db_path;
@@ -27,6 +33,15 @@ typedef struct {
     const char *styles_dir; /* styles/ with the viewer in styles/viewer */
     const char *vendor_dir; /* MapLibre GL JS's dist/ (node_modules/maplibre-gl/dist) */
     const char *font_path;  /* the font of the glyph ranges */
+    const char *public_url;    /* the base of every link, when set */
+    const char *allowed_hosts; /* comma-separated Host values accepted besides our addresses */
+    const char *trusted_proxy; /* the one client address whose X-Forwarded-* are believed */
+    unsigned analysis_threads, analysis_queue;
+    double analysis_timeout_s; /* per request, queueing included */
+    double grace_s;            /* at SIGTERM: how long requests in flight may finish */
+    unsigned max_connections, max_per_ip, idle_timeout_s;
+    const char *access_log;    /* a file, "-" for stdout, NULL for none */
+    double check_interval_s;   /* how often /healthz's quick_check runs */
 } server_config;
 
 typedef struct gisd_server gisd_server;
@@ -36,6 +51,11 @@ typedef struct {
     store *st;
     GEOSContextHandle_t geos;
 } worker;
+
+/* What one request has sent, for the metrics and the access log. */
+typedef struct {
+    long long features, bytes;
+} request_stats;
 
 /* One request as a handler sees it. Everything is borrowed for the call. */
 typedef struct {
@@ -47,13 +67,45 @@ typedef struct {
     const char *params[6]; /* the {...} segments of the route, in order */
     const char *body;
     size_t body_len;
-    char base[256];        /* "http://host:port", from the Host header */
-    long long *features;   /* add the features a response sends */
+    char base[512];        /* "http://host:port": --public-url, or an accepted Host */
+    const char *vary;      /* the Vary the links make necessary, or NULL */
+    request_stats *stats;  /* add what a response sends */
+    void *state;           /* the server's own state of the request */
 } http_req;
 
 typedef enum MHD_Result (*http_handler)(http_req *r);
 
-/* Runs until SIGINT or SIGTERM, then finishes requests in flight and returns. */
+/* What a deferred job answers: the status and body (xmalloc'd, taken) with
+ * its media type, or an error. */
+typedef struct {
+    unsigned status;
+    char *body;
+    size_t len;
+    const char *type;
+    gisd_error err; /* used when body is NULL */
+} http_answer;
+
+/* A deferred job: runs on the job pool with a store handle of its own, its
+ * thread's deadline set (cancel.h). */
+typedef void (*http_job_fn)(void *arg, worker *w, http_answer *out);
+
+/* Runs fn(arg) on the job pool while the connection waits, then answers;
+ * arg_free(arg) follows in every case. 503 with Retry-After when the queue is
+ * full. */
+enum MHD_Result server_defer(http_req *r, http_job_fn fn, void *arg, void (*arg_free)(void *));
+/* The outcome of the last quick_check: 0 sound (or not checked yet), 1
+ * damaged with why in msg. */
+int server_store_damaged(gisd_server *srv, char *msg, size_t n);
+
+/* The index of the route for method and url (segbuf, bufsize > strlen(url),
+ * receives the segments params point into), or -1; *path_found says whether
+ * the path exists for another method. */
+int server_route(const char *method, const char *url, char *segbuf, size_t bufsize,
+                 const char *params[6], int *path_found);
+
+/* Runs until SIGINT or SIGTERM, then finishes requests in flight (for at most
+ * the grace period, then cancels them) and returns; the process ends within
+ * the grace period and 2 seconds whatever a request is doing. */
 int server_run(const server_config *cfg, gisd_error *err);
 
 /* A store handle for this request; give it back with server_worker_release.

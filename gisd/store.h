@@ -20,7 +20,10 @@ typedef struct store_cursor store_cursor;
 typedef enum { STORE_READONLY, STORE_READWRITE } store_mode;
 
 /* Opens (READWRITE: creating when absent, then *created is set) the store at
- * path. reg is borrowed and must outlive the store. */
+ * path. reg is borrowed and must outlive the store. A READONLY store whose
+ * directory cannot be written is opened immutable (store_is_immutable). Every
+ * query of the handle stops when cancel_requested() (GISD_E_TIMEOUT). Errors:
+ * GISD_E_NOSPACE for a full disk, GISD_E_IO for a damaged or unreadable file. */
 int store_open(const char *path, store_mode mode, const layer_registry *reg, store **out,
                int *created, gisd_error *err);
 void store_close(store *s);
@@ -91,6 +94,7 @@ typedef struct {
     const char *const *filter_fields;
     const char *const *filter_values;
     const char *feature_id; /* only the feature whose id field equals this */
+    long long after_fid;    /* > 0: only features after this one (store_cursor_fid) */
     long long limit;  /* < 0: no limit */
     long long offset;
     int out_srid;     /* 0 means STORE_SRID */
@@ -113,7 +117,16 @@ long long store_cursor_int(store_cursor *c, size_t field);
 double store_cursor_real(store_cursor *c, size_t field);
 /* WKB bytes or GeoJSON text of the geometry, per the query; NULL when none. */
 const void *store_cursor_geom(store_cursor *c, size_t *len);
+/* The current row's stable position, for a later query's after_fid. */
+long long store_cursor_fid(store_cursor *c);
 void store_cursor_free(store_cursor *c);
+
+/* Runs SQLite's quick_check: 0 when the store is sound, 1 with what is wrong
+ * in msg when it is damaged, -1 (err) when the check itself could not run. */
+int store_check(store *s, char *msg, size_t n, gisd_error *err);
+/* 1 when the store was opened as an unchanging file (its directory is not
+ * writable), so imports made meanwhile by others are not seen. */
+int store_is_immutable(const store *s);
 
 /* ---- MBTiles output (store_mbtiles.c): a tile pyramid in its own file ---- */
 typedef struct store_mbtiles store_mbtiles;

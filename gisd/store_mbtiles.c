@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "xalloc.h"
 
 struct store_mbtiles {
     sqlite3 *db;
@@ -21,12 +22,10 @@ static int mb_fail(store_mbtiles *m, gisd_error *err, const char *what)
 int store_mbtiles_create(const char *path, store_mbtiles **out, gisd_error *err)
 {
     *out = NULL;
-    store_mbtiles *m = calloc(1, sizeof *m);
-    if (!m)
-        return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    store_mbtiles *m = xcalloc(1, sizeof *m);
     size_t n = strlen(path) + 16;
-    m->path = strdup(path);
-    m->tmp = malloc(n);
+    m->path = xstrdup(path);
+    m->tmp = xmalloc(n);
     if (!m->path || !m->tmp) {
         store_mbtiles_free(m);
         return gisd_fail(err, GISD_E_INTERNAL, "out of memory");

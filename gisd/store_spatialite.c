@@ -10,6 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cancel.h"
+#include "crs.h"
+#include "xalloc.h"
+
 struct store {
     sqlite3 *db;
     void *splite; /* SpatiaLite's per-connection cache */
@@ -17,6 +21,7 @@ struct store {
     sqlite3_stmt *insert; /* the prepared insert of the layer being replaced */
     sqlite3_stmt *changes; /* prepared once: asked on every tile request */
     const layer_def *insert_layer;
+    int immutable; /* opened read-only with immutable=1: no writer's change is seen */
 };
 
 struct store_cursor {
@@ -25,35 +30,95 @@ struct store_cursor {
     int has_geom;
 };
 
+/* The kind of a failed call, from SQLite's code: a full disk, a damaged file
+ * and a cancelled query are not the bugs that the rest are. */
+static int sql_code_fail(int code, gisd_error *err, const char *what, const char *msg)
+{
+    switch (code & 0xFF) {
+    case SQLITE_FULL:
+        return gisd_fail(err, GISD_E_NOSPACE, "the disk is full (%s: %s); nothing was written",
+                         what, msg);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return gisd_fail(err, GISD_E_IO, "the store is damaged (%s: %s); restore it from a backup",
+                         what, msg);
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        return gisd_fail(err, GISD_E_IO, "the store cannot be read or written (%s: %s)", what, msg);
+    case SQLITE_INTERRUPT:
+        return gisd_fail(err, GISD_E_TIMEOUT, "cancelled at its deadline or at shutdown (%s)", what);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return gisd_fail(err, GISD_E_BUSY, "the store is busy (%s: %s); retry", what, msg);
+    default:
+        return gisd_fail(err, GISD_E_INTERNAL, "store: %s: %s", what, msg);
+    }
+}
+
 static int sql_fail(store *s, gisd_error *err, const char *what)
 {
-    return gisd_fail(err, GISD_E_INTERNAL, "store: %s: %s", what, sqlite3_errmsg(s->db));
+    return sql_code_fail(sqlite3_extended_errcode(s->db), err, what, sqlite3_errmsg(s->db));
 }
 
 static int exec_sql(store *s, const char *sql, gisd_error *err)
 {
     char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        gisd_fail(err, GISD_E_INTERNAL, "store: %s: %s", sql, msg ? msg : "error");
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        sql_code_fail(rc == SQLITE_ABORT ? rc : sqlite3_extended_errcode(s->db), err, sql,
+                      msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         return -1;
     }
     return 0;
 }
 
-/* Runs a statement that yields one integer (SELECT AddGeometryColumn(...)). */
-static int exec_int(store *s, const char *sql, long long *out, gisd_error *err)
+/* Text built with sqlite3_mprintf (%w for identifiers, %Q for literals); NULL
+ * only when SQLite is out of memory, which aborts like xmalloc. */
+static char *sql_text(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *q = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    if (!q) {
+        fprintf(stderr, "gisd: out of memory building SQL\n");
+        abort();
+    }
+    return q;
+}
+
+/* Runs sql (from sql_text) and frees it. */
+static int exec_owned(store *s, char *sql, gisd_error *err)
+{
+    int rc = exec_sql(s, sql, err);
+    sqlite3_free(sql);
+    return rc;
+}
+
+/* The progress handler of every connection: a query of a cancelled request stops. */
+static int progress_cancel(void *unused)
+{
+    (void)unused;
+    return cancel_requested();
+}
+
+/* Runs a statement that yields one integer (SELECT AddGeometryColumn(...)); frees sql. */
+static int exec_int(store *s, char *sql, long long *out, gisd_error *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return sql_fail(s, err, sql);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && out)
-        *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return sql_fail(s, err, sql);
-    return 0;
+    int rc = -1;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sql_fail(s, err, sql);
+    } else {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW && out)
+            *out = sqlite3_column_int64(st, 0);
+        rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : sql_fail(s, err, sql);
+        sqlite3_finalize(st);
+    }
+    sqlite3_free(sql);
+    return rc;
 }
 
 static int table_exists(store *s, const char *name)
@@ -81,13 +146,53 @@ static const char SCHEMA[] =
 /* InitSpatialMetadata(1) runs its own transaction, so it cannot share ours. */
 static int store_init_schema(store *s, gisd_error *err)
 {
-    if (exec_int(s, "SELECT InitSpatialMetadata(1)", NULL, err) != 0 || exec_sql(s, "BEGIN", err) != 0)
+    if (exec_int(s, sql_text("SELECT InitSpatialMetadata(1)"), NULL, err) != 0 ||
+        exec_sql(s, "BEGIN", err) != 0)
         return -1;
     if (exec_sql(s, SCHEMA, err) != 0) {
         store_rollback(s);
         return -1;
     }
     return exec_sql(s, "COMMIT", err);
+}
+
+/* 1 when the schema can be read (a WAL store needs its -shm file for that). */
+static int readable(store *s)
+{
+    return sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+/* 1 when the directory holding path cannot be written by us. */
+static int access_dir_readonly(const char *path)
+{
+    char *dir = sql_text("%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+    int ro = access(slash ? dir : ".", W_OK) != 0;
+    sqlite3_free(dir);
+    return ro;
+}
+
+/* "file:PATH?immutable=1" with the characters a URI gives meaning to
+ * percent-encoded; sqlite3_free it. */
+static char *immutable_uri(const char *path)
+{
+    sqlite3_str *b = sqlite3_str_new(NULL);
+    sqlite3_str_appendall(b, "file:");
+    for (const char *p = path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#')
+            sqlite3_str_appendf(b, "%%%02X", (unsigned char)*p);
+        else
+            sqlite3_str_appendchar(b, 1, *p);
+    }
+    sqlite3_str_appendall(b, "?immutable=1");
+    char *uri = sqlite3_str_finish(b);
+    if (!uri) {
+        fprintf(stderr, "gisd: out of memory building a URI\n");
+        abort();
+    }
+    return uri;
 }
 
 int store_open(const char *path, store_mode mode, const layer_registry *reg, store **out,
@@ -100,9 +205,7 @@ int store_open(const char *path, store_mode mode, const layer_registry *reg, sto
     if (!exists && mode == STORE_READONLY)
         return gisd_fail(err, GISD_E_IO,
                          "no store at %s: import data first (gisd import --db %s ...)", path, path);
-    store *s = calloc(1, sizeof *s);
-    if (!s)
-        return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    store *s = xcalloc(1, sizeof *s);
     s->reg = reg;
     int flags = mode == STORE_READONLY ? SQLITE_OPEN_READONLY
                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -112,7 +215,24 @@ int store_open(const char *path, store_mode mode, const layer_registry *reg, sto
         store_close(s);
         return -1;
     }
+    if (mode == STORE_READONLY && !readable(s) && access_dir_readonly(path)) {
+        /* A WAL store in a directory we cannot write: SQLite cannot make the
+         * -shm file readers share, so read it as an unchanging file. */
+        sqlite3_close_v2(s->db);
+        s->db = NULL;
+        char *uri = immutable_uri(path);
+        int rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+        sqlite3_free(uri);
+        if (rc != SQLITE_OK) {
+            gisd_fail(err, GISD_E_IO, "cannot open the store %s read-only: %s", path,
+                      s->db ? sqlite3_errmsg(s->db) : "out of memory");
+            store_close(s);
+            return -1;
+        }
+        s->immutable = 1;
+    }
     sqlite3_busy_timeout(s->db, 30000);
+    sqlite3_progress_handler(s->db, 1000, progress_cancel, NULL);
     s->splite = spatialite_alloc_connection();
     spatialite_init_ex(s->db, s->splite, 0);
     if (mode == STORE_READWRITE) {
@@ -129,6 +249,12 @@ int store_open(const char *path, store_mode mode, const layer_registry *reg, sto
         if (created)
             *created = !exists;
     } else if (!table_exists(s, "gisd_meta")) {
+        int code = sqlite3_extended_errcode(s->db);
+        if (code != SQLITE_OK && code != SQLITE_DONE && code != SQLITE_ROW) {
+            sql_fail(s, err, path);
+            store_close(s);
+            return -1;
+        }
         store_close(s);
         return gisd_fail(err, GISD_E_INPUT, "%s is not a gisd store (no gisd_meta table)", path);
     }
@@ -177,24 +303,31 @@ static const char *sql_type(field_type t)
     return t == FIELD_INTEGER ? "INTEGER" : t == FIELD_REAL ? "REAL" : "TEXT";
 }
 
+/* Text from a sqlite3_str; aborts when SQLite ran out of memory. */
+static char *str_finish(sqlite3_str *b)
+{
+    char *q = sqlite3_str_finish(b);
+    if (!q) {
+        fprintf(stderr, "gisd: out of memory building SQL\n");
+        abort();
+    }
+    return q;
+}
+
 static int create_layer_table(store *s, const layer_def *l, gisd_error *err)
 {
-    char sql[8192];
-    size_t off = (size_t)snprintf(sql, sizeof sql, "CREATE TABLE \"%s\" (fid INTEGER PRIMARY KEY",
-                                  l->id);
-    for (size_t i = 0; i < l->nfields && off < sizeof sql; i++)
-        off += (size_t)snprintf(sql + off, sizeof sql - off, ", \"%s\" %s%s", l->fields[i].name,
-                                sql_type(l->fields[i].type),
-                                i == l->id_index ? " NOT NULL UNIQUE" : "");
-    if (off >= sizeof sql - 2)
-        return gisd_fail(err, GISD_E_INPUT, "layer %s has too many fields", l->id);
-    strcat(sql, ")");
-    if (exec_sql(s, sql, err) != 0)
+    sqlite3_str *b = sqlite3_str_new(s->db);
+    sqlite3_str_appendf(b, "CREATE TABLE \"%w\" (fid INTEGER PRIMARY KEY", l->id);
+    for (size_t i = 0; i < l->nfields; i++)
+        sqlite3_str_appendf(b, ", \"%w\" %s%s", l->fields[i].name, sql_type(l->fields[i].type),
+                            i == l->id_index ? " NOT NULL UNIQUE" : "");
+    sqlite3_str_appendall(b, ")");
+    if (exec_owned(s, str_finish(b), err) != 0)
         return -1;
     long long ok = 0;
-    snprintf(sql, sizeof sql, "SELECT AddGeometryColumn('%s', 'geom', %d, '%s', 'XY', 1)", l->id,
-             STORE_SRID, geom_kind_sql_name(l->geometry));
-    if (exec_int(s, sql, &ok, err) != 0)
+    if (exec_int(s, sql_text("SELECT AddGeometryColumn(%Q, 'geom', %d, %Q, 'XY', 1)", l->id,
+                             STORE_SRID, geom_kind_sql_name(l->geometry)),
+                 &ok, err) != 0)
         return -1;
     if (!ok)
         return gisd_fail(err, GISD_E_INTERNAL, "store: SpatiaLite refused the geometry column of %s",
@@ -204,33 +337,32 @@ static int create_layer_table(store *s, const layer_def *l, gisd_error *err)
 
 int store_layer_replace_begin(store *s, const layer_def *l, gisd_error *err)
 {
-    char sql[1024];
     if (!table_exists(s, l->id)) {
         if (create_layer_table(s, l, err) != 0)
             return -1;
     } else {
         /* Rows go in without the R*Tree, which replace_end builds in one pass:
          * per-row index triggers make a large import several times slower. */
-        snprintf(sql, sizeof sql, "SELECT DisableSpatialIndex('%s', 'geom')", l->id);
-        if (exec_int(s, sql, NULL, err) != 0)
-            return -1;
-        snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS \"idx_%s_geom\"; DELETE FROM \"%s\"", l->id,
-                 l->id);
-        if (exec_sql(s, sql, err) != 0)
+        if (exec_int(s, sql_text("SELECT DisableSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0 ||
+            exec_owned(s, sql_text("DROP TABLE IF EXISTS \"idx_%w_geom\"; DELETE FROM \"%w\"",
+                                   l->id, l->id), err) != 0)
             return -1;
     }
-    char ins[8192];
-    size_t off = (size_t)snprintf(ins, sizeof ins, "INSERT INTO \"%s\" (", l->id);
+    sqlite3_str *b = sqlite3_str_new(s->db);
+    sqlite3_str_appendf(b, "INSERT INTO \"%w\" (", l->id);
     for (size_t i = 0; i < l->nfields; i++)
-        off += (size_t)snprintf(ins + off, sizeof ins - off, "\"%s\", ", l->fields[i].name);
-    off += (size_t)snprintf(ins + off, sizeof ins - off, "geom) VALUES (");
+        sqlite3_str_appendf(b, "\"%w\", ", l->fields[i].name);
+    sqlite3_str_appendall(b, "geom) VALUES (");
     for (size_t i = 0; i < l->nfields; i++)
-        off += (size_t)snprintf(ins + off, sizeof ins - off, "?, ");
-    snprintf(ins + off, sizeof ins - off, "GeomFromWKB(?, %d))", STORE_SRID);
+        sqlite3_str_appendall(b, "?, ");
+    sqlite3_str_appendf(b, "GeomFromWKB(?, %d))", STORE_SRID);
+    char *ins = str_finish(b);
     if (s->insert)
         sqlite3_finalize(s->insert);
     s->insert = NULL;
-    if (sqlite3_prepare_v2(s->db, ins, -1, &s->insert, NULL) != SQLITE_OK)
+    int rc = sqlite3_prepare_v2(s->db, ins, -1, &s->insert, NULL);
+    sqlite3_free(ins);
+    if (rc != SQLITE_OK)
         return sql_fail(s, err, "preparing the insert");
     s->insert_layer = l;
     return 0;
@@ -269,6 +401,8 @@ int store_layer_insert(store *s, const layer_def *l, const store_value *values,
     if (ext == SQLITE_CONSTRAINT_NOTNULL)
         return gisd_fail(err, GISD_E_INPUT, "feature %ld: %s is empty; every feature needs an id",
                          feature_no, l->id_field);
+    if ((ext & 0xFF) != SQLITE_CONSTRAINT && (ext & 0xFF) != SQLITE_MISMATCH)
+        return sql_fail(s, err, "inserting a feature");
     return gisd_fail(err, GISD_E_INPUT, "feature %ld: the store refused it: %s", feature_no,
                      sqlite3_errmsg(s->db));
 }
@@ -287,21 +421,22 @@ int store_layer_replace_end(store *s, const layer_def *l, gisd_error *err)
         sqlite3_finalize(s->insert);
         s->insert = NULL;
     }
-    char sql[1024], now[32];
-    snprintf(sql, sizeof sql, "SELECT CreateSpatialIndex('%s', 'geom')", l->id);
-    if (exec_int(s, sql, NULL, err) != 0)
+    char now[32];
+    if (exec_int(s, sql_text("SELECT CreateSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0)
         return -1;
     utc_now(now, sizeof now);
-    snprintf(sql, sizeof sql,
-             "INSERT INTO gisd_layers(layer, feature_count, minx, miny, maxx, maxy, changes, updated_at)"
-             " SELECT '%s', (SELECT count(*) FROM \"%s\"), MbrMinX(e), MbrMinY(e), MbrMaxX(e),"
-             " MbrMaxY(e), 1, ? FROM (SELECT Extent(geom) AS e FROM \"%s\") WHERE 1"
-             " ON CONFLICT(layer) DO UPDATE SET feature_count=excluded.feature_count,"
-             " minx=excluded.minx, miny=excluded.miny, maxx=excluded.maxx, maxy=excluded.maxy,"
-             " changes=changes+1, updated_at=excluded.updated_at",
-             l->id, l->id, l->id);
+    char *sql = sql_text(
+        "INSERT INTO gisd_layers(layer, feature_count, minx, miny, maxx, maxy, changes, updated_at)"
+        " SELECT %Q, (SELECT count(*) FROM \"%w\"), MbrMinX(e), MbrMinY(e), MbrMaxX(e),"
+        " MbrMaxY(e), 1, ? FROM (SELECT Extent(geom) AS e FROM \"%w\") WHERE 1"
+        " ON CONFLICT(layer) DO UPDATE SET feature_count=excluded.feature_count,"
+        " minx=excluded.minx, miny=excluded.miny, maxx=excluded.maxx, maxy=excluded.maxy,"
+        " changes=changes+1, updated_at=excluded.updated_at",
+        l->id, l->id, l->id);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    int prc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+    if (prc != SQLITE_OK)
         return sql_fail(s, err, "recording the layer's extent");
     sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
@@ -417,11 +552,7 @@ int store_import_history(store *s, store_import_row **rows, size_t *n, gisd_erro
         return sql_fail(s, err, "reading the import history");
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_import_row *grown = realloc(*rows, (*n + 1) * sizeof **rows);
-        if (!grown) {
-            sqlite3_finalize(st);
-            return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
-        }
+        store_import_row *grown = xrealloc(*rows, (*n + 1) * sizeof **rows);
         *rows = grown;
         store_import_row *r = &(*rows)[(*n)++];
         r->id = sqlite3_column_int64(st, 0);
@@ -439,73 +570,38 @@ int store_import_history(store *s, store_import_row **rows, size_t *n, gisd_erro
 
 /* ---- queries ---- */
 
-/* A growable SQL text; truncation is reported by the caller's bound check. */
-typedef struct {
-    char buf[8192];
-    size_t len;
-} sqlbuf;
-
-static void sb_add(sqlbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(sqlbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (b->len < sizeof b->buf) {
-        int n = vsnprintf(b->buf + b->len, sizeof b->buf - b->len, fmt, ap);
-        b->len += n > 0 ? (size_t)n : 0;
-    }
-    va_end(ap);
-}
-
-/* Brings a bbox given in another CRS to the store's lon/lat. */
-static int bbox_to_store(store *s, const store_query *q, double out[4], gisd_error *err)
+/* Brings the query's bbox to the store's lon/lat. */
+static int bbox_to_store(const store_query *q, double out[4], gisd_error *err)
 {
     memcpy(out, q->bbox, 4 * sizeof *out);
     if (q->bbox_srid == 0 || q->bbox_srid == STORE_SRID || q->bbox_srid == 4326)
         return 0;
-    sqlite3_stmt *st;
-    const char *sql = "SELECT MbrMinX(t), MbrMinY(t), MbrMaxX(t), MbrMaxY(t) FROM"
-                      " (SELECT ST_Transform(ST_Segmentize(BuildMbr(?, ?, ?, ?, ?),"
-                      " (? - ?) / 16.0), 4490) AS t)";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return sql_fail(s, err, "transforming the bbox");
-    for (int i = 0; i < 4; i++)
-        sqlite3_bind_double(st, i + 1, q->bbox[i]);
-    sqlite3_bind_int(st, 5, q->bbox_srid);
-    sqlite3_bind_double(st, 6, q->bbox[2]);
-    sqlite3_bind_double(st, 7, q->bbox[0]);
-    int rc = sqlite3_step(st);
-    int ok = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
-    for (int i = 0; ok && i < 4; i++)
-        out[i] = sqlite3_column_double(st, i);
-    sqlite3_finalize(st);
-    if (!ok)
-        return gisd_fail(err, GISD_E_INPUT, "bbox cannot be transformed from EPSG:%d to lon/lat",
-                         q->bbox_srid);
-    return 0;
+    return crs_bbox_to_lonlat(q->bbox_srid, q->bbox, out, err);
 }
 
-/* Appends the WHERE clause; binds are recorded in order for bind_where(). */
-static int build_where(store *s, const layer_def *l, const store_query *q, sqlbuf *b,
-                       double bbox[4], gisd_error *err)
+/* Appends the WHERE clause; bind_where binds its parameters in the same order. */
+static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b, double bbox[4],
+                       gisd_error *err)
 {
-    sb_add(b, " WHERE 1");
+    sqlite3_str_appendall(b, " WHERE 1");
     if (q->has_bbox) {
-        if (bbox_to_store(s, q, bbox, err) != 0)
+        if (bbox_to_store(q, bbox, err) != 0)
             return -1;
-        sb_add(b,
-               " AND fid IN (SELECT pkid FROM \"idx_%s_geom\" WHERE xmin <= ? AND xmax >= ?"
-               " AND ymin <= ? AND ymax >= ?) AND ST_Intersects(geom, BuildMbr(?, ?, ?, ?, %d))",
-               l->id, STORE_SRID);
+        sqlite3_str_appendf(b,
+                            " AND fid IN (SELECT pkid FROM \"idx_%w_geom\" WHERE xmin <= ? AND xmax >= ?"
+                            " AND ymin <= ? AND ymax >= ?) AND ST_Intersects(geom, BuildMbr(?, ?, ?, ?, %d))",
+                            l->id, STORE_SRID);
     }
     for (size_t i = 0; i < q->nfilters; i++) {
         if (layer_field_index(l, q->filter_fields[i]) < 0)
             return gisd_fail(err, GISD_E_INPUT, "layer %s has no field \"%s\"", l->id,
                              q->filter_fields[i]);
-        sb_add(b, " AND \"%s\" = ?", q->filter_fields[i]);
+        sqlite3_str_appendf(b, " AND \"%w\" = ?", q->filter_fields[i]);
     }
     if (q->feature_id)
-        sb_add(b, " AND \"%s\" = ?", l->id_field);
+        sqlite3_str_appendf(b, " AND \"%w\" = ?", l->id_field);
+    if (q->after_fid > 0)
+        sqlite3_str_appendall(b, " AND fid > ?");
     return 0;
 }
 
@@ -524,7 +620,19 @@ static int bind_where(sqlite3_stmt *st, const store_query *q, const double bbox[
         sqlite3_bind_text(st, k++, q->filter_values[i], -1, SQLITE_TRANSIENT);
     if (q->feature_id)
         sqlite3_bind_text(st, k++, q->feature_id, -1, SQLITE_TRANSIENT);
+    if (q->after_fid > 0)
+        sqlite3_bind_int64(st, k++, q->after_fid);
     return k;
+}
+
+/* Prepares the text of b (consumed) into *st. */
+static int prepare_str(store *s, sqlite3_str *b, sqlite3_stmt **st, const char *what,
+                       gisd_error *err)
+{
+    char *sql = str_finish(b);
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+    sqlite3_free(sql);
+    return rc == SQLITE_OK ? 0 : sql_fail(s, err, what);
 }
 
 int store_query_count(store *s, const layer_def *l, const store_query *q, long long *out,
@@ -533,16 +641,16 @@ int store_query_count(store *s, const layer_def *l, const store_query *q, long l
     *out = 0;
     if (!table_exists(s, l->id))
         return 0;
-    sqlbuf b = {.len = 0};
+    sqlite3_str *b = sqlite3_str_new(s->db);
     double bbox[4];
-    sb_add(&b, "SELECT count(*) FROM \"%s\"", l->id);
-    if (build_where(s, l, q, &b, bbox, err) != 0)
+    sqlite3_str_appendf(b, "SELECT count(*) FROM \"%w\"", l->id);
+    if (build_where(l, q, b, bbox, err) != 0) {
+        sqlite3_free(str_finish(b));
         return -1;
+    }
     sqlite3_stmt *st;
-    if (b.len >= sizeof b.buf)
-        return gisd_fail(err, GISD_E_INPUT, "too many filters");
-    if (sqlite3_prepare_v2(s->db, b.buf, -1, &st, NULL) != SQLITE_OK)
-        return sql_fail(s, err, "counting features");
+    if (prepare_str(s, b, &st, "counting features", err) != 0)
+        return -1;
     bind_where(st, q, bbox);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
@@ -555,47 +663,42 @@ int store_cursor_open(store *s, const layer_def *l, const store_query *q, store_
                       gisd_error *err)
 {
     *out = NULL;
-    store_cursor *c = calloc(1, sizeof *c);
-    if (!c)
-        return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    store_cursor *c = xcalloc(1, sizeof *c);
     c->layer = l;
     if (!table_exists(s, l->id)) {
         *out = c; /* a layer never imported is empty */
         return 0;
     }
-    sqlbuf b = {.len = 0};
-    sb_add(&b, "SELECT ");
+    sqlite3_str *b = sqlite3_str_new(s->db);
+    sqlite3_str_appendall(b, "SELECT ");
     for (size_t i = 0; i < l->nfields; i++)
-        sb_add(&b, "\"%s\", ", l->fields[i].name);
-    char g[128];
+        sqlite3_str_appendf(b, "\"%w\", ", l->fields[i].name);
     int srid = q->out_srid ? q->out_srid : STORE_SRID;
     /* EPSG:4326 output is the stored CGCS2000 as is: the two differ by centimetres. */
-    if (srid == STORE_SRID || srid == 4326)
-        snprintf(g, sizeof g, "%sgeom%s", q->swap_axes ? "SwapCoordinates(" : "",
-                 q->swap_axes ? ")" : "");
-    else
-        snprintf(g, sizeof g, "%sST_Transform(geom, %d)%s", q->swap_axes ? "SwapCoordinates(" : "",
-                 srid, q->swap_axes ? ")" : "");
+    char *g = srid == STORE_SRID || srid == 4326 ? sql_text("geom")
+                                                 : sql_text("ST_Transform(geom, %d)", srid);
+    if (q->swap_axes) {
+        char *swapped = sql_text("SwapCoordinates(%s)", g);
+        sqlite3_free(g);
+        g = swapped;
+    }
     c->has_geom = q->geom_format != STORE_GEOM_NONE;
     if (q->geom_format == STORE_GEOM_WKB)
-        sb_add(&b, "ST_AsBinary(%s)", g);
+        sqlite3_str_appendf(b, "ST_AsBinary(%s)", g);
     else if (q->geom_format == STORE_GEOM_GEOJSON)
-        sb_add(&b, "AsGeoJSON(%s, %d)", g, q->precision > 0 ? q->precision : 7);
+        sqlite3_str_appendf(b, "AsGeoJSON(%s, %d)", g, q->precision > 0 ? q->precision : 7);
     else
-        sb_add(&b, "NULL");
-    sb_add(&b, " FROM \"%s\"", l->id);
+        sqlite3_str_appendall(b, "NULL");
+    sqlite3_free(g);
+    sqlite3_str_appendf(b, ", fid FROM \"%w\"", l->id);
     double bbox[4];
-    if (build_where(s, l, q, &b, bbox, err) != 0) {
+    if (build_where(l, q, b, bbox, err) != 0) {
+        sqlite3_free(str_finish(b));
         store_cursor_free(c);
         return -1;
     }
-    sb_add(&b, " ORDER BY fid LIMIT ? OFFSET ?");
-    if (b.len >= sizeof b.buf) {
-        store_cursor_free(c);
-        return gisd_fail(err, GISD_E_INPUT, "too many filters");
-    }
-    if (sqlite3_prepare_v2(s->db, b.buf, -1, &c->stmt, NULL) != SQLITE_OK) {
-        sql_fail(s, err, "reading features");
+    sqlite3_str_appendall(b, " ORDER BY fid LIMIT ? OFFSET ?");
+    if (prepare_str(s, b, &c->stmt, "reading features", err) != 0) {
         store_cursor_free(c);
         return -1;
     }
@@ -615,8 +718,8 @@ int store_cursor_next(store_cursor *c, gisd_error *err)
         return 1;
     if (rc == SQLITE_DONE)
         return 0;
-    return gisd_fail(err, GISD_E_INTERNAL, "store: reading %s: %s", c->layer->id,
-                     sqlite3_errmsg(sqlite3_db_handle(c->stmt)));
+    sqlite3 *db = sqlite3_db_handle(c->stmt);
+    return sql_code_fail(sqlite3_extended_errcode(db), err, c->layer->id, sqlite3_errmsg(db));
 }
 
 int store_cursor_is_null(store_cursor *c, size_t f)
@@ -644,6 +747,33 @@ const void *store_cursor_geom(store_cursor *c, size_t *len)
     *len = (size_t)sqlite3_column_bytes(c->stmt, col);
     return p;
 }
+
+long long store_cursor_fid(store_cursor *c)
+{
+    return sqlite3_column_int64(c->stmt, (int)c->layer->nfields + 1);
+}
+
+int store_check(store *s, char *msg, size_t n, gisd_error *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, "checking the store");
+    int rc = sqlite3_step(st);
+    int ok = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+    if (rc == SQLITE_ROW && !ok)
+        snprintf(msg, n, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return ok ? 0 : 1;
+    int code = sqlite3_extended_errcode(s->db) & 0xFF;
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+        snprintf(msg, n, "%s", sqlite3_errmsg(s->db));
+        return 1;
+    }
+    return sql_fail(s, err, "checking the store");
+}
+
+int store_is_immutable(const store *s) { return s->immutable; }
 
 void store_cursor_free(store_cursor *c)
 {

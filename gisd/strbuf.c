@@ -1,33 +1,26 @@
 #include "strbuf.h"
+#include "xalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int reserve(strbuf *b, size_t extra)
+
+static void reserve(strbuf *b, size_t extra)
 {
-    if (b->oom)
-        return -1;
     if (b->len + extra + 1 <= b->cap)
-        return 0;
+        return;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1)
         cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p) {
-        b->oom = 1;
-        return -1;
-    }
-    b->data = p;
+    b->data = xrealloc(b->data, cap);
     b->cap = cap;
-    return 0;
 }
 
 void strbuf_append(strbuf *b, const void *p, size_t n)
 {
-    if (reserve(b, n) != 0)
-        return;
+    reserve(b, n);
     memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';
@@ -42,7 +35,8 @@ void strbuf_printf(strbuf *b, const char *fmt, ...)
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n >= 0 && reserve(b, (size_t)n) == 0) {
+    if (n >= 0) {
+        reserve(b, (size_t)n);
         vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
         b->len += (size_t)n;
     }

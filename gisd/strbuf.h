@@ -1,4 +1,5 @@
-/* A growable byte buffer; the owner calls strbuf_free. */
+/* A growable byte buffer (memory through xalloc: appends cannot fail); the
+ * owner calls strbuf_free. data is NULL until the first append. */
 #ifndef GISD_STRBUF_H
 #define GISD_STRBUF_H
 
@@ -7,14 +8,17 @@
 typedef struct {
     char *data;
     size_t len, cap;
-    int oom; /* set when an append failed; later appends do nothing */
 } strbuf;
 
+/* Appends n bytes of p; data stays NUL-terminated. */
 void strbuf_append(strbuf *b, const void *p, size_t n);
+/* Appends the string s. */
 void strbuf_puts(strbuf *b, const char *s);
+/* Appends the formatted text. */
 void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s as a JSON string literal, quotes included. */
+/* Appends s as a JSON string literal, quotes included; s must be valid UTF-8. */
 void strbuf_json_string(strbuf *b, const char *s);
+/* Frees data and empties b, which can be used again. */
 void strbuf_free(strbuf *b);
 
 #endif

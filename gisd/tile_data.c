@@ -1,9 +1,11 @@
+#include "geos_ctx.h"
 #include "tile_data.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "tile_grid.h"
+#include "xalloc.h"
 
 struct tile_source {
     const layer_registry *reg;
@@ -42,9 +44,7 @@ static int to_mercator(double *x, double *y, void *unused)
 
 static int read_values(store_cursor *c, const layer_def *l, tile_feature *f)
 {
-    f->values = calloc(l->nfields ? l->nfields : 1, sizeof *f->values);
-    if (!f->values)
-        return -1;
+    f->values = xcalloc(l->nfields ? l->nfields : 1, sizeof *f->values);
     for (size_t k = 0; k < l->nfields; k++) {
         tile_value *v = &f->values[k];
         if (store_cursor_is_null(c, k))
@@ -60,7 +60,7 @@ static int read_values(store_cursor *c, const layer_def *l, tile_feature *f)
             break;
         case FIELD_TEXT:
             v->type = TV_TEXT;
-            if (!(v->s = strdup(store_cursor_text(c, k))))
+            if (!(v->s = xstrdup(store_cursor_text(c, k))))
                 return -1;
             break;
         }
@@ -81,9 +81,7 @@ static int read_feature(tile_layer_data *d, store_cursor *c, GEOSWKBReader *rd, 
     if (!wkb)
         return 0;
     if (d->n % 1024 == 0) {
-        tile_feature *grown = realloc(d->features, (d->n + 1024) * sizeof *grown);
-        if (!grown)
-            return gisd_fail(err, GISD_E_INTERNAL, "out of memory loading %s", d->layer->id);
+        tile_feature *grown = xrealloc(d->features, (d->n + 1024) * sizeof *grown);
         d->features = grown;
     }
     tile_feature *f = &d->features[d->n];
@@ -110,12 +108,10 @@ static int read_feature(tile_layer_data *d, store_cursor *c, GEOSWKBReader *rd, 
 static int layer_data_load(store *st, const layer_def *l, long long changes,
                            tile_layer_data **out, gisd_error *err)
 {
-    tile_layer_data *d = calloc(1, sizeof *d);
-    if (!d)
-        return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
+    tile_layer_data *d = xcalloc(1, sizeof *d);
     d->layer = l;
     d->changes = changes;
-    d->geos = GEOS_init_r();
+    d->geos = geos_context_new();
     GEOSWKBReader *rd = GEOSWKBReader_create_r(d->geos);
     store_query q = {.limit = -1, .geom_format = STORE_GEOM_WKB};
     store_cursor *c = NULL;
@@ -178,12 +174,10 @@ void tile_layer_data_query(const tile_layer_data *d, GEOSContextHandle_t ctx, co
 
 tile_source *tile_source_new(const layer_registry *reg)
 {
-    tile_source *src = calloc(1, sizeof *src);
-    if (!src)
-        return NULL;
+    tile_source *src = xcalloc(1, sizeof *src);
     src->reg = reg;
-    src->current = calloc(reg->n ? reg->n : 1, sizeof *src->current);
-    src->load_locks = calloc(reg->n ? reg->n : 1, sizeof *src->load_locks);
+    src->current = xcalloc(reg->n ? reg->n : 1, sizeof *src->current);
+    src->load_locks = xcalloc(reg->n ? reg->n : 1, sizeof *src->load_locks);
     if (!src->current || !src->load_locks) {
         free(src->current);
         free(src->load_locks);

@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cancel.h"
+#include "geos_ctx.h"
 #include "mvt.h"
+#include "xalloc.h"
 
 /* Per tile: where it lies and the scratch memory its features reuse. */
 typedef struct {
@@ -15,7 +18,7 @@ typedef struct {
     tile_feature **hits;
     size_t nhits, caphits;
     int in_tile; /* a hit meets the unbuffered tile */
-    int oom;
+    const char *failed; /* the GEOS step that failed: the tile is an error */
     double *coords;
     size_t capcoords;
     int32_t *xy;
@@ -30,11 +33,7 @@ static void collect(tile_feature *f, void *arg)
         rc->in_tile = 1;
     if (rc->nhits == rc->caphits) {
         size_t cap = rc->caphits ? rc->caphits * 2 : 256;
-        tile_feature **n = realloc(rc->hits, cap * sizeof *n);
-        if (!n) {
-            rc->oom = 1;
-            return;
-        }
+        tile_feature **n = xrealloc(rc->hits, cap * sizeof *n);
         rc->hits = n;
         rc->caphits = cap;
     }
@@ -60,33 +59,34 @@ static void add_attributes(mvt_layer *ml, const layer_def *l, const tile_feature
     }
 }
 
-static int ensure(void **p, size_t *cap, size_t need, size_t elem)
+static void ensure(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
-        return 0;
+        return;
     size_t n = *cap ? *cap : 256;
     while (n < need)
         n *= 2;
-    void *np = realloc(*p, n * elem);
-    if (!np)
-        return -1;
-    *p = np;
+    *p = xreallocarray(*p, n, elem);
     *cap = n;
-    return 0;
 }
 
 /* The sequence's points in tile units, consecutive repeats dropped; the
- * count kept, or -1 when out of memory. */
+ * count kept, or -1 (rc->failed set) when GEOS cannot give them. */
 static long quantize(render_ctx *rc, const GEOSCoordSequence *seq)
 {
     unsigned int n = 0;
-    if (!seq || !GEOSCoordSeq_getSize_r(rc->ctx, seq, &n) || n == 0)
-        return 0;
-    if (ensure((void **)&rc->coords, &rc->capcoords, 2 * (size_t)n, sizeof *rc->coords) != 0 ||
-        ensure((void **)&rc->xy, &rc->capxy, 2 * (size_t)n, sizeof *rc->xy) != 0)
+    if (!seq || !GEOSCoordSeq_getSize_r(rc->ctx, seq, &n)) {
+        rc->failed = "reading coordinates";
         return -1;
-    if (!GEOSCoordSeq_copyToBuffer_r(rc->ctx, seq, rc->coords, 0, 0))
+    }
+    if (n == 0)
         return 0;
+    ensure((void **)&rc->coords, &rc->capcoords, 2 * (size_t)n, sizeof *rc->coords);
+    ensure((void **)&rc->xy, &rc->capxy, 2 * (size_t)n, sizeof *rc->xy);
+    if (!GEOSCoordSeq_copyToBuffer_r(rc->ctx, seq, rc->coords, 0, 0)) {
+        rc->failed = "copying coordinates";
+        return -1;
+    }
     long k = 0;
     for (unsigned i = 0; i < n; i++) {
         int32_t x = (int32_t)lround((rc->coords[2 * i] - rc->b[0]) / rc->unit);
@@ -126,10 +126,8 @@ static void reverse_points(int32_t *xy, long n)
 static int add_ring(render_ctx *rc, const GEOSGeometry *ring, int exterior)
 {
     long n = quantize(rc, GEOSGeom_getCoordSeq_r(rc->ctx, ring));
-    if (n < 0) {
-        rc->oom = 1;
+    if (n < 0)
         return 0;
-    }
     if (n >= 2 && rc->xy[0] == rc->xy[2 * n - 2] && rc->xy[1] == rc->xy[2 * n - 1])
         n--; /* MVT closes rings with ClosePath, not a repeated point */
     if (n < 3)
@@ -155,9 +153,7 @@ static void add_polygon(render_ctx *rc, const GEOSGeometry *p)
 static void add_line(render_ctx *rc, const GEOSGeometry *line)
 {
     long n = quantize(rc, GEOSGeom_getCoordSeq_r(rc->ctx, line));
-    if (n < 0)
-        rc->oom = 1;
-    else if (n >= 2)
+    if (n >= 2)
         mvt_geom_line(&rc->geom, rc->xy, (size_t)n);
 }
 
@@ -184,13 +180,22 @@ static void add_shape(render_ctx *rc, mvt_layer *ml, const layer_def *l, tile_fe
     GEOSGeometry *clipped = NULL, *simple = NULL;
     if (f->minx < rc->qb[0] || f->maxx > rc->qb[2] || f->miny < rc->qb[1] || f->maxy > rc->qb[3]) {
         clipped = GEOSClipByRect_r(rc->ctx, g, rc->qb[0], rc->qb[1], rc->qb[2], rc->qb[3]);
-        if (!clipped)
+        if (!clipped) {
+            rc->failed = "clipping a feature to the tile";
             return;
+        }
         g = clipped;
     }
     /* Douglas-Peucker at one tile unit: what the grid cannot show goes. */
-    if (GEOSGetNumCoordinates_r(rc->ctx, g) > 8 && (simple = GEOSSimplify_r(rc->ctx, g, rc->unit)))
+    if (GEOSGetNumCoordinates_r(rc->ctx, g) > 8) {
+        if (!(simple = GEOSSimplify_r(rc->ctx, g, rc->unit))) {
+            rc->failed = "simplifying a feature";
+            if (clipped)
+                GEOSGeom_destroy_r(rc->ctx, clipped);
+            return;
+        }
         g = simple;
+    }
     mvt_geom_reset(&rc->geom);
     add_parts(rc, g, type);
     if (rc->geom.n > 0) {
@@ -242,26 +247,22 @@ static void add_thinned_points(render_ctx *rc, mvt_layer *ml, const layer_def *l
 {
     enum { CELLS = (TILE_EXTENT + 2 * TILE_BUFFER) / TILE_CLUSTER_CELL + 1 };
     static const size_t NCELLS = (size_t)CELLS * CELLS;
-    tile_feature **first = calloc(NCELLS, sizeof *first);
-    long long *count = calloc(NCELLS, sizeof *count);
-    if (!first || !count) {
-        rc->oom = 1;
-    } else {
-        for (size_t i = 0; i < rc->nhits; i++) {
-            int32_t x, y;
-            const GEOSGeometry *p = GEOSGetGeometryN_r(rc->ctx, rc->hits[i]->geom, 0);
-            if (!point_xy(rc, p, &x, &y))
-                continue;
-            size_t cell = (size_t)((y + TILE_BUFFER) / TILE_CLUSTER_CELL) * CELLS +
-                          (size_t)((x + TILE_BUFFER) / TILE_CLUSTER_CELL);
-            if (!first[cell])
-                first[cell] = rc->hits[i];
-            count[cell]++;
-        }
-        for (size_t c = 0; c < NCELLS; c++)
-            if (first[c])
-                add_point(rc, ml, l, first[c], count[c]);
+    tile_feature **first = xcalloc(NCELLS, sizeof *first);
+    long long *count = xcalloc(NCELLS, sizeof *count);
+    for (size_t i = 0; i < rc->nhits; i++) {
+        int32_t x, y;
+        const GEOSGeometry *p = GEOSGetGeometryN_r(rc->ctx, rc->hits[i]->geom, 0);
+        if (!point_xy(rc, p, &x, &y))
+            continue;
+        size_t cell = (size_t)((y + TILE_BUFFER) / TILE_CLUSTER_CELL) * CELLS +
+                      (size_t)((x + TILE_BUFFER) / TILE_CLUSTER_CELL);
+        if (!first[cell])
+            first[cell] = rc->hits[i];
+        count[cell]++;
     }
+    for (size_t c = 0; c < NCELLS; c++)
+        if (first[c])
+            add_point(rc, ml, l, first[c], count[c]);
     free(first);
     free(count);
 }
@@ -290,10 +291,7 @@ int tile_render(GEOSContextHandle_t ctx, tile_layer_data *const *layers, size_t 
     rc.qb[2] = rc.b[2] + pad;
     rc.qb[3] = rc.b[3] + pad;
     mvt_tile *tile = mvt_tile_new();
-    if (!tile)
-        return gisd_fail(err, GISD_E_INTERNAL, "out of memory rendering tile %d/%u/%u", t.z, t.x,
-                         t.y);
-    for (size_t i = 0; i < n && !rc.oom; i++) {
+    for (size_t i = 0; i < n && !rc.failed; i++) {
         const layer_def *l = layers[i]->layer;
         rc.nhits = 0;
         tile_layer_data_query(layers[i], ctx, rc.qb, collect, &rc);
@@ -303,10 +301,6 @@ int tile_render(GEOSContextHandle_t ctx, tile_layer_data *const *layers, size_t 
             continue;
         qsort(rc.hits, rc.nhits, sizeof *rc.hits, by_id);
         mvt_layer *ml = mvt_layer_add(tile, l->id);
-        if (!ml) {
-            rc.oom = 1;
-            break;
-        }
         if (is_point_layer(l) && rc.nhits > TILE_CLUSTER_MIN_POINTS && t.z < l->maxzoom)
             add_thinned_points(&rc, ml, l);
         else
@@ -318,14 +312,16 @@ int tile_render(GEOSContextHandle_t ctx, tile_layer_data *const *layers, size_t 
             }
     }
     info->features = mvt_tile_features(tile);
-    int rcode = rc.oom ? -1 : mvt_tile_encode(tile, out);
+    if (!rc.failed)
+        mvt_tile_encode(tile, out);
     mvt_tile_free(tile);
     free(rc.hits);
     free(rc.coords);
     free(rc.xy);
     mvt_geom_free(&rc.geom);
-    if (rcode != 0)
-        return gisd_fail(err, GISD_E_INTERNAL, "out of memory rendering tile %d/%u/%u", t.z, t.x,
-                         t.y);
+    if (rc.failed)
+        return gisd_fail(err, cancel_requested() ? GISD_E_TIMEOUT : GISD_E_INTERNAL,
+                         "tile %d/%u/%u: GEOS failed %s: %s", t.z, t.x, t.y, rc.failed,
+                         geos_last_error());
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gzip.h"
+#include "xalloc.h"
 
 #define BUCKETS 8192
 
@@ -41,9 +42,7 @@ static void entry_free(tile_entry *e)
 
 tilecache *tilecache_new(size_t max_bytes)
 {
-    tilecache *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
+    tilecache *c = xcalloc(1, sizeof *c);
     pthread_mutex_init(&c->lock, NULL);
     c->max_bytes = max_bytes;
     return c;
@@ -124,12 +123,10 @@ tile_entry *tilecache_get(tilecache *c, const char *key)
 
 tile_entry *tilecache_put(tilecache *c, const char *key, const void *raw, size_t len)
 {
-    tile_entry *e = calloc(1, sizeof *e);
-    if (!e)
-        return NULL;
-    e->key = strdup(key);
+    tile_entry *e = xcalloc(1, sizeof *e);
+    e->key = xstrdup(key);
     if (len > 0) {
-        e->raw = malloc(len);
+        e->raw = xmalloc(len);
         e->gz = e->raw ? gzip_new(raw, len, &e->gz_len) : NULL;
     }
     if (!e->key || (len > 0 && (!e->raw || !e->gz))) {

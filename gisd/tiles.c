@@ -1,3 +1,4 @@
+#include "geos_ctx.h"
 #include "tiles.h"
 
 #include <stdio.h>
@@ -5,6 +6,7 @@
 #include <string.h>
 
 #include "tile_render.h"
+#include "xalloc.h"
 
 struct tile_service {
     const layer_registry *reg;
@@ -95,9 +97,7 @@ json_t *tiles_vector_layers(const layer_registry *reg, const size_t *idx, size_t
 
 tile_service *tile_service_new(const layer_registry *reg, size_t cache_mb)
 {
-    tile_service *svc = calloc(1, sizeof *svc);
-    if (!svc)
-        return NULL;
+    tile_service *svc = xcalloc(1, sizeof *svc);
     svc->reg = reg;
     svc->src = tile_source_new(reg);
     svc->cache = tilecache_new(cache_mb * 1024 * 1024);
@@ -123,9 +123,9 @@ int tile_service_get(tile_service *svc, store *st, GEOSContextHandle_t ctx, cons
                      size_t n, tile_id t, tile_entry **out, gisd_error *err)
 {
     *out = NULL;
-    long long *all = calloc(svc->reg->n ? svc->reg->n : 1, sizeof *all);
-    long long *changes = calloc(n ? n : 1, sizeof *changes);
-    tile_layer_data **data = calloc(n ? n : 1, sizeof *data);
+    long long *all = xcalloc(svc->reg->n ? svc->reg->n : 1, sizeof *all);
+    long long *changes = xcalloc(n ? n : 1, sizeof *changes);
+    tile_layer_data **data = xcalloc(n ? n : 1, sizeof *data);
     int rc = all && changes && data ? 0 : gisd_fail(err, GISD_E_INTERNAL, "out of memory");
     if (rc == 0)
         rc = store_layer_changes(st, all, err);
@@ -136,8 +136,6 @@ int tile_service_get(tile_service *svc, store *st, GEOSContextHandle_t ctx, cons
             changes[i] = all[layers[i]];
             strbuf_printf(&key, "%zu:%lld,", layers[i], changes[i]);
         }
-        if (key.oom)
-            rc = gisd_fail(err, GISD_E_INTERNAL, "out of memory");
     }
     if (rc == 0 && !(*out = tilecache_get(svc->cache, key.data))) {
         rc = tile_source_acquire(svc->src, st, layers, n, changes, data, err);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../gisd/xalloc.h"
 #include "import.h"
 #include "../gisd/progress.h"
 #include "source.h"
@@ -378,11 +379,7 @@ static int prepare_geometry(import_job *j, OGRFeatureH f, long no, int *repaired
     }
     size_t n = (size_t)OGR_G_WkbSize(g);
     if (n > j->wkb_cap) {
-        unsigned char *grown = realloc(j->wkb, n);
-        if (!grown) {
-            OGR_G_DestroyGeometry(g);
-            return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
-        }
+        unsigned char *grown = xrealloc(j->wkb, n);
         j->wkb = grown;
         j->wkb_cap = n;
     }
@@ -439,9 +436,9 @@ static int job_open(import_job *j, const layer_registry *reg, const import_sourc
         strcasecmp(src->encoding, "UTF8") != 0)
         j->recode_from = src->encoding;
     size_t n = j->layer->nfields;
-    j->src_field = calloc(n, sizeof *j->src_field);
-    j->values = calloc(n, sizeof *j->values);
-    j->texts = calloc(n, sizeof *j->texts);
+    j->src_field = xcalloc(n, sizeof *j->src_field);
+    j->values = xcalloc(n, sizeof *j->values);
+    j->texts = xcalloc(n, sizeof *j->texts);
     if (!j->src_field || !j->values || !j->texts)
         return gisd_fail(err, GISD_E_INTERNAL, "out of memory");
     if (check_layer_family(j, err) != 0 || map_fields(j, err) != 0)

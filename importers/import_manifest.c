@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../gisd/xalloc.h"
 #include "../gisd/crs.h"
 #include "../gisd/dataset.h"
 #include "import.h"
@@ -43,8 +44,8 @@ static int import_entry(store *s, const layer_registry *reg, const char *dir, js
         return gisd_fail(err, GISD_E_INPUT, "%s: \"fields\" must map source fields to %s's fields",
                          where, layer);
     size_t n = json_object_size(fields), k = 0;
-    const char **src_names = calloc(n + 1, sizeof *src_names);
-    const char **dst_names = calloc(n + 1, sizeof *dst_names);
+    const char **src_names = xcalloc(n + 1, sizeof *src_names);
+    const char **dst_names = xcalloc(n + 1, sizeof *dst_names);
     if (!src_names || !dst_names) {
         free(src_names);
         free(dst_names);

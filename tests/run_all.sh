@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test binary; prints each cmocka summary and a closing total.
+# Runs every test binary (and each fuzz target through run_fuzz.sh); prints
+# each cmocka summary and a closing total.
 set -u
 passed=0; failed=0; bad_bins=()
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}"
@@ -10,7 +11,10 @@ export GISD_STYLES="${GISD_ROOT}/styles"
 export GISD_VENDOR="${GISD_ROOT}/node_modules/maplibre-gl/dist"
 for t in "$@"; do
   echo "=== $(basename "$t")"
-  out=$("$t" 2>&1); rc=$?
+  case "$(basename "$t")" in
+    fuzz_*) out=$("$(dirname "$0")/run_fuzz.sh" "$t" 2>&1); rc=$? ;;
+    *) out=$("$t" 2>&1); rc=$? ;;
+  esac
   echo "$out"
   p=$(echo "$out" | awk '/^\[  PASSED  \] [0-9]+ test/ {s += $4} END {print s + 0}')
   f=$(echo "$out" | awk '/^\[  FAILED  \] [0-9]+ test/ {s += $4} END {print s + 0}')

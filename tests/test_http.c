@@ -236,8 +236,10 @@ static void bad_sites_and_big_bodies_are_refused(void **state)
     char path[1300], *body = NULL;
     snprintf(path, sizeof path, "%s/big.json", dir);
     assert_int_equal(tu_run(NULL, "head -c 11000000 /dev/zero | tr '\\0' ' ' > '%s'", path), 0);
-    assert_int_equal(tu_http(&srv, "POST", "/analysis/site-check", path, &body, NULL), 400);
+    /* too large is 413, not 400 (the hardening issue, row 11) */
+    assert_int_equal(tu_http(&srv, "POST", "/analysis/site-check", path, &body, NULL), 413);
     assert_non_null(strstr(body, "10485760"));
+    assert_non_null(strstr(body, "PayloadTooLarge"));
     free(body);
 }
 

@@ -1,4 +1,5 @@
-/* Parameter parsing and JSON writing: CRS names, counts, URL and JSON escaping. */
+/* Parameter parsing and what is written back: CRS names and bbox limits,
+ * counts, Accept-Encoding, URL and JSON escaping, UTF-8 of echoed text. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include "../gisd/features.h"
 #include "../gisd/http.h"
 #include "../gisd/strbuf.h"
+#include "../gisd/utf8.h"
 #include "testutil.h"
 
 static void crs_parse_accepts_what_users_write(void **state)
@@ -67,11 +69,90 @@ static void counts_are_whole_non_negative_numbers(void **state)
 static void url_encoding_keeps_chinese_intact(void **state)
 {
     (void)state;
-    char buf[128];
-    http_url_encode("印染 a&b", buf, sizeof buf);
-    assert_string_equal(buf, "%E5%8D%B0%E6%9F%93%20a%26b");
-    http_url_encode("120.5,27.9", buf, sizeof buf);
-    assert_string_equal(buf, "120.5,27.9");
+    strbuf b = {0};
+    http_url_encode("印染 a&b", &b);
+    assert_string_equal(b.data, "%E5%8D%B0%E6%9F%93%20a%26b");
+    b.len = 0;
+    http_url_encode("120.5,27.9", &b);
+    assert_string_equal(b.data, "120.5,27.9");
+    strbuf_free(&b);
+}
+
+static void invalid_utf8_is_replaced_and_long_text_cut_between_characters(void **state)
+{
+    (void)state;
+    char *c = utf8_clean("a\xFF\xFE" "b", 0);
+    assert_string_equal(c, "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
+    free(c);
+    /* overlong encodings and surrogates are not UTF-8 either */
+    assert_false(utf8_valid("\xC0\xAF"));
+    assert_false(utf8_valid("\xED\xA0\x80"));
+    assert_true(utf8_valid("温州 ok"));
+    /* 中 is 3 bytes: a limit of 4 keeps one and says the rest was cut */
+    c = utf8_clean("中中中", 4);
+    assert_string_equal(c, "中\xE2\x80\xA6");
+    free(c);
+    assert_int_equal(utf8_cut("中中", 4), 3);
+    assert_int_equal(utf8_cut("中中", 6), 6);
+    assert_int_equal(utf8_cut("ab", 10), 2);
+}
+
+static void error_messages_are_cut_between_characters(void **state)
+{
+    (void)state;
+    gisd_error err;
+    char big[3000];
+    size_t n = 0;
+    while (n + 3 < sizeof big) {
+        memcpy(big + n, "中", 3);
+        n += 3;
+    }
+    big[n] = '\0';
+    /* one ASCII byte first puts every later boundary off the buffer's end */
+    gisd_fail(&err, GISD_E_INPUT, "x%s", big);
+    assert_true(utf8_valid(err.message));
+    assert_true(strlen(err.message) > 2000);
+    gisd_error_prefix(&err, "feature 中: ");
+    assert_true(utf8_valid(err.message));
+}
+
+static void accept_encoding_follows_the_q_values(void **state)
+{
+    (void)state;
+    assert_true(http_coding_accepted("gzip", "gzip"));
+    assert_true(http_coding_accepted("deflate, GZIP;q=0.5", "gzip"));
+    assert_true(http_coding_accepted("*", "gzip"));
+    assert_false(http_coding_accepted("gzip;q=0, *;q=0", "gzip"));
+    assert_false(http_coding_accepted("gzip;q=0", "gzip"));
+    assert_false(http_coding_accepted("*;q=0", "gzip"));
+    assert_false(http_coding_accepted("identity", "gzip"));
+    assert_false(http_coding_accepted("x-gzip", "gzip"));
+    assert_false(http_coding_accepted(NULL, "gzip"));
+    /* named beats the wildcard either way */
+    assert_true(http_coding_accepted("*;q=0, gzip", "gzip"));
+    assert_false(http_coding_accepted("gzip;q=0, *", "gzip"));
+    assert_false(http_coding_accepted("gzip;q=nonsense", "gzip"));
+}
+
+static void projected_bboxes_have_limits(void **state)
+{
+    (void)state;
+    gisd_error err = {0};
+    double out[4];
+    const double huge[4] = {0, 0, 1e300, 1e300};
+    assert_int_equal(crs_bbox_to_lonlat(4549, huge, out, &err), -1);
+    assert_int_equal(err.code, GISD_E_INPUT);
+    assert_non_null(strstr(err.message, "100000000"));
+    const double merc[4] = {0, 0, 1e300, 1e300};
+    assert_int_equal(crs_bbox_to_lonlat(3857, merc, out, &err), -1);
+    /* Wenzhou in its own Gauss-Kruger zone comes back near 120.6E 28N */
+    const double gk[4] = {555000, 3090000, 565000, 3100000};
+    assert_int_equal(crs_bbox_to_lonlat(4549, gk, out, &err), 0);
+    assert_true(out[0] > 120 && out[2] < 121 && out[1] > 27.5 && out[3] < 28.5);
+    /* the whole of Web Mercator is the whole world, clamped */
+    const double world[4] = {-20037508.34, -20048966.1, 20037508.34, 20048966.1};
+    assert_int_equal(crs_bbox_to_lonlat(3857, world, out, &err), 0);
+    assert_true(out[0] >= -180 && out[2] <= 180 && out[1] >= -90 && out[3] <= 90);
 }
 
 static void json_strings_are_escaped(void **state)
@@ -96,6 +177,10 @@ int main(void)
         cmocka_unit_test(counts_are_whole_non_negative_numbers),
         cmocka_unit_test(url_encoding_keeps_chinese_intact),
         cmocka_unit_test(json_strings_are_escaped),
+        cmocka_unit_test(invalid_utf8_is_replaced_and_long_text_cut_between_characters),
+        cmocka_unit_test(error_messages_are_cut_between_characters),
+        cmocka_unit_test(accept_encoding_follows_the_q_values),
+        cmocka_unit_test(projected_bboxes_have_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,8 +28,10 @@ typedef struct {
     char base[64];
 } tu_server;
 
-/* Starts `gisd serve` on a free loopback port and waits for /healthz. */
+/* Starts `gisd serve` on a free loopback port and waits until /healthz answers. */
 void tu_server_start(tu_server *s, const char *db);
+/* The same with extra options of gisd serve (NULL-terminated; may be NULL). */
+void tu_server_start_args(tu_server *s, const char *db, const char *const *extra);
 /* Imports the reference city into a fresh db (named after the suite) and serves it. */
 void tu_serve_reference(const char *suite, char *db, size_t dbsize, tu_server *s);
 /* SIGTERM, then checks that it exited cleanly. */

@@ -1,0 +1,19 @@
+/* Cancellation of long work: each thread may carry a deadline, and the whole
+ * process a shutdown flag. GEOS (through its interrupt callback) and SQLite
+ * (through a progress handler) ask cancel_requested() while they work, so an
+ * analysis past its deadline stops inside a GEOS operation or a query. */
+#ifndef GISD_CANCEL_H
+#define GISD_CANCEL_H
+
+/* Seconds on CLOCK_MONOTONIC, the clock deadlines are given in. */
+double cancel_now(void);
+/* Sets this thread's deadline (CLOCK_MONOTONIC seconds); 0 removes it. */
+void cancel_set_deadline(double deadline);
+/* 1 when this thread's deadline has passed or the process is shutting down. */
+int cancel_requested(void);
+/* Makes cancel_requested() true in every thread, for good. */
+void cancel_shutdown(void);
+/* Registers the GEOS interrupt callback that asks cancel_requested(); once, at start. */
+void cancel_install_geos(void);
+
+#endif
