@@ -147,7 +147,12 @@ build/.bench-deps: Makefile | build/.deps
 	fi
 	@touch $@
 
-bench: build/.deps build/.npm build/.bench-deps gisd/gisd
+# The tests' JSON comparer, for the benchmarks' checks of PostGIS's answers.
+build/bench/jsonmatch: tests/jsonmatch.c tests/testutil.c tests/testutil.h | build/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O1 -g $(PKG_CFLAGS) -o $@ tests/jsonmatch.c tests/testutil.c -ljansson -lcmocka -lm
+
+bench: build/.deps build/.npm build/.bench-deps gisd/gisd build/bench/jsonmatch
 	bench/run.sh
 
 clean:

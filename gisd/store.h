@@ -95,6 +95,7 @@ typedef struct {
     const char *const *filter_values;
     const char *feature_id; /* only the feature whose id field equals this */
     long long after_fid;    /* > 0: only features after this one (store_cursor_fid) */
+    int bbox_mbr_only;      /* the bbox filter compares bounding boxes only (the R*Tree) */
     long long limit;  /* < 0: no limit */
     long long offset;
     int out_srid;     /* 0 means STORE_SRID */

@@ -589,8 +589,9 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
             return -1;
         sqlite3_str_appendf(b,
                             " AND fid IN (SELECT pkid FROM \"idx_%w_geom\" WHERE xmin <= ? AND xmax >= ?"
-                            " AND ymin <= ? AND ymax >= ?) AND ST_Intersects(geom, BuildMbr(?, ?, ?, ?, %d))",
-                            l->id, STORE_SRID);
+                            " AND ymin <= ? AND ymax >= ?)", l->id);
+        if (!q->bbox_mbr_only)
+            sqlite3_str_appendf(b, " AND ST_Intersects(geom, BuildMbr(?, ?, ?, ?, %d))", STORE_SRID);
     }
     for (size_t i = 0; i < q->nfilters; i++) {
         if (layer_field_index(l, q->filter_fields[i]) < 0)
@@ -613,7 +614,7 @@ static int bind_where(sqlite3_stmt *st, const store_query *q, const double bbox[
         sqlite3_bind_double(st, k++, bbox[0]);
         sqlite3_bind_double(st, k++, bbox[3]);
         sqlite3_bind_double(st, k++, bbox[1]);
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < 4 && !q->bbox_mbr_only; i++)
             sqlite3_bind_double(st, k++, bbox[i]);
     }
     for (size_t i = 0; i < q->nfilters; i++)

@@ -1,17 +1,22 @@
-#include "geos_ctx.h"
 #include "tile_data.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "geos_ctx.h"
 #include "tile_grid.h"
 #include "xalloc.h"
 
 struct tile_source {
     const layer_registry *reg;
-    pthread_mutex_t lock;        /* guards current and the refcounts */
+    pthread_mutex_t lock;        /* guards current, the refcounts, loading and loaders */
     pthread_mutex_t *load_locks; /* one per layer: one load of a layer at a time */
     tile_layer_data **current;   /* one per layer; NULL until first asked */
+    const char *db_path;         /* where background loads read; NULL: none */
+    long long *loading;          /* per layer: the change counter a background load reads, or 0 */
+    int loaders;                 /* background loads running */
+    pthread_cond_t loaders_done;
 };
 
 static void layer_data_free(tile_layer_data *d)
@@ -80,32 +85,38 @@ static int read_feature(tile_layer_data *d, store_cursor *c, GEOSWKBReader *rd, 
     const void *wkb = store_cursor_geom(c, &len);
     if (!wkb)
         return 0;
-    if (d->n % 1024 == 0) {
-        tile_feature *grown = xrealloc(d->features, (d->n + 1024) * sizeof *grown);
-        d->features = grown;
-    }
+    if (d->n % 1024 == 0)
+        d->features = xreallocarray(d->features, d->n + 1024, sizeof *d->features);
     tile_feature *f = &d->features[d->n];
     memset(f, 0, sizeof *f);
     d->n++;
-    f->id = d->n;
+    /* the store's own id: the same feature has the same MVT id in a tile cut
+     * from a whole-layer snapshot or from one tile's area */
+    f->id = (unsigned long long)store_cursor_fid(c);
     GEOSGeometry *g = GEOSWKBReader_read_r(d->geos, rd, wkb, len);
     if (!g)
-        return gisd_fail(err, GISD_E_INTERNAL, "layer %s, feature %zu: unreadable geometry",
-                         d->layer->id, d->n);
+        return gisd_fail(err, GISD_E_INTERNAL, "layer %s, feature %zu: GEOS cannot read its geometry: %s",
+                         d->layer->id, d->n, geos_last_error());
     f->geom = GEOSGeom_transformXY_r(d->geos, g, to_mercator, NULL);
     GEOSGeom_destroy_r(d->geos, g);
-    if (!f->geom || read_values(c, d->layer, f) != 0)
-        return gisd_fail(err, GISD_E_INTERNAL, "out of memory loading %s", d->layer->id);
+    if (!f->geom)
+        return gisd_fail(err, GISD_E_INTERNAL, "layer %s, feature %zu: GEOS cannot project it: %s",
+                         d->layer->id, d->n, geos_last_error());
+    if (read_values(c, d->layer, f) != 0)
+        return gisd_fail(err, GISD_E_INTERNAL, "layer %s, feature %zu: its values cannot be read",
+                         d->layer->id, d->n);
     /* Asking for the envelope here makes GEOS cache it now, while one
      * thread owns the geometry, instead of lazily during a shared read. */
-    GEOSGeom_getXMin_r(d->geos, f->geom, &f->minx);
-    GEOSGeom_getYMin_r(d->geos, f->geom, &f->miny);
-    GEOSGeom_getXMax_r(d->geos, f->geom, &f->maxx);
-    GEOSGeom_getYMax_r(d->geos, f->geom, &f->maxy);
+    if (!GEOSGeom_getXMin_r(d->geos, f->geom, &f->minx) || !GEOSGeom_getYMin_r(d->geos, f->geom, &f->miny) ||
+        !GEOSGeom_getXMax_r(d->geos, f->geom, &f->maxx) || !GEOSGeom_getYMax_r(d->geos, f->geom, &f->maxy))
+        return gisd_fail(err, GISD_E_INTERNAL, "layer %s, feature %zu: GEOS cannot take its envelope: %s",
+                         d->layer->id, d->n, geos_last_error());
     return 0;
 }
 
-static int layer_data_load(store *st, const layer_def *l, long long changes,
+/* The snapshot of layer l (area: only the features whose bounding box meets
+ * that lon/lat box; NULL: all). */
+static int layer_data_load(store *st, const layer_def *l, long long changes, const double *area,
                            tile_layer_data **out, gisd_error *err)
 {
     tile_layer_data *d = xcalloc(1, sizeof *d);
@@ -113,9 +124,14 @@ static int layer_data_load(store *st, const layer_def *l, long long changes,
     d->changes = changes;
     d->geos = geos_context_new();
     GEOSWKBReader *rd = GEOSWKBReader_create_r(d->geos);
-    store_query q = {.limit = -1, .geom_format = STORE_GEOM_WKB};
+    store_query q = {.limit = -1, .geom_format = STORE_GEOM_WKB, .bbox_mbr_only = 1};
+    if (area) {
+        q.has_bbox = 1;
+        memcpy(q.bbox, area, sizeof q.bbox);
+    }
     store_cursor *c = NULL;
-    int rc = store_cursor_open(st, l, &q, &c, err);
+    int rc = rd ? store_cursor_open(st, l, &q, &c, err)
+                : gisd_fail(err, GISD_E_INTERNAL, "GEOS cannot make a WKB reader: %s", geos_last_error());
     while (rc == 0) {
         int more = store_cursor_next(c, err);
         if (more <= 0) {
@@ -125,16 +141,22 @@ static int layer_data_load(store *st, const layer_def *l, long long changes,
         rc = read_feature(d, c, rd, err);
     }
     store_cursor_free(c);
-    GEOSWKBReader_destroy_r(d->geos, rd);
+    if (rd)
+        GEOSWKBReader_destroy_r(d->geos, rd);
+    if (rc == 0 && !(d->index = GEOSSTRtree_create_r(d->geos, 10)))
+        rc = gisd_fail(err, GISD_E_INTERNAL, "GEOS cannot make an STR-tree: %s", geos_last_error());
     if (rc == 0) {
-        d->index = GEOSSTRtree_create_r(d->geos, 10);
         for (size_t i = 0; i < d->n; i++)
             GEOSSTRtree_insert_r(d->geos, d->index, d->features[i].geom, &d->features[i]);
         /* GEOS builds the tree on its first query; build it now, before
          * other threads share it. */
         GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(d->geos, 0, 0);
-        GEOSSTRtree_query_r(d->geos, d->index, pt, ignore_item, NULL);
-        GEOSGeom_destroy_r(d->geos, pt);
+        if (pt) {
+            GEOSSTRtree_query_r(d->geos, d->index, pt, ignore_item, NULL);
+            GEOSGeom_destroy_r(d->geos, pt);
+        } else {
+            rc = gisd_fail(err, GISD_E_INTERNAL, "GEOS cannot make a point: %s", geos_last_error());
+        }
     }
     if (rc != 0) {
         layer_data_free(d);
@@ -159,31 +181,29 @@ static void query_hit(void *item, void *arg)
         q->fn(f, q->arg);
 }
 
-void tile_layer_data_query(const tile_layer_data *d, GEOSContextHandle_t ctx, const double b[4],
-                           void (*fn)(tile_feature *f, void *arg), void *arg)
+int tile_layer_data_query(const tile_layer_data *d, GEOSContextHandle_t ctx, const double b[4],
+                          void (*fn)(tile_feature *f, void *arg), void *arg)
 {
     if (d->n == 0)
-        return;
+        return 0;
     GEOSGeometry *env = GEOSGeom_createRectangle_r(ctx, b[0], b[1], b[2], b[3]);
     if (!env)
-        return;
+        return -1;
     query_ctx q = {b, fn, arg};
     GEOSSTRtree_query_r(ctx, d->index, env, query_hit, &q);
     GEOSGeom_destroy_r(ctx, env);
+    return 0;
 }
 
-tile_source *tile_source_new(const layer_registry *reg)
+tile_source *tile_source_new(const layer_registry *reg, const char *db_path)
 {
     tile_source *src = xcalloc(1, sizeof *src);
     src->reg = reg;
+    src->db_path = db_path;
     src->current = xcalloc(reg->n ? reg->n : 1, sizeof *src->current);
     src->load_locks = xcalloc(reg->n ? reg->n : 1, sizeof *src->load_locks);
-    if (!src->current || !src->load_locks) {
-        free(src->current);
-        free(src->load_locks);
-        free(src);
-        return NULL;
-    }
+    src->loading = xcalloc(reg->n ? reg->n : 1, sizeof *src->loading);
+    pthread_cond_init(&src->loaders_done, NULL);
     pthread_mutex_init(&src->lock, NULL);
     for (size_t i = 0; i < reg->n; i++)
         pthread_mutex_init(&src->load_locks[i], NULL);
@@ -194,6 +214,13 @@ void tile_source_free(tile_source *src)
 {
     if (!src)
         return;
+    /* background loads end quickly at shutdown: their queries are cancelled */
+    pthread_mutex_lock(&src->lock);
+    while (src->loaders > 0)
+        pthread_cond_wait(&src->loaders_done, &src->lock);
+    pthread_mutex_unlock(&src->lock);
+    pthread_cond_destroy(&src->loaders_done);
+    free(src->loading);
     for (size_t i = 0; i < src->reg->n; i++) {
         layer_data_free(src->current[i]);
         pthread_mutex_destroy(&src->load_locks[i]);
@@ -224,32 +251,107 @@ static tile_layer_data *take_if_current(tile_source *src, size_t li, long long c
     return cur;
 }
 
+/* Installs fresh (one reference, the caller's) as layer li's current
+ * snapshot unless a later one is already there; takes a reference for it. */
+static void install_locked(tile_source *src, size_t li, tile_layer_data *fresh)
+{
+    tile_layer_data *cur = src->current[li];
+    if (!cur || cur->changes <= fresh->changes) {
+        unref_locked(cur);
+        src->current[li] = fresh;
+        fresh->refs++;
+    }
+}
+
+typedef struct {
+    tile_source *src;
+    size_t li;
+    long long changes;
+} bg_load;
+
+static void *bg_load_main(void *arg)
+{
+    bg_load *job = arg;
+    tile_source *src = job->src;
+    store *st = NULL;
+    tile_layer_data *fresh = NULL;
+    gisd_error err = {0};
+    if (store_open(src->db_path, STORE_READONLY, src->reg, &st, NULL, &err) == 0 &&
+        layer_data_load(st, &src->reg->layers[job->li], job->changes, NULL, &fresh, &err) == 0) {
+        pthread_mutex_lock(&src->lock);
+        install_locked(src, job->li, fresh);
+        unref_locked(fresh);
+        pthread_mutex_unlock(&src->lock);
+    } else if (err.code != GISD_E_TIMEOUT) {
+        /* the next tile of the layer tries again (and reports the error itself) */
+        fprintf(stderr, "gisd: loading layer %s in the background: %s\n",
+                src->reg->layers[job->li].id, err.message);
+    }
+    store_close(st);
+    pthread_mutex_lock(&src->lock);
+    if (src->loading[job->li] == job->changes)
+        src->loading[job->li] = 0;
+    if (--src->loaders == 0)
+        pthread_cond_broadcast(&src->loaders_done);
+    pthread_mutex_unlock(&src->lock);
+    free(job);
+    return NULL;
+}
+
+/* Starts loading layer li's whole snapshot at changes in a thread of its
+ * own, unless one is loading it already. */
+static void start_bg_load(tile_source *src, size_t li, long long changes)
+{
+    pthread_mutex_lock(&src->lock);
+    if (src->loading[li] == changes) {
+        pthread_mutex_unlock(&src->lock);
+        return;
+    }
+    bg_load *job = xmalloc(sizeof *job);
+    *job = (bg_load){src, li, changes};
+    pthread_t t;
+    if (pthread_create(&t, NULL, bg_load_main, job) == 0) {
+        pthread_detach(t);
+        src->loading[li] = changes;
+        src->loaders++;
+    } else {
+        free(job); /* no thread now: the next tile loads the layer itself */
+    }
+    pthread_mutex_unlock(&src->lock);
+}
+
 int tile_source_acquire(tile_source *src, store *st, const size_t *layers, size_t n,
-                        const long long *changes, tile_layer_data **out, gisd_error *err)
+                        const long long *changes, const double *area, tile_layer_data **out,
+                        gisd_error *err)
 {
     for (size_t i = 0; i < n; i++) {
         size_t li = layers[i];
         if ((out[i] = take_if_current(src, li, changes[i])))
             continue;
+        if (area && src->db_path) {
+            /* no current snapshot: the whole layer loads in the background,
+             * and this tile reads only its own area meanwhile */
+            start_bg_load(src, li, changes[i]);
+            if (layer_data_load(st, &src->reg->layers[li], changes[i], area, &out[i], err) != 0) {
+                tile_source_release(src, out, i);
+                return -1;
+            }
+            continue;
+        }
         /* One thread loads a layer while those that need the same layer wait
          * for it; requests for other layers go on. */
         pthread_mutex_lock(&src->load_locks[li]);
         if (!(out[i] = take_if_current(src, li, changes[i]))) {
             tile_layer_data *fresh = NULL;
-            if (layer_data_load(st, &src->reg->layers[li], changes[i], &fresh, err) != 0) {
+            if (layer_data_load(st, &src->reg->layers[li], changes[i], NULL, &fresh, err) != 0) {
                 pthread_mutex_unlock(&src->load_locks[li]);
                 tile_source_release(src, out, i);
                 return -1;
             }
-            /* fresh holds one reference, the caller's; it becomes current
-             * unless a request that saw a later import already installed one */
+            /* fresh becomes current unless a request that saw a later import
+             * already installed one */
             pthread_mutex_lock(&src->lock);
-            tile_layer_data *cur = src->current[li];
-            if (!cur || cur->changes <= fresh->changes) {
-                unref_locked(cur);
-                src->current[li] = fresh;
-                fresh->refs++;
-            }
+            install_locked(src, li, fresh);
             out[i] = fresh;
             pthread_mutex_unlock(&src->lock);
         }

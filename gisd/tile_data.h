@@ -36,21 +36,28 @@ typedef struct {
     int refs;
 } tile_layer_data;
 
-/* Calls fn for every feature whose bbox meets [minx, miny, maxx, maxy]. */
-void tile_layer_data_query(const tile_layer_data *d, GEOSContextHandle_t ctx, const double b[4],
+/* Calls fn for every feature whose bbox meets [minx, miny, maxx, maxy]; 0, or
+ * -1 when GEOS cannot make the query rectangle (geos_last_error says why). */
+int tile_layer_data_query(const tile_layer_data *d, GEOSContextHandle_t ctx, const double b[4],
                            void (*fn)(tile_feature *f, void *arg), void *arg);
 
 /* The snapshots of every layer of a registry. */
 typedef struct tile_source tile_source;
 
-tile_source *tile_source_new(const layer_registry *reg);
+/* db_path (borrowed; may be NULL) lets a tile whose layer has no current
+ * snapshot be cut from its own area while the whole layer loads in the
+ * background, from a store handle of its own. */
+tile_source *tile_source_new(const layer_registry *reg, const char *db_path);
 void tile_source_free(tile_source *src);
 
 /* The snapshots of the layers (registry indexes) at the change counters
  * given, loading from st those that moved; every one returned holds a
- * reference that tile_source_release gives back. */
+ * reference that tile_source_release gives back. With area (a lon/lat box)
+ * and a db_path, a layer without a current snapshot is read for that area
+ * only, and its whole snapshot loads in the background. */
 int tile_source_acquire(tile_source *src, store *st, const size_t *layers, size_t n,
-                        const long long *changes, tile_layer_data **out, gisd_error *err);
+                        const long long *changes, const double *area, tile_layer_data **out,
+                        gisd_error *err);
 void tile_source_release(tile_source *src, tile_layer_data **data, size_t n);
 
 #endif

@@ -26,6 +26,12 @@ static double lat_of_merc(double my)
     return 360.0 / M_PI * atan(exp(my * M_PI / MERC_HALF)) - 90.0;
 }
 
+void lonlat_from_merc(double mx, double my, double *lon, double *lat)
+{
+    *lon = mx * 180.0 / MERC_HALF;
+    *lat = lat_of_merc(my);
+}
+
 void tile_bounds_lonlat(tile_id t, double out[4])
 {
     double m[4];

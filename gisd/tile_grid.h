@@ -17,6 +17,8 @@ typedef struct {
 void merc_from_lonlat(double lon, double lat, double *mx, double *my);
 /* The tile's minx, miny, maxx, maxy in Web Mercator metres. */
 void tile_bounds_merc(tile_id t, double out[4]);
+/* The lon/lat of Web Mercator metres. */
+void lonlat_from_merc(double mx, double my, double *lon, double *lat);
 /* The tile's bounds in lon/lat. */
 void tile_bounds_lonlat(tile_id t, double out[4]);
 /* 1 when x and y lie in the zoom level's matrix and z is in 0..TILE_MAX_ZOOM. */

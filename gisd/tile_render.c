@@ -294,7 +294,10 @@ int tile_render(GEOSContextHandle_t ctx, tile_layer_data *const *layers, size_t 
     for (size_t i = 0; i < n && !rc.failed; i++) {
         const layer_def *l = layers[i]->layer;
         rc.nhits = 0;
-        tile_layer_data_query(layers[i], ctx, rc.qb, collect, &rc);
+        if (tile_layer_data_query(layers[i], ctx, rc.qb, collect, &rc) != 0) {
+            rc.failed = "querying a layer's STR-tree";
+            break;
+        }
         if (rc.in_tile)
             info->has_data = 1;
         if (t.z < l->minzoom || t.z > l->maxzoom || rc.nhits == 0)

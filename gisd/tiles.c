@@ -1,10 +1,10 @@
-#include "geos_ctx.h"
 #include "tiles.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "geos_ctx.h"
 #include "tile_render.h"
 #include "xalloc.h"
 
@@ -95,11 +95,11 @@ json_t *tiles_vector_layers(const layer_registry *reg, const size_t *idx, size_t
     return vl;
 }
 
-tile_service *tile_service_new(const layer_registry *reg, size_t cache_mb)
+tile_service *tile_service_new(const layer_registry *reg, const char *db_path, size_t cache_mb)
 {
     tile_service *svc = xcalloc(1, sizeof *svc);
     svc->reg = reg;
-    svc->src = tile_source_new(reg);
+    svc->src = tile_source_new(reg, db_path);
     svc->cache = tilecache_new(cache_mb * 1024 * 1024);
     if (!svc->src || !svc->cache) {
         tile_service_free(svc);
@@ -138,7 +138,13 @@ int tile_service_get(tile_service *svc, store *st, GEOSContextHandle_t ctx, cons
         }
     }
     if (rc == 0 && !(*out = tilecache_get(svc->cache, key.data))) {
-        rc = tile_source_acquire(svc->src, st, layers, n, changes, data, err);
+        /* the tile with its 64-unit buffer, in lon/lat */
+        double m[4], area[4], pad;
+        tile_bounds_merc(t, m);
+        pad = (m[2] - m[0]) * TILE_BUFFER / TILE_EXTENT;
+        lonlat_from_merc(m[0] - pad, m[1] - pad, &area[0], &area[1]);
+        lonlat_from_merc(m[2] + pad, m[3] + pad, &area[2], &area[3]);
+        rc = tile_source_acquire(svc->src, st, layers, n, changes, area, data, err);
         if (rc == 0) {
             strbuf bytes = {0};
             tile_render_info info;

@@ -30,7 +30,8 @@ json_t *tiles_vector_layers(const layer_registry *reg, const size_t *idx, size_t
 
 typedef struct tile_service tile_service;
 
-tile_service *tile_service_new(const layer_registry *reg, size_t cache_mb);
+/* The tiles of the store at db_path (borrowed), with a cache of cache_mb. */
+tile_service *tile_service_new(const layer_registry *reg, const char *db_path, size_t cache_mb);
 void tile_service_free(tile_service *svc);
 tilecache *tile_service_cache(tile_service *svc);
 

@@ -475,6 +475,37 @@ static void full_disk_and_read_only_directory(void **state)
     assert_int_equal(umount(mnt), 0);
 }
 
+/* An import killed in the middle (SIGKILL or SIGTERM) leaves the store as it
+ * was, and the store still opens. */
+static void killed_imports_change_nothing(void **state)
+{
+    (void)state;
+    char db[1300], before[65], after[65];
+    snprintf(db, sizeof db, "%s/killed.sqlite", tu_tmpdir("hardening-killed"));
+    assert_int_equal(tu_run(NULL, "cp '%s' '%s'", refdb, db), 0);
+    tu_store_digest(db, before);
+    assert_int_equal(tu_run(NULL, "python3 -c \"print('id,lon,lat'); "
+                                  "[print('k%%d,120.%%05d,27.9' %% (i, i %% 100000)) for i in range(300000)]\" "
+                                  "> build/tmp/killed.csv"), 0);
+    static const char *const sigs[] = {"KILL", "TERM"};
+    for (size_t i = 0; i < 2; i++) {
+        char *out;
+        /* kill it once it is writing rows: when its progress says so, or after 2 s */
+        int rc = tu_run(&out, "'%s' import --db '%s' build/tmp/killed.csv --layer recycling_points --x lon "
+                              "--y lat --srs EPSG:4490 --map id=point_id > build/tmp/killed.log 2>&1 & pid=$!; "
+                              "sleep 2; kill -%s $pid; wait $pid; echo \"status $?\"",
+                        tu_gisd(), db, sigs[i]);
+        assert_int_equal(rc, 0);
+        /* 128 + the signal: it died of it, mid-import */
+        assert_non_null(strstr(out, i == 0 ? "status 137" : "status 143"));
+        free(out);
+        tu_store_digest(db, after);
+        assert_string_equal(before, after);
+        assert_int_equal(tu_run(&out, "'%s' analyze recycling-coverage --db '%s'", tu_gisd(), db), 0);
+        free(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +522,7 @@ int main(void)
         cmocka_unit_test(sigterm_ends_gisd_within_the_grace_period),
         cmocka_unit_test(a_damaged_store_is_reported_not_served),
         cmocka_unit_test(full_disk_and_read_only_directory),
+        cmocka_unit_test(killed_imports_change_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
