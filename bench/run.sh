@@ -3,8 +3,10 @@
 #  1. import of the reference manifest and of 200,000 points: gisd vs ogr2ogr into SpatiaLite
 #  2. /collections/enterprises/items?bbox=...&limit=100 under wrk (2 threads, 32 connections)
 #  3. the analyses on 1x, 10x and 50x cities, and PostGIS on the same (bench/analyses.sh)
-#  4. vector tiles of the 50x city: gisd cold and warm, MapServer, PostGIS ST_AsMVT,
-#     nginx static (bench/tiles.sh)
+#  4. vector tiles of the 50x city: gisd with the cache off and warm, MapServer,
+#     PostGIS ST_AsMVT, nginx static (bench/tiles.sh); the truly cold first tile
+#     after start and after an import (bench/cold_tiles.sh)
+#  5. a soak: wrk -c64 for 5 minutes with an import every 5 s (bench/soak.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 G=./gisd/gisd
@@ -43,7 +45,7 @@ t1=$(now)
 ogr_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 printf '%-34s gisd %6.2f s   ogr2ogr %6.2f s   gisd/ogr2ogr %s (target <= 1.5)\n' "200,000 points" "$gisd_s" "$ogr_s" "$(ratio "$gisd_s" "$ogr_s")"
 
-echo "== serve: /collections/enterprises/items?bbox=...&limit=100 under wrk -t2 -c32 -d10s"
+echo "== serve: /collections/enterprises/items?bbox=...&limit=100 under wrk -t2 -c32 -d10s (goal: p99 < 20 ms)"
 $G import --quiet --db "$T/gisd.sqlite" --manifest data/reference/manifest.json >/dev/null
 $G serve --db "$T/gisd.sqlite" --listen 127.0.0.1:18090 --threads 2 2>/dev/null &
 pid=$!
@@ -59,3 +61,7 @@ trap 'kill $pid 2>/dev/null || true; pg_stop' EXIT
 KEEP_PG=1 bench/analyses.sh
 echo "== tiles: the 50x city under wrk -t2 -c32"
 bench/tiles.sh build/bench/city50x
+echo "== tiles: the first tile, nothing loaded, after start and after an import of the 50x city"
+bench/cold_tiles.sh build/bench/city50x
+echo "== soak: wrk -c64 for 5 minutes, an import every 5 s"
+bench/soak.sh 300

@@ -278,24 +278,21 @@ static long long layer_changes(store *st, const layer_def *l, gisd_error *err)
     return store_layer_stats_get(st, l, &stats, err) == 0 ? stats.changes : -1;
 }
 
-/* Appends the next batch to s->out; 0, or -1 when the response must end in error. */
-static int items_batch(items_stream *s)
+/* Appends the next batch, read with w's store, to s->out; 0, or -1 when the
+ * response must end in error. */
+static int items_batch(items_stream *s, worker *w, gisd_error *err)
 {
-    gisd_error err = {0};
-    worker *w = server_worker_acquire(s->srv, &err);
-    if (!w)
-        return -1;
     store_query q = s->q;
     q.limit = s->remaining < ITEMS_BATCH ? s->remaining : ITEMS_BATCH;
     q.offset = s->last_fid ? 0 : s->q.offset;
     q.after_fid = s->last_fid;
     store_cursor *cur = NULL;
     long long n = 0;
-    int rc = layer_changes(w->st, s->layer, &err) == s->changes ? 0 : -1;
+    int rc = layer_changes(w->st, s->layer, err) == s->changes ? 0 : -1;
     if (rc == 0)
-        rc = store_cursor_open(w->st, s->layer, &q, &cur, &err);
+        rc = store_cursor_open(w->st, s->layer, &q, &cur, err);
     while (rc == 0) {
-        int more = store_cursor_next(cur, &err);
+        int more = store_cursor_next(cur, err);
         if (more <= 0) {
             rc = more;
             break;
@@ -307,7 +304,6 @@ static int items_batch(items_stream *s)
         n++;
     }
     store_cursor_free(cur);
-    server_worker_release(s->srv, w);
     if (rc != 0)
         return -1;
     s->remaining -= n;
@@ -329,7 +325,11 @@ static ssize_t items_read(void *cls, uint64_t pos, char *buf, size_t max)
         s->pos = 0;
         if (s->stage == 1)
             return MHD_CONTENT_READER_END_OF_STREAM;
-        if (items_batch(s) != 0)
+        gisd_error err = {0};
+        worker *w = server_worker_acquire(s->srv, &err);
+        int rc = w ? items_batch(s, w, &err) : -1;
+        server_worker_release(s->srv, w);
+        if (rc != 0)
             return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     size_t n = s->out.len - s->pos;
@@ -341,13 +341,18 @@ static ssize_t items_read(void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t)n;
 }
 
+static void items_free_unsent(items_stream *s)
+{
+    strbuf_free(&s->out);
+    free(s->trailer);
+    free(s);
+}
+
 static void items_free(void *cls)
 {
     items_stream *s = cls;
     metrics_add_features(server_metrics(s->srv), s->sent);
-    strbuf_free(&s->out);
-    free(s->trailer);
-    free(s);
+    items_free_unsent(s);
 }
 
 typedef struct {
@@ -482,32 +487,47 @@ enum MHD_Result http_items(http_req *r)
     worker *w = server_worker_acquire(r->srv, &err);
     if (!w)
         return http_reply_gisd_error(r, &err);
-    long long matched = 0, changes = layer_changes(w->st, l, &err);
-    int rc = changes < 0 ? -1 : store_query_count(w->st, l, &q, &matched, &err);
-    server_worker_release(r->srv, w);
-    if (rc != 0)
-        return http_reply_gisd_error(r, &err);
+    /* the count and the first batch (all of most pages) in one read
+     * transaction: an import committing meanwhile cannot come between them */
+    long long matched = 0, changes = -1;
+    int rc = store_read_begin(w->st, &err);
+    if (rc == 0 && (changes = layer_changes(w->st, l, &err)) < 0)
+        rc = -1;
+    if (rc == 0)
+        rc = store_query_count(w->st, l, &q, &matched, &err);
     long long returned = matched - q.offset;
     returned = returned < 0 ? 0 : returned > q.limit ? q.limit : returned;
     char header[160];
     snprintf(header, sizeof header, "<%s>", oc.uri);
     const char *hdrs[][2] = {{"Content-Type", MEDIA_GEOJSON}, {"Content-Crs", header}, {NULL, NULL}};
-    if (strcmp(r->method, "HEAD") == 0)
+    items_stream *s = NULL;
+    if (rc == 0 && strcmp(r->method, "HEAD") != 0) {
+        s = xcalloc(1, sizeof *s);
+        *s = (items_stream){.srv = r->srv, .layer = l, .q = q, .remaining = returned,
+                            .expected = returned, .changes = changes, .bytes = &r->stats->bytes,
+                            .trailer = items_trailer(r, l, matched, returned, q.offset, q.limit)};
+        memcpy(s->fields, fs.fields, fs.n * sizeof *s->fields);
+        memcpy(s->values, fs.values, fs.n * sizeof *s->values);
+        s->q.filter_fields = s->fields;
+        s->q.filter_values = s->values;
+        strbuf_puts(&s->out, "{\"type\":\"FeatureCollection\",\"features\":[");
+        if (returned == 0) {
+            strbuf_puts(&s->out, s->trailer);
+            s->stage = 1;
+        } else if (items_batch(s, w, &err) != 0) {
+            rc = -1;
+        }
+    }
+    store_read_end(w->st);
+    server_worker_release(r->srv, w);
+    if (rc != 0) {
+        if (s)
+            items_free_unsent(s);
+        return http_reply_gisd_error(r, &err);
+    }
+    if (!s)
         return http_send(r, 200, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT),
                          hdrs);
-    items_stream *s = xcalloc(1, sizeof *s);
-    *s = (items_stream){.srv = r->srv, .layer = l, .q = q, .remaining = returned,
-                        .expected = returned, .changes = changes, .bytes = &r->stats->bytes,
-                        .trailer = items_trailer(r, l, matched, returned, q.offset, q.limit)};
-    memcpy(s->fields, fs.fields, fs.n * sizeof *s->fields);
-    memcpy(s->values, fs.values, fs.n * sizeof *s->values);
-    s->q.filter_fields = s->fields;
-    s->q.filter_values = s->values;
-    strbuf_puts(&s->out, "{\"type\":\"FeatureCollection\",\"features\":[");
-    if (returned == 0) {
-        strbuf_puts(&s->out, s->trailer);
-        s->stage = 1;
-    }
     return http_send(r, 200,
                      MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536, items_read, s, items_free),
                      hdrs);

@@ -32,6 +32,8 @@ enum MHD_Result http_metrics(http_req *r)
         return http_reply_error(r, 500, "ServerError", "out of memory");
     tilecache_stats ts;
     tilecache_stats_get(tile_service_cache(server_tiles(r->srv)), &ts);
+    long long snapshots, area_reads;
+    tile_source_counts(tile_service_source(server_tiles(r->srv)), &snapshots, &area_reads);
     strbuf b = {0};
     strbuf_puts(&b, text);
     free(text);
@@ -46,8 +48,14 @@ enum MHD_Result http_metrics(http_req *r)
                   "# TYPE gisd_tile_cache_bytes gauge\n"
                   "gisd_tile_cache_bytes %lld\n"
                   "# TYPE gisd_tile_cache_max_bytes gauge\n"
-                  "gisd_tile_cache_max_bytes %lld\n",
-                  ts.hits, ts.misses, ts.bytes, ts.max_bytes);
+                  "gisd_tile_cache_max_bytes %lld\n"
+                  "# HELP gisd_tile_snapshots_total Whole-layer snapshots loaded for tiles.\n"
+                  "# TYPE gisd_tile_snapshots_total counter\n"
+                  "gisd_tile_snapshots_total %lld\n"
+                  "# HELP gisd_tile_area_reads_total Layers read for one tile's area while their snapshot loaded.\n"
+                  "# TYPE gisd_tile_area_reads_total counter\n"
+                  "gisd_tile_area_reads_total %lld\n",
+                  ts.hits, ts.misses, ts.bytes, ts.max_bytes, snapshots, area_reads);
     enum MHD_Result ret =
         http_reply_bytes(r, 200, b.data, b.len, "text/plain; version=0.0.4; charset=utf-8");
     strbuf_free(&b);

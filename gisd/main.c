@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "store.h"
 #include "xalloc.h"
 
 static void usage(FILE *out)
@@ -44,6 +45,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
             xalloc_install_json();
+            store_global_init();
             GDALAllRegister();
             int rc = commands[i].run(argc - 1, argv + 1);
             GDALDestroy();

@@ -19,6 +19,10 @@ typedef struct store_cursor store_cursor;
 
 typedef enum { STORE_READONLY, STORE_READWRITE } store_mode;
 
+/* Process-wide settings of the store's engine; call once at start, before
+ * anything else opens a database. */
+void store_global_init(void);
+
 /* Opens (READWRITE: creating when absent, then *created is set) the store at
  * path. reg is borrowed and must outlive the store. A READONLY store whose
  * directory cannot be written is opened immutable (store_is_immutable). Every
@@ -58,6 +62,11 @@ int store_meta_set(store *s, const char *key, const char *value, gisd_error *err
 int store_meta_get(store *s, const char *key, char *buf, size_t bufsize, gisd_error *err);
 
 /* ---- reading ---- */
+/* Starts a read transaction: every query until store_read_end sees the same
+ * state of the store, whatever imports commit meanwhile. */
+int store_read_begin(store *s, gisd_error *err);
+/* Ends it (cursors opened in it must be freed first). */
+void store_read_end(store *s);
 typedef struct {
     long long count;
     int has_extent;

@@ -14,6 +14,8 @@
 #include "crs.h"
 #include "xalloc.h"
 
+#define STMT_CACHE 24
+
 struct store {
     sqlite3 *db;
     void *splite; /* SpatiaLite's per-connection cache */
@@ -22,13 +24,67 @@ struct store {
     sqlite3_stmt *changes; /* prepared once: asked on every tile request */
     const layer_def *insert_layer;
     int immutable; /* opened read-only with immutable=1: no writer's change is seen */
+    /* The statements of the reading queries, kept prepared: a request's
+     * queries repeat, and preparing them again costs more than running them. */
+    struct {
+        char *sql; /* sqlite3_malloc'd */
+        sqlite3_stmt *st;
+        int in_use;
+    } cache[STMT_CACHE];
+    unsigned cache_next;
 };
 
 struct store_cursor {
+    store *s;
     sqlite3_stmt *stmt;
     const layer_def *layer;
     int has_geom;
 };
+
+/* A prepared statement for sql (taken: sqlite3_malloc'd), from the cache when
+ * it holds one that no one uses; give it back with stmt_release. */
+static int stmt_acquire(store *s, char *sql, sqlite3_stmt **out)
+{
+    for (unsigned i = 0; i < STMT_CACHE; i++)
+        if (s->cache[i].sql && !s->cache[i].in_use && strcmp(s->cache[i].sql, sql) == 0) {
+            s->cache[i].in_use = 1;
+            sqlite3_free(sql);
+            *out = s->cache[i].st;
+            return SQLITE_OK;
+        }
+    int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_free(sql);
+        return rc;
+    }
+    /* into the next slot no one uses; when all are in use it stays uncached */
+    for (unsigned k = 0; k < STMT_CACHE; k++) {
+        unsigned i = (s->cache_next + k) % STMT_CACHE;
+        if (s->cache[i].in_use)
+            continue;
+        sqlite3_finalize(s->cache[i].st);
+        sqlite3_free(s->cache[i].sql);
+        s->cache[i].sql = sql;
+        s->cache[i].st = *out;
+        s->cache[i].in_use = 1;
+        s->cache_next = i + 1;
+        return SQLITE_OK;
+    }
+    sqlite3_free(sql);
+    return SQLITE_OK;
+}
+
+static void stmt_release(store *s, sqlite3_stmt *st)
+{
+    for (unsigned i = 0; i < STMT_CACHE; i++)
+        if (s->cache[i].st == st && s->cache[i].in_use) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            s->cache[i].in_use = 0;
+            return;
+        }
+    sqlite3_finalize(st);
+}
 
 /* The kind of a failed call, from SQLite's code: a full disk, a damaged file
  * and a cancelled query are not the bugs that the rest are. */
@@ -124,13 +180,12 @@ static int exec_int(store *s, char *sql, long long *out, gisd_error *err)
 static int table_exists(store *s, const char *name)
 {
     sqlite3_stmt *st;
-    int found = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (stmt_acquire(s, sql_text("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?"), &st) !=
+        SQLITE_OK)
         return 0;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    stmt_release(s, st);
     return found;
 }
 
@@ -154,6 +209,14 @@ static int store_init_schema(store *s, gisd_error *err)
         return -1;
     }
     return exec_sql(s, "COMMIT", err);
+}
+
+void store_global_init(void)
+{
+    /* SQLite's memory statistics take one process-wide mutex on every
+     * allocation: with many request threads that lock is the bottleneck.
+     * gisd never reads those statistics. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 /* 1 when the schema can be read (a WAL store needs its -shm file for that). */
@@ -270,6 +333,10 @@ void store_close(store *s)
         sqlite3_finalize(s->insert);
     if (s->changes)
         sqlite3_finalize(s->changes);
+    for (unsigned i = 0; i < STMT_CACHE; i++) {
+        sqlite3_finalize(s->cache[i].st);
+        sqlite3_free(s->cache[i].sql);
+    }
     if (s->db)
         sqlite3_close_v2(s->db);
     if (s->splite)
@@ -278,6 +345,14 @@ void store_close(store *s)
 }
 
 int store_begin(store *s, gisd_error *err) { return exec_sql(s, "BEGIN IMMEDIATE", err); }
+
+int store_read_begin(store *s, gisd_error *err) { return exec_sql(s, "BEGIN", err); }
+
+void store_read_end(store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+}
 
 int store_commit(store *s, gisd_error *err)
 {
@@ -517,10 +592,8 @@ int store_layer_stats_get(store *s, const layer_def *l, store_layer_stats *out, 
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT feature_count, minx, miny, maxx, maxy, changes, updated_at"
-                           " FROM gisd_layers WHERE layer = ?",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (stmt_acquire(s, sql_text("SELECT feature_count, minx, miny, maxx, maxy, changes, updated_at"
+                                 " FROM gisd_layers WHERE layer = ?"), &st) != SQLITE_OK)
         return sql_fail(s, err, "reading layer statistics");
     sqlite3_bind_text(st, 1, l->id, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
@@ -534,10 +607,9 @@ int store_layer_stats_get(store *s, const layer_def *l, store_layer_stats *out, 
         out->changes = sqlite3_column_int64(st, 5);
         snprintf(out->updated, sizeof out->updated, "%s", (const char *)sqlite3_column_text(st, 6));
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return sql_fail(s, err, "reading layer statistics");
-    return 0;
+    int fail = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_fail(s, err, "reading layer statistics");
+    stmt_release(s, st);
+    return fail;
 }
 
 int store_import_history(store *s, store_import_row **rows, size_t *n, gisd_error *err)
@@ -590,8 +662,11 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
         sqlite3_str_appendf(b,
                             " AND fid IN (SELECT pkid FROM \"idx_%w_geom\" WHERE xmin <= ? AND xmax >= ?"
                             " AND ymin <= ? AND ymax >= ?)", l->id);
+        /* A point meets the box when its bounding box does: SpatiaLite reads
+         * that from the blob's header, where ST_Intersects would go to GEOS. */
         if (!q->bbox_mbr_only)
-            sqlite3_str_appendf(b, " AND ST_Intersects(geom, BuildMbr(?, ?, ?, ?, %d))", STORE_SRID);
+            sqlite3_str_appendf(b, " AND %s(geom, BuildMbr(?, ?, ?, ?, %d))",
+                                l->geometry == GEOM_POINT ? "MbrIntersects" : "ST_Intersects", STORE_SRID);
     }
     for (size_t i = 0; i < q->nfilters; i++) {
         if (layer_field_index(l, q->filter_fields[i]) < 0)
@@ -626,14 +701,11 @@ static int bind_where(sqlite3_stmt *st, const store_query *q, const double bbox[
     return k;
 }
 
-/* Prepares the text of b (consumed) into *st. */
+/* The statement of the text of b (consumed), cached; give it back with stmt_release. */
 static int prepare_str(store *s, sqlite3_str *b, sqlite3_stmt **st, const char *what,
                        gisd_error *err)
 {
-    char *sql = str_finish(b);
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
-    sqlite3_free(sql);
-    return rc == SQLITE_OK ? 0 : sql_fail(s, err, what);
+    return stmt_acquire(s, str_finish(b), st) == SQLITE_OK ? 0 : sql_fail(s, err, what);
 }
 
 int store_query_count(store *s, const layer_def *l, const store_query *q, long long *out,
@@ -656,8 +728,9 @@ int store_query_count(store *s, const layer_def *l, const store_query *q, long l
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : sql_fail(s, err, "counting features");
+    int fail = rc == SQLITE_ROW ? 0 : sql_fail(s, err, "counting features");
+    stmt_release(s, st);
+    return fail;
 }
 
 int store_cursor_open(store *s, const layer_def *l, const store_query *q, store_cursor **out,
@@ -665,6 +738,7 @@ int store_cursor_open(store *s, const layer_def *l, const store_query *q, store_
 {
     *out = NULL;
     store_cursor *c = xcalloc(1, sizeof *c);
+    c->s = s;
     c->layer = l;
     if (!table_exists(s, l->id)) {
         *out = c; /* a layer never imported is empty */
@@ -781,6 +855,6 @@ void store_cursor_free(store_cursor *c)
     if (!c)
         return;
     if (c->stmt)
-        sqlite3_finalize(c->stmt);
+        stmt_release(c->s, c->stmt);
     free(c);
 }

@@ -16,6 +16,7 @@ struct tile_source {
     const char *db_path;         /* where background loads read; NULL: none */
     long long *loading;          /* per layer: the change counter a background load reads, or 0 */
     int loaders;                 /* background loads running */
+    long long snapshots, area_reads; /* whole-layer snapshots installed; tiles' area reads */
     pthread_cond_t loaders_done;
 };
 
@@ -260,7 +261,16 @@ static void install_locked(tile_source *src, size_t li, tile_layer_data *fresh)
         unref_locked(cur);
         src->current[li] = fresh;
         fresh->refs++;
+        src->snapshots++;
     }
+}
+
+void tile_source_counts(tile_source *src, long long *snapshots, long long *area_reads)
+{
+    pthread_mutex_lock(&src->lock);
+    *snapshots = src->snapshots;
+    *area_reads = src->area_reads;
+    pthread_mutex_unlock(&src->lock);
 }
 
 typedef struct {
@@ -336,6 +346,9 @@ int tile_source_acquire(tile_source *src, store *st, const size_t *layers, size_
                 tile_source_release(src, out, i);
                 return -1;
             }
+            pthread_mutex_lock(&src->lock);
+            src->area_reads++;
+            pthread_mutex_unlock(&src->lock);
             continue;
         }
         /* One thread loads a layer while those that need the same layer wait

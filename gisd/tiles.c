@@ -118,6 +118,7 @@ void tile_service_free(tile_service *svc)
 }
 
 tilecache *tile_service_cache(tile_service *svc) { return svc->cache; }
+tile_source *tile_service_source(tile_service *svc) { return svc->src; }
 
 int tile_service_get(tile_service *svc, store *st, GEOSContextHandle_t ctx, const size_t *layers,
                      size_t n, tile_id t, tile_entry **out, gisd_error *err)

@@ -34,6 +34,8 @@ typedef struct tile_service tile_service;
 tile_service *tile_service_new(const layer_registry *reg, const char *db_path, size_t cache_mb);
 void tile_service_free(tile_service *svc);
 tilecache *tile_service_cache(tile_service *svc);
+/* The layers' snapshots behind the service. */
+tile_source *tile_service_source(tile_service *svc);
 
 /* The tile of the layers, from the cache or rendered now from st; the entry
  * is referenced: give it back with tilecache_release. */

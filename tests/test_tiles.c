@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../gisd/mvt.h"
 #include "../gisd/pmtiles.h"
@@ -379,6 +380,44 @@ static void no_stale_tile_after_an_import(void **state)
     free(ents2);
 }
 
+static long long metric(const tu_server *s, const char *name)
+{
+    char *out;
+    assert_int_equal(tu_run(&out, "curl -sf '%s/metrics' | awk '$1 == \"%s\" { print $2 }'", s->base, name), 0);
+    long long v = atoll(out);
+    free(out);
+    return v;
+}
+
+/* The first tiles of a fresh server are cut from their own area while the
+ * whole layers load in the background: they must be the very tiles the
+ * whole snapshots give. */
+static void first_tiles_are_cut_from_their_area_identically(void **state)
+{
+    (void)state;
+    static const char *const tiles[] = {"/tiles/all/12/3420/1715.mvt", "/tiles/all/10/855/429.mvt",
+                                        "/tiles/all/14/13683/6862.mvt", "/tiles/all/8/213/107.mvt"};
+    const char *dir = tu_tmpdir("tiles-area");
+    const char *args[] = {"--tile-cache-mb", "0", NULL};
+    tu_server s;
+    tu_server_start_args(&s, db, args);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(tu_run(NULL, "curl -sf -o '%s/area%zu.mvt' '%s%s'", dir, i, s.base, tiles[i]), 0);
+    assert_true(metric(&s, "gisd_tile_area_reads_total") >= 10);
+    /* every layer of "all" gets its whole snapshot in the background */
+    for (int k = 0; k < 200 && metric(&s, "gisd_tile_snapshots_total") < 10; k++)
+        usleep(50000);
+    assert_int_equal(metric(&s, "gisd_tile_snapshots_total"), 10);
+    long long reads = metric(&s, "gisd_tile_area_reads_total");
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(tu_run(NULL, "curl -sf -o '%s/whole%zu.mvt' '%s%s' && cmp '%s/area%zu.mvt' "
+                                      "'%s/whole%zu.mvt'", dir, i, s.base, tiles[i], dir, i, dir, i), 0);
+    }
+    /* and those came from the snapshots, not from more area reads */
+    assert_int_equal(metric(&s, "gisd_tile_area_reads_total"), reads);
+    tu_server_stop(&s);
+}
+
 static void mbtiles_read_by_gdal(void **state)
 {
     (void)state;
@@ -522,6 +561,7 @@ int main(void)
         cmocka_unit_test(bad_tile_requests_get_4xx_json),
         cmocka_unit_test(tilejson_and_tileset_metadata),
         cmocka_unit_test(no_stale_tile_after_an_import),
+        cmocka_unit_test(first_tiles_are_cut_from_their_area_identically),
         cmocka_unit_test(mbtiles_read_by_gdal),
         cmocka_unit_test(pmtiles_read_by_the_pmtiles_reader),
         cmocka_unit_test(dense_points_are_thinned_with_their_count),
