@@ -53,6 +53,7 @@ typedef struct {
  * naming the limit, never minutes of GEOS work. */
 #define ANALYSIS_RADIUS_MAX_M 50000.0
 #define ANALYSIS_DISTANCE_MAX_KM 1000.0
+#define ANALYSIS_SITE_MAX_VERTICES 100000
 
 /* Checks what needs no store (the name, the format, the CRS, each parameter
  * against its limit): 0, or -1 with err (GISD_E_NOTFOUND for an unknown name). */

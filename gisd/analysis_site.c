@@ -24,8 +24,27 @@ static int in_list(const char (*list)[32], size_t n, const char *v)
     return 0;
 }
 
+/* The positions ([x, y] arrays) under a GeoJSON coordinates member. */
+static size_t count_positions(json_t *coords, int depth)
+{
+    if (!json_is_array(coords) || depth > 8)
+        return 0;
+    if (json_is_number(json_array_get(coords, 0)))
+        return 1;
+    size_t n = 0, i;
+    json_t *v;
+    json_array_foreach(coords, i, v)
+        n += count_positions(v, depth + 1);
+    return n;
+}
+
 GEOSGeometry *analysis_site_geometry(GEOSContextHandle_t h, json_t *geometry, int srid, gisd_error *err)
 {
+    if (count_positions(json_object_get(geometry, "coordinates"), 0) > ANALYSIS_SITE_MAX_VERTICES) {
+        gisd_fail(err, GISD_E_INPUT, "the site has more than %d vertices; simplify it first",
+                  ANALYSIS_SITE_MAX_VERTICES);
+        return NULL;
+    }
     const char *type = json_string_value(json_object_get(geometry, "type"));
     if (!type || (strcmp(type, "Point") && strcmp(type, "Polygon") && strcmp(type, "MultiPolygon"))) {
         gisd_fail(err, GISD_E_INPUT, "the site's geometry must be a Point, Polygon or MultiPolygon");

@@ -166,6 +166,23 @@ static void errors_are_valid_utf8_whatever_the_request_carried(void **state)
     assert_alive(&srv);
 }
 
+/* The site's vertex count has a documented limit too. */
+static void a_site_of_too_many_vertices_is_refused(void **state)
+{
+    (void)state;
+    const char *site = "build/tmp/many-vertices.geojson";
+    assert_int_equal(tu_run(NULL, "python3 -c \"import json, math; n = 120000; "
+                                  "ring = [[120.65 + 0.01 * math.cos(2 * math.pi * i / n), "
+                                  "27.95 + 0.01 * math.sin(2 * math.pi * i / n)] for i in range(n)]; "
+                                  "ring.append(ring[0]); print(json.dumps({'type': 'Feature', "
+                                  "'properties': {'project_class': 'M2'}, 'geometry': "
+                                  "{'type': 'Polygon', 'coordinates': [ring]}}))\" > %s", site), 0);
+    char *body = NULL;
+    assert_int_equal(tu_http(&srv, "POST", "/analysis/site-check", site, &body, NULL), 400);
+    assert_non_null(strstr(body, "100000 vertices"));
+    free(body);
+}
+
 /* Row 6: a Host nobody vouched for is never reflected into links. */
 static void links_never_carry_an_unvouched_host(void **state)
 {
@@ -512,6 +529,7 @@ int main(void)
         cmocka_unit_test(absurd_radius_is_refused_with_its_limit),
         cmocka_unit_test(absurd_projected_bbox_is_refused_at_once),
         cmocka_unit_test(errors_are_valid_utf8_whatever_the_request_carried),
+        cmocka_unit_test(a_site_of_too_many_vertices_is_refused),
         cmocka_unit_test(links_never_carry_an_unvouched_host),
         cmocka_unit_test(slow_readers_do_not_starve_other_clients),
         cmocka_unit_test(head_of_items_has_no_body),

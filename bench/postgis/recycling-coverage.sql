@@ -14,12 +14,12 @@ SELECT json_build_object(
   'radius_m', 1000, 'level', 'community',
   'districts', (SELECT coalesce(json_agg(json_build_object(
       'name', district, 'communities', n, 'households', hh, 'households_covered', cov,
-      'coverage_ratio', round((CASE WHEN hh > 0 THEN cov / hh ELSE 0 END)::numeric, 6))
+      'coverage_ratio', round((CASE WHEN hh > 0 THEN cov::float8 / hh ELSE 0 END)::numeric, 6))
       ORDER BY district COLLATE "C"), '[]') FROM per),
   'total', (SELECT json_build_object('communities', count(*), 'households', sum(households),
       'households_covered', coalesce(sum(households) FILTER (WHERE covered), 0),
       'coverage_ratio', round((CASE WHEN sum(households) > 0
-          THEN coalesce(sum(households) FILTER (WHERE covered), 0) / sum(households) ELSE 0 END)::numeric, 6))
+          THEN coalesce(sum(households) FILTER (WHERE covered), 0)::float8 / sum(households) ELSE 0 END)::numeric, 6))
       FROM c),
   'uncovered', (SELECT coalesce(json_agg(community_id ORDER BY community_id COLLATE "C"), '[]')
       FROM c WHERE NOT covered));
