@@ -2,12 +2,12 @@
 # what a fresh Debian 12 machine lacks (apt-get), then build and run.
 
 CC       ?= cc
-PKGS     := gdal spatialite sqlite3 libmicrohttpd jansson geos zlib libprotobuf-c freetype2
+PKGS     := gdal spatialite sqlite3 libmicrohttpd jansson geos zlib libprotobuf-c freetype2 cbc
 DEB_PKGS := build-essential pkg-config libgdal-dev gdal-bin libproj-dev proj-bin \
             libspatialite-dev libsqlite3-mod-spatialite libsqlite3-dev sqlite3 \
             libmicrohttpd-dev libcmocka-dev libjansson-dev libgeos-dev zlib1g-dev \
             libprotobuf-c-dev protobuf-c-compiler libfreetype-dev python3 python3-owslib curl wrk \
-            chromium fonts-wqy-zenhei clang libclang-rt-14-dev
+            chromium fonts-wqy-zenhei clang libclang-rt-14-dev coinor-libcbc-dev
 # What make bench measures gisd against (not needed to build, run or test).
 BENCH_PKGS := postgresql postgresql-15-postgis-3 mapserver-bin nginx-light spawn-fcgi
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

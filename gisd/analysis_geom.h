@@ -88,6 +88,10 @@ void map_view_add(map_view *v, json_t *features, const GEOSGeometry *g, json_t *
  * input error naming what is wrong. */
 GEOSGeometry *analysis_site_geometry(GEOSContextHandle_t h, json_t *geometry, int srid, gisd_error *err);
 
+/* 1 when every ;-separated hazardous-waste code of need is in have (an empty
+ * need is covered by anything). */
+int hw_codes_cover(const char *have, const char *need);
+
 /* A JSON number, written as an integer when it is whole (radius_m: 1000). */
 json_t *analysis_number(double v);
 

@@ -9,8 +9,7 @@
 enum { E_ID, E_TPY, E_CODES };
 enum { F_ID, F_CODES };
 
-/* 1 when every ;-separated code of need is in have. */
-static int codes_cover(const char *have, const char *need)
+int hw_codes_cover(const char *have, const char *need)
 {
     if (!need || !*need)
         return 1;
@@ -40,7 +39,7 @@ static int codes_cover(const char *have, const char *need)
 
 static int facility_eligible(const afeat *f, void *ud)
 {
-    return codes_cover(f->vals[F_CODES], ud);
+    return hw_codes_cover(f->vals[F_CODES], ud);
 }
 
 static int by_ent_id(const void *a, const void *b)

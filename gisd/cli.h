@@ -10,6 +10,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_layers(int argc, char **argv);
 int cmd_tiles(int argc, char **argv);
+int cmd_optimize(int argc, char **argv);
 
 /* Prints "gisd: error: <message>" and returns the exit status for it: 70 for
  * an internal error, 74 for a full disk, 1 for the rest. */

@@ -1,0 +1,174 @@
+#include "milp.h"
+
+#include <Cbc_C_Interface.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+typedef struct {
+    int col, row;
+    double v;
+} term;
+
+struct milp {
+    milp_sense sense;
+    double *lb, *ub, *obj;
+    char *integer;
+    size_t ncols, capcols;
+    double *rlb, *rub;
+    size_t nrows, caprows;
+    term *terms;
+    size_t nterms, capterms;
+    double *x;
+    Cbc_Model *cbc;
+};
+
+milp *milp_new(milp_sense sense)
+{
+    milp *m = xcalloc(1, sizeof *m);
+    m->sense = sense;
+    return m;
+}
+
+void milp_free(milp *m)
+{
+    if (!m)
+        return;
+    if (m->cbc)
+        Cbc_deleteModel(m->cbc);
+    free(m->lb);
+    free(m->ub);
+    free(m->obj);
+    free(m->integer);
+    free(m->rlb);
+    free(m->rub);
+    free(m->terms);
+    free(m->x);
+    free(m);
+}
+
+int milp_col(milp *m, double lb, double ub, double obj, int integer)
+{
+    if (m->ncols == m->capcols) {
+        m->capcols = m->capcols ? m->capcols * 2 : 256;
+        m->lb = xreallocarray(m->lb, m->capcols, sizeof *m->lb);
+        m->ub = xreallocarray(m->ub, m->capcols, sizeof *m->ub);
+        m->obj = xreallocarray(m->obj, m->capcols, sizeof *m->obj);
+        m->integer = xreallocarray(m->integer, m->capcols, 1);
+    }
+    m->lb[m->ncols] = lb;
+    m->ub[m->ncols] = ub;
+    m->obj[m->ncols] = obj;
+    m->integer[m->ncols] = (char)integer;
+    return (int)m->ncols++;
+}
+
+int milp_row(milp *m, double lb, double ub, size_t n, const int *cols, const double *coef)
+{
+    if (m->nrows == m->caprows) {
+        m->caprows = m->caprows ? m->caprows * 2 : 256;
+        m->rlb = xreallocarray(m->rlb, m->caprows, sizeof *m->rlb);
+        m->rub = xreallocarray(m->rub, m->caprows, sizeof *m->rub);
+    }
+    if (m->nterms + n > m->capterms) {
+        while (m->nterms + n > m->capterms)
+            m->capterms = m->capterms ? m->capterms * 2 : 1024;
+        m->terms = xreallocarray(m->terms, m->capterms, sizeof *m->terms);
+    }
+    for (size_t k = 0; k < n; k++)
+        m->terms[m->nterms++] = (term){cols[k], (int)m->nrows, coef ? coef[k] : 1.0};
+    m->rlb[m->nrows] = lb;
+    m->rub[m->nrows] = ub;
+    return (int)m->nrows++;
+}
+
+void milp_row_bounds(milp *m, int row, double lb, double ub)
+{
+    m->rlb[row] = lb;
+    m->rub[row] = ub;
+}
+
+void milp_objective(milp *m, milp_sense sense, const double *obj)
+{
+    m->sense = sense;
+    memcpy(m->obj, obj, m->ncols * sizeof *obj);
+}
+
+static int by_col(const void *a, const void *b)
+{
+    const term *x = a, *y = b;
+    return x->col != y->col ? (x->col > y->col) - (x->col < y->col) : (x->row > y->row) - (x->row < y->row);
+}
+
+int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (m->ncols == 0) {
+        out->feasible = out->optimal = 1;
+        return 0;
+    }
+    /* CBC takes the matrix column by column */
+    qsort(m->terms, m->nterms, sizeof *m->terms, by_col);
+    CoinBigIndex *start = xreallocarray(NULL, m->ncols + 1, sizeof *start);
+    int *index = xreallocarray(NULL, m->nterms, sizeof *index);
+    double *value = xreallocarray(NULL, m->nterms, sizeof *value);
+    size_t k = 0;
+    for (size_t c = 0; c < m->ncols; c++) {
+        start[c] = (CoinBigIndex)k;
+        while (k < m->nterms && (size_t)m->terms[k].col == c) {
+            index[k] = m->terms[k].row;
+            value[k] = m->terms[k].v;
+            k++;
+        }
+    }
+    start[m->ncols] = (CoinBigIndex)k;
+    if (m->cbc)
+        Cbc_deleteModel(m->cbc);
+    m->cbc = Cbc_newModel();
+    if (!m->cbc) {
+        free(start);
+        free(index);
+        free(value);
+        return gisd_fail(err, GISD_E_INTERNAL, "CBC cannot make a model");
+    }
+    Cbc_loadProblem(m->cbc, (int)m->ncols, (int)m->nrows, start, index, value, m->lb, m->ub,
+                    m->obj, m->rlb, m->rub);
+    free(start);
+    free(index);
+    free(value);
+    for (size_t c = 0; c < m->ncols; c++)
+        if (m->integer[c])
+            Cbc_setInteger(m->cbc, (int)c);
+    Cbc_setObjSense(m->cbc, m->sense == MILP_MAX ? -1.0 : 1.0);
+    Cbc_setLogLevel(m->cbc, 0);
+    Cbc_setMaximumSeconds(m->cbc, time_limit_s > 0 ? time_limit_s : 60);
+    /* proven optimal means the gap is closed, not within CBC's default 1e-4 */
+    Cbc_setAllowableFractionGap(m->cbc, 0);
+    Cbc_setAllowableGap(m->cbc, 1e-7);
+    int rc = Cbc_solve(m->cbc);
+    out->infeasible = Cbc_isProvenInfeasible(m->cbc);
+    int mip = memchr(m->integer, 1, m->ncols) != NULL;
+    /* a MIP's best integer solution (NULL until one is found); an LP's solution */
+    const double *x = mip ? Cbc_bestSolution(m->cbc) : Cbc_getColSolution(m->cbc);
+    out->feasible = !out->infeasible && x != NULL &&
+                    (mip || Cbc_isProvenOptimal(m->cbc) || Cbc_numberPrimalInfeasibilities(m->cbc) == 0);
+    out->optimal = out->feasible && Cbc_isProvenOptimal(m->cbc);
+    out->objective = Cbc_getObjValue(m->cbc);
+    out->bound = out->optimal ? out->objective : Cbc_getBestPossibleObjValue(m->cbc);
+    if (!isfinite(out->bound))
+        out->bound = out->objective;
+    if (out->feasible) {
+        m->x = xreallocarray(m->x, m->ncols, sizeof *m->x);
+        memcpy(m->x, x, m->ncols * sizeof *m->x);
+        /* integers as CBC leaves them are within 1e-6 of whole */
+        for (size_t c = 0; c < m->ncols; c++)
+            if (m->integer[c])
+                m->x[c] = round(m->x[c]);
+        out->x = m->x;
+    }
+    if (rc != 0 && !out->feasible && !out->infeasible)
+        return gisd_fail(err, GISD_E_INTERNAL, "CBC failed (status %d)", Cbc_status(m->cbc));
+    return 0;
+}

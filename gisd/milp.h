@@ -1,0 +1,39 @@
+/* Mixed-integer linear programs built column by column and row by row, and
+ * solved by CBC through its C interface (coinor-libcbc). The layout
+ * optimisations (optimize_*.c) build their models here. */
+#ifndef GISD_MILP_H
+#define GISD_MILP_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+typedef struct milp milp;
+
+typedef enum { MILP_MIN, MILP_MAX } milp_sense;
+
+/* An empty program; never NULL. */
+milp *milp_new(milp_sense sense);
+void milp_free(milp *m);
+/* Adds a column (lb <= x <= ub, objective coefficient obj); returns its index. */
+int milp_col(milp *m, double lb, double ub, double obj, int integer);
+/* Adds a row lb <= sum coef[k] * x[cols[k]] <= ub (n terms); returns its index. */
+int milp_row(milp *m, double lb, double ub, size_t n, const int *cols, const double *coef);
+/* Changes a row's bounds (for a lexicographic second solve). */
+void milp_row_bounds(milp *m, int row, double lb, double ub);
+/* Changes the objective: obj has one coefficient per column. */
+void milp_objective(milp *m, milp_sense sense, const double *obj);
+
+typedef struct {
+    int feasible;   /* a solution was found (x holds it) */
+    int optimal;    /* proven optimal */
+    int infeasible; /* proven infeasible */
+    double objective, bound;
+    const double *x; /* one value per column, valid until the next solve or milp_free */
+} milp_result;
+
+/* Solves within time_limit_s (the best solution so far when it runs out);
+ * 0, or -1 with err when CBC fails. */
+int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err);
+
+#endif

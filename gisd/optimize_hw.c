@@ -1,0 +1,169 @@
+/* hw-allocation: every producer's hazardous waste to capable facilities within
+ * max_km, capacities respected; first the most tonnes served, then the least
+ * tonne-km for them (two linear programs, no integers). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "optimize_int.h"
+#include "xalloc.h"
+
+enum { E_ID, E_TPY, E_CODES };
+enum { F_ID, F_CODES, F_CAP };
+
+typedef struct {
+    size_t e, f;
+    double d;
+    int col;
+} arc;
+
+static int arc_order(const void *a, const void *b, void *ud)
+{
+    const arc *x = a, *y = b;
+    aset *const *sets = ud;
+    int c = strcmp(sets[0]->f[x->e].vals[E_ID], sets[0]->f[y->e].vals[E_ID]);
+    return c ? c : strcmp(sets[1]->f[x->f].vals[F_ID], sets[1]->f[y->f].vals[F_ID]);
+}
+
+static int by_first(const void *a, const void *b, void *ud)
+{
+    aset *set = ud;
+    return strcmp(set->f[*(const size_t *)a].vals[0], set->f[*(const size_t *)b].vals[0]);
+}
+
+int optimize_hw(opt_run *r, const opt_values *v, json_t **out, gisd_error *err)
+{
+    double max_m = opt_get(v, "max_km") * 1000.0;
+    static const char *const ef[] = {"ent_id", "hw_tpy", "hw_codes", NULL};
+    static const char *const ff[] = {"facility_id", "hw_codes", "capacity_tpy", NULL};
+    aset ents = {0}, facs = {0};
+    if (aset_load(r->h, r->st, r->reg, "enterprises", r->srid, ef, NULL, &ents, &r->fail) ||
+        aset_load(r->h, r->st, r->reg, "hw_facilities", r->srid, ff, NULL, &facs, &r->fail)) {
+        aset_free(&ents);
+        return -1;
+    }
+    arc *arcs = NULL;
+    size_t narcs = 0, cap = 0;
+    double tonnes = 0;
+    for (size_t e = 0; e < ents.n && afail_live(&r->fail); e++) {
+        if (afeat_num(&ents.f[e], E_TPY) <= 0)
+            continue;
+        tonnes += afeat_num(&ents.f[e], E_TPY);
+        for (size_t f = 0; f < facs.n; f++) {
+            double d;
+            if (!hw_codes_cover(facs.f[f].vals[F_CODES], ents.f[e].vals[E_CODES]) ||
+                !afail_ok(&r->fail, GEOSDistance_r(r->h, ents.f[e].g, facs.f[f].g, &d), "measuring a distance") ||
+                d > max_m)
+                continue;
+            if (narcs == cap) {
+                cap = cap ? cap * 2 : 256;
+                arcs = xreallocarray(arcs, cap, sizeof *arcs);
+            }
+            arcs[narcs++] = (arc){e, f, d, 0};
+        }
+    }
+    int rc = r->fail.failed ? -1 : 0;
+    milp *m = milp_new(MILP_MAX);
+    milp_result res = {0};
+    int total_row = -1;
+    if (rc == 0) {
+        for (size_t k = 0; k < narcs; k++)
+            arcs[k].col = milp_col(m, 0, INFINITY, 1, 0);
+        int *cols = xreallocarray(NULL, narcs + 1, sizeof *cols);
+        /* what each producer sends, and what each facility takes */
+        for (size_t e = 0; e < ents.n; e++) {
+            size_t n = 0;
+            for (size_t k = 0; k < narcs; k++)
+                if (arcs[k].e == e)
+                    cols[n++] = arcs[k].col;
+            if (n)
+                milp_row(m, 0, afeat_num(&ents.f[e], E_TPY), n, cols, NULL);
+        }
+        for (size_t f = 0; f < facs.n; f++) {
+            size_t n = 0;
+            for (size_t k = 0; k < narcs; k++)
+                if (arcs[k].f == f)
+                    cols[n++] = arcs[k].col;
+            if (n)
+                milp_row(m, 0, fmax(0, afeat_num(&facs.f[f], F_CAP)), n, cols, NULL);
+        }
+        for (size_t k = 0; k < narcs; k++)
+            cols[k] = arcs[k].col;
+        total_row = milp_row(m, 0, INFINITY, narcs, cols, NULL);
+        free(cols);
+        rc = milp_solve(m, r->time_limit_s, &res, err);
+        if (rc == 0 && !res.feasible)
+            rc = gisd_fail(err, GISD_E_INPUT, "no allocation found within time_limit_s");
+    }
+    double served = 0;
+    if (rc == 0) {
+        /* second: the least tonne-km for (all but a hair of) the most tonnes */
+        served = res.objective;
+        double *obj = xreallocarray(NULL, narcs + 1, sizeof *obj);
+        for (size_t k = 0; k < narcs; k++)
+            obj[k] = arcs[k].d / 1000.0;
+        milp_objective(m, MILP_MIN, obj);
+        free(obj);
+        milp_row_bounds(m, total_row, served - 1e-4, INFINITY);
+        rc = milp_solve(m, r->time_limit_s, &res, err);
+        if (rc == 0 && !res.feasible)
+            rc = gisd_fail(err, GISD_E_INPUT, "no allocation found within time_limit_s");
+    }
+    if (rc == 0) {
+        aset *sets[2] = {&ents, &facs};
+        qsort_r(arcs, narcs, sizeof *arcs, arc_order, sets);
+        double *sent = xcalloc(ents.n + 1, sizeof *sent), *taken = xcalloc(facs.n + 1, sizeof *taken);
+        double tkm = 0, served_t = 0;
+        json_t *flows = json_array();
+        for (size_t k = 0; k < narcs; k++) {
+            double t = res.x[arcs[k].col];
+            sent[arcs[k].e] += t;
+            taken[arcs[k].f] += t;
+            tkm += t * arcs[k].d / 1000.0;
+            served_t += t;
+            if (t > 0.001)
+                json_array_append_new(flows, json_pack("{s:s, s:s, s:o, s:o}", "ent_id",
+                                                       ents.f[arcs[k].e].vals[E_ID], "facility_id",
+                                                       facs.f[arcs[k].f].vals[F_ID], "tonnes",
+                                                       opt_number(t, 3), "distance_m", opt_number(arcs[k].d, 3)));
+        }
+        size_t *order = xreallocarray(NULL, (ents.n > facs.n ? ents.n : facs.n) + 1, sizeof *order);
+        for (size_t f = 0; f < facs.n; f++)
+            order[f] = f;
+        qsort_r(order, facs.n, sizeof *order, by_first, &facs);
+        json_t *fl = json_array();
+        for (size_t k = 0; k < facs.n; k++) {
+            size_t f = order[k];
+            double c = afeat_num(&facs.f[f], F_CAP);
+            json_array_append_new(fl, json_pack("{s:s, s:o, s:o, s:o}", "facility_id", facs.f[f].vals[F_ID],
+                                                "capacity_tpy", analysis_number(c), "assigned_t",
+                                                opt_number(taken[f], 3), "utilisation",
+                                                opt_number(c > 0 ? taken[f] / c : 0, 6)));
+        }
+        for (size_t e = 0; e < ents.n; e++)
+            order[e] = e;
+        qsort_r(order, ents.n, sizeof *order, by_first, &ents);
+        json_t *ul = json_array();
+        for (size_t k = 0; k < ents.n; k++) {
+            size_t e = order[k];
+            double left = afeat_num(&ents.f[e], E_TPY) - sent[e];
+            if (afeat_num(&ents.f[e], E_TPY) > 0 && left > 0.001)
+                json_array_append_new(ul, json_pack("{s:s, s:o}", "ent_id", ents.f[e].vals[E_ID],
+                                                    "tonnes", opt_number(left, 3)));
+        }
+        *out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "max_km",
+                         analysis_number(opt_get(v, "max_km")), "tonnes", opt_number(tonnes, 3),
+                         "served_t", opt_number(served_t, 3), "unserved_t",
+                         opt_number(tonnes - served_t, 3), "tonne_km", opt_number(tkm, 3), "flows",
+                         flows, "facilities", fl, "unserved", ul);
+        opt_report(*out, &res, tkm, fmin(res.bound, tkm));
+        free(sent);
+        free(taken);
+        free(order);
+    }
+    milp_free(m);
+    free(arcs);
+    aset_free(&ents);
+    aset_free(&facs);
+    return rc;
+}

@@ -1,0 +1,60 @@
+/* What the optimisations share inside optimize_*.c. */
+#ifndef GISD_OPTIMIZE_INT_H
+#define GISD_OPTIMIZE_INT_H
+
+#include "analysis_geom.h"
+#include "milp.h"
+#include "optimize.h"
+
+/* The parsed parameters of one run: value by the table's order. */
+typedef struct {
+    const opt_def *def;
+    double v[16];
+    int given[16];
+    const char *text[16]; /* OPT_CHOICE: the choice */
+} opt_values;
+
+/* The value of parameter name (its default when not given). */
+double opt_get(const opt_values *v, const char *name);
+/* 1 when parameter name was given. */
+int opt_given(const opt_values *v, const char *name);
+/* The choice of an OPT_CHOICE parameter. */
+const char *opt_choice(const opt_values *v, const char *name);
+
+/* One run: the GEOS work, its failures, the store and the analysis CRS. */
+typedef struct {
+    GEOSContextHandle_t h;
+    afail fail;
+    store *st;
+    const layer_registry *reg;
+    const site_rules *rules;
+    int srid;
+    double time_limit_s;
+    int geojson;
+} opt_run;
+
+/* A candidate site: an id and a point in the analysis CRS. */
+typedef struct {
+    char *id;
+    GEOSGeometry *g;
+} opt_site;
+
+/* The user's candidates (a FeatureCollection of Points with ids, unique) in
+ * the analysis CRS: 0, or -1 with an input error naming the feature. */
+int opt_candidates(opt_run *r, json_t *fc, opt_site **out, size_t *n, gisd_error *err);
+void opt_sites_free(opt_run *r, opt_site *s, size_t n);
+
+/* The fields of the solver's answer every optimisation reports. */
+void opt_report(json_t *doc, const milp_result *res, double objective, double bound);
+/* x rounded to d decimals, as a JSON number (whole numbers as integers). */
+json_t *opt_number(double x, int d);
+int opt_str_cmp(const void *a, const void *b); /* qsort of const char * */
+
+int optimize_recycling(opt_run *r, const opt_values *v, json_t *candidates, json_t **out,
+                       gisd_error *err);
+int optimize_sorting(opt_run *r, const opt_values *v, json_t *candidates, json_t **out,
+                     gisd_error *err);
+int optimize_hw(opt_run *r, const opt_values *v, json_t **out, gisd_error *err);
+int optimize_heat(opt_run *r, const opt_values *v, json_t **out, gisd_error *err);
+
+#endif

@@ -1,0 +1,227 @@
+/* The layout optimisations: every reference answer of data/reference/expected
+ * reproduced on the command line (the objective within OPTIMIZE.md's
+ * tolerances, the layout recomputed independently by optimize_check.py), a
+ * hand-made town whose optimum is known by hand, and bad input. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static char refdb[1200], towndb[1200];
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("optimize");
+    snprintf(refdb, sizeof refdb, "%s/ref.sqlite", dir);
+    tu_import_reference(refdb);
+    /* a town on one street (EPSG:4549 metres): A at 0, B 900 m east, C 1,800 m east */
+    snprintf(towndb, sizeof towndb, "%s/town.sqlite", dir);
+    char *out;
+    int rc = tu_run(&out, "cd '%s' && printf 'community_id,name,households,X,Y\\nA,a,100,560000,3090000\\n"
+                          "B,b,50,560900,3090000\\nC,c,80,561800,3090000\\n' > comm.csv && "
+                          "printf 'point_id,name,level,X,Y\\nR1,far,community,590000,3090000\\n"
+                          "S1,x,sorting,560000,3090000\\nS2,y,transit,561800,3090000\\n' > points.csv && "
+                          "'%s' import --quiet --db town.sqlite comm.csv --layer communities --srs EPSG:4549 "
+                          "--x X --y Y && '%s' import --quiet --db town.sqlite points.csv --layer "
+                          "recycling_points --srs EPSG:4549 --x X --y Y", dir, tu_gisd(), tu_gisd());
+    if (rc != 0)
+        fail_msg("the town: %s", out);
+    free(out);
+    return 0;
+}
+
+static json_t *optimize(const char *db, const char *args, int want_rc, char **text)
+{
+    char *out;
+    int rc = tu_run(&out, "'%s' optimize %s --db '%s' > build/tmp/opt.json 2> build/tmp/opt.err; rc=$?; "
+                          "cat build/tmp/opt.err build/tmp/opt.json; exit $rc", tu_gisd(), args, db);
+    if (rc != want_rc)
+        fail_msg("gisd optimize %s: exit %d, want %d: %s", args, rc, want_rc, out);
+    json_t *j = want_rc == 0 ? tu_json_text(out) : NULL;
+    if (text)
+        *text = out;
+    else
+        free(out);
+    return j;
+}
+
+static void check_layout(const char *name, const char *param)
+{
+    char *out;
+    int rc = tu_run(&out, "python3 '%s/tests/optimize_check.py' %s build/tmp/opt.json '%s' %s", tu_root(),
+                    name, refdb, param);
+    if (rc != 0 || strcmp(out, "ok\n") != 0)
+        fail_msg("%s: the layout does not achieve what it claims: %s", name, out);
+    free(out);
+}
+
+static double num(json_t *j, const char *k) { return json_number_value(json_object_get(j, k)); }
+
+static json_t *expected(const char *file)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s", tu_data(file));
+    return tu_json_file(path);
+}
+
+static void recycling_siting_matches_the_reference(void **state)
+{
+    (void)state;
+    json_t *want = expected("reference/expected/optimize-recycling-siting_mclp_r1000_p10.json");
+    json_t *got = optimize(refdb, "recycling-siting --radius-m 1000 --p 10", 0, NULL);
+    check_layout("recycling-siting", "1000");
+    for (const char *k = "households\0households_covered_before\0households_covered_after\0existing\0candidates\0"; *k; k += strlen(k) + 1)
+        assert_int_equal((long long)num(got, k), (long long)num(want, k));
+    assert_true(json_equal(json_object_get(got, "uncoverable"), json_object_get(want, "uncoverable")));
+    assert_int_equal(json_array_size(json_object_get(got, "selected")), 10);
+    assert_true(json_is_true(json_object_get(got, "optimal")));
+    json_decref(got);
+    json_decref(want);
+    want = expected("reference/expected/optimize-recycling-siting_lscp_r1000.json");
+    got = optimize(refdb, "recycling-siting --radius-m 1000", 0, NULL);
+    check_layout("recycling-siting", "1000");
+    assert_string_equal(json_string_value(json_object_get(got, "mode")), "lscp");
+    assert_true(json_is_null(json_object_get(got, "p")));
+    assert_int_equal(json_array_size(json_object_get(got, "selected")),
+                     json_array_size(json_object_get(want, "selected")));
+    assert_int_equal((long long)num(got, "households_covered_after"), (long long)num(want, "households_covered_after"));
+    json_decref(got);
+    json_decref(want);
+}
+
+static void sorting_siting_matches_the_reference(void **state)
+{
+    (void)state;
+    json_t *want = expected("reference/expected/optimize-sorting-siting_p5.json");
+    json_t *got = optimize(refdb, "sorting-siting --p 5", 0, NULL);
+    check_layout("sorting-siting", "");
+    assert_true(fabs(num(got, "household_km") - num(want, "household_km")) <= 1e-4 * num(want, "household_km"));
+    assert_int_equal((long long)num(got, "candidates"), (long long)num(want, "candidates"));
+    assert_int_equal(json_array_size(json_object_get(got, "sites")), 5);
+    assert_true(json_is_true(json_object_get(got, "optimal")));
+    json_decref(got);
+    json_decref(want);
+}
+
+static void hw_allocation_matches_the_reference(void **state)
+{
+    (void)state;
+    json_t *want = expected("reference/expected/optimize-hw-allocation_50km.json");
+    json_t *got = optimize(refdb, "hw-allocation --max-km 50", 0, NULL);
+    check_layout("hw-allocation", "50");
+    assert_true(fabs(num(got, "tonnes") - num(want, "tonnes")) < 0.01);
+    assert_true(fabs(num(got, "served_t") - num(want, "served_t")) < 0.01);
+    assert_true(fabs(num(got, "tonne_km") - num(want, "tonne_km")) <= 1e-4 * num(want, "tonne_km"));
+    assert_int_equal(json_array_size(json_object_get(got, "facilities")), json_array_size(json_object_get(want, "facilities")));
+    json_decref(got);
+    json_decref(want);
+}
+
+static void heat_extension_matches_the_reference(void **state)
+{
+    (void)state;
+    json_t *want = expected("reference/expected/optimize-heat-extension_r1000_b20.json");
+    json_t *got = optimize(refdb, "heat-extension --radius-m 1000 --budget-km 20 --frontier 5", 0, NULL);
+    check_layout("heat-extension", "20");
+    assert_int_equal((long long)num(got, "boilers"), (long long)num(want, "boilers"));
+    assert_true(fabs(num(got, "boiler_tph") - num(want, "boiler_tph")) < 0.01);
+    assert_true(fabs(num(got, "tph_retired") - num(want, "tph_retired")) < 0.01);
+    assert_true(num(got, "pipe_km") <= 20);
+    /* the frontier rises from nothing at budget 0 to every boiler at the last */
+    json_t *fr = json_object_get(got, "frontier");
+    assert_int_equal(json_array_size(fr), 5);
+    assert_true(num(json_array_get(fr, 0), "tph_retired") == 0);
+    assert_true(fabs(num(json_array_get(fr, 4), "tph_retired") - num(want, "boiler_tph")) < 0.01);
+    for (size_t i = 1; i < 5; i++)
+        assert_true(num(json_array_get(fr, i), "tph_retired") >= num(json_array_get(fr, i - 1), "tph_retired"));
+    json_decref(got);
+    json_decref(want);
+}
+
+/* The town: B reaches A and C (900 m), so one point at B covers everyone. */
+static void a_town_whose_optimum_is_known_by_hand(void **state)
+{
+    (void)state;
+    json_t *got = optimize(towndb, "recycling-siting --radius-m 1000 --p 1", 0, NULL);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(got, "selected"), 0)), "B");
+    assert_int_equal((long long)num(got, "households_covered_after"), 230);
+    assert_int_equal((long long)num(got, "households_covered_before"), 0);
+    json_decref(got);
+    got = optimize(towndb, "recycling-siting --radius-m 1000", 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(got, "selected")), 1);
+    json_decref(got);
+    /* at 800 m nobody reaches anybody: every community needs its own point */
+    got = optimize(towndb, "recycling-siting --radius-m 800", 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(got, "selected")), 3);
+    json_decref(got);
+    /* a tie: at 800 m with p 2, the best two cover A (100) and C (80) */
+    got = optimize(towndb, "recycling-siting --radius-m 800 --p 2", 0, NULL);
+    assert_int_equal((long long)num(got, "households_covered_after"), 180);
+    json_decref(got);
+    /* p-median: S1 at A costs 0.9 x 50 + 1.8 x 80 = 189 household-km, S2 at C 225 */
+    got = optimize(towndb, "sorting-siting --p 1", 0, NULL);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(got, "selected"), 0)), "S1");
+    assert_true(fabs(num(got, "household_km") - 189) < 1e-6);
+    assert_true(fabs(num(got, "max_distance_m") - 1800) < 1e-6);
+    json_decref(got);
+}
+
+static void bad_input_is_refused_with_what_is_allowed(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"recycling-siting --p 0", "p 0 is out of range"},
+        {"recycling-siting --p 5000", "more than the 1469 candidates"},
+        {"recycling-siting --radius-m 1e300", "radius_m 1e300 is out of range"},
+        {"recycling-siting --radius-m -5", "out of range"},
+        {"recycling-siting --existing maybe", "keep|none"},
+        {"sorting-siting", "needs p"},
+        {"sorting-siting --p 14", "more than the 13 candidates"},
+        {"heat-extension --budget-km -1", "budget_km -1 is out of range"},
+        {"hw-allocation --max-km 0", "out of range"},
+        {"hw-allocation --speed 3", "takes no parameter \"speed\""}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *out;
+        optimize(refdb, cases[i][0], 1, &out);
+        if (!strstr(out, cases[i][1]))
+            fail_msg("gisd optimize %s: \"%s\" does not say \"%s\"", cases[i][0], out, cases[i][1]);
+        free(out);
+    }
+    /* candidates files: not Points, no id, an id twice */
+    static const char *const files[][2] = {
+        {"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"id\":\"X\",\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[120.6,27.9],[120.7,27.9]]}}]}", "is not a Point"},
+        {"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[120.6,27.9]}}]}", "has no id"},
+        {"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"id\":\"X\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[120.6,27.9]}},{\"type\":\"Feature\",\"id\":\"X\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[120.7,27.9]}}]}", "appears twice"}};
+    for (size_t i = 0; i < 3; i++) {
+        FILE *f = fopen("build/tmp/cand.geojson", "w");
+        assert_non_null(f);
+        fputs(files[i][0], f);
+        fclose(f);
+        char *out;
+        optimize(refdb, "sorting-siting --p 1 --candidates build/tmp/cand.geojson", 1, &out);
+        if (!strstr(out, files[i][1]))
+            fail_msg("candidates %zu: \"%s\" does not say \"%s\"", i, out, files[i][1]);
+        free(out);
+    }
+    /* a time limit answers with the best layout so far, never an error */
+    json_t *got = optimize(refdb, "recycling-siting --radius-m 1000 --p 10 --time-limit-s 0.1", 0, NULL);
+    assert_non_null(json_object_get(got, "optimal"));
+    assert_int_equal(json_array_size(json_object_get(got, "selected")), 10);
+    json_decref(got);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(recycling_siting_matches_the_reference),
+        cmocka_unit_test(sorting_siting_matches_the_reference),
+        cmocka_unit_test(hw_allocation_matches_the_reference),
+        cmocka_unit_test(heat_extension_matches_the_reference),
+        cmocka_unit_test(a_town_whose_optimum_is_known_by_hand),
+        cmocka_unit_test(bad_input_is_refused_with_what_is_allowed),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
