@@ -5,6 +5,7 @@
 #include <time.h>
 
 static _Thread_local double deadline;
+static _Thread_local const int *flag;
 static atomic_int shutting_down;
 
 double cancel_now(void)
@@ -16,9 +17,13 @@ double cancel_now(void)
 
 void cancel_set_deadline(double d) { deadline = d; }
 
+void cancel_set_flag(const int *f) { flag = f; }
+
 int cancel_requested(void)
 {
     if (atomic_load_explicit(&shutting_down, memory_order_relaxed))
+        return 1;
+    if (flag && __atomic_load_n(flag, __ATOMIC_RELAXED))
         return 1;
     return deadline > 0 && cancel_now() >= deadline;
 }

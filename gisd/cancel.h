@@ -9,7 +9,10 @@
 double cancel_now(void);
 /* Sets this thread's deadline (CLOCK_MONOTONIC seconds); 0 removes it. */
 void cancel_set_deadline(double deadline);
-/* 1 when this thread's deadline has passed or the process is shutting down. */
+/* Makes this thread's work stop when *flag becomes non-zero (NULL: no flag). */
+void cancel_set_flag(const int *flag);
+/* 1 when this thread's deadline has passed, its flag is set or the process
+ * is shutting down. */
 int cancel_requested(void);
 /* Makes cancel_requested() true in every thread, for good. */
 void cancel_shutdown(void);

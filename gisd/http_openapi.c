@@ -201,6 +201,38 @@ enum MHD_Result http_openapi(http_req *r)
                   "analysis_site-check", "summary", "compliance of a proposed site", "requestBody",
                   "required", 1, "content", MEDIA_GEOJSON, "schema", "type", "object", "responses",
                   error_responses(json_response("the rules and compliant", MEDIA_JSON))));
+    /* OGC API - Processes */
+    json_object_set_new(paths, "/processes",
+                        get_op("getProcesses", "the analyses and optimisations as processes", json_array(),
+                               error_responses(json_response("the process list", MEDIA_JSON))));
+    json_object_set_new(paths, "/processes/{processId}",
+                        get_op("getProcessDescription", "a process: its inputs and outputs",
+                               json_pack("[o]", path_param("processId", "heating-coverage, recycling-siting, ...", "string")),
+                               error_responses(json_response("the process description", MEDIA_JSON))));
+    json_t *exec = json_pack("{s:{s:s, s:s, s:o, s:{s:b, s:{s:{s:{s:s}}}}, s:o}}", "post", "operationId",
+                             "execute", "summary",
+                             "runs a process: 200 with the answer, or with Prefer: respond-async 201 and a job",
+                             "parameters", json_pack("[o]", path_param("processId", "the process", "string")),
+                             "requestBody", "required", 1, "content", MEDIA_JSON, "schema", "type", "object",
+                             "responses", error_responses(json_response("the answer", MEDIA_JSON)));
+    json_object_set_new(json_object_get(json_object_get(exec, "post"), "responses"), "201",
+                        json_response("the job was created (Location: /jobs/{jobId})", MEDIA_JSON));
+    json_object_set_new(paths, "/processes/{processId}/execution", exec);
+    json_object_set_new(paths, "/jobs", get_op("getJobs", "the asynchronous jobs", json_array(),
+                                               error_responses(json_response("the job list", MEDIA_JSON))));
+    json_t *jobp = get_op("getStatus", "a job's status and progress",
+                          json_pack("[o]", path_param("jobId", "the job", "string")),
+                          error_responses(json_response("the job status", MEDIA_JSON)));
+    json_object_set_new(jobp, "delete",
+                        json_pack("{s:s, s:s, s:o, s:o}", "operationId", "dismiss", "summary",
+                                  "dismisses a job (stops a running one)", "parameters",
+                                  json_pack("[o]", path_param("jobId", "the job", "string")), "responses",
+                                  error_responses(json_response("the job status", MEDIA_JSON))));
+    json_object_set_new(paths, "/jobs/{jobId}", jobp);
+    json_object_set_new(paths, "/jobs/{jobId}/results",
+                        get_op("getResult", "a successful job's answer",
+                               json_pack("[o]", path_param("jobId", "the job", "string")),
+                               error_responses(json_response("the answer", MEDIA_JSON))));
     strbuf server = {0};
     strbuf_printf(&server, "%s/", r->base);
     json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o, s:o}", "openapi", "3.0.3",

@@ -38,11 +38,12 @@ static const opt_param HEAT[] = {
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 
 const opt_def OPTIMIZATIONS[] = {
-    {"recycling-siting", "community recycling points: maximal or set covering", RECYCLING, 1},
-    {"sorting-siting", "sorting centres: p-median", SORTING, 1},
-    {"hw-allocation", "hazardous-waste disposal capacity: lexicographic transport", HW, 0},
-    {"heat-extension", "retiring coal boilers by extending the heat network", HEAT, 0},
-    {NULL, NULL, NULL, 0}};
+    {"recycling-siting", "community recycling points: maximal or set covering", RECYCLING, 1,
+     optimize_recycling},
+    {"sorting-siting", "sorting centres: p-median", SORTING, 1, optimize_sorting},
+    {"hw-allocation", "hazardous-waste disposal capacity: lexicographic transport", HW, 0, optimize_hw},
+    {"heat-extension", "retiring coal boilers by extending the heat network", HEAT, 0, optimize_heat},
+    {NULL, NULL, NULL, 0, NULL}};
 
 const opt_def *optimize_find(const char *name)
 {
@@ -194,15 +195,7 @@ int optimize_run(store *s, const layer_registry *reg, const site_rules *rules, c
         return -1;
     r.h = geos_context_new();
     r.fail = (afail){err, 0};
-    int rc;
-    if (strcmp(name, "recycling-siting") == 0)
-        rc = optimize_recycling(&r, &v, candidates, out, err);
-    else if (strcmp(name, "sorting-siting") == 0)
-        rc = optimize_sorting(&r, &v, candidates, out, err);
-    else if (strcmp(name, "hw-allocation") == 0)
-        rc = optimize_hw(&r, &v, out, err);
-    else
-        rc = optimize_heat(&r, &v, out, err);
+    int rc = d->solve(&r, &v, candidates, out, err);
     GEOS_finish_r(r.h);
     if (rc != 0) {
         json_decref(*out);

@@ -29,10 +29,16 @@ typedef struct {
     const char *doc;
 } opt_param;
 
+struct opt_run;
+struct opt_values;
+
 typedef struct {
     const char *name, *title;
     const opt_param *params; /* ending with a NULL name */
     int takes_candidates;    /* a FeatureCollection of candidate Points */
+    /* builds and solves the model (optimize_*.c) */
+    int (*solve)(struct opt_run *r, const struct opt_values *v, json_t *candidates, json_t **out,
+                 gisd_error *err);
 } opt_def;
 
 /* The optimisations, ending with a NULL name. */

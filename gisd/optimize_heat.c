@@ -44,8 +44,9 @@ static int knapsack(opt_run *r, const boiler *b, size_t n, double budget_m, milp
     return rc;
 }
 
-int optimize_heat(opt_run *r, const opt_values *v, json_t **out, gisd_error *err)
+int optimize_heat(opt_run *r, const opt_values *v, json_t *candidates, json_t **out, gisd_error *err)
 {
+    (void)candidates;
     double radius = opt_get(v, "radius_m"), budget_km = opt_get(v, "budget_km");
     static const char *const ef[] = {"ent_id", "boiler_fuel", "boiler_tph", NULL};
     aset ents = {0}, pipes = {0};

@@ -31,8 +31,9 @@ static int by_first(const void *a, const void *b, void *ud)
     return strcmp(set->f[*(const size_t *)a].vals[0], set->f[*(const size_t *)b].vals[0]);
 }
 
-int optimize_hw(opt_run *r, const opt_values *v, json_t **out, gisd_error *err)
+int optimize_hw(opt_run *r, const opt_values *v, json_t *candidates, json_t **out, gisd_error *err)
 {
+    (void)candidates;
     double max_m = opt_get(v, "max_km") * 1000.0;
     static const char *const ef[] = {"ent_id", "hw_tpy", "hw_codes", NULL};
     static const char *const ff[] = {"facility_id", "hw_codes", "capacity_tpy", NULL};

@@ -7,7 +7,7 @@
 #include "optimize.h"
 
 /* The parsed parameters of one run: value by the table's order. */
-typedef struct {
+typedef struct opt_values {
     const opt_def *def;
     double v[16];
     int given[16];
@@ -22,7 +22,7 @@ int opt_given(const opt_values *v, const char *name);
 const char *opt_choice(const opt_values *v, const char *name);
 
 /* One run: the GEOS work, its failures, the store and the analysis CRS. */
-typedef struct {
+typedef struct opt_run {
     GEOSContextHandle_t h;
     afail fail;
     store *st;
@@ -54,7 +54,7 @@ int optimize_recycling(opt_run *r, const opt_values *v, json_t *candidates, json
                        gisd_error *err);
 int optimize_sorting(opt_run *r, const opt_values *v, json_t *candidates, json_t **out,
                      gisd_error *err);
-int optimize_hw(opt_run *r, const opt_values *v, json_t **out, gisd_error *err);
-int optimize_heat(opt_run *r, const opt_values *v, json_t **out, gisd_error *err);
+int optimize_hw(opt_run *r, const opt_values *v, json_t *candidates, json_t **out, gisd_error *err);
+int optimize_heat(opt_run *r, const opt_values *v, json_t *candidates, json_t **out, gisd_error *err);
 
 #endif

@@ -31,6 +31,16 @@ enum MHD_Result http_openapi(http_req *r);
 /* http_analysis.c */
 enum MHD_Result http_analysis_get(http_req *r);
 enum MHD_Result http_analysis_post(http_req *r);
+/* http_processes.c: OGC API - Processes (Part 1: Core) */
+enum MHD_Result http_processes(http_req *r);
+enum MHD_Result http_process(http_req *r);
+enum MHD_Result http_process_execute(http_req *r);
+enum MHD_Result http_jobs(http_req *r);
+enum MHD_Result http_job(http_req *r);
+enum MHD_Result http_job_dismiss(http_req *r);
+enum MHD_Result http_job_results(http_req *r);
+/* Frees the asynchronous jobs' records, once the job pool has ended. */
+void http_jobs_free(void);
 /* http_ops.c */
 enum MHD_Result http_healthz(http_req *r);
 enum MHD_Result http_metrics(http_req *r);

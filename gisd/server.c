@@ -54,6 +54,13 @@ static const route ROUTES[] = {
     {"GET", "/metrics", http_metrics},
     {"GET", "/analysis/{}", http_analysis_get},
     {"POST", "/analysis/{}", http_analysis_post},
+    {"GET", "/processes", http_processes},
+    {"GET", "/processes/{}", http_process},
+    {"POST", "/processes/{}/execution", http_process_execute},
+    {"GET", "/jobs", http_jobs},
+    {"GET", "/jobs/{}", http_job},
+    {"DELETE", "/jobs/{}", http_job_dismiss},
+    {"GET", "/jobs/{}/results", http_job_results},
 };
 
 struct gisd_server {
@@ -383,6 +390,11 @@ enum MHD_Result server_defer(http_req *r, http_job_fn fn, void *arg, void (*arg_
         MHD_resume_connection(r->conn);
     }
     return MHD_YES;
+}
+
+int server_submit(gisd_server *srv, void (*run)(void *arg), void *arg)
+{
+    return jobpool_submit(srv->jobs, run, arg);
 }
 
 static enum MHD_Result answer_deferred(http_req *r, deferred *d)
@@ -772,6 +784,7 @@ int server_run(const server_config *cfg, gisd_error *err)
     pthread_cond_signal(&srv.checker_wake);
     pthread_mutex_unlock(&srv.lock);
     jobpool_free(srv.jobs); /* every deferred connection is resumed with its answer */
+    http_jobs_free();
     /* let those answers (and any other last bytes) go out, within the hard deadline */
     while (cancel_now() < hard_deadline - 1.0) {
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);

@@ -93,6 +93,9 @@ typedef void (*http_job_fn)(void *arg, worker *w, http_answer *out);
  * arg_free(arg) follows in every case. 503 with Retry-After when the queue is
  * full. */
 enum MHD_Result server_defer(http_req *r, http_job_fn fn, void *arg, void (*arg_free)(void *));
+/* Runs run(arg) on the job pool, with no connection waiting: 0, or -1 when
+ * the queue is full (run is not called). */
+int server_submit(gisd_server *srv, void (*run)(void *arg), void *arg);
 /* The outcome of the last quick_check: 0 sound (or not checked yet), 1
  * damaged with why in msg. */
 int server_store_damaged(gisd_server *srv, char *msg, size_t n);

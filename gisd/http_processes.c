@@ -1,0 +1,440 @@
+/* OGC API - Processes (Part 1: Core): the analyses and optimisations of
+ * process.c, described from their parameter table and executed on the job
+ * pool, synchronously (the connection waits) or, with Prefer: respond-async,
+ * as a job to poll, fetch and dismiss. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cancel.h"
+#include "http.h"
+#include "process.h"
+#include "routes.h"
+#include "xalloc.h"
+
+#define JOBS_KEPT 100
+
+static json_t *input_schema(const opt_param *p)
+{
+    json_t *s;
+    switch (p->kind) {
+    case OPT_NUMBER:
+    case OPT_INT:
+        s = json_pack("{s:s, s:f, s:f}", "type", p->kind == OPT_INT ? "integer" : "number", "minimum",
+                      p->min, "maximum", p->max);
+        break;
+    case OPT_BOOL:
+        s = json_pack("{s:s}", "type", "boolean");
+        break;
+    default:
+        s = json_pack("{s:s}", "type", "string");
+        if (p->choices) {
+            json_t *e = json_array();
+            for (const char *c = p->choices; *c;) {
+                size_t n = strcspn(c, "|");
+                json_array_append_new(e, json_stringn(c, n));
+                c += n + (c[n] == '|');
+            }
+            json_object_set_new(s, "enum", e);
+        }
+    }
+    if (p->dflt) {
+        if (p->kind == OPT_NUMBER || p->kind == OPT_INT)
+            json_object_set_new(s, "default", json_real(strtod(p->dflt, NULL)));
+        else if (p->kind == OPT_BOOL)
+            json_object_set_new(s, "default", json_boolean(strcmp(p->dflt, "true") == 0));
+        else
+            json_object_set_new(s, "default", json_string(p->dflt));
+    }
+    return s;
+}
+
+static json_t *process_summary(http_req *r, const process_def *p)
+{
+    json_t *links = json_array();
+    json_array_append_new(links, http_link(r, "self", MEDIA_JSON, p->title, "/processes/%s", p->id));
+    return json_pack("{s:s, s:s, s:s, s:[s,s,s], s:[s], s:o}", "id", p->id, "title", p->title,
+                     "version", "1.0.0", "jobControlOptions", "sync-execute", "async-execute",
+                     "dismiss", "outputTransmission", "value", "links", links);
+}
+
+enum MHD_Result http_processes(http_req *r)
+{
+    json_t *list = json_array();
+    for (const process_def *p = PROCESSES; p->id; p++)
+        json_array_append_new(list, process_summary(r, p));
+    json_t *links = json_array();
+    json_array_append_new(links, http_link(r, "self", MEDIA_JSON, "the processes", "/processes"));
+    return http_reply_json(r, 200, json_pack("{s:o, s:o}", "processes", list, "links", links), MEDIA_JSON);
+}
+
+enum MHD_Result http_process(http_req *r)
+{
+    const process_def *p = process_find(r->params[0]);
+    if (!p)
+        return http_reply_error(r, 404, "NoSuchProcess", "there is no process \"%s\"; see /processes",
+                                r->params[0]);
+    json_t *doc = process_summary(r, p), *inputs = json_object();
+    for (const opt_param *q = process_params(p); q->name; q++)
+        json_object_set_new(inputs, q->name,
+                            json_pack("{s:s, s:s, s:o, s:i, s:i}", "title", q->name, "description",
+                                      q->doc, "schema", input_schema(q), "minOccurs", q->required,
+                                      "maxOccurs", 1));
+    if (p->object)
+        json_object_set_new(inputs, p->object,
+                            json_pack("{s:s, s:s, s:{s:s, s:s}, s:i, s:i}", "title", p->object,
+                                      "description",
+                                      strcmp(p->object, "site") == 0
+                                          ? "the site: a GeoJSON Feature with project_class"
+                                          : "candidate sites: a GeoJSON FeatureCollection of Points with ids",
+                                      "schema", "type", "object", "contentMediaType", MEDIA_GEOJSON,
+                                      "minOccurs", p->object_required, "maxOccurs", 1));
+    json_object_set_new(doc, "inputs", inputs);
+    json_object_set_new(doc, "outputs",
+                        json_pack("{s:{s:s, s:{s:s, s:s}}}", "result", "title",
+                                  "the answer (ANALYSES.md / OPTIMIZE.md)", "schema", "type", "object",
+                                  "contentMediaType", MEDIA_JSON));
+    return http_reply_json(r, 200, doc, MEDIA_JSON);
+}
+
+/* ---- one execution: its inputs as the parameter table's strings ---- */
+
+typedef struct {
+    const process_def *p;
+    const layer_registry *reg;
+    const site_rules *rules;
+    char *names[16], *values[16];
+    size_t n;
+    json_t *object;
+} execution;
+
+static void execution_free(void *arg)
+{
+    execution *e = arg;
+    for (size_t i = 0; i < e->n; i++) {
+        free(e->names[i]);
+        free(e->values[i]);
+    }
+    json_decref(e->object);
+    free(e);
+}
+
+/* The answer of e with w's store into out (the deferred job's contract). */
+static void execution_run(void *arg, worker *w, http_answer *out)
+{
+    execution *e = arg;
+    opt_args a = {0};
+    for (size_t i = 0; i < e->n; i++)
+        opt_args_set(&a, e->names[i], e->values[i]);
+    json_t *doc = NULL;
+    if (e->p->run(e->p, w->st, e->reg, e->rules, &a, e->object, &doc, &out->err) != 0)
+        return;
+    out->body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    json_decref(doc);
+    if (!out->body) {
+        gisd_fail(&out->err, GISD_E_INTERNAL, "could not encode the answer");
+        return;
+    }
+    out->len = strlen(out->body);
+    out->status = 200;
+    out->type = MEDIA_JSON;
+}
+
+/* The execution the body asks for; NULL with err when it is not one. */
+static execution *execution_parse(http_req *r, const process_def *p, gisd_error *err)
+{
+    if (!r->body || r->body_len == 0) {
+        gisd_fail(err, GISD_E_INPUT, "the body must be {\"inputs\": {...}}");
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *body = json_loadb(r->body, r->body_len, 0, &jerr);
+    json_t *inputs = body ? json_object_get(body, "inputs") : NULL;
+    if (!body || (inputs && !json_is_object(inputs))) {
+        gisd_fail(err, GISD_E_INPUT, body ? "inputs must be an object" : "the body is not JSON: line %d: %s",
+                  jerr.line, jerr.text);
+        json_decref(body);
+        return NULL;
+    }
+    execution *e = xcalloc(1, sizeof *e);
+    *e = (execution){.p = p, .reg = r->reg, .rules = server_rules(r->srv)};
+    const char *k;
+    json_t *v;
+    int rc = 0;
+    json_object_foreach(inputs, k, v) {
+        if (p->object && strcmp(k, p->object) == 0) {
+            e->object = json_incref(v);
+            continue;
+        }
+        const opt_param *q = process_params(p);
+        while (q->name && strcmp(q->name, k) != 0)
+            q++;
+        if (!q->name) {
+            rc = gisd_fail(err, GISD_E_INPUT, "%s has no input \"%s\"; see /processes/%s", p->id, k, p->id);
+            break;
+        }
+        char buf[64];
+        const char *text = json_string_value(v);
+        if (json_is_integer(v))
+            snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v)), text = buf;
+        else if (json_is_real(v))
+            snprintf(buf, sizeof buf, "%.17g", json_real_value(v)), text = buf;
+        else if (json_is_boolean(v))
+            text = json_is_true(v) ? "true" : "false";
+        if (!text || e->n == 16) {
+            rc = gisd_fail(err, GISD_E_INPUT, "input %s must be a number, a string or a boolean", k);
+            break;
+        }
+        e->names[e->n] = xstrdup(k);
+        e->values[e->n++] = xstrdup(text);
+    }
+    json_decref(body);
+    if (rc == 0 && p->object_required && !e->object)
+        rc = gisd_fail(err, GISD_E_INPUT, "%s needs the input %s", p->id, p->object);
+    if (rc != 0) {
+        execution_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+/* ---- asynchronous jobs ---- */
+
+typedef enum { JOB_ACCEPTED, JOB_RUNNING, JOB_SUCCESSFUL, JOB_FAILED, JOB_DISMISSED } job_status;
+static const char *const STATUS[] = {"accepted", "running", "successful", "failed", "dismissed"};
+
+typedef struct {
+    char id[40];
+    gisd_server *srv;
+    execution *e;
+    job_status status;
+    int progress;
+    int cancel; /* read by cancel_requested() in the job's thread */
+    time_t created, started, finished;
+    char *result;
+    gisd_error err;
+} job;
+
+static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
+static job *jobs[JOBS_KEPT];
+static size_t njobs;
+static unsigned long job_serial;
+
+static void job_free(job *j)
+{
+    if (!j)
+        return;
+    if (j->e)
+        execution_free(j->e);
+    free(j->result);
+    free(j);
+}
+
+void http_jobs_free(void)
+{
+    pthread_mutex_lock(&jobs_lock);
+    for (size_t i = 0; i < njobs; i++)
+        job_free(jobs[i]);
+    njobs = 0;
+    pthread_mutex_unlock(&jobs_lock);
+}
+
+static void job_run(void *arg)
+{
+    job *j = arg;
+    pthread_mutex_lock(&jobs_lock);
+    if (j->status == JOB_DISMISSED) {
+        pthread_mutex_unlock(&jobs_lock);
+        return;
+    }
+    j->status = JOB_RUNNING;
+    j->progress = 10;
+    j->started = time(NULL);
+    pthread_mutex_unlock(&jobs_lock);
+    cancel_set_flag(&j->cancel);
+    http_answer a = {0};
+    worker *w = server_worker_acquire(j->srv, &a.err);
+    if (w) {
+        execution_run(j->e, w, &a);
+        server_worker_release(j->srv, w);
+    }
+    cancel_set_flag(NULL);
+    pthread_mutex_lock(&jobs_lock);
+    if (j->status != JOB_DISMISSED) {
+        j->status = a.body ? JOB_SUCCESSFUL : JOB_FAILED;
+        j->result = a.body;
+        a.body = NULL;
+        j->err = a.err;
+    }
+    j->progress = 100;
+    j->finished = time(NULL);
+    pthread_mutex_unlock(&jobs_lock);
+    free(a.body);
+}
+
+static void iso_time(time_t t, char *buf, size_t n)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The status document of j (jobs_lock held). */
+static json_t *job_status_doc(http_req *r, const job *j)
+{
+    char c[32], s[32], f[32];
+    iso_time(j->created, c, sizeof c);
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "jobID", j->id, "type", "process",
+                            "processID", j->e ? j->e->p->id : "", "status", STATUS[j->status],
+                            "progress", j->progress, "created", c);
+    if (j->started) {
+        iso_time(j->started, s, sizeof s);
+        json_object_set_new(doc, "started", json_string(s));
+    }
+    if (j->finished) {
+        iso_time(j->finished, f, sizeof f);
+        json_object_set_new(doc, "finished", json_string(f));
+    }
+    if (j->status == JOB_FAILED)
+        json_object_set_new(doc, "message", json_string(j->err.message));
+    json_t *links = json_array();
+    json_array_append_new(links, http_link(r, "self", MEDIA_JSON, "this job", "/jobs/%s", j->id));
+    if (j->status == JOB_SUCCESSFUL)
+        json_array_append_new(links, http_link(r, "http://www.opengis.net/def/rel/ogc/1.0/results",
+                                               MEDIA_JSON, "the results", "/jobs/%s/results", j->id));
+    json_object_set_new(doc, "links", links);
+    return doc;
+}
+
+/* Makes room for one more job: the oldest finished one goes (jobs_lock held). */
+static int jobs_make_room(void)
+{
+    if (njobs < JOBS_KEPT)
+        return 0;
+    for (size_t i = 0; i < njobs; i++)
+        if (jobs[i]->status >= JOB_SUCCESSFUL) {
+            job_free(jobs[i]);
+            memmove(&jobs[i], &jobs[i + 1], (njobs - i - 1) * sizeof *jobs);
+            njobs--;
+            return 0;
+        }
+    return -1;
+}
+
+enum MHD_Result http_process_execute(http_req *r)
+{
+    const process_def *p = process_find(r->params[0]);
+    if (!p)
+        return http_reply_error(r, 404, "NoSuchProcess", "there is no process \"%s\"; see /processes",
+                                r->params[0]);
+    gisd_error err = {0};
+    execution *e = execution_parse(r, p, &err);
+    if (!e)
+        return http_reply_gisd_error(r, &err);
+    const char *prefer = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Prefer");
+    if (!prefer || !strstr(prefer, "respond-async"))
+        return server_defer(r, execution_run, e, execution_free);
+    job *j = xcalloc(1, sizeof *j);
+    j->srv = r->srv;
+    j->e = e;
+    j->created = time(NULL);
+    pthread_mutex_lock(&jobs_lock);
+    snprintf(j->id, sizeof j->id, "%lx-%lu", (unsigned long)j->created, ++job_serial);
+    if (jobs_make_room() != 0) {
+        pthread_mutex_unlock(&jobs_lock);
+        job_free(j);
+        return http_reply_error(r, 503, "ServiceUnavailable", "%d jobs are queued or running; retry shortly",
+                                JOBS_KEPT);
+    }
+    jobs[njobs++] = j;
+    if (server_submit(r->srv, job_run, j) != 0) {
+        njobs--;
+        pthread_mutex_unlock(&jobs_lock);
+        job_free(j);
+        return http_reply_error(r, 503, "ServiceUnavailable",
+                                "the job queue is full (--analysis-queue); retry shortly");
+    }
+    json_t *doc = job_status_doc(r, j);
+    pthread_mutex_unlock(&jobs_lock);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    char location[600];
+    snprintf(location, sizeof location, "%s/jobs/%s", r->base, j->id);
+    const char *hdrs[][2] = {{"Content-Type", MEDIA_JSON}, {"Location", location}, {NULL, NULL}};
+    r->stats->bytes += (long long)strlen(text);
+    return http_send(r, 201, MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE),
+                     hdrs);
+}
+
+static job *job_find_locked(const char *id)
+{
+    for (size_t i = 0; i < njobs; i++)
+        if (strcmp(jobs[i]->id, id) == 0)
+            return jobs[i];
+    return NULL;
+}
+
+enum MHD_Result http_jobs(http_req *r)
+{
+    json_t *list = json_array();
+    pthread_mutex_lock(&jobs_lock);
+    for (size_t i = 0; i < njobs; i++)
+        json_array_append_new(list, job_status_doc(r, jobs[i]));
+    pthread_mutex_unlock(&jobs_lock);
+    json_t *links = json_array();
+    json_array_append_new(links, http_link(r, "self", MEDIA_JSON, "the jobs", "/jobs"));
+    return http_reply_json(r, 200, json_pack("{s:o, s:o}", "jobs", list, "links", links), MEDIA_JSON);
+}
+
+enum MHD_Result http_job(http_req *r)
+{
+    pthread_mutex_lock(&jobs_lock);
+    job *j = job_find_locked(r->params[0]);
+    json_t *doc = j ? job_status_doc(r, j) : NULL;
+    pthread_mutex_unlock(&jobs_lock);
+    if (!doc)
+        return http_reply_error(r, 404, "NoSuchJob", "there is no job \"%s\"; see /jobs", r->params[0]);
+    return http_reply_json(r, 200, doc, MEDIA_JSON);
+}
+
+enum MHD_Result http_job_dismiss(http_req *r)
+{
+    pthread_mutex_lock(&jobs_lock);
+    job *j = job_find_locked(r->params[0]);
+    json_t *doc = NULL;
+    if (j) {
+        /* a queued job never starts; a running one stops at its next check
+         * (GEOS, SQLite), and its answer is dropped */
+        __atomic_store_n(&j->cancel, 1, __ATOMIC_RELAXED);
+        j->status = JOB_DISMISSED;
+        free(j->result);
+        j->result = NULL;
+        doc = job_status_doc(r, j);
+    }
+    pthread_mutex_unlock(&jobs_lock);
+    if (!doc)
+        return http_reply_error(r, 404, "NoSuchJob", "there is no job \"%s\"; see /jobs", r->params[0]);
+    return http_reply_json(r, 200, doc, MEDIA_JSON);
+}
+
+enum MHD_Result http_job_results(http_req *r)
+{
+    pthread_mutex_lock(&jobs_lock);
+    job *j = job_find_locked(r->params[0]);
+    char *text = j && j->result ? xstrdup(j->result) : NULL;
+    int status = j ? (int)j->status : -1;
+    gisd_error err = j ? j->err : (gisd_error){0};
+    pthread_mutex_unlock(&jobs_lock);
+    if (status < 0)
+        return http_reply_error(r, 404, "NoSuchJob", "there is no job \"%s\"; see /jobs", r->params[0]);
+    if (status == JOB_FAILED)
+        return http_reply_gisd_error(r, &err);
+    if (!text)
+        return http_reply_error(r, 404, "ResultNotReady", "job %s is %s; its results come when it is successful",
+                                r->params[0], STATUS[status]);
+    const char *hdrs[][2] = {{"Content-Type", MEDIA_JSON}, {NULL, NULL}};
+    r->stats->bytes += (long long)strlen(text);
+    return http_send(r, 200, MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE), hdrs);
+}

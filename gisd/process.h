@@ -1,0 +1,29 @@
+/* The processes gisd runs, OGC API - Processes' view of the analyses and the
+ * optimisations: one table naming each, its inputs with their types and
+ * limits (the same opt_param table the command line reads) and the function
+ * that runs it. */
+#ifndef GISD_PROCESS_H
+#define GISD_PROCESS_H
+
+#include "optimize.h"
+
+typedef struct process_def process_def;
+
+struct process_def {
+    const char *id, *title;
+    const opt_param *params; /* scalar inputs, ending with a NULL name */
+    const char *object;      /* the one GeoJSON input: "candidates", "site" or NULL */
+    int object_required;
+    /* runs it: args by name, object borrowed (may be NULL); *out the caller's */
+    int (*run)(const process_def *p, store *s, const layer_registry *reg, const site_rules *rules,
+               const opt_args *args, json_t *object, json_t **out, gisd_error *err);
+};
+
+/* The processes, ending with a NULL id. */
+extern const process_def PROCESSES[];
+/* The process id, or NULL. */
+const process_def *process_find(const char *id);
+/* The scalar inputs of p (an optimisation's are its opt_def's). */
+const opt_param *process_params(const process_def *p);
+
+#endif
