@@ -1,4 +1,4 @@
-/* Planning analyses (../shared/spec/ANALYSES.md): pure functions over store
+/* Planning analyses (docs/ANALYSES.md): pure functions over store
  * cursors and GEOS. The CLI and HTTP call exactly these. Each answer is a
  * jansson document the caller owns. */
 #ifndef GISD_ANALYSIS_H

@@ -35,15 +35,8 @@ static void job_run(void *arg, worker *w, http_answer *out)
     json_t *doc = NULL;
     if (analysis_dispatch(w->st, j->reg, j->rules, j->name, &j->args, j->site, &doc, &out->err) != 0)
         return;
-    out->body = json_dumps(doc, ANALYSIS_JSON_FLAGS);
-    json_decref(doc);
-    if (!out->body) {
-        gisd_fail(&out->err, GISD_E_INTERNAL, "could not encode the answer");
-        return;
-    }
-    out->len = strlen(out->body);
-    out->status = 200;
-    out->type = j->args.format && strcmp(j->args.format, "geojson") == 0 ? MEDIA_GEOJSON : MEDIA_JSON;
+    http_answer_json(out, doc, ANALYSIS_JSON_FLAGS,
+                     j->args.format && strcmp(j->args.format, "geojson") == 0 ? MEDIA_GEOJSON : MEDIA_JSON);
 }
 
 static enum MHD_Result run(http_req *r, json_t *site)

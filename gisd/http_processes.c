@@ -131,15 +131,7 @@ static void execution_run(void *arg, worker *w, http_answer *out)
     json_t *doc = NULL;
     if (e->p->run(e->p, w->st, e->reg, e->rules, &a, e->object, &doc, &out->err) != 0)
         return;
-    out->body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(12));
-    json_decref(doc);
-    if (!out->body) {
-        gisd_fail(&out->err, GISD_E_INTERNAL, "could not encode the answer");
-        return;
-    }
-    out->len = strlen(out->body);
-    out->status = 200;
-    out->type = MEDIA_JSON;
+    http_answer_json(out, doc, JSON_COMPACT | JSON_REAL_PRECISION(12), MEDIA_JSON);
 }
 
 /* The execution the body asks for; NULL with err when it is not one. */

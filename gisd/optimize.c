@@ -286,6 +286,51 @@ void opt_report(json_t *doc, const milp_result *res, double objective, double bo
     json_object_set_new(doc, "gap", opt_number(gap, 6));
 }
 
+int opt_solve(opt_run *r, milp *m, milp_result *res, gisd_error *err)
+{
+    if (milp_solve(m, r->time_limit_s, res, err) != 0)
+        return -1;
+    if (!res->feasible)
+        return gisd_fail(err, GISD_E_INPUT, res->infeasible ? "the problem is infeasible as posed"
+                                                           : "no layout found within time_limit_s");
+    return 0;
+}
+
+int opt_map_open(opt_run *r, opt_map *m)
+{
+    m->features = json_array();
+    if (map_view_open(&m->mv, r->h, r->srid, &r->fail) == 0)
+        return 0;
+    json_decref(m->features);
+    map_view_close(&m->mv);
+    return -1;
+}
+
+void opt_map_point(opt_map *m, const GEOSGeometry *g, json_t *props)
+{
+    map_view_add(&m->mv, m->features, g, props);
+}
+
+void opt_map_link(opt_run *r, opt_map *m, const GEOSGeometry *a, const GEOSGeometry *b, json_t *props)
+{
+    GEOSCoordSequence *cs = GEOSNearestPoints_r(r->h, a, b);
+    GEOSGeometry *line = cs ? GEOSGeom_createLineString_r(r->h, cs) : NULL; /* takes cs */
+    if (afail_ok(&r->fail, line != NULL, "drawing a link"))
+        map_view_add(&m->mv, m->features, line, props);
+    else
+        json_decref(props);
+    if (line)
+        GEOSGeom_destroy_r(r->h, line);
+}
+
+json_t *opt_map_finish(opt_map *m, json_t *report)
+{
+    json_t *fc = json_pack("{s:s, s:o, s:o}", "type", "FeatureCollection", "features", m->features,
+                           "answer", report);
+    map_view_close(&m->mv);
+    return fc;
+}
+
 int opt_str_cmp(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);

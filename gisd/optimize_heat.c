@@ -12,6 +12,7 @@ enum { E_ID, E_FUEL, E_TPH };
 
 typedef struct {
     afeat *f;
+    afeat *pipe; /* the nearest */
     double tph, spur;
 } boiler;
 
@@ -33,9 +34,7 @@ static int knapsack(opt_run *r, const boiler *b, size_t n, double budget_m, milp
     }
     if (n)
         milp_row(m, -INFINITY, budget_m, n, cols, spur);
-    int rc = milp_solve(m, r->time_limit_s, res, err);
-    if (rc == 0 && !res->feasible)
-        rc = gisd_fail(err, GISD_E_INPUT, "no selection found within time_limit_s");
+    int rc = opt_solve(r, m, res, err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         chosen[i] = res->x[i] > 0.5;
     milp_free(m); /* res->x is not read after this */
@@ -66,7 +65,7 @@ int optimize_heat(opt_run *r, const opt_values *v, json_t *candidates, json_t **
         afeat *pipe = aset_nearest(&pipes, e->g, NULL, NULL, &d);
         if (!pipe || d <= radius)
             continue; /* covered today, or no network to extend */
-        b[n++] = (boiler){e, afeat_num(e, E_TPH), d};
+        b[n++] = (boiler){e, pipe, afeat_num(e, E_TPH), d};
         total_tph += afeat_num(e, E_TPH);
         total_spur += d;
     }
@@ -92,6 +91,22 @@ int optimize_heat(opt_run *r, const opt_values *v, json_t *candidates, json_t **
                          "boiler_tph", opt_number(total_tph, 3), "selected", sel, "tph_retired",
                          opt_number(tph, 3), "pipe_km", opt_number(pipe_m / 1000.0, 3));
         opt_report(*out, &res, tph, fmax(res.bound, tph));
+        opt_map map;
+        if (r->geojson && (rc = opt_map_open(r, &map)) == 0) {
+            /* the spur pipes to build, and the boilers left outside */
+            for (size_t i = 0; i < n; i++) {
+                if (chosen[i])
+                    opt_map_link(r, &map, b[i].f->g, b[i].pipe->g,
+                                 json_pack("{s:s, s:s, s:o, s:o}", "kind", "spur", "ent_id", b[i].f->vals[E_ID],
+                                           "boiler_tph", analysis_number(b[i].tph), "spur_m", opt_number(b[i].spur, 3)));
+                opt_map_point(&map, b[i].f->g,
+                              json_pack("{s:s, s:s, s:o}", "kind", chosen[i] ? "boiler_retired" : "boiler_left",
+                                        "ent_id", b[i].f->vals[E_ID], "boiler_tph", analysis_number(b[i].tph)));
+            }
+            *out = opt_map_finish(&map, *out);
+            if (r->fail.failed)
+                rc = -1;
+        }
     }
     if (rc == 0 && opt_given(v, "frontier")) {
         long k = (long)opt_get(v, "frontier");
@@ -109,8 +124,8 @@ int optimize_heat(opt_run *r, const opt_values *v, json_t *candidates, json_t **
                                                     "tph_retired", opt_number(tph, 3), "optimal", fres.optimal));
         }
         free(c2);
-        if (rc == 0)
-            json_object_set_new(*out, "frontier", fr);
+        if (rc == 0) /* in the report, which the map holds as its answer */
+            json_object_set_new(r->geojson ? json_object_get(*out, "answer") : *out, "frontier", fr);
         else
             json_decref(fr);
     }

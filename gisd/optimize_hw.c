@@ -92,9 +92,7 @@ int optimize_hw(opt_run *r, const opt_values *v, json_t *candidates, json_t **ou
             cols[k] = arcs[k].col;
         total_row = milp_row(m, 0, INFINITY, narcs, cols, NULL);
         free(cols);
-        rc = milp_solve(m, r->time_limit_s, &res, err);
-        if (rc == 0 && !res.feasible)
-            rc = gisd_fail(err, GISD_E_INPUT, "no allocation found within time_limit_s");
+        rc = opt_solve(r, m, &res, err);
     }
     double served = 0;
     if (rc == 0) {
@@ -106,9 +104,7 @@ int optimize_hw(opt_run *r, const opt_values *v, json_t *candidates, json_t **ou
         milp_objective(m, MILP_MIN, obj);
         free(obj);
         milp_row_bounds(m, total_row, served - 1e-4, INFINITY);
-        rc = milp_solve(m, r->time_limit_s, &res, err);
-        if (rc == 0 && !res.feasible)
-            rc = gisd_fail(err, GISD_E_INPUT, "no allocation found within time_limit_s");
+        rc = opt_solve(r, m, &res, err);
     }
     if (rc == 0) {
         aset *sets[2] = {&ents, &facs};
@@ -158,6 +154,28 @@ int optimize_hw(opt_run *r, const opt_values *v, json_t *candidates, json_t **ou
                          opt_number(tonnes - served_t, 3), "tonne_km", opt_number(tkm, 3), "flows",
                          flows, "facilities", fl, "unserved", ul);
         opt_report(*out, &res, tkm, fmin(res.bound, tkm));
+        opt_map map;
+        if (r->geojson && (rc = opt_map_open(r, &map)) == 0) {
+            /* the waste flows as lines, weighted by tonnes; what stays unserved as points */
+            for (size_t k = 0; k < narcs; k++)
+                if (res.x[arcs[k].col] > 0.001)
+                    opt_map_link(r, &map, ents.f[arcs[k].e].g, facs.f[arcs[k].f].g,
+                                 json_pack("{s:s, s:s, s:s, s:o}", "kind", "flow", "ent_id",
+                                           ents.f[arcs[k].e].vals[E_ID], "facility_id",
+                                           facs.f[arcs[k].f].vals[F_ID], "tonnes", opt_number(res.x[arcs[k].col], 3)));
+            for (size_t e = 0; e < ents.n; e++) {
+                double left = afeat_num(&ents.f[e], E_TPY) - sent[e];
+                if (afeat_num(&ents.f[e], E_TPY) > 0 && left > 0.001)
+                    opt_map_point(&map, ents.f[e].g, json_pack("{s:s, s:s, s:o}", "kind", "unserved", "ent_id",
+                                                               ents.f[e].vals[E_ID], "tonnes", opt_number(left, 3)));
+            }
+            for (size_t f = 0; f < facs.n; f++)
+                opt_map_point(&map, facs.f[f].g, json_pack("{s:s, s:s, s:o}", "kind", "facility", "facility_id",
+                                                           facs.f[f].vals[F_ID], "assigned_t", opt_number(taken[f], 3)));
+            *out = opt_map_finish(&map, *out);
+            if (r->fail.failed)
+                rc = -1;
+        }
         free(sent);
         free(taken);
         free(order);

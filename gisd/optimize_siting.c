@@ -203,10 +203,7 @@ int optimize_recycling(opt_run *r, const opt_values *v, json_t *candidates, json
         }
         free(ones);
         free(cols);
-        rc = milp_solve(m, r->time_limit_s, &res, err);
-        if (rc == 0 && !res.feasible)
-            rc = gisd_fail(err, GISD_E_INPUT, res.infeasible ? "the problem is infeasible as posed"
-                                                            : "no layout found within time_limit_s");
+        rc = opt_solve(r, m, &res, err);
     }
     if (rc == 0) {
         char **sel = xreallocarray(NULL, cand.n + 1, sizeof *sel);
@@ -254,6 +251,23 @@ int optimize_recycling(opt_run *r, const opt_values *v, json_t *candidates, json
         json_object_set_new(*out, "coverage_ratio_after", opt_number(hh_total > 0 ? hh_after / hh_total : 0, 6));
         json_object_set_new(*out, "uncoverable", ul);
         opt_report(*out, &res, objective, mclp ? fmax(bound, objective) : fmin(bound, objective));
+        opt_map map;
+        if (r->geojson && (rc = opt_map_open(r, &map)) == 0) {
+            for (size_t j = 0; j < cand.n; j++)
+                if (chosen[j])
+                    opt_map_point(&map, cand.geoms[j], json_pack("{s:s, s:s}", "kind", "selected", "id", cand.ids[j]));
+            for (size_t i = 0; i < nd; i++) {
+                int hit = 0;
+                for (size_t k = 0; !kept[i] && k < ncover[i] && !hit; k++)
+                    hit = chosen[cover[i][k]];
+                if (hit || (!kept[i] && ncover[i] == 0))
+                    opt_map_point(&map, comms.f[i].g,
+                                  json_pack("{s:s, s:s, s:o}", "kind", hit ? "newly_covered" : "uncoverable",
+                                            "community_id", comms.f[i].vals[C_ID], "households",
+                                            analysis_number(afeat_num(&comms.f[i], C_HH))));
+            }
+            *out = opt_map_finish(&map, *out);
+        }
         free(sel);
         free(chosen);
         free(unc);
@@ -345,10 +359,7 @@ int optimize_sorting(opt_run *r, const opt_values *v, json_t *candidates, json_t
             cols[j] = (int)j;
         milp_row(m, (double)p, (double)p, nc, cols, NULL);
         free(cols);
-        rc = milp_solve(m, r->time_limit_s, &res, err);
-        if (rc == 0 && !res.feasible)
-            rc = gisd_fail(err, GISD_E_INPUT, res.infeasible ? "the problem is infeasible as posed"
-                                                            : "no layout found within time_limit_s");
+        rc = opt_solve(r, m, &res, err);
     }
     if (rc == 0) {
         /* each community to its nearest selected candidate (ties: the smaller id) */
@@ -357,6 +368,7 @@ int optimize_sorting(opt_run *r, const opt_values *v, json_t *candidates, json_t
             if (res.x[j] > 0.5)
                 open[nopen++] = j;
         long *ncomm = xcalloc(nc + 1, sizeof *ncomm);
+        size_t *served_by = xreallocarray(NULL, nd + 1, sizeof *served_by);
         double *hh_of = xcalloc(nc + 1, sizeof *hh_of);
         double hkm = 0, hsum = 0, hd = 0, dmax = 0;
         for (size_t i = 0; i < nd; i++) {
@@ -368,6 +380,7 @@ int optimize_sorting(opt_run *r, const opt_values *v, json_t *candidates, json_t
                     best = j;
             }
             double hh = afeat_num(&comms.f[i], C_HH), d = dist[i * nc + best];
+            served_by[i] = best;
             ncomm[best]++;
             hh_of[best] += hh;
             hkm += hh * d / 1000.0;
@@ -394,6 +407,21 @@ int optimize_sorting(opt_run *r, const opt_values *v, json_t *candidates, json_t
                          "mean_distance_m", opt_number(hsum > 0 ? hd / hsum : 0, 3), "max_distance_m",
                          opt_number(dmax, 3), "sites", sites);
         opt_report(*out, &res, hkm, fmin(res.bound, hkm));
+        opt_map map;
+        if (r->geojson && (rc = opt_map_open(r, &map)) == 0) {
+            for (size_t k = 0; k < nopen; k++)
+                opt_map_point(&map, cand.geoms[open[k]],
+                              json_pack("{s:s, s:s}", "kind", "site", "id", cand.ids[open[k]]));
+            /* each community carries the site serving it, for the map to colour by */
+            for (size_t i = 0; i < nd; i++)
+                opt_map_point(&map, comms.f[i].g,
+                              json_pack("{s:s, s:s, s:s, s:o, s:o}", "kind", "community", "community_id",
+                                        comms.f[i].vals[C_ID], "site_id", cand.ids[served_by[i]],
+                                        "households", analysis_number(afeat_num(&comms.f[i], C_HH)),
+                                        "distance_m", opt_number(dist[i * nc + served_by[i]], 3)));
+            *out = opt_map_finish(&map, *out);
+        }
+        free(served_by);
         free(open);
         free(ncomm);
         free(hh_of);

@@ -397,6 +397,19 @@ int server_submit(gisd_server *srv, void (*run)(void *arg), void *arg)
     return jobpool_submit(srv->jobs, run, arg);
 }
 
+void http_answer_json(http_answer *out, json_t *doc, size_t flags, const char *type)
+{
+    out->body = json_dumps(doc, flags);
+    json_decref(doc);
+    if (!out->body) {
+        gisd_fail(&out->err, GISD_E_INTERNAL, "could not encode the answer");
+        return;
+    }
+    out->len = strlen(out->body);
+    out->status = 200;
+    out->type = type;
+}
+
 static enum MHD_Result answer_deferred(http_req *r, deferred *d)
 {
     http_answer *a = &d->answer;

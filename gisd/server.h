@@ -85,6 +85,10 @@ typedef struct {
     gisd_error err; /* used when body is NULL */
 } http_answer;
 
+/* Fills out with doc (taken) as JSON text of the media type, status 200; an
+ * error when it cannot be encoded. */
+void http_answer_json(http_answer *out, json_t *doc, size_t flags, const char *type);
+
 /* A deferred job: runs on the job pool with a store handle of its own, its
  * thread's deadline set (cancel.h). */
 typedef void (*http_job_fn)(void *arg, worker *w, http_answer *out);

@@ -34,7 +34,7 @@ typedef struct {
 int import_file(store *s, const layer_registry *reg, const import_source *src,
                 int show_progress, import_counts *out, gisd_error *err);
 
-/* Imports every layer of a manifest (../shared/spec/IMPORT.md) inside the
+/* Imports every layer of a manifest (docs/IMPORT.md) inside the
  * caller's open transaction, and records the dataset name and analysis CRS. */
 int import_manifest(store *s, const layer_registry *reg, const char *manifest_path,
                     int show_progress, import_counts *total, gisd_error *err);

@@ -24,27 +24,11 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* The reference city with a heat network whose 50 km coverage takes GEOS
- * tens of seconds: the heavy analysis the deadline and shutdown tests need. */
-static void make_heavy(void)
-{
-    const char *dir = tu_tmpdir("hardening-heavy");
-    snprintf(heavydb, sizeof heavydb, "%s/heavy.sqlite", dir);
-    tu_import_reference(heavydb);
-    char *out;
-    int rc = tu_run(&out, "python3 '%s/tests/make_heavy_network.py' 400 > '%s/heavy.geojson' && "
-                          "'%s' import --quiet --db '%s' '%s/heavy.geojson' --layer heat_network",
-                    tu_root(), dir, tu_gisd(), heavydb, dir);
-    if (rc != 0)
-        fail_msg("making the heavy city: %s", out);
-    free(out);
-}
-
 static int setup(void **state)
 {
     (void)state;
     tu_serve_reference("hardening", refdb, sizeof refdb, &srv);
-    make_heavy();
+    tu_make_heavy("hardening-heavy", heavydb, sizeof heavydb);
     return 0;
 }
 

@@ -213,6 +213,38 @@ static void bad_input_is_refused_with_what_is_allowed(void **state)
     json_decref(got);
 }
 
+/* format geojson: the map of each answer, with the answer itself inside */
+static void each_answer_has_its_map(void **state)
+{
+    (void)state;
+    static const char *const runs[][3] = {
+        {"recycling-siting --p 10 --format geojson", "selected", "Point"},
+        {"sorting-siting --p 5 --format geojson", "community", "Point"},
+        {"hw-allocation --format geojson", "flow", "LineString"},
+        {"heat-extension --budget-km 20 --format geojson", "spur", "LineString"}};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *fc = optimize(refdb, runs[i][0], 0, NULL);
+        assert_string_equal(json_string_value(json_object_get(fc, "type")), "FeatureCollection");
+        assert_non_null(json_object_get(json_object_get(fc, "answer"), "optimal"));
+        size_t k, found = 0;
+        json_t *f;
+        json_array_foreach(json_object_get(fc, "features"), k, f) {
+            json_t *g = json_object_get(f, "geometry");
+            if (strcmp(json_string_value(json_object_get(json_object_get(f, "properties"), "kind")), runs[i][1]) == 0 &&
+                strcmp(json_string_value(json_object_get(g, "type")), runs[i][2]) == 0) {
+                /* drawn in lon/lat, in the city */
+                json_t *c = json_object_get(g, "coordinates");
+                double lon = json_number_value(json_array_get(json_is_array(json_array_get(c, 0)) ? json_array_get(c, 0) : c, 0));
+                assert_true(lon > 119 && lon < 122);
+                found++;
+            }
+        }
+        if (found == 0)
+            fail_msg("%s: no %s %s in the map", runs[i][0], runs[i][1], runs[i][2]);
+        json_decref(fc);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +254,7 @@ int main(void)
         cmocka_unit_test(heat_extension_matches_the_reference),
         cmocka_unit_test(a_town_whose_optimum_is_known_by_hand),
         cmocka_unit_test(bad_input_is_refused_with_what_is_allowed),
+        cmocka_unit_test(each_answer_has_its_map),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

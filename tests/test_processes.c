@@ -17,16 +17,7 @@ static int setup(void **state)
 {
     (void)state;
     tu_serve_reference("processes", refdb, sizeof refdb, &srv);
-    const char *dir = tu_tmpdir("processes-heavy");
-    snprintf(heavydb, sizeof heavydb, "%s/heavy.sqlite", dir);
-    tu_import_reference(heavydb);
-    char *out;
-    int rc = tu_run(&out, "python3 '%s/tests/make_heavy_network.py' 400 > '%s/heavy.geojson' && "
-                          "'%s' import --quiet --db '%s' '%s/heavy.geojson' --layer heat_network",
-                    tu_root(), dir, tu_gisd(), heavydb, dir);
-    if (rc != 0)
-        fail_msg("the heavy city: %s", out);
-    free(out);
+    tu_make_heavy("processes-heavy", heavydb, sizeof heavydb);
     return 0;
 }
 

@@ -189,6 +189,20 @@ int tu_http(const tu_server *s, const char *method, const char *path, const char
     return status;
 }
 
+void tu_make_heavy(const char *suite, char *db, size_t dbsize)
+{
+    const char *dir = tu_tmpdir(suite);
+    snprintf(db, dbsize, "%s/heavy.sqlite", dir);
+    tu_import_reference(db);
+    char *out;
+    int rc = tu_run(&out, "python3 '%s/tests/make_heavy_network.py' 400 > '%s/heavy.geojson' && "
+                          "'%s' import --quiet --db '%s' '%s/heavy.geojson' --layer heat_network",
+                    tu_root(), dir, tu_gisd(), db, dir);
+    if (rc != 0)
+        fail_msg("making the heavy city: %s", out);
+    free(out);
+}
+
 void tu_store_digest(const char *db, char out[65])
 {
     char *o;

@@ -40,6 +40,10 @@ void tu_server_stop(tu_server *s);
 int tu_http(const tu_server *s, const char *method, const char *path, const char *body_file,
             char **body, char **headers);
 
+/* The reference city with a heat network of 400 long winding pipes (its 50 km
+ * coverage takes GEOS minutes), in a fresh db named after the suite. */
+void tu_make_heavy(const char *suite, char *db, size_t dbsize);
+
 /* A sha256 of the store's content (sqlite3 .dump), to prove nothing changed. */
 void tu_store_digest(const char *db, char out[65]);
 

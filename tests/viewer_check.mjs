@@ -88,6 +88,25 @@ try {
     await page.evaluate(([x, y]) => window.gisdMap.jumpTo({ center: [x, y], zoom: 13 }), [Number(lon), Number(lat)]);
   }
 
+  // The optimisation panel: the heat extension with its frontier, as a job,
+  // drawn over the map and plotted (SVG drawn by the viewer itself).
+  await page.selectOption('#optimize-name', 'heat-extension');
+  await page.waitForSelector('#opt-budget_km', { timeout: 5000 });
+  await page.fill('#opt-budget_km', '20');
+  await page.fill('#opt-frontier', '9');
+  await page.click('#optimize-run');
+  await page.waitForFunction(() => window.gisdOptimization && window.gisdOptimization.answer, null, { timeout: 30000 });
+  const progress = await page.evaluate(() => document.getElementById('optimize-progress').value);
+  if (progress !== 100) fail(`the job's progress bar stopped at ${progress}`);
+  const opt = await page.evaluate(() => window.gisdOptimization.answer);
+  if (!(opt.tph_retired > 0) || !opt.frontier || opt.frontier.length !== 9) fail(`heat-extension: ${JSON.stringify(opt).slice(0, 200)}`);
+  await page.evaluate(() => window.gisdMap.jumpTo({ center: window.gisdMap.getCenter(), zoom: 9 }));
+  await idle();
+  const optDrawn = await page.evaluate(() => window.gisdMap.queryRenderedFeatures({ layers: ['optimize-line', 'optimize-point'] }).length);
+  if (!(optDrawn > 0)) fail('the optimisation was not drawn');
+  const curve = await page.evaluate(() => document.querySelectorAll('#optimize-frontier polyline, #optimize-frontier circle').length);
+  if (curve !== 10) fail(`the frontier chart has ${curve} marks, want a line and 9 points`);
+
   await page.screenshot({ path: shot });
 
   // Labels with Latin letters and digits take the server's glyph ranges:

@@ -1,6 +1,9 @@
 /* gisd's viewer: the planning style over this server's own vector tiles,
- * layer toggles with a legend, feature attributes on click, and a panel that
- * runs the planning analyses and draws their answer (f=geojson) on the map. */
+ * layer toggles with a legend, feature attributes on click, a panel that
+ * runs the planning analyses and draws their answer (f=geojson) on the map,
+ * and one that runs the layout optimisations as OGC API processes (an
+ * asynchronous job with its progress) and draws their layouts and the heat
+ * extension's frontier. */
 'use strict';
 
 /* One toggle per planning layer: the style layers it shows and its legend. */
@@ -196,6 +199,124 @@ map.on('click', e => {
   showAttributes(e);
 });
 
+/* ---- the optimisation panel: inputs from the process description (the
+ * same parameter table as the command line), run as an asynchronous job
+ * with its progress, drawn from the format=geojson answer ---- */
+const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c',
+                 '#008080', '#9a6324', '#800000', '#808000', '#000075'];
+
+async function renderOptimizeParams() {
+  const name = document.getElementById('optimize-name').value;
+  const box = document.getElementById('optimize-params');
+  const desc = await fetch('/processes/' + name).then(r => r.json());
+  box.innerHTML = '';
+  for (const [key, input] of Object.entries(desc.inputs)) {
+    if (['format', 'analysis_crs', 'candidates'].includes(key)) continue;
+    const s = input.schema || {};
+    const label = document.createElement('label');
+    label.textContent = key + (input.minOccurs ? ' *' : '') + ' ';
+    let el;
+    if (s.enum) {
+      el = document.createElement('select');
+      for (const v of s.enum) el.add(new Option(v, v));
+    } else {
+      el = document.createElement('input');
+      el.type = s.type === 'boolean' ? 'text' : (s.type === 'string' ? 'text' : 'number');
+      if (s.minimum !== undefined) el.min = s.minimum;
+      if (s.maximum !== undefined) el.max = s.maximum;
+    }
+    if (s.default !== undefined) el.value = String(s.default);
+    /* a first run that shows something: ten points, five centres, a 20 km budget and its curve */
+    const first = { p: name === 'recycling-siting' ? 10 : 5, budget_km: 20, frontier: 9 };
+    if (!el.value && first[key] !== undefined && (input.minOccurs || key === 'frontier' || key === 'p')) el.value = first[key];
+    el.id = 'opt-' + key;
+    el.title = input.description || '';
+    label.appendChild(el);
+    box.appendChild(label);
+  }
+}
+
+function optimizeInputs() {
+  const inputs = { format: 'geojson' };
+  for (const el of document.querySelectorAll('#optimize-params input, #optimize-params select')) {
+    if (el.value === '') continue;
+    const key = el.id.slice(4);
+    inputs[key] = el.type === 'number' ? Number(el.value) : (el.value === 'true' ? true : el.value === 'false' ? false : el.value);
+  }
+  return inputs;
+}
+
+function drawFrontier(frontier) {
+  const svg = document.getElementById('optimize-frontier');
+  if (!frontier || !frontier.length) { svg.style.display = 'none'; return; }
+  const W = 290, H = 150, L = 34, B = 24;
+  const maxX = Math.max(...frontier.map(p => p.budget_km)) || 1, maxY = Math.max(...frontier.map(p => p.tph_retired)) || 1;
+  const x = v => L + (W - L - 8) * v / maxX, y = v => H - B - (H - B - 8) * v / maxY;
+  const pts = frontier.map(p => `${x(p.budget_km).toFixed(1)},${y(p.tph_retired).toFixed(1)}`).join(' ');
+  svg.innerHTML = `<line x1="${L}" y1="${H - B}" x2="${W - 4}" y2="${H - B}" stroke="#999"/>` +
+    `<line x1="${L}" y1="4" x2="${L}" y2="${H - B}" stroke="#999"/>` +
+    `<polyline points="${pts}" fill="none" stroke="#d50000" stroke-width="2"/>` +
+    frontier.map(p => `<circle cx="${x(p.budget_km).toFixed(1)}" cy="${y(p.tph_retired).toFixed(1)}" r="2.5" fill="#d50000"/>`).join('') +
+    `<text x="${L}" y="${H - 6}">0</text><text x="${W - 60}" y="${H - 6}">${maxX.toFixed(1)} km</text>` +
+    `<text x="2" y="12">${Math.round(maxY)} t/h</text>`;
+  svg.style.display = 'block';
+}
+
+function drawOptimization(fc) {
+  const answer = fc.answer || {};
+  const sites = (answer.selected || []).map(s => (typeof s === 'string' ? s : s.ent_id));
+  const colour = ['match', ['get', 'site_id']];
+  sites.forEach((id, i) => colour.push(id, PALETTE[i % PALETTE.length]));
+  colour.push('#9e9e9e');
+  map.getSource('optimize').setData(fc);
+  map.setPaintProperty('optimize-point', 'circle-color',
+    ['case', ['==', ['get', 'kind'], 'community'], sites.length ? colour : '#9e9e9e',
+     ['==', ['get', 'kind'], 'uncoverable'], '#000000', ['==', ['get', 'kind'], 'unserved'], '#d50000',
+     ['==', ['get', 'kind'], 'boiler_left'], '#795548', '#ffd600']);
+  /* the legend names the colours of the sites communities are served by */
+  const bySite = fc.features.some(f => f.properties.site_id);
+  const legend = document.getElementById('optimize-legend');
+  legend.innerHTML = !bySite ? '' : sites.slice(0, 13).map((id, i) =>
+    `<span><i class="swatch dot" style="background:${PALETTE[i % PALETTE.length]}"></i>${id}</span>`).join('');
+  drawFrontier(answer.frontier);
+  document.getElementById('optimize-result').textContent = JSON.stringify(
+    Object.fromEntries(Object.entries(answer).filter(([k]) => !['flows', 'facilities', 'sites'].includes(k))), null, 1);
+}
+
+async function runOptimization() {
+  const name = document.getElementById('optimize-name').value;
+  const bar = document.getElementById('optimize-progress');
+  const out = document.getElementById('optimize-result');
+  bar.value = 0;
+  out.textContent = '…';
+  const created = await fetch('/processes/' + name + '/execution', {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
+    body: JSON.stringify({ inputs: optimizeInputs() }) });
+  const job = await created.json();
+  if (created.status !== 201) { out.textContent = JSON.stringify(job, null, 1); return; }
+  let status = job;
+  while (['accepted', 'running'].includes(status.status)) {
+    await new Promise(r => setTimeout(r, 300));
+    status = await fetch('/jobs/' + job.jobID).then(r => r.json());
+    bar.value = status.progress;
+  }
+  const result = await fetch('/jobs/' + job.jobID + '/results').then(r => r.json());
+  if (status.status !== 'successful') { out.textContent = JSON.stringify(result, null, 1); return; }
+  drawOptimization(result);
+  window.gisdOptimization = result;
+}
+
+function addOptimizeLayers() {
+  map.addSource('optimize', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  map.addLayer({ id: 'optimize-line', type: 'line', source: 'optimize', filter: ['==', ['geometry-type'], 'LineString'],
+                 paint: { 'line-color': ['case', ['==', ['get', 'kind'], 'spur'], '#d50000', '#6a1b9a'],
+                          'line-width': ['interpolate', ['linear'], ['coalesce', ['get', 'tonnes'], 200], 0, 1, 200, 2, 2000, 6] } });
+  map.addLayer({ id: 'optimize-point', type: 'circle', source: 'optimize', filter: ['==', ['geometry-type'], 'Point'],
+                 paint: { 'circle-color': '#ffd600', 'circle-stroke-color': '#333', 'circle-stroke-width': 1,
+                          'circle-radius': ['case', ['in', ['get', 'kind'], ['literal', ['selected', 'site', 'facility']]], 8, 4] } });
+}
+map.on('load', addOptimizeLayers);
+
 buildLayerList();
 renderParams();
 document.getElementById('analysis-name').addEventListener('change', renderParams);
@@ -203,3 +324,8 @@ document.getElementById('analysis-run').addEventListener('click', () => runAnaly
   document.getElementById('analysis-result').textContent = String(err);
 }));
 document.getElementById('analysis-clear').addEventListener('click', clearAnalysis);
+renderOptimizeParams();
+document.getElementById('optimize-name').addEventListener('change', renderOptimizeParams);
+document.getElementById('optimize-run').addEventListener('click', () => runOptimization().catch(err => {
+  document.getElementById('optimize-result').textContent = String(err);
+}));
