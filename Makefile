@@ -9,7 +9,8 @@ DEB_PKGS := build-essential pkg-config libgdal-dev gdal-bin libproj-dev proj-bin
             libprotobuf-c-dev protobuf-c-compiler libfreetype-dev python3 python3-owslib curl wrk \
             chromium fonts-wqy-zenhei clang libclang-rt-14-dev coinor-libcbc-dev
 # What make bench measures gisd against (not needed to build, run or test).
-BENCH_PKGS := postgresql postgresql-15-postgis-3 mapserver-bin nginx-light spawn-fcgi
+BENCH_PKGS := postgresql postgresql-15-postgis-3 mapserver-bin nginx-light spawn-fcgi \
+              python3-pulp coinor-cbc python3-shapely python3-numpy
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lgeos_c -lpthread -lm
 

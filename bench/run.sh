@@ -7,6 +7,7 @@
 #     PostGIS ST_AsMVT, nginx static (bench/tiles.sh); the truly cold first tile
 #     after start and after an import (bench/cold_tiles.sh)
 #  5. a soak: wrk -c64 for 5 minutes with an import every 5 s (bench/soak.sh)
+#  6. the optimisations on 1x, 10x and 50x cities, gisd and PuLP + CBC (bench/optimize.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 G=./gisd/gisd
@@ -65,3 +66,5 @@ echo "== tiles: the first tile, nothing loaded, after start and after an import 
 bench/cold_tiles.sh build/bench/city50x
 echo "== soak: wrk -c64 for 5 minutes, an import every 5 s"
 bench/soak.sh 300
+echo "== optimisations: gisd next to PuLP + CBC on the 1x, 10x and 50x cities"
+bench/optimize.sh
