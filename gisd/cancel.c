@@ -28,6 +28,13 @@ int cancel_requested(void)
     return deadline > 0 && cancel_now() >= deadline;
 }
 
+double cancel_remaining(void)
+{
+    if (cancel_requested())
+        return 0;
+    return deadline > 0 ? deadline - cancel_now() : -1;
+}
+
 void cancel_shutdown(void) { atomic_store(&shutting_down, 1); }
 
 /* GEOS 3.11 keeps one process-wide interrupt flag and calls this before it

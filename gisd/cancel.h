@@ -14,6 +14,9 @@ void cancel_set_flag(const int *flag);
 /* 1 when this thread's deadline has passed, its flag is set or the process
  * is shutting down. */
 int cancel_requested(void);
+/* Seconds left before this thread's deadline (0 when it has passed or the
+ * process is shutting down; a negative number when there is no deadline). */
+double cancel_remaining(void);
 /* Makes cancel_requested() true in every thread, for good. */
 void cancel_shutdown(void);
 /* Registers the GEOS interrupt callback that asks cancel_requested(); once, at start. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cancel.h"
 #include "xalloc.h"
 
 typedef struct {
@@ -143,7 +144,12 @@ int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err)
             Cbc_setInteger(m->cbc, (int)c);
     Cbc_setObjSense(m->cbc, m->sense == MILP_MAX ? -1.0 : 1.0);
     Cbc_setLogLevel(m->cbc, 0);
-    Cbc_setMaximumSeconds(m->cbc, time_limit_s > 0 ? time_limit_s : 60);
+    /* CBC does not ask cancel_requested(): its own clock stops it by the
+     * request's deadline */
+    double seconds = time_limit_s > 0 ? time_limit_s : 60, left = cancel_remaining();
+    if (left >= 0 && left < seconds)
+        seconds = left > 0.01 ? left : 0.01;
+    Cbc_setMaximumSeconds(m->cbc, seconds);
     /* proven optimal means the gap is closed, not within CBC's default 1e-4 */
     Cbc_setAllowableFractionGap(m->cbc, 0);
     Cbc_setAllowableGap(m->cbc, 1e-7);

@@ -32,8 +32,9 @@ typedef struct {
     const double *x; /* one value per column, valid until the next solve or milp_free */
 } milp_result;
 
-/* Solves within time_limit_s (the best solution so far when it runs out);
- * 0, or -1 with err when CBC fails. */
+/* Solves within time_limit_s, and within the thread's deadline (cancel.h)
+ * when that comes first (the best solution so far when time runs out); 0, or
+ * -1 with err when CBC fails. */
 int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err);
 
 #endif

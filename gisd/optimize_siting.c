@@ -325,6 +325,12 @@ int optimize_sorting(opt_run *r, const opt_values *v, json_t *candidates, json_t
     }
     size_t nd = comms.n, nc = cand.n;
     double *dist = NULL;
+    /* the assignment model has a column and a row per community and candidate */
+    if (rc == 0 && (double)nd * (double)nc > OPT_PMEDIAN_MAX_PAIRS)
+        rc = gisd_fail(err, GISD_E_INPUT,
+                       "%zu communities x %zu candidates make %.0f assignments, more than the %d this "
+                       "p-median takes; give fewer candidates", nd, nc, (double)nd * (double)nc,
+                       OPT_PMEDIAN_MAX_PAIRS);
     if (rc == 0) {
         dist = xreallocarray(NULL, nd * nc + 1, sizeof *dist);
         for (size_t i = 0; i < nd && afail_live(&r->fail); i++)

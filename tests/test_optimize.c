@@ -206,6 +206,16 @@ static void bad_input_is_refused_with_what_is_allowed(void **state)
             fail_msg("candidates %zu: \"%s\" does not say \"%s\"", i, out, files[i][1]);
         free(out);
     }
+    /* a p-median too large to build is refused, not attempted */
+    char *big;
+    assert_int_equal(tu_run(NULL, "python3 -c \"import json; print(json.dumps({'type': 'FeatureCollection', "
+                                  "'features': [{'type': 'Feature', 'id': 'K%%d' %% i, 'geometry': {'type': 'Point', "
+                                  "'coordinates': [120.5 + i * 0.0001, 27.9]}} for i in range(3400)]}))\" "
+                                  "> build/tmp/many-cand.geojson"), 0);
+    optimize(refdb, "sorting-siting --p 3 --candidates build/tmp/many-cand.geojson", 1, &big);
+    if (!strstr(big, "more than the 5000000"))
+        fail_msg("a 5-million-pair p-median: %s", big);
+    free(big);
     /* a time limit answers with the best layout so far, never an error */
     json_t *got = optimize(refdb, "recycling-siting --radius-m 1000 --p 10 --time-limit-s 0.1", 0, NULL);
     assert_non_null(json_object_get(got, "optimal"));
