@@ -18,13 +18,17 @@ WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-LIB_SRC  := $(filter-out gisd/main.c,$(wildcard gisd/*.c)) $(wildcard importers/*.c)
+# gisd/ holds what every part uses; each room has a folder of its own. Their
+# headers are found for #include "..." only (-iquote): features.h is also libc's.
+ROOMS    := http store tiles analysis optimize
+INC      := -iquote gisd $(patsubst %,-iquote gisd/%,$(ROOMS)) -iquote importers -Ibuild/gen
+LIB_SRC  := $(filter-out gisd/main.c,$(wildcard gisd/*.c gisd/*/*.c)) $(wildcard importers/*.c)
 # The MVT and glyph encodings compiled by protoc-c from their published .proto files.
 PROTOS   := vector_tile glyphs
 GEN_HDR  := $(patsubst %,build/gen/%.pb-c.h,$(PROTOS))
 BIN_SRC  := gisd/main.c
 TEST_SRC := $(wildcard tests/test_*.c)
-HEADERS  := $(wildcard gisd/*.h importers/*.h tests/*.h) $(GEN_HDR)
+HEADERS  := $(wildcard gisd/*.h gisd/*/*.h importers/*.h tests/*.h) $(GEN_HDR)
 
 REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC) $(BIN_SRC)) $(patsubst %,build/rel/gen/%.pb-c.o,$(PROTOS))
 SAN_OBJ  := $(patsubst %.c,build/san/%.o,$(LIB_SRC)) $(patsubst %,build/san/gen/%.pb-c.o,$(PROTOS))
@@ -60,11 +64,11 @@ build/gen/%.pb-c.c build/gen/%.pb-c.h: gisd/proto/%.proto | build/.deps
 
 build/rel/gen/%.o: build/gen/%.c $(GEN_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 $(CFLAGS) $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
+	$(CC) -std=c11 $(CFLAGS) $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
 build/san/gen/%.o: build/gen/%.c $(GEN_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O1 -g $(SAN) $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
+	$(CC) -std=c11 -O1 -g $(SAN) $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
 # ---- the release binary ----
 gisd/gisd: $(REL_OBJ)
@@ -72,12 +76,12 @@ gisd/gisd: $(REL_OBJ)
 
 build/rel/%.o: %.c $(HEADERS) | build/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
+	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
 # ---- sanitized builds for the tests ----
 build/san/%.o: %.c $(HEADERS) | build/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
+	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
 build/san/bin/gisd: $(SAN_OBJ) build/san/gisd/main.o
 	@mkdir -p $(dir $@)
@@ -85,18 +89,18 @@ build/san/bin/gisd: $(SAN_OBJ) build/san/gisd/main.o
 
 build/san/tests/%: tests/%.c tests/testutil.c $(SAN_OBJ) $(HEADERS) | build/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -Ibuild/gen -o $@ $< tests/testutil.c $(SAN_OBJ) $(PKG_LIBS) -lcmocka
+	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) $(INC) -o $@ $< tests/testutil.c $(SAN_OBJ) $(PKG_LIBS) -lcmocka
 
 # The ThreadSanitizer build of the server, for tests/test_races.c.
 TSAN_OBJ := $(patsubst %.c,build/tsan/%.o,$(LIB_SRC)) $(patsubst %,build/tsan/gen/%.pb-c.o,$(PROTOS))
 
 build/tsan/%.o: %.c $(HEADERS) | build/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -O1 -g -fsanitize=thread $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
+	$(CC) $(WARN) -O1 -g -fsanitize=thread $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
 build/tsan/gen/%.o: build/gen/%.c $(GEN_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O1 -g -fsanitize=thread $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
+	$(CC) -std=c11 -O1 -g -fsanitize=thread $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
 build/tsan/bin/gisd: $(TSAN_OBJ) build/tsan/gisd/main.o
 	@mkdir -p $(dir $@)
@@ -113,15 +117,15 @@ FUZZ_SECONDS ?= 600
 
 build/fuzz/%.o: %.c $(HEADERS) | build/.deps
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
+	$(FUZZ_CC) $(WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
 build/fuzz/gen/%.o: build/gen/%.c $(GEN_HDR)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=c11 -O1 -g $(FUZZ_SAN) $(PKG_CFLAGS) -Ibuild/gen -c -o $@ $<
+	$(FUZZ_CC) -std=c11 -O1 -g $(FUZZ_SAN) $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
 build/fuzz/bin/%: fuzz/%.c $(FUZZ_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(WARN) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(PKG_CFLAGS) -Ibuild/gen -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
+	$(FUZZ_CC) $(WARN) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) $(PKG_CFLAGS) $(INC) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS)
 
 # Every test binary runs against the sanitized gisd; their cmocka summaries
 # and a closing "N passed, N failed" line are the result. Each fuzz target

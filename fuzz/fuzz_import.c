@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../importers/import.h"
+#include "import.h"
 
 static layer_registry *reg;
 static store *st;

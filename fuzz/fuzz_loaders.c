@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../gisd/layers.h"
-#include "../gisd/rules.h"
+#include "layers.h"
+#include "rules.h"
 
 static char dir[64];
 

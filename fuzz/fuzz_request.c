@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gisd/analysis.h"
-#include "../gisd/crs.h"
-#include "../gisd/http.h"
-#include "../gisd/utf8.h"
+#include "analysis.h"
+#include "crs.h"
+#include "http.h"
+#include "utf8.h"
 
 static char *next_line(char **p)
 {

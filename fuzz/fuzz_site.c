@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../gisd/analysis_geom.h"
+#include "analysis_geom.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../importers/import.h"
+#include "import.h"
 #include "cli.h"
 #include "crs.h"
 #include "export.h"

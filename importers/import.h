@@ -4,9 +4,9 @@
 
 #include <stddef.h>
 
-#include "../gisd/error.h"
-#include "../gisd/layers.h"
-#include "../gisd/store.h"
+#include "error.h"
+#include "layers.h"
+#include "store.h"
 
 typedef struct {
     const char *file;     /* path of the source */

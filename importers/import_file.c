@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../gisd/xalloc.h"
+#include "xalloc.h"
 #include "import.h"
-#include "../gisd/progress.h"
+#include "progress.h"
 #include "source.h"
 
 /* Everything one import needs while it walks the features. */

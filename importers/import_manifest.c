@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gisd/xalloc.h"
-#include "../gisd/crs.h"
-#include "../gisd/dataset.h"
+#include "xalloc.h"
+#include "crs.h"
+#include "dataset.h"
 #include "import.h"
 
 /* A JSON member that is a string, absent or null; anything else is an error. */

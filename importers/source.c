@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "../gisd/crs.h"
+#include "crs.h"
 
 static void CPL_STDCALL capture(CPLErr cls, CPLErrorNum no, const char *msg)
 {

@@ -4,7 +4,7 @@
  * every later step; it is never read as true or false. */
 #include <string.h>
 
-#include "../gisd/analysis_geom.h"
+#include "analysis_geom.h"
 #include "testutil.h"
 
 static GEOSGeometry *wkt(GEOSContextHandle_t h, const char *text)

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../gisd/utf8.h"
+#include "utf8.h"
 #include "testutil.h"
 
 static char refdb[1200], heavydb[1200];

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gisd/layers.h"
+#include "layers.h"
 #include "testutil.h"
 
 static void shipped_layers_are_the_ten_of_the_spec(void **state)

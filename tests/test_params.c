@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gisd/crs.h"
-#include "../gisd/features.h"
-#include "../gisd/http.h"
-#include "../gisd/strbuf.h"
-#include "../gisd/utf8.h"
+#include "crs.h"
+#include "features.h"
+#include "http.h"
+#include "strbuf.h"
+#include "utf8.h"
 #include "testutil.h"
 
 static void crs_parse_accepts_what_users_write(void **state)

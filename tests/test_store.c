@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gisd/store.h"
+#include "store.h"
 #include "testutil.h"
 
 static layer_registry *reg;

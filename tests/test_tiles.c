@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../gisd/mvt.h"
-#include "../gisd/pmtiles.h"
-#include "../gisd/tile_grid.h"
+#include "mvt.h"
+#include "pmtiles.h"
+#include "tile_grid.h"
 #include "testutil.h"
 
 static char db[1200];

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gisd/glyphs.h"
+#include "glyphs.h"
 #include "glyphs.pb-c.h"
 #include "testutil.h"
 
