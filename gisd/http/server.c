@@ -303,7 +303,7 @@ static int host_syntax_ok(const char *s)
 static int set_base_url(http_req *r, const server_config *cfg, char *why, size_t n)
 {
     if (cfg->public_url) {
-        snprintf(r->base, sizeof r->base, "%.*s", (int)strcspn(cfg->public_url, "\0"), cfg->public_url);
+        snprintf(r->base, sizeof r->base, "%s", cfg->public_url);
         size_t len = strlen(r->base);
         while (len > 0 && r->base[len - 1] == '/')
             r->base[--len] = '\0';
