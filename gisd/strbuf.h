@@ -3,6 +3,7 @@
 #ifndef GISD_STRBUF_H
 #define GISD_STRBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct {
@@ -16,6 +17,8 @@ void strbuf_append(strbuf *b, const void *p, size_t n);
 void strbuf_puts(strbuf *b, const char *s);
 /* Appends the formatted text. */
 void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same with a va_list (which it consumes). */
+void strbuf_vprintf(strbuf *b, const char *fmt, va_list ap);
 /* Appends s as a JSON string literal, quotes included; s must be valid UTF-8. */
 void strbuf_json_string(strbuf *b, const char *s);
 /* Frees data and empties b, which can be used again. */

@@ -478,17 +478,27 @@ static int items_query(http_req *r, const layer_def *l, store_query *q, out_crs 
     return 0;
 }
 
-enum MHD_Result http_items(http_req *r)
+/* The collection of the request and its parsed query; NULL with err (404 for
+ * an unknown collection, 400 for a bad parameter). */
+static const layer_def *items_request(http_req *r, store_query *q, out_crs *oc, filter_scan *fs,
+                                      gisd_error *err)
 {
     const layer_def *l = find_layer(r);
-    if (!l)
-        return http_reply_error(r, 404, "NotFound", "there is no collection \"%s\"; see /collections",
-                                r->params[0]);
+    if (!l) {
+        gisd_fail(err, GISD_E_NOTFOUND, "there is no collection \"%s\"; see /collections", r->params[0]);
+        return NULL;
+    }
+    return items_query(r, l, q, oc, fs, err) == 0 ? l : NULL;
+}
+
+enum MHD_Result http_items(http_req *r)
+{
     store_query q;
     out_crs oc;
     filter_scan fs;
     gisd_error err = {0};
-    if (items_query(r, l, &q, &oc, &fs, &err) != 0)
+    const layer_def *l = items_request(r, &q, &oc, &fs, &err);
+    if (!l)
         return http_reply_gisd_error(r, &err);
     worker *w = server_worker_acquire(r->srv, &err);
     if (!w)
@@ -541,15 +551,12 @@ enum MHD_Result http_items(http_req *r)
 
 enum MHD_Result http_item(http_req *r)
 {
-    const layer_def *l = find_layer(r);
-    if (!l)
-        return http_reply_error(r, 404, "NotFound", "there is no collection \"%s\"; see /collections",
-                                r->params[0]);
     store_query q;
     out_crs oc;
     filter_scan fs;
     gisd_error err = {0};
-    if (items_query(r, l, &q, &oc, &fs, &err) != 0)
+    const layer_def *l = items_request(r, &q, &oc, &fs, &err);
+    if (!l)
         return http_reply_gisd_error(r, &err);
     q.feature_id = r->params[1];
     q.limit = 1;

@@ -67,16 +67,8 @@ enum MHD_Result http_reply_error(http_req *r, unsigned status, const char *code,
     strbuf raw = {0};
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    strbuf_vprintf(&raw, fmt, ap);
     va_end(ap);
-    if (n > 0) {
-        char *tmp = xmalloc((size_t)n + 1);
-        va_start(ap, fmt);
-        vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-        strbuf_append(&raw, tmp, (size_t)n);
-        free(tmp);
-    }
     /* whatever bytes a request echoed, the answer is valid UTF-8 */
     char *msg = utf8_clean(raw.data ? raw.data : "", ERROR_MESSAGE_MAX);
     strbuf_free(&raw);
@@ -182,16 +174,8 @@ json_t *http_link(http_req *r, const char *rel, const char *type, const char *ti
     strbuf_puts(&href, r->base);
     va_list ap;
     va_start(ap, path_fmt);
-    int n = vsnprintf(NULL, 0, path_fmt, ap);
+    strbuf_vprintf(&href, path_fmt, ap);
     va_end(ap);
-    if (n > 0) {
-        char *path = xmalloc((size_t)n + 1);
-        va_start(ap, path_fmt);
-        vsnprintf(path, (size_t)n + 1, path_fmt, ap);
-        va_end(ap);
-        strbuf_puts(&href, path);
-        free(path);
-    }
     char *clean = utf8_clean(href.data, 0);
     strbuf_free(&href);
     json_t *l = json_pack("{s:s, s:s, s:s}", "href", clean, "rel", rel, "type", type);

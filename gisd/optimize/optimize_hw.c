@@ -31,6 +31,29 @@ static int by_first(const void *a, const void *b, void *ud)
     return strcmp(set->f[*(const size_t *)a].vals[0], set->f[*(const size_t *)b].vals[0]);
 }
 
+/* One row sum <= ub[g] per group g of the arcs (by producer, or by_facility),
+ * the arcs bucketed once rather than scanned per group. */
+static void rows_by(milp *m, const arc *arcs, size_t narcs, int by_facility, size_t ngroups,
+                    const double *ub)
+{
+    size_t *start = xcalloc(ngroups + 1, sizeof *start);
+    int *cols = xreallocarray(NULL, narcs + 1, sizeof *cols);
+    for (size_t k = 0; k < narcs; k++)
+        start[(by_facility ? arcs[k].f : arcs[k].e) + 1]++;
+    for (size_t g = 0; g < ngroups; g++)
+        start[g + 1] += start[g];
+    size_t *next = xreallocarray(NULL, ngroups + 1, sizeof *next);
+    memcpy(next, start, (ngroups + 1) * sizeof *next);
+    for (size_t k = 0; k < narcs; k++)
+        cols[next[by_facility ? arcs[k].f : arcs[k].e]++] = arcs[k].col;
+    for (size_t g = 0; g < ngroups; g++)
+        if (start[g + 1] > start[g])
+            milp_row(m, 0, ub[g], start[g + 1] - start[g], cols + start[g], NULL);
+    free(start);
+    free(next);
+    free(cols);
+}
+
 int optimize_hw(opt_run *r, const opt_values *v, json_t *candidates, json_t **out, gisd_error *err)
 {
     (void)candidates;
@@ -70,24 +93,17 @@ int optimize_hw(opt_run *r, const opt_values *v, json_t *candidates, json_t **ou
     if (rc == 0) {
         for (size_t k = 0; k < narcs; k++)
             arcs[k].col = milp_col(m, 0, INFINITY, 1, 0);
-        int *cols = xreallocarray(NULL, narcs + 1, sizeof *cols);
         /* what each producer sends, and what each facility takes */
-        for (size_t e = 0; e < ents.n; e++) {
-            size_t n = 0;
-            for (size_t k = 0; k < narcs; k++)
-                if (arcs[k].e == e)
-                    cols[n++] = arcs[k].col;
-            if (n)
-                milp_row(m, 0, afeat_num(&ents.f[e], E_TPY), n, cols, NULL);
-        }
-        for (size_t f = 0; f < facs.n; f++) {
-            size_t n = 0;
-            for (size_t k = 0; k < narcs; k++)
-                if (arcs[k].f == f)
-                    cols[n++] = arcs[k].col;
-            if (n)
-                milp_row(m, 0, fmax(0, afeat_num(&facs.f[f], F_CAP)), n, cols, NULL);
-        }
+        double *tpy = xreallocarray(NULL, ents.n + 1, sizeof *tpy), *cap = xreallocarray(NULL, facs.n + 1, sizeof *cap);
+        for (size_t e = 0; e < ents.n; e++)
+            tpy[e] = afeat_num(&ents.f[e], E_TPY);
+        for (size_t f = 0; f < facs.n; f++)
+            cap[f] = fmax(0, afeat_num(&facs.f[f], F_CAP));
+        rows_by(m, arcs, narcs, 0, ents.n, tpy);
+        rows_by(m, arcs, narcs, 1, facs.n, cap);
+        free(tpy);
+        free(cap);
+        int *cols = xreallocarray(NULL, narcs + 1, sizeof *cols);
         for (size_t k = 0; k < narcs; k++)
             cols[k] = arcs[k].col;
         total_row = milp_row(m, 0, INFINITY, narcs, cols, NULL);
