@@ -21,7 +21,7 @@ int cmd_analyze(int argc, char **argv)
         {"layers", required_argument, 0, 'L'},   {0, 0, 0, 0}};
     if (argc < 2 || argv[1][0] == '-') {
         fprintf(stderr, "gisd analyze: name an analysis: heating-coverage, hw-proximity, "
-                        "recycling-coverage or site-check\n");
+                        "recycling-coverage, site-check or symbiosis\n");
         return 2;
     }
     const char *name = argv[1];

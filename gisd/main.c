@@ -22,7 +22,7 @@ static void usage(FILE *out)
           "  export   --db F --layer L --format FORMAT OUT [--srs EPSG:n]\n"
           "  serve    --db F [--listen 127.0.0.1:8080] [--threads N]\n"
           "  tiles    --db F --out city.mbtiles [--zoom 8-16] [--layers all|L1,L2]\n"
-          "  analyze  heating-coverage|hw-proximity|recycling-coverage|site-check --db F ...\n"
+          "  analyze  heating-coverage|hw-proximity|recycling-coverage|site-check|symbiosis --db F ...\n"
           "  optimize recycling-siting|sorting-siting|hw-allocation|heat-extension --db F ...\n"
           "  layers   list the layer definitions\n"
           "\n"

@@ -88,6 +88,13 @@ static void every_site_gets_its_expected_answer(void **state)
     json_decref(want);
 }
 
+static void symbiosis_matches_the_reference(void **state)
+{
+    (void)state;
+    expect_reference("symbiosis --max-km 3", "symbiosis_3km.json");
+    expect_reference("symbiosis", "symbiosis_10km.json");
+}
+
 static void bad_parameters_are_refused(void **state)
 {
     (void)state;
@@ -100,6 +107,9 @@ static void bad_parameters_are_refused(void **state)
     free(out);
     assert_int_not_equal(tu_run(&out, "'%s' analyze recycling-coverage --db '%s' --level street", tu_gisd(), refdb), 0);
     assert_non_null(strstr(out, "street"));
+    free(out);
+    assert_int_not_equal(tu_run(&out, "'%s' analyze symbiosis --db '%s' --max-km 0", tu_gisd(), refdb), 0);
+    assert_non_null(strstr(out, "max_km"));
     free(out);
     assert_int_not_equal(tu_run(&out, "'%s' analyze nonsense --db '%s'", tu_gisd(), refdb), 0);
     assert_non_null(strstr(out, "site-check"));
@@ -255,6 +265,96 @@ static void setbacks_protected_areas_and_heating(void **state)
     json_decref(a);
 }
 
+/* By-products in the tiny city: A1 and A2 feed each other, C's supply has two
+ * producers at one spot (the smaller id wins), O1 outside the park takes A1's
+ * scrap (a link without a park), S1 only feeds itself (unmatched and unused),
+ * F1 and F2 are about 9.8 km apart (a link at 10 km, a gap at 3 km). Lists
+ * carry spaces, an ideographic space, empty parts and repeats. */
+static void symbiosis_links_ties_self_supply_and_gaps(void **state)
+{
+    (void)state;
+    static const char *const ents[][4] = {
+        {"A1", "120.002,28.002", "粉煤灰; 粉煤灰 ;\u3000废金属;", "污泥"},
+        {"A2", "120.004,28.002", "污泥", "粉煤灰;;粉煤灰"},
+        {"B2", "120.001,28.008", "废酸", ""},
+        {"B1", "120.001,28.008", "废酸", ""},
+        {"C", "120.003,28.008", "", "废酸"},
+        {"O1", "120.02,28.005", "", "废金属"},
+        {"S1", "120.008,28.002", "废溶剂", "废溶剂"},
+        {"F1", "120.2,28.0", "", "炉渣"},
+        {"F2", "120.1,28.0", "炉渣", ""},
+    };
+    char path[1400], *text = NULL, *out;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    fputs("{\"type\":\"FeatureCollection\",\"features\":[", f);
+    for (size_t i = 0; i < sizeof ents / sizeof *ents; i++)
+        fprintf(f, "%s{\"type\":\"Feature\",\"properties\":{\"ent_id\":\"%s\",\"name\":\"%s\",\"outputs\":\"%s\","
+                   "\"inputs\":\"%s\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[%s]}}",
+                i ? "," : "", ents[i][0], ents[i][0], ents[i][2], ents[i][3], ents[i][1]);
+    fputs("]}", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/enterprises.geojson", tu_tmpdir("tiny-ents"));
+    write_text(path, text);
+    free(text);
+    if (tu_run(&out, "'%s' import --quiet --db '%s' '%s' --layer enterprises", tu_gisd(), tinydb, path) != 0)
+        fail_msg("enterprises: %s", out);
+    free(out);
+    char why[1024];
+    assert_int_equal(tu_run(&out, "'%s' analyze symbiosis --db '%s' --max-km 3", tu_gisd(), tinydb), 0);
+    json_t *got = tu_json_text(out);
+    free(out);
+    json_t *want = tu_json_text(
+        "{\"max_km\":3,"
+        "\"links\":[{\"consumer\":\"A1\",\"byproduct\":\"污泥\",\"producer\":\"A2\",\"park_id\":\"P1\"},"
+        "{\"consumer\":\"A2\",\"byproduct\":\"粉煤灰\",\"producer\":\"A1\",\"park_id\":\"P1\"},"
+        "{\"consumer\":\"C\",\"byproduct\":\"废酸\",\"producer\":\"B1\",\"park_id\":\"P1\"},"
+        "{\"consumer\":\"O1\",\"byproduct\":\"废金属\",\"producer\":\"A1\",\"park_id\":null}],"
+        "\"unmatched\":[{\"ent_id\":\"F1\",\"byproduct\":\"炉渣\"},{\"ent_id\":\"S1\",\"byproduct\":\"废溶剂\"}],"
+        "\"unused\":[{\"ent_id\":\"F2\",\"byproduct\":\"炉渣\"},{\"ent_id\":\"S1\",\"byproduct\":\"废溶剂\"}],"
+        "\"byproducts\":["
+        "{\"byproduct\":\"废溶剂\",\"producers\":1,\"consumers\":1,\"links\":0,\"unmatched\":1,\"unused\":1},"
+        "{\"byproduct\":\"废酸\",\"producers\":2,\"consumers\":1,\"links\":1,\"unmatched\":0,\"unused\":0},"
+        "{\"byproduct\":\"废金属\",\"producers\":1,\"consumers\":1,\"links\":1,\"unmatched\":0,\"unused\":0},"
+        "{\"byproduct\":\"污泥\",\"producers\":1,\"consumers\":1,\"links\":1,\"unmatched\":0,\"unused\":0},"
+        "{\"byproduct\":\"炉渣\",\"producers\":1,\"consumers\":1,\"links\":0,\"unmatched\":1,\"unused\":1},"
+        "{\"byproduct\":\"粉煤灰\",\"producers\":1,\"consumers\":1,\"links\":1,\"unmatched\":0,\"unused\":0}],"
+        "\"parks\":[{\"park_id\":\"P1\",\"demands\":4,\"links_in_park\":3,\"in_park_ratio\":0.75}]}");
+    /* distances depend on the projection; the 10 km run below checks one */
+    json_t *links = json_object_get(got, "links");
+    for (size_t i = 0; i < json_array_size(links); i++)
+        assert_true(json_object_del(json_array_get(links, i), "distance_m") == 0);
+    if (tu_json_match(got, want, "$", why, sizeof why))
+        fail_msg("symbiosis on the tiny city: %s", why);
+    json_decref(got);
+    json_decref(want);
+    /* at 10 km F1 reaches F2 */
+    assert_int_equal(tu_run(&out, "'%s' analyze symbiosis --db '%s'", tu_gisd(), tinydb), 0);
+    got = tu_json_text(out);
+    free(out);
+    json_t *last = json_array_get(json_object_get(got, "links"), 3);
+    assert_string_equal(json_string_value(json_object_get(last, "consumer")), "F1");
+    double d = json_number_value(json_object_get(last, "distance_m"));
+    assert_true(d > 9700 && d < 9900);
+    assert_int_equal(json_array_size(json_object_get(got, "unmatched")), 1);
+    json_decref(got);
+    /* the map: links as lines, the gaps as points */
+    assert_int_equal(tu_run(&out, "'%s' analyze symbiosis --db '%s' --max-km 3 --format geojson", tu_gisd(), tinydb), 0);
+    got = tu_json_text(out);
+    free(out);
+    size_t lines = 0, points = 0, n = json_array_size(json_object_get(got, "features"));
+    for (size_t i = 0; i < n; i++) {
+        json_t *ft = json_array_get(json_object_get(got, "features"), i);
+        const char *type = json_string_value(json_object_get(json_object_get(ft, "geometry"), "type"));
+        const char *kind = json_string_value(json_object_get(json_object_get(ft, "properties"), "kind"));
+        lines += strcmp(type, "LineString") == 0 && strcmp(kind, "link") == 0;
+        points += strcmp(type, "Point") == 0 && (strcmp(kind, "unmatched") == 0 || strcmp(kind, "unused") == 0);
+    }
+    assert_int_equal(lines, 4);
+    assert_int_equal(points, 4);
+    json_decref(got);
+}
+
 static void a_malformed_rules_file_is_refused_with_its_line(void **state)
 {
     (void)state;
@@ -280,11 +380,13 @@ int main(void)
         cmocka_unit_test(hw_proximity_matches_the_reference),
         cmocka_unit_test(recycling_coverage_matches_the_reference),
         cmocka_unit_test(every_site_gets_its_expected_answer),
+        cmocka_unit_test(symbiosis_matches_the_reference),
         cmocka_unit_test(bad_parameters_are_refused),
         cmocka_unit_test(a_site_touching_the_park_boundary_is_inside),
         cmocka_unit_test(a_point_exactly_on_a_zone_edge_lies_in_both_zones),
         cmocka_unit_test(a_multipart_site_spanning_two_zones),
         cmocka_unit_test(setbacks_protected_areas_and_heating),
+        cmocka_unit_test(symbiosis_links_ties_self_supply_and_gaps),
         cmocka_unit_test(a_malformed_rules_file_is_refused_with_its_line),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -176,6 +176,8 @@ static void analyses_over_http_match_the_reference(void **state)
         {"/analysis/hw-proximity?capable=true&max_km=50", "hw-proximity_capable.json"},
         {"/analysis/recycling-coverage?radius_m=1000&level=community", "recycling-coverage_r1000.json"},
         {"/analysis/recycling-coverage?radius_m=500&level=any", "recycling-coverage_r500_any.json"},
+        {"/analysis/symbiosis?max_km=3", "symbiosis_3km.json"},
+        {"/analysis/symbiosis", "symbiosis_10km.json"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char path[256], why[1024];

@@ -72,7 +72,7 @@ try {
   // The analysis panel runs each analysis and draws its answer over the map.
   await page.keyboard.press('Escape');
   let drawn = 0;
-  for (const name of ['hw-proximity', 'recycling-coverage', 'site-check', 'heating-coverage']) {
+  for (const name of ['hw-proximity', 'recycling-coverage', 'site-check', 'symbiosis', 'heating-coverage']) {
     await page.selectOption('#analysis-name', name);
     await page.evaluate(() => { document.getElementById('analysis-result').textContent = ''; });
     if (name === 'site-check') await page.mouse.click(box.x + pt.x, box.y + pt.y);
@@ -85,6 +85,14 @@ try {
     drawn = await page.evaluate(() => window.gisdMap.queryRenderedFeatures(
       { layers: ['analysis-fill', 'analysis-line', 'analysis-point'] }).length);
     if (!(drawn > 0)) fail(`the ${name} answer was not drawn`);
+    if (name === 'symbiosis') {
+      // a legend entry per by-product, and the links coloured by it (several colours drawn)
+      const entries = await page.evaluate(() => document.querySelectorAll('#analysis-legend .byproduct').length);
+      if (entries !== answer.byproducts.length || entries < 2) fail(`symbiosis legend has ${entries} by-products, the answer ${answer.byproducts.length}`);
+      const colours = await page.evaluate(() => new Set(window.gisdMap.queryRenderedFeatures({ layers: ['analysis-line'] })
+        .map(f => f.layer.paint['line-color'].toString())).size);
+      if (!(colours >= 2)) fail(`symbiosis links drawn in ${colours} colour(s)`);
+    }
     await page.evaluate(([x, y]) => window.gisdMap.jumpTo({ center: [x, y], zoom: 13 }), [Number(lon), Number(lat)]);
   }
 

@@ -27,6 +27,10 @@ typedef struct {
 } hw_params;
 
 typedef struct {
+    double max_km;
+} symbiosis_params;
+
+typedef struct {
     double radius_m;
     const char *level; /* community, transit, sorting or any */
 } recycling_params;
@@ -39,6 +43,8 @@ int analysis_hw_proximity(store *s, const layer_registry *reg, int srid, const h
 int analysis_recycling_coverage(store *s, const layer_registry *reg, int srid,
                                 const recycling_params *p, int geojson, json_t **out,
                                 gisd_error *err);
+int analysis_symbiosis(store *s, const layer_registry *reg, int srid, const symbiosis_params *p,
+                       int geojson, json_t **out, gisd_error *err);
 /* site is a GeoJSON Feature (borrowed) in lon/lat. */
 int analysis_site_check(store *s, const layer_registry *reg, int srid, const site_rules *rules,
                         json_t *site, int geojson, json_t **out, gisd_error *err);
@@ -59,7 +65,7 @@ typedef struct {
  * against its limit): 0, or -1 with err (GISD_E_NOTFOUND for an unknown name). */
 int analysis_check(const char *name, const analysis_args *args, gisd_error *err);
 /* Runs the analysis called name ("heating-coverage", "hw-proximity",
- * "recycling-coverage", "site-check"); site is the Feature for site-check.
+ * "recycling-coverage", "site-check", "symbiosis"); site is the Feature for site-check.
  * *out is the caller's on success; on failure it is NULL and err says why
  * (GISD_E_TIMEOUT when cancelled, GISD_E_INTERNAL when GEOS failed). */
 int analysis_dispatch(store *s, const layer_registry *reg, const site_rules *rules,

@@ -35,7 +35,7 @@ static int parse_bool(const char *name, const char *text, int *out, gisd_error *
     return gisd_fail(err, GISD_E_INPUT, "%s \"%s\" must be true or false", name, text);
 }
 
-typedef enum { A_HEATING, A_HW, A_RECYCLING, A_SITE } analysis_kind;
+typedef enum { A_HEATING, A_HW, A_RECYCLING, A_SITE, A_SYMBIOSIS } analysis_kind;
 
 /* Everything of the request that needs no store: the name, the format, the
  * CRS and each parameter within its limits. */
@@ -45,6 +45,7 @@ typedef struct {
     heating_params heating;
     hw_params hw;
     recycling_params recycling;
+    symbiosis_params symbiosis;
 } analysis_plan;
 
 static int plan(const char *name, const analysis_args *a, analysis_plan *p, gisd_error *err)
@@ -55,7 +56,8 @@ static int plan(const char *name, const analysis_args *a, analysis_plan *p, gisd
     } KINDS[] = {{"heating-coverage", A_HEATING},
                  {"hw-proximity", A_HW},
                  {"recycling-coverage", A_RECYCLING},
-                 {"site-check", A_SITE}};
+                 {"site-check", A_SITE},
+                 {"symbiosis", A_SYMBIOSIS}};
     memset(p, 0, sizeof *p);
     size_t k = 0;
     while (k < sizeof KINDS / sizeof *KINDS && strcmp(KINDS[k].name, name) != 0)
@@ -63,7 +65,7 @@ static int plan(const char *name, const analysis_args *a, analysis_plan *p, gisd
     if (k == sizeof KINDS / sizeof *KINDS)
         return gisd_fail(err, GISD_E_NOTFOUND,
                          "there is no analysis \"%s\": heating-coverage, hw-proximity, "
-                         "recycling-coverage or site-check", name);
+                         "recycling-coverage, site-check or symbiosis", name);
     p->kind = KINDS[k].kind;
     if (a->format && strcmp(a->format, "geojson") == 0)
         p->geojson = 1;
@@ -88,6 +90,12 @@ static int plan(const char *name, const analysis_args *a, analysis_plan *p, gisd
         return parse_number("radius_m", a->radius_m, 1000, ANALYSIS_RADIUS_MAX_M, "metres",
                             &p->recycling.radius_m, err);
     case A_SITE:
+        return 0;
+    case A_SYMBIOSIS:
+        if (parse_number("max_km", a->max_km, 10, ANALYSIS_DISTANCE_MAX_KM, "km", &p->symbiosis.max_km, err) != 0)
+            return -1;
+        if (!(p->symbiosis.max_km > 0))
+            return gisd_fail(err, GISD_E_INPUT, "max_km must be more than 0");
         return 0;
     }
     return 0;
@@ -119,6 +127,8 @@ int analysis_dispatch(store *s, const layer_registry *reg, const site_rules *rul
         if (!site)
             return gisd_fail(err, GISD_E_INPUT, "site-check needs the site: a GeoJSON Feature");
         return analysis_site_check(s, reg, srid, rules, site, p.geojson, out, err);
+    case A_SYMBIOSIS:
+        return analysis_symbiosis(s, reg, srid, &p.symbiosis, p.geojson, out, err);
     }
     return gisd_fail(err, GISD_E_INTERNAL, "unknown analysis kind");
 }

@@ -334,3 +334,19 @@ json_t *analysis_number(double v)
         return json_integer((json_int_t)v);
     return json_real(v);
 }
+
+GEOSGeometry *analysis_segment(GEOSContextHandle_t h, double x0, double y0, double x1, double y1,
+                               afail *fail)
+{
+    GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, 2, 2);
+    if (!afail_ok(fail, cs != NULL, "making a line"))
+        return NULL;
+    if (!afail_ok(fail, GEOSCoordSeq_setXY_r(h, cs, 0, x0, y0) && GEOSCoordSeq_setXY_r(h, cs, 1, x1, y1),
+                  "making a line")) {
+        GEOSCoordSeq_destroy_r(h, cs);
+        return NULL;
+    }
+    GEOSGeometry *line = GEOSGeom_createLineString_r(h, cs); /* takes cs, even when it fails */
+    afail_ok(fail, line != NULL, "making a line");
+    return line;
+}

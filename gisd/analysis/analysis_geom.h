@@ -83,6 +83,10 @@ void map_view_close(map_view *v);
  * features; a geometry that cannot be written back to lon/lat is null. */
 void map_view_add(map_view *v, json_t *features, const GEOSGeometry *g, json_t *props);
 
+/* The line from (x0 y0) to (x1 y1), the caller's; NULL with the failure recorded. */
+GEOSGeometry *analysis_segment(GEOSContextHandle_t h, double x0, double y0, double x1, double y1,
+                               afail *fail);
+
 /* A site's GeoJSON geometry (Point, Polygon or MultiPolygon in lon/lat,
  * borrowed) in the analysis CRS srid, as GEOS (the caller's); NULL with an
  * input error naming what is wrong. */

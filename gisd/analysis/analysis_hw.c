@@ -91,26 +91,16 @@ int analysis_hw_proximity(store *st, const layer_registry *reg, int srid, const 
             if (features) {
                 /* the link the map draws: enterprise to its facility */
                 double x0, y0, x1, y1;
-                GEOSCoordSequence *cs = NULL;
                 GEOSGeometry *line = NULL;
                 if (afail_ok(&fail, GEOSGeomGetX_r(h, e->g, &x0) && GEOSGeomGetY_r(h, e->g, &y0) &&
                                         GEOSGeomGetX_r(h, f->g, &x1) && GEOSGeomGetY_r(h, f->g, &y1),
-                             "reading a point") &&
-                    afail_ok(&fail, (cs = GEOSCoordSeq_create_r(h, 2, 2)) != NULL, "making a link") &&
-                    afail_ok(&fail, GEOSCoordSeq_setXY_r(h, cs, 0, x0, y0) &&
-                                        GEOSCoordSeq_setXY_r(h, cs, 1, x1, y1), "making a link")) {
-                    line = GEOSGeom_createLineString_r(h, cs); /* takes cs, even when it fails */
-                    cs = NULL;
-                }
-                if (cs)
-                    GEOSCoordSeq_destroy_r(h, cs);
+                             "reading a point"))
+                    line = analysis_segment(h, x0, y0, x1, y1, &fail);
                 if (line)
                     map_view_add(&mv, features, line,
                                  json_pack("{s:s, s:s, s:s, s:f, s:b}", "kind", "link", "ent_id",
                                            e->vals[E_ID], "facility_id", f->vals[F_ID], "distance_m",
                                            analysis_round(d, 3), "beyond_max", d > p->max_km * 1000.0));
-                else
-                    afail_ok(&fail, 0, "making a link");
                 if (line)
                     GEOSGeom_destroy_r(h, line);
             }

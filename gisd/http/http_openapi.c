@@ -5,6 +5,7 @@
 
 #include "http.h"
 #include "strbuf.h"
+#include "process.h"
 #include "routes.h"
 
 static json_t *param_ref(const char *name) { return json_pack("{s:s}", "$ref", name); }
@@ -178,21 +179,19 @@ enum MHD_Result http_openapi(http_req *r)
                         get_op("getStyle", "a MapLibre style (version 8)",
                                json_pack("[o]", path_param("styleId", "planning, recycling, ...", "string")),
                                error_responses(json_response("MapLibre style", MEDIA_JSON))));
-    static const char *const ANALYSES[][4] = {
-        {"heating-coverage", "centralized heating coverage of the parks", "radius_m", "park_id"},
-        {"hw-proximity", "distance to hazardous-waste facilities", "capable", "max_km"},
-        {"recycling-coverage", "the recycling network's reach", "radius_m", "level"}};
-    for (size_t i = 0; i < sizeof ANALYSES / sizeof *ANALYSES; i++) {
+    /* the GET analyses, with the inputs the process table gives them */
+    for (const process_def *pd = PROCESSES; pd->id; pd++) {
+        if (!pd->analysis || pd->object)
+            continue;
         json_t *params = json_array();
-        char path[128], id[64];
-        for (size_t k = 2; k < 4; k++)
-            json_array_append_new(params, query_param(ANALYSES[i][k], "see ANALYSES in the README",
-                                                      json_pack("{s:s}", "type", "string")));
-        json_array_append_new(params, query_param("f", "json (default) or geojson (the map view)",
-                                                  json_pack("{s:s}", "type", "string")));
-        snprintf(path, sizeof path, "/analysis/%s", ANALYSES[i][0]);
-        snprintf(id, sizeof id, "analysis_%s", ANALYSES[i][0]);
-        json_object_set_new(paths, path, get_op(id, ANALYSES[i][1], params,
+        char path[128], id[128];
+        snprintf(path, sizeof path, "/analysis/%s", pd->id);
+        snprintf(id, sizeof id, "analysis_%s", pd->id);
+        for (const opt_param *q = process_params(pd); q->name; q++) {
+            const char *name = strcmp(q->name, "format") == 0 ? "f" : q->name;
+            json_array_append_new(params, query_param(name, q->doc, process_input_schema(q)));
+        }
+        json_object_set_new(paths, path, get_op(id, pd->title, params,
                                                 error_responses(json_response("the answer", MEDIA_JSON))));
     }
     json_object_set_new(

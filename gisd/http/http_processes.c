@@ -16,40 +16,6 @@
 
 #define JOBS_KEPT 100
 
-static json_t *input_schema(const opt_param *p)
-{
-    json_t *s;
-    switch (p->kind) {
-    case OPT_NUMBER:
-    case OPT_INT:
-        s = json_pack("{s:s, s:f, s:f}", "type", p->kind == OPT_INT ? "integer" : "number", "minimum",
-                      p->min, "maximum", p->max);
-        break;
-    case OPT_BOOL:
-        s = json_pack("{s:s}", "type", "boolean");
-        break;
-    default:
-        s = json_pack("{s:s}", "type", "string");
-        if (p->choices) {
-            json_t *e = json_array();
-            for (const char *c = p->choices; *c;) {
-                size_t n = strcspn(c, "|");
-                json_array_append_new(e, json_stringn(c, n));
-                c += n + (c[n] == '|');
-            }
-            json_object_set_new(s, "enum", e);
-        }
-    }
-    if (p->dflt) {
-        if (p->kind == OPT_NUMBER || p->kind == OPT_INT)
-            json_object_set_new(s, "default", json_real(strtod(p->dflt, NULL)));
-        else if (p->kind == OPT_BOOL)
-            json_object_set_new(s, "default", json_boolean(strcmp(p->dflt, "true") == 0));
-        else
-            json_object_set_new(s, "default", json_string(p->dflt));
-    }
-    return s;
-}
 
 static json_t *process_summary(http_req *r, const process_def *p)
 {
@@ -80,7 +46,7 @@ enum MHD_Result http_process(http_req *r)
     for (const opt_param *q = process_params(p); q->name; q++)
         json_object_set_new(inputs, q->name,
                             json_pack("{s:s, s:s, s:o, s:i, s:i}", "title", q->name, "description",
-                                      q->doc, "schema", input_schema(q), "minOccurs", q->required,
+                                      q->doc, "schema", process_input_schema(q), "minOccurs", q->required,
                                       "maxOccurs", 1));
     if (p->object)
         json_object_set_new(inputs, p->object,

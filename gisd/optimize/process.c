@@ -23,6 +23,10 @@ static const opt_param RECYCLING[] = {
     {"level", OPT_CHOICE, 0, 0, "community|transit|sorting|any", "community", 0, "the level of points that count"},
     FORMAT_AND_CRS,
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+static const opt_param SYMBIOSIS[] = {
+    {"max_km", OPT_NUMBER, 0.001, ANALYSIS_DISTANCE_MAX_KM, NULL, "10", 0, "a by-product travels at most this far"},
+    FORMAT_AND_CRS,
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 static const opt_param SITE[] = {FORMAT_AND_CRS, {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 
 static const char *arg(const opt_args *a, const char *name)
@@ -57,17 +61,18 @@ static int run_optimization(const process_def *p, store *s, const layer_registry
 }
 
 const process_def PROCESSES[] = {
-    {"heating-coverage", "centralized heating coverage of the parks", HEATING, NULL, 0, run_analysis},
-    {"hw-proximity", "distance to hazardous-waste facilities", HWPROX, NULL, 0, run_analysis},
-    {"recycling-coverage", "the recycling network's reach", RECYCLING, NULL, 0, run_analysis},
-    {"site-check", "compliance of a proposed site", SITE, "site", 1, run_analysis},
-    {"recycling-siting", "community recycling points: maximal or set covering", NULL, "candidates", 0,
+    {"heating-coverage", "centralized heating coverage of the parks", HEATING, NULL, 1, 0, run_analysis},
+    {"hw-proximity", "distance to hazardous-waste facilities", HWPROX, NULL, 1, 0, run_analysis},
+    {"recycling-coverage", "the recycling network's reach", RECYCLING, NULL, 1, 0, run_analysis},
+    {"site-check", "compliance of a proposed site", SITE, "site", 1, 1, run_analysis},
+    {"symbiosis", "by-product exchange between enterprises", SYMBIOSIS, NULL, 1, 0, run_analysis},
+    {"recycling-siting", "community recycling points: maximal or set covering", NULL, "candidates", 0, 0,
      run_optimization},
-    {"sorting-siting", "sorting centres: p-median", NULL, "candidates", 0, run_optimization},
-    {"hw-allocation", "hazardous-waste disposal capacity", NULL, NULL, 0, run_optimization},
-    {"heat-extension", "retiring coal boilers by extending the heat network", NULL, NULL, 0,
+    {"sorting-siting", "sorting centres: p-median", NULL, "candidates", 0, 0, run_optimization},
+    {"hw-allocation", "hazardous-waste disposal capacity", NULL, NULL, 0, 0, run_optimization},
+    {"heat-extension", "retiring coal boilers by extending the heat network", NULL, NULL, 0, 0,
      run_optimization},
-    {NULL, NULL, NULL, NULL, 0, NULL}};
+    {NULL, NULL, NULL, NULL, 0, 0, NULL}};
 
 const opt_param *process_params(const process_def *p)
 {
@@ -80,4 +85,39 @@ const process_def *process_find(const char *id)
         if (strcmp(p->id, id) == 0)
             return p;
     return NULL;
+}
+
+json_t *process_input_schema(const opt_param *p)
+{
+    json_t *s;
+    switch (p->kind) {
+    case OPT_NUMBER:
+    case OPT_INT:
+        s = json_pack("{s:s, s:f, s:f}", "type", p->kind == OPT_INT ? "integer" : "number", "minimum",
+                      p->min, "maximum", p->max);
+        break;
+    case OPT_BOOL:
+        s = json_pack("{s:s}", "type", "boolean");
+        break;
+    default:
+        s = json_pack("{s:s}", "type", "string");
+        if (p->choices) {
+            json_t *e = json_array();
+            for (const char *c = p->choices; *c;) {
+                size_t n = strcspn(c, "|");
+                json_array_append_new(e, json_stringn(c, n));
+                c += n + (c[n] == '|');
+            }
+            json_object_set_new(s, "enum", e);
+        }
+    }
+    if (p->dflt) {
+        if (p->kind == OPT_NUMBER || p->kind == OPT_INT)
+            json_object_set_new(s, "default", json_real(strtod(p->dflt, NULL)));
+        else if (p->kind == OPT_BOOL)
+            json_object_set_new(s, "default", json_boolean(strcmp(p->dflt, "true") == 0));
+        else
+            json_object_set_new(s, "default", json_string(p->dflt));
+    }
+    return s;
 }

@@ -13,6 +13,7 @@ struct process_def {
     const char *id, *title;
     const opt_param *params; /* scalar inputs, ending with a NULL name */
     const char *object;      /* the one GeoJSON input: "candidates", "site" or NULL */
+    int analysis;            /* also served as /analysis/{id} */
     int object_required;
     /* runs it: args by name, object borrowed (may be NULL); *out the caller's */
     int (*run)(const process_def *p, store *s, const layer_registry *reg, const site_rules *rules,
@@ -23,6 +24,8 @@ struct process_def {
 extern const process_def PROCESSES[];
 /* The process id, or NULL. */
 const process_def *process_find(const char *id);
+/* The JSON Schema of one input (type, limits, choices as an enum), the caller's. */
+json_t *process_input_schema(const opt_param *p);
 /* The scalar inputs of p (an optimisation's are its opt_def's). */
 const opt_param *process_params(const process_def *p);
 

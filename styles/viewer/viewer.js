@@ -29,6 +29,7 @@ const ANALYSIS_PARAMS = {
   'heating-coverage': [['radius_m', '供热半径 radius (m)', ''], ['park_id', '园区 park id', '']],
   'hw-proximity': [['max_km', '最大距离 max (km)', ''], ['capable', '须具备处置能力 capable only (true/false)', '']],
   'recycling-coverage': [['level', '级别 level (community/transit/sorting)', '']],
+  'symbiosis': [['max_km', '最大运距 max (km)', '10']],
   'site-check': [['project_class', '项目类别 project class', 'M2'], ['coal_boiler_tph', '燃煤锅炉 coal boiler (t/h)', '0'],
                  ['site_m', '用地边长 site side (m)', '300']],
 };
@@ -162,8 +163,27 @@ async function runAnalysis() {
     fetch(base + (query.toString() ? '&' : '') + 'f=geojson', init).then(r => r.json()),
   ]);
   out.textContent = JSON.stringify(answer, null, 1);
+  drawLegend(name === 'symbiosis' ? answer.byproducts || [] : []);
   if (view.type === 'FeatureCollection') map.getSource('analysis').setData(view);
   window.gisdAnalysis = view;
+}
+
+/* symbiosis: one colour per by-product for its links, and a legend with its
+ * counts; unmatched demands are red points, unused supplies grey */
+function drawLegend(byproducts) {
+  const colour = ['match', ['get', 'byproduct']];
+  byproducts.forEach((b, i) => colour.push(b.byproduct, PALETTE[i % PALETTE.length]));
+  colour.push('#006064');
+  map.setPaintProperty('analysis-line', 'line-color', byproducts.length ? colour
+    : ['case', ['==', ['get', 'beyond_max'], true], '#d50000', '#006064']);
+  map.setPaintProperty('analysis-point', 'circle-color', byproducts.length
+    ? ['match', ['get', 'kind'], 'unmatched', '#d50000', 'unused', '#9e9e9e', '#00e5ff'] : '#00e5ff');
+  const legend = document.getElementById('analysis-legend');
+  legend.innerHTML = byproducts.map((b, i) =>
+    `<span class="byproduct"><i class="swatch line" style="background:${PALETTE[i % PALETTE.length]}"></i>` +
+    `${escapeHtml(b.byproduct)} ${b.links}/${b.links + b.unmatched}</span>`).join('') +
+    (byproducts.length ? '<span><i class="swatch dot" style="background:#d50000"></i>未匹配 unmatched</span>' +
+                         '<span><i class="swatch dot" style="background:#9e9e9e"></i>未利用 unused</span>' : '');
 }
 
 function addAnalysisLayers() {
@@ -179,6 +199,7 @@ function addAnalysisLayers() {
 function clearAnalysis() {
   map.getSource('analysis').setData({ type: 'FeatureCollection', features: [] });
   document.getElementById('analysis-result').textContent = '';
+  drawLegend([]);
   pendingSite = null;
 }
 
