@@ -3,6 +3,7 @@
 #define GISD_CLI_H
 
 #include "error.h"
+#include "strbuf.h"
 
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
@@ -11,6 +12,10 @@ int cmd_analyze(int argc, char **argv);
 int cmd_layers(int argc, char **argv);
 int cmd_tiles(int argc, char **argv);
 int cmd_optimize(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* Writes b to path ("-" or NULL: stdout): 0, or -1 with err. */
+int cli_write_file(const char *path, const strbuf *b, gisd_error *err);
 
 /* Prints "gisd: error: <message>" and returns the exit status for it: 70 for
  * an internal error, 74 for a full disk, 1 for the rest. */

@@ -7,10 +7,11 @@
 
 #include "analysis.h"
 #include "cli.h"
+#include "report.h"
 
 int cmd_analyze(int argc, char **argv)
 {
-    const char *db = "gisd.sqlite", *layers_dir = NULL, *site_path = NULL, *rules_path = NULL;
+    const char *db = "gisd.sqlite", *layers_dir = NULL, *site_path = NULL, *rules_path = NULL, *out_path = NULL;
     analysis_args a = {0};
     static const struct option opts[] = {
         {"db", required_argument, 0, 'd'},       {"radius-m", required_argument, 0, 'r'},
@@ -18,10 +19,11 @@ int cmd_analyze(int argc, char **argv)
         {"max-km", required_argument, 0, 'm'},   {"level", required_argument, 0, 'v'},
         {"site", required_argument, 0, 's'},     {"format", required_argument, 0, 'f'},
         {"analysis-crs", required_argument, 0, 'a'}, {"rules", required_argument, 0, 'R'},
-        {"layers", required_argument, 0, 'L'},   {0, 0, 0, 0}};
+        {"layers", required_argument, 0, 'L'},   {"out", required_argument, 0, 'o'},
+        {0, 0, 0, 0}};
     if (argc < 2 || argv[1][0] == '-') {
         fprintf(stderr, "gisd analyze: name an analysis: heating-coverage, hw-proximity, "
-                        "recycling-coverage, site-check or symbiosis\n");
+                        "recycling-coverage, site-check, symbiosis or park-scorecard\n");
         return 2;
     }
     const char *name = argv[1];
@@ -40,6 +42,7 @@ int cmd_analyze(int argc, char **argv)
         case 'a': a.analysis_crs = optarg; break;
         case 'R': rules_path = optarg; break;
         case 'L': layers_dir = optarg; break;
+        case 'o': out_path = optarg; break;
         default: return 2;
         }
     }
@@ -63,11 +66,26 @@ int cmd_analyze(int argc, char **argv)
     }
     if (rc == 0)
         rc = store_open(db, STORE_READONLY, reg, &s, NULL, &err);
-    if (rc == 0)
+    int pdf = a.format && strcmp(a.format, "pdf") == 0;
+    if (rc == 0 && pdf && strcmp(name, "site-check") != 0)
+        rc = gisd_fail(&err, GISD_E_INPUT, "--format pdf is site-check's; a park's report is gisd report park");
+    if (rc == 0 && pdf) {
+        strbuf doc = {0};
+        rc = report_site_check_pdf(s, reg, &rules, &a, site, &doc, &err);
+        if (rc == 0)
+            rc = cli_write_file(out_path, &doc, &err);
+        strbuf_free(&doc);
+    } else if (rc == 0) {
         rc = analysis_dispatch(s, reg, &rules, name, &a, site, &out, &err);
-    if (rc == 0) {
-        json_dumpf(out, stdout, ANALYSIS_JSON_FLAGS);
-        fputc('\n', stdout);
+        if (rc == 0) {
+            strbuf text = {0};
+            char *json = json_dumps(out, ANALYSIS_JSON_FLAGS);
+            strbuf_puts(&text, json);
+            strbuf_puts(&text, "\n");
+            free(json);
+            rc = cli_write_file(out_path, &text, &err);
+            strbuf_free(&text);
+        }
     }
     json_decref(out);
     json_decref(site);

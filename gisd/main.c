@@ -22,8 +22,9 @@ static void usage(FILE *out)
           "  export   --db F --layer L --format FORMAT OUT [--srs EPSG:n]\n"
           "  serve    --db F [--listen 127.0.0.1:8080] [--threads N]\n"
           "  tiles    --db F --out city.mbtiles [--zoom 8-16] [--layers all|L1,L2]\n"
-          "  analyze  heating-coverage|hw-proximity|recycling-coverage|site-check|symbiosis --db F ...\n"
+          "  analyze  heating-coverage|hw-proximity|recycling-coverage|site-check|symbiosis|park-scorecard --db F ...\n"
           "  optimize recycling-siting|sorting-siting|hw-allocation|heat-extension --db F ...\n"
+          "  report   park --db F --park-id ID --out park.pdf | map ... --out map.png [--width W --height H]\n"
           "  layers   list the layer definitions\n"
           "\n"
           "every command but tiles takes --layers DIR (default: the layers/ shipped with gisd)\n"
@@ -43,7 +44,7 @@ int main(int argc, char **argv)
     } commands[] = {{"import", cmd_import},   {"export", cmd_export}, {"serve", cmd_serve},
                     {"analyze", cmd_analyze}, {"layers", cmd_layers},
                     {"tiles", cmd_tiles},
-                    {"optimize", cmd_optimize}};
+                    {"optimize", cmd_optimize}, {"report", cmd_report}};
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
             xalloc_install_json();

@@ -28,6 +28,7 @@ typedef struct {
 
 typedef struct {
     double max_km;
+    const char *park_id; /* NULL: every park; else the lists of its enterprises only */
 } symbiosis_params;
 
 typedef struct {

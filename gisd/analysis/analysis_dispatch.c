@@ -5,6 +5,7 @@
 
 #include "analysis.h"
 #include "crs.h"
+#include "report.h"
 
 static int parse_number(const char *name, const char *text, double dflt, double max,
                         const char *unit, double *out, gisd_error *err)
@@ -35,7 +36,7 @@ static int parse_bool(const char *name, const char *text, int *out, gisd_error *
     return gisd_fail(err, GISD_E_INPUT, "%s \"%s\" must be true or false", name, text);
 }
 
-typedef enum { A_HEATING, A_HW, A_RECYCLING, A_SITE, A_SYMBIOSIS } analysis_kind;
+typedef enum { A_HEATING, A_HW, A_RECYCLING, A_SITE, A_SYMBIOSIS, A_SCORECARD } analysis_kind;
 
 /* Everything of the request that needs no store: the name, the format, the
  * CRS and each parameter within its limits. */
@@ -57,7 +58,8 @@ static int plan(const char *name, const analysis_args *a, analysis_plan *p, gisd
                  {"hw-proximity", A_HW},
                  {"recycling-coverage", A_RECYCLING},
                  {"site-check", A_SITE},
-                 {"symbiosis", A_SYMBIOSIS}};
+                 {"symbiosis", A_SYMBIOSIS},
+                 {"park-scorecard", A_SCORECARD}};
     memset(p, 0, sizeof *p);
     size_t k = 0;
     while (k < sizeof KINDS / sizeof *KINDS && strcmp(KINDS[k].name, name) != 0)
@@ -65,7 +67,7 @@ static int plan(const char *name, const analysis_args *a, analysis_plan *p, gisd
     if (k == sizeof KINDS / sizeof *KINDS)
         return gisd_fail(err, GISD_E_NOTFOUND,
                          "there is no analysis \"%s\": heating-coverage, hw-proximity, "
-                         "recycling-coverage, site-check or symbiosis", name);
+                         "recycling-coverage, site-check, symbiosis or park-scorecard", name);
     p->kind = KINDS[k].kind;
     if (a->format && strcmp(a->format, "geojson") == 0)
         p->geojson = 1;
@@ -91,7 +93,14 @@ static int plan(const char *name, const analysis_args *a, analysis_plan *p, gisd
                             &p->recycling.radius_m, err);
     case A_SITE:
         return 0;
+    case A_SCORECARD:
+        if (p->geojson)
+            return gisd_fail(err, GISD_E_INPUT, "park-scorecard has no map view: its map is /parks/{park_id}/map.png");
+        if (!a->park_id || !*a->park_id)
+            return gisd_fail(err, GISD_E_INPUT, "park-scorecard needs park_id");
+        return 0;
     case A_SYMBIOSIS:
+        p->symbiosis.park_id = a->park_id;
         if (parse_number("max_km", a->max_km, 10, ANALYSIS_DISTANCE_MAX_KM, "km", &p->symbiosis.max_km, err) != 0)
             return -1;
         if (!(p->symbiosis.max_km > 0))
@@ -129,6 +138,8 @@ int analysis_dispatch(store *s, const layer_registry *reg, const site_rules *rul
         return analysis_site_check(s, reg, srid, rules, site, p.geojson, out, err);
     case A_SYMBIOSIS:
         return analysis_symbiosis(s, reg, srid, &p.symbiosis, p.geojson, out, err);
+    case A_SCORECARD:
+        return report_scorecard(s, reg, rules, srid, a->park_id, out, err);
     }
     return gisd_fail(err, GISD_E_INTERNAL, "unknown analysis kind");
 }

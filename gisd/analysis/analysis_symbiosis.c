@@ -241,6 +241,10 @@ int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const sym
         split_list(&sup, f->vals[E_OUT], i);
         split_list(&dem, f->vals[E_IN], i);
     }
+    long only = -1; /* the park asked for */
+    for (size_t i = 0; p->park_id && i < parks.n; i++)
+        if (parks.f[i].vals[P_ID] && strcmp(parks.f[i].vals[P_ID], p->park_id) == 0)
+            only = (long)i;
     sort_ctx sc = {e, NULL};
     qsort_r(sup.e, sup.n, sizeof *sup.e, by_bp_then_ent, &sc);
     qsort_r(dem.e, dem.n, sizeof *dem.e, by_bp_then_ent, &sc);
@@ -299,7 +303,9 @@ int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const sym
     sort_ctx dsc = {e, dem.e}, ssc = {e, sup.e};
     qsort_r(dord, dem.n, sizeof *dord, index_by_ent_then_bp, &dsc);
     qsort_r(sord, sup.n, sizeof *sord, index_by_ent_then_bp, &ssc);
-    int rc = 0;
+    int rc = p->park_id && only < 0 && !fail.failed
+                 ? gisd_fail(err, GISD_E_INPUT, "park_id \"%s\" is not a park of this dataset", p->park_id)
+                 : 0;
     map_view mv = {0};
     json_t *features = NULL;
     if (geojson && (rc = map_view_open(&mv, h, srid, &fail)) == 0)
@@ -312,6 +318,8 @@ int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const sym
         const ent_pt *c = &e[d->ent];
         if (c->park >= 0)
             pt[c->park].demands++;
+        if (only >= 0 && c->park != only)
+            continue;
         if (a->producer == (size_t)-1) {
             json_array_append_new(unmatched, json_pack("{s:s, s:s}", "ent_id", c->id, "byproduct", d->bp));
             if (features)
@@ -342,7 +350,7 @@ int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const sym
     }
     for (size_t k = 0; rc == 0 && k < sup.n && afail_live(&fail); k++) {
         const entry *s = &sup.e[sord[k]];
-        if (!unused[sord[k]])
+        if (!unused[sord[k]] || (only >= 0 && e[s->ent].park != only))
             continue;
         json_array_append_new(unused_l, json_pack("{s:s, s:s}", "ent_id", e[s->ent].id, "byproduct", s->bp));
         if (features)
@@ -363,6 +371,8 @@ int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const sym
         json_t *pl = json_array();
         for (size_t k = 0; k < parks.n; k++) {
             const park_tally *t = &pt[po[k]];
+            if (only >= 0 && (long)po[k] != only)
+                continue;
             json_array_append_new(
                 pl, json_pack("{s:s, s:I, s:I, s:f}", "park_id", parks.f[po[k]].vals[P_ID], "demands",
                               (json_int_t)t->demands, "links_in_park", (json_int_t)t->in_park,

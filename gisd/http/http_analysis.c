@@ -6,6 +6,7 @@
 
 #include "analysis.h"
 #include "http.h"
+#include "report.h"
 #include "routes.h"
 #include "xalloc.h"
 
@@ -18,6 +19,7 @@ typedef struct {
     const site_rules *rules;
     char *name; /* owned: the route's segments do not outlive the first call */
     analysis_args args;
+    int pdf;      /* site-check asked for as a PDF report */
     json_t *site; /* owned */
 } analysis_job;
 
@@ -33,10 +35,30 @@ static void job_run(void *arg, worker *w, http_answer *out)
 {
     analysis_job *j = arg;
     json_t *doc = NULL;
+    if (j->pdf) {
+        strbuf b = {0};
+        if (report_site_check_pdf(w->st, j->reg, j->rules, &j->args, j->site, &b, &out->err) != 0) {
+            strbuf_free(&b);
+            return;
+        }
+        out->status = 200;
+        out->body = b.data;
+        out->len = b.len;
+        out->type = "application/pdf";
+        return;
+    }
     if (analysis_dispatch(w->st, j->reg, j->rules, j->name, &j->args, j->site, &doc, &out->err) != 0)
         return;
     http_answer_json(out, doc, ANALYSIS_JSON_FLAGS,
                      j->args.format && strcmp(j->args.format, "geojson") == 0 ? MEDIA_GEOJSON : MEDIA_JSON);
+}
+
+/* A site-check answered as its PDF report: asked for with Accept:
+ * application/pdf (and no f). */
+static int wants_pdf(http_req *r)
+{
+    const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept");
+    return !http_arg(r, "f") && accept && strstr(accept, "application/pdf") != NULL;
 }
 
 static enum MHD_Result run(http_req *r, json_t *site)
@@ -54,7 +76,8 @@ static enum MHD_Result run(http_req *r, json_t *site)
                         .args = {http_arg(r, "radius_m"), http_arg(r, "park_id"),
                                  http_arg(r, "capable"), http_arg(r, "max_km"),
                                  http_arg(r, "level"), http_arg(r, "f"),
-                                 http_arg(r, "analysis_crs")}};
+                                 http_arg(r, "analysis_crs")},
+                        .pdf = site && wants_pdf(r)};
     /* the cheap checks answer at once; the work itself goes to the job pool */
     gisd_error err = {0};
     if (analysis_check(j->name, &j->args, &err) != 0) {

@@ -200,6 +200,21 @@ enum MHD_Result http_openapi(http_req *r)
                   "analysis_site-check", "summary", "compliance of a proposed site", "requestBody",
                   "required", 1, "content", MEDIA_GEOJSON, "schema", "type", "object", "responses",
                   error_responses(json_response("the rules and compliant", MEDIA_JSON))));
+    /* a park's scorecard and reports */
+    json_t *park = json_pack("[o]", path_param("park_id", "a park's park_id", "string"));
+    json_object_set_new(paths, "/parks/{park_id}/scorecard",
+                        get_op("getParkScorecard", "a park's indicators, each from its analysis", json_incref(park),
+                               error_responses(json_response("the scorecard", MEDIA_JSON))));
+    json_object_set_new(paths, "/parks/{park_id}/report.pdf",
+                        get_op("getParkReport", "a park's A4 report (PDF)", json_incref(park),
+                               error_responses(json_response("the report", "application/pdf"))));
+    json_t *png = json_copy(park);
+    json_array_append_new(png, query_param("width", "pixels, 64-4096 (default 1200)", json_pack("{s:s}", "type", "integer")));
+    json_array_append_new(png, query_param("height", "pixels, 64-4096 (default 900)", json_pack("{s:s}", "type", "integer")));
+    json_object_set_new(paths, "/parks/{park_id}/map.png",
+                        get_op("getParkMap", "a park's map (PNG)", png,
+                               error_responses(json_response("the map", "image/png"))));
+    json_decref(park);
     /* OGC API - Processes */
     json_object_set_new(paths, "/processes",
                         get_op("getProcesses", "the analyses and optimisations as processes", json_array(),

@@ -28,6 +28,9 @@ enum MHD_Result http_glyphs(http_req *r);
 enum MHD_Result http_viewer(http_req *r);
 /* http_openapi.c */
 enum MHD_Result http_openapi(http_req *r);
+/* http_reports.c */
+enum MHD_Result http_park(http_req *r);
+
 /* http_analysis.c */
 enum MHD_Result http_analysis_get(http_req *r);
 enum MHD_Result http_analysis_post(http_req *r);

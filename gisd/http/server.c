@@ -53,6 +53,7 @@ static const route ROUTES[] = {
     {"GET", "/healthz", http_healthz},
     {"GET", "/metrics", http_metrics},
     {"GET", "/analysis/{}", http_analysis_get},
+    {"GET", "/parks/{}/{}", http_park},
     {"POST", "/analysis/{}", http_analysis_post},
     {"GET", "/processes", http_processes},
     {"GET", "/processes/{}", http_process},

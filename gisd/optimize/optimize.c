@@ -34,6 +34,7 @@ static const opt_param HEAT[] = {
     {"radius_m", OPT_NUMBER, 0, 50000, NULL, "1000", 0, "heat-network coverage today"},
     {"budget_km", OPT_NUMBER, 0, 100000, NULL, NULL, 1, "kilometres of spur pipe to build"},
     {"frontier", OPT_INT, 2, 200, NULL, NULL, 0, "also the t/h retired at this many budgets from 0 to connecting every boiler"},
+    {"park_id", OPT_CHOICE, 0, 0, NULL, NULL, 0, "only the boilers inside this park (its own programme)"},
     COMMON_PARAMS,
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 

@@ -48,11 +48,26 @@ int optimize_heat(opt_run *r, const opt_values *v, json_t *candidates, json_t **
     (void)candidates;
     double radius = opt_get(v, "radius_m"), budget_km = opt_get(v, "budget_km");
     static const char *const ef[] = {"ent_id", "boiler_fuel", "boiler_tph", NULL};
-    aset ents = {0}, pipes = {0};
+    static const char *const pf[] = {"park_id", NULL};
+    const char *park_id = opt_choice(v, "park_id");
+    aset ents = {0}, pipes = {0}, parks = {0};
     if (aset_load(r->h, r->st, r->reg, "enterprises", r->srid, ef, NULL, &ents, &r->fail) ||
-        aset_load(r->h, r->st, r->reg, "heat_network", r->srid, NULL, NULL, &pipes, &r->fail)) {
+        aset_load(r->h, r->st, r->reg, "heat_network", r->srid, NULL, NULL, &pipes, &r->fail) ||
+        (park_id && aset_load(r->h, r->st, r->reg, "parks", r->srid, pf, NULL, &parks, &r->fail))) {
         aset_free(&ents);
+        aset_free(&pipes);
         return -1;
+    }
+    /* a park's programme: its boilers only, inside its polygon as in heating-coverage */
+    const GEOSPreparedGeometry *park = NULL;
+    for (size_t i = 0; park_id && i < parks.n && !park; i++)
+        if (parks.f[i].vals[0] && strcmp(parks.f[i].vals[0], park_id) == 0)
+            park = afeat_prepared(&parks, &parks.f[i]);
+    if (park_id && !park && !r->fail.failed) {
+        aset_free(&ents);
+        aset_free(&pipes);
+        aset_free(&parks);
+        return gisd_fail(err, GISD_E_INPUT, "park_id \"%s\" is not a park of this dataset", park_id);
     }
     boiler *b = xcalloc(ents.n + 1, sizeof *b);
     size_t n = 0;
@@ -60,6 +75,8 @@ int optimize_heat(opt_run *r, const opt_values *v, json_t *candidates, json_t **
     for (size_t i = 0; i < ents.n && afail_live(&r->fail); i++) {
         afeat *e = &ents.f[i];
         if (!e->vals[E_FUEL] || strcmp(e->vals[E_FUEL], "coal") != 0 || afeat_num(e, E_TPH) <= 0)
+            continue;
+        if (park && !afail_pred(&r->fail, GEOSPreparedContains_r(r->h, park, e->g), "testing a boiler in the park"))
             continue;
         double d = INFINITY;
         afeat *pipe = aset_nearest(&pipes, e->g, NULL, NULL, &d);
@@ -90,6 +107,8 @@ int optimize_heat(opt_run *r, const opt_values *v, json_t *candidates, json_t **
                          "budget_km", analysis_number(budget_km), "boilers", (json_int_t)n,
                          "boiler_tph", opt_number(total_tph, 3), "selected", sel, "tph_retired",
                          opt_number(tph, 3), "pipe_km", opt_number(pipe_m / 1000.0, 3));
+        if (park_id)
+            json_object_set_new(*out, "park_id", json_string(park_id));
         opt_report(*out, &res, tph, fmax(res.bound, tph));
         opt_map map;
         if (r->geojson && (rc = opt_map_open(r, &map)) == 0) {
@@ -133,5 +152,6 @@ int optimize_heat(opt_run *r, const opt_values *v, json_t *candidates, json_t **
     free(b);
     aset_free(&ents);
     aset_free(&pipes);
+    aset_free(&parks);
     return rc;
 }

@@ -25,7 +25,12 @@ static const opt_param RECYCLING[] = {
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 static const opt_param SYMBIOSIS[] = {
     {"max_km", OPT_NUMBER, 0.001, ANALYSIS_DISTANCE_MAX_KM, NULL, "10", 0, "a by-product travels at most this far"},
+    {"park_id", OPT_CHOICE, 0, 0, NULL, NULL, 0, "one park: the links, gaps and ratio of its enterprises"},
     FORMAT_AND_CRS,
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+static const opt_param SCORECARD[] = {
+    {"park_id", OPT_CHOICE, 0, 0, NULL, NULL, 1, "the park"},
+    {"analysis_crs", OPT_CHOICE, 0, 0, NULL, NULL, 0, "a projected CRS in metres (EPSG:n)"},
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 static const opt_param SITE[] = {FORMAT_AND_CRS, {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 
@@ -66,6 +71,7 @@ const process_def PROCESSES[] = {
     {"recycling-coverage", "the recycling network's reach", RECYCLING, NULL, 1, 0, run_analysis},
     {"site-check", "compliance of a proposed site", SITE, "site", 1, 1, run_analysis},
     {"symbiosis", "by-product exchange between enterprises", SYMBIOSIS, NULL, 1, 0, run_analysis},
+    {"park-scorecard", "a park's indicators, from the analyses above", SCORECARD, NULL, 1, 0, run_analysis},
     {"recycling-siting", "community recycling points: maximal or set covering", NULL, "candidates", 0, 0,
      run_optimization},
     {"sorting-siting", "sorting centres: p-median", NULL, "candidates", 0, 0, run_optimization},

@@ -1,0 +1,78 @@
+/* gisd report: the reports people file, written by the same functions as
+ * /parks/{park_id}/report.pdf and /parks/{park_id}/map.png. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "report.h"
+
+int cli_write_file(const char *path, const strbuf *b, gisd_error *err)
+{
+    FILE *f = path && strcmp(path, "-") != 0 ? fopen(path, "wb") : stdout;
+    if (!f)
+        return gisd_fail(err, GISD_E_IO, "%s: cannot write it", path);
+    size_t n = b->len ? fwrite(b->data, 1, b->len, f) : 0;
+    int bad = n != b->len || fflush(f) != 0;
+    if (f != stdout)
+        bad |= fclose(f) != 0;
+    if (bad)
+        return gisd_fail(err, GISD_E_IO, "%s: the write failed", path && strcmp(path, "-") ? path : "stdout");
+    return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    const char *db = "gisd.sqlite", *layers_dir = NULL, *rules_path = NULL, *park_id = NULL,
+               *out = NULL, *crs = NULL;
+    long width = 1200, height = 900;
+    static const struct option opts[] = {
+        {"db", required_argument, 0, 'd'},     {"park-id", required_argument, 0, 'p'},
+        {"out", required_argument, 0, 'o'},    {"analysis-crs", required_argument, 0, 'a'},
+        {"width", required_argument, 0, 'w'},  {"height", required_argument, 0, 'h'},
+        {"rules", required_argument, 0, 'R'},  {"layers", required_argument, 0, 'L'},
+        {0, 0, 0, 0}};
+    if (argc < 2 || (strcmp(argv[1], "park") != 0 && strcmp(argv[1], "map") != 0)) {
+        fprintf(stderr, "gisd report: park (an A4 PDF) or map (a PNG): gisd report park --db F --park-id ID --out park.pdf\n");
+        return 2;
+    }
+    int map = strcmp(argv[1], "map") == 0, c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'p': park_id = optarg; break;
+        case 'o': out = optarg; break;
+        case 'a': crs = optarg; break;
+        case 'w': width = strtol(optarg, NULL, 10); break;
+        case 'h': height = strtol(optarg, NULL, 10); break;
+        case 'R': rules_path = optarg; break;
+        case 'L': layers_dir = optarg; break;
+        default: return 2;
+        }
+    }
+    if (optind != argc || !park_id || !out) {
+        fprintf(stderr, "gisd report %s: needs --park-id ID and --out FILE (- for stdout)\n", argv[1]);
+        return 2;
+    }
+    gisd_error err = {0};
+    layer_registry *reg = NULL;
+    store *s = NULL;
+    site_rules rules;
+    strbuf doc = {0};
+    int rc = layer_registry_load(layers_dir ? layers_dir : layers_default_dir(), &reg, &err);
+    if (rc == 0)
+        rc = rules_load(rules_path, reg->dir, &rules, &err);
+    if (rc == 0)
+        rc = store_open(db, STORE_READONLY, reg, &s, NULL, &err);
+    if (rc == 0)
+        rc = map ? report_park_png(s, reg, &rules, crs, park_id, (int)width, (int)height, &doc, &err)
+                 : report_park_pdf(s, reg, &rules, crs, park_id, &doc, &err);
+    if (rc == 0)
+        rc = cli_write_file(out, &doc, &err);
+    strbuf_free(&doc);
+    store_close(s);
+    layer_registry_free(reg);
+    return rc == 0 ? 0 : cli_report(&err);
+}

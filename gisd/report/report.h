@@ -1,0 +1,50 @@
+/* What people file: a park's scorecard (gathered from the analyses and
+ * optimisations themselves, never recomputed another way), and reports drawn
+ * with Cairo and laid out with Pango: a park's A4 report as PDF, its map as
+ * PNG, and a site-check as a compliance opinion (选址合规审查意见) in PDF. */
+#ifndef GISD_REPORT_H
+#define GISD_REPORT_H
+
+#include <jansson.h>
+
+#include "analysis.h"
+#include "error.h"
+#include "layers.h"
+#include "rules.h"
+#include "store.h"
+#include "strbuf.h"
+
+/* The radii and budgets a scorecard is taken at: the defaults of the
+ * analyses, and the 10 km heat-extension budget the plans quote. */
+#define SCORECARD_HEATING_RADIUS_M 1000.0
+#define SCORECARD_EXTENSION_BUDGET_KM 10.0
+#define SCORECARD_HW_MAX_KM 50.0
+#define SCORECARD_SYMBIOSIS_MAX_KM 10.0
+#define SCORECARD_RECYCLING_RADIUS_M 1000.0
+
+/* The scorecard of park_id (docs/ANALYSES.md) in *out, the caller's; srid is
+ * the analysis CRS. -1 with err: an unknown park is GISD_E_INPUT. */
+int report_scorecard(store *s, const layer_registry *reg, const site_rules *rules, int srid,
+                     const char *park_id, json_t **out, gisd_error *err);
+
+/* The park's A4 report as PDF appended to pdf: the title block, its map, the
+ * scorecard as tables and its charts; analysis_crs "EPSG:n" or NULL (the
+ * store's). 0, or -1 with err (an unknown park is GISD_E_INPUT). */
+int report_park_pdf(store *s, const layer_registry *reg, const site_rules *rules,
+                    const char *analysis_crs, const char *park_id, strbuf *pdf, gisd_error *err);
+
+/* The park's map as a PNG of width x height pixels (REPORT_PNG_MIN..MAX)
+ * appended to png. 0, or -1 with err. */
+#define REPORT_PNG_MIN 64
+#define REPORT_PNG_MAX 4096
+int report_park_png(store *s, const layer_registry *reg, const site_rules *rules,
+                    const char *analysis_crs, const char *park_id, int width, int height, strbuf *png,
+                    gisd_error *err);
+
+/* site-check of site (a GeoJSON Feature in lon/lat, borrowed) with the
+ * parameters a, as a compliance opinion in PDF appended to pdf: the site on
+ * its map, each rule with its verdict and evidence. 0, or -1 with err. */
+int report_site_check_pdf(store *s, const layer_registry *reg, const site_rules *rules,
+                          const analysis_args *a, json_t *site, strbuf *pdf, gisd_error *err);
+
+#endif

@@ -1,0 +1,551 @@
+/* The maps of the reports, drawn by gisd itself in the analysis CRS (metres,
+ * so the scale bar is true): a park with its zones, heat network, coverage,
+ * coal boilers and symbiosis links; a site with its zones, setback ring and
+ * the nearest sensitive area. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_int.h"
+#include "xalloc.h"
+
+/* The planning style's colours (styles/planning.json), which a test keeps equal. */
+static const char *const LAND_USE[][2] = {
+    {"M1", "#d2b48c"}, {"M2", "#b08050"}, {"M3", "#8b5a2b"}, {"W1", "#9f7fff"}, {"W2", "#8a6ae0"},
+    {"W3", "#7555c0"}, {"U1", "#0099cc"}, {"U2", "#0080c0"}, {"U3", "#006699"}, {"R1", "#ffff99"},
+    {"R2", "#ffff66"}, {"R3", "#ffea00"}, {"G1", "#33cc33"}, {"G2", "#66cc66"}, {"G3", "#99cc99"},
+    {"A", "#ff7fbf"},  {"B", "#ff4d4d"},  {"S", "#bfbfbf"}};
+static const char *const SENSITIVE[][3] = {
+    {"residential", "#f5c26b", "居住 residential"}, {"school", "#ff8c69", "学校 school"},
+    {"hospital", "#e84a5f", "医院 hospital"},       {"basic_farmland", "#b5d99c", "基本农田 farmland"},
+    {"water_source", "#6ec6ff", "水源地 water source"}, {"ecological_redline", "#2e8b57", "生态红线 eco red line"}};
+static const char *const BYPRODUCT_COLOURS[] = {"#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4",
+                                                "#46f0f0", "#f032e6", "#bcf60c", "#008080", "#9a6324"};
+
+#define PARK_NATIONAL "#c62828"
+#define PARK_OTHER "#ef6c00"
+#define COVERAGE "#00b8d4"
+#define PIPE "#e4572e"
+#define ENTERPRISE "#4a78d0"
+#define COAL_IN "#111111"
+#define COAL_OUT "#795548"
+#define SITE_FILL "#00e5ff"
+#define SITE_LINE "#004d40"
+#define SETBACK "#6a1b9a"
+#define NEAREST "#d50000"
+
+const char *report_landuse_colour(const char *land_use)
+{
+    for (size_t i = 0; land_use && i < sizeof LAND_USE / sizeof *LAND_USE; i++)
+        if (strcmp(LAND_USE[i][0], land_use) == 0)
+            return LAND_USE[i][1];
+    return "#cccccc";
+}
+
+void map_add(map_doc *m, GEOSGeometry *g, rgb fill, double fill_alpha, rgb line, double line_width,
+             int has_fill, int has_line)
+{
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 256;
+        m->items = xreallocarray(m->items, m->cap, sizeof *m->items);
+    }
+    m->items[m->n++] = (map_item){g, fill, line, fill_alpha, line_width, has_fill, has_line, 0};
+}
+
+void map_doc_free(map_doc *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        GEOSGeom_destroy_r(m->h, m->items[i].g);
+    free(m->items);
+    for (size_t i = 0; i < m->nlegend; i++)
+        free((char *)m->legend[i].label);
+    if (m->h)
+        GEOS_finish_r(m->h);
+    memset(m, 0, sizeof *m);
+}
+
+/* map_legend with a label of its own (freed with the map). */
+static void legend(map_doc *m, const char *label, const char *hex, int kind)
+{
+    for (size_t i = 0; i < m->nlegend; i++)
+        if (strcmp(m->legend[i].label, label) == 0)
+            return;
+    if (m->nlegend < sizeof m->legend / sizeof *m->legend)
+        m->legend[m->nlegend++] = (legend_entry){xstrdup(label), rgb_hex(hex), kind};
+}
+
+static GEOSGeometry *clone(map_doc *m, const GEOSGeometry *g, afail *fail)
+{
+    GEOSGeometry *c = GEOSGeom_clone_r(m->h, g);
+    return afail_ok(fail, c != NULL, "copying a geometry for the map") ? c : NULL;
+}
+
+static void add_styled(map_doc *m, const GEOSGeometry *g, const char *fill, double alpha, const char *line,
+                       double width, afail *fail)
+{
+    GEOSGeometry *c = clone(m, g, fail);
+    if (c)
+        map_add(m, c, rgb_hex(fill), alpha, rgb_hex(line), width, fill != NULL, line != NULL);
+}
+
+static int envelope(GEOSContextHandle_t h, const GEOSGeometry *g, double b[4], afail *fail)
+{
+    return afail_ok(fail, GEOSGeom_getXMin_r(h, g, &b[0]) && GEOSGeom_getYMin_r(h, g, &b[1]) &&
+                              GEOSGeom_getXMax_r(h, g, &b[2]) && GEOSGeom_getYMax_r(h, g, &b[3]),
+                    "measuring a geometry's extent");
+}
+
+/* b grown by a share of its size, and to at least min metres across. */
+static void frame(double b[4], double share, double min)
+{
+    double w = b[2] - b[0], hgt = b[3] - b[1], grow = fmax(w, hgt) * share;
+    double cx = (b[0] + b[2]) / 2, cy = (b[1] + b[3]) / 2;
+    w = fmax(w + 2 * grow, min);
+    hgt = fmax(hgt + 2 * grow, min);
+    b[0] = cx - w / 2;
+    b[2] = cx + w / 2;
+    b[1] = cy - hgt / 2;
+    b[3] = cy + hgt / 2;
+}
+
+static void add_zones(map_doc *m, aset *zones, afail *fail)
+{
+    for (size_t i = 0; i < zones->n && afail_live(fail); i++) {
+        const char *lu = zones->f[i].vals[0];
+        add_styled(m, zones->f[i].g, report_landuse_colour(lu), 0.8, "#ffffff", 0.3, fail);
+        char label[64];
+        snprintf(label, sizeof label, "用地 %s", lu ? lu : "?");
+        legend(m, label, report_landuse_colour(lu), 0);
+    }
+}
+
+typedef struct {
+    const char *id;
+    const GEOSGeometry *g;
+} id_point;
+
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(((const id_point *)a)->id, ((const id_point *)b)->id);
+}
+
+static const GEOSGeometry *point_of(const id_point *pts, size_t n, const char *id)
+{
+    id_point key = {id, NULL};
+    const id_point *hit = id ? bsearch(&key, pts, n, sizeof *pts, by_id) : NULL;
+    return hit ? hit->g : NULL;
+}
+
+static int in_list(json_t *ids, const char *id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+        if (strcmp(json_string_value(v), id) == 0)
+            return 1;
+    return 0;
+}
+
+int map_of_park(store *st, const layer_registry *reg, int srid, const char *park_id, json_t *card,
+                json_t *symbiosis, map_doc *m, gisd_error *err)
+{
+    memset(m, 0, sizeof *m);
+    GEOSContextHandle_t h = m->h = geos_context_new();
+    afail fail = {err, 0};
+    aset parks = {0}, zones = {0}, pipes = {0}, ents = {0};
+    static const char *const pf[] = {"park_id", "level", "name", NULL};
+    static const char *const zf[] = {"land_use", NULL};
+    static const char *const ef[] = {"ent_id", "boiler_fuel", "boiler_tph", NULL};
+    int rc = aset_load(h, st, reg, "parks", srid, pf, NULL, &parks, &fail);
+    afeat *park = NULL;
+    for (size_t i = 0; rc == 0 && i < parks.n && !park; i++)
+        if (parks.f[i].vals[0] && strcmp(parks.f[i].vals[0], park_id) == 0)
+            park = &parks.f[i];
+    if (rc == 0 && !park)
+        rc = gisd_fail(err, GISD_E_NOTFOUND, "park_id \"%s\" is not a park of this dataset", park_id);
+    if (rc == 0 && !envelope(h, park->g, m->bbox, &fail))
+        rc = -1;
+    double links_box[4];
+    if (rc == 0) {
+        frame(m->bbox, 0.08, 2000);
+        memcpy(links_box, m->bbox, sizeof links_box);
+        for (int k = 0; k < 2; k++) { /* producers up to the symbiosis distance away */
+            links_box[k] -= SCORECARD_SYMBIOSIS_MAX_KM * 1000;
+            links_box[k + 2] += SCORECARD_SYMBIOSIS_MAX_KM * 1000;
+        }
+        double pipe_box[4] = {m->bbox[0] - SCORECARD_HEATING_RADIUS_M, m->bbox[1] - SCORECARD_HEATING_RADIUS_M,
+                              m->bbox[2] + SCORECARD_HEATING_RADIUS_M, m->bbox[3] + SCORECARD_HEATING_RADIUS_M};
+        if (aset_load(h, st, reg, "zones", srid, zf, m->bbox, &zones, &fail) ||
+            aset_load(h, st, reg, "heat_network", srid, NULL, pipe_box, &pipes, &fail) ||
+            aset_load(h, st, reg, "enterprises", srid, ef, links_box, &ents, &fail))
+            rc = -1;
+    }
+    const char *level = park && park->vals[1] ? park->vals[1] : "";
+    const char *park_colour = strcmp(level, "national") == 0 ? PARK_NATIONAL : PARK_OTHER;
+    if (rc == 0) {
+        snprintf(m->title, sizeof m->title, "%s (%s)", park->vals[2] ? park->vals[2] : park_id, park_id);
+        add_zones(m, &zones, &fail);
+        /* the park's covered area: the park within reach of a pipe, as heating-coverage measures it */
+        GEOSGeometry **buf = xcalloc(pipes.n + 1, sizeof *buf);
+        size_t nb = 0;
+        for (size_t i = 0; i < pipes.n && afail_live(&fail); i++)
+            if (afail_ok(&fail, (buf[nb] = GEOSBuffer_r(h, pipes.f[i].g, SCORECARD_HEATING_RADIUS_M, 8)) != NULL,
+                         "buffering a pipe"))
+                nb++;
+        GEOSGeometry *coll = fail.failed ? NULL : GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, buf, (unsigned)nb);
+        if (!coll)
+            for (size_t i = 0; i < nb; i++)
+                GEOSGeom_destroy_r(h, buf[i]);
+        free(buf);
+        GEOSGeometry *reach = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+        GEOSGeometry *covered = reach ? GEOSIntersection_r(h, reach, park->g) : NULL;
+        if (coll && afail_ok(&fail, reach != NULL && covered != NULL, "drawing the heat network's coverage")) {
+            map_add(m, covered, rgb_hex(COVERAGE), 0.35, rgb_hex(COVERAGE), 1.6, 1, 1);
+            covered = NULL;
+            legend(m, "供热覆盖 heating coverage", COVERAGE, 0);
+        }
+        if (covered)
+            GEOSGeom_destroy_r(h, covered);
+        if (reach)
+            GEOSGeom_destroy_r(h, reach);
+        if (coll)
+            GEOSGeom_destroy_r(h, coll);
+        for (size_t i = 0; i < pipes.n; i++)
+            add_styled(m, pipes.f[i].g, NULL, 0, PIPE, 1.6, &fail);
+        if (pipes.n)
+            legend(m, "热网 heat pipe", PIPE, 1);
+        add_styled(m, park->g, NULL, 0, park_colour, 2.6, &fail);
+        legend(m, "园区边界 park boundary", park_colour, 1);
+
+        /* symbiosis links by by-product, under the enterprises */
+        id_point *pts = xcalloc(ents.n + 1, sizeof *pts);
+        for (size_t i = 0; i < ents.n; i++)
+            pts[i] = (id_point){ents.f[i].vals[0] ? ents.f[i].vals[0] : "", ents.f[i].g};
+        qsort(pts, ents.n, sizeof *pts, by_id);
+        json_t *bps = json_object();
+        size_t i;
+        json_t *link;
+        json_array_foreach(json_object_get(symbiosis, "links"), i, link) {
+            const char *bp = json_string_value(json_object_get(link, "byproduct"));
+            const GEOSGeometry *a = point_of(pts, ents.n, json_string_value(json_object_get(link, "producer")));
+            const GEOSGeometry *b = point_of(pts, ents.n, json_string_value(json_object_get(link, "consumer")));
+            double x0, y0, x1, y1;
+            if (!a || !b || !afail_ok(&fail, GEOSGeomGetX_r(h, a, &x0) && GEOSGeomGetY_r(h, a, &y0) &&
+                                                 GEOSGeomGetX_r(h, b, &x1) && GEOSGeomGetY_r(h, b, &y1),
+                                      "reading a link's ends"))
+                continue;
+            if (!json_object_get(bps, bp))
+                json_object_set_new(bps, bp, json_integer((json_int_t)json_object_size(bps)));
+            const char *colour = BYPRODUCT_COLOURS[json_integer_value(json_object_get(bps, bp)) %
+                                                   (sizeof BYPRODUCT_COLOURS / sizeof *BYPRODUCT_COLOURS)];
+            GEOSGeometry *line = analysis_segment(h, x0, y0, x1, y1, &fail);
+            if (line) {
+                map_add(m, line, rgb_hex(colour), 0, rgb_hex(colour), 1.0, 0, 1);
+                m->items[m->n - 1].dashed = 1;
+                char label[128];
+                snprintf(label, sizeof label, "共生 %s", bp);
+                legend(m, label, colour, 1);
+            }
+        }
+        json_decref(bps);
+        free(pts);
+
+        const GEOSPreparedGeometry *prep = afeat_prepared(&parks, park);
+        json_t *in_ids = json_object_get(json_object_get(json_object_get(card, "heating"), "coal_boilers_in_coverage"), "ids");
+        int any_in = 0, any_out = 0, any = 0;
+        for (size_t k = 0; prep && k < ents.n && afail_live(&fail); k++) {
+            afeat *e = &ents.f[k];
+            double px, py;
+            if (!afail_ok(&fail, GEOSGeomGetX_r(h, e->g, &px) && GEOSGeomGetY_r(h, e->g, &py), "reading a point"))
+                break;
+            if (px < m->bbox[0] || px > m->bbox[2] || py < m->bbox[1] || py > m->bbox[3])
+                continue;
+            int coal = e->vals[1] && strcmp(e->vals[1], "coal") == 0 && afeat_num(e, 2) > 0;
+            int inside = coal && afail_pred(&fail, GEOSPreparedContains_r(h, prep, e->g), "testing a boiler in the park");
+            if (inside && in_list(in_ids, e->vals[0])) {
+                add_styled(m, e->g, COAL_IN, 1, "#ff1744", 4.5, &fail);
+                any_in = 1;
+            } else if (inside) {
+                add_styled(m, e->g, COAL_OUT, 1, "#ffffff", 4.5, &fail);
+                any_out = 1;
+            } else {
+                add_styled(m, e->g, ENTERPRISE, 1, "#ffffff", 2.2, &fail);
+                any = 1;
+            }
+        }
+        if (any)
+            legend(m, "企业 enterprise", ENTERPRISE, 2);
+        if (any_in)
+            legend(m, "覆盖内燃煤锅炉(应淘汰) coal boiler in coverage", COAL_IN, 2);
+        if (any_out)
+            legend(m, "覆盖外燃煤锅炉 coal boiler outside coverage", COAL_OUT, 2);
+        if (fail.failed)
+            rc = -1;
+    }
+    aset_free(&parks);
+    aset_free(&zones);
+    aset_free(&pipes);
+    aset_free(&ents);
+    if (rc != 0)
+        map_doc_free(m);
+    return rc;
+}
+
+int map_of_site(store *st, const layer_registry *reg, int srid, json_t *site, json_t *answer,
+                map_doc *m, gisd_error *err)
+{
+    memset(m, 0, sizeof *m);
+    GEOSContextHandle_t h = m->h = geos_context_new();
+    afail fail = {err, 0};
+    GEOSGeometry *g = analysis_site_geometry(h, json_object_get(site, "geometry"), srid, err);
+    if (!g) {
+        map_doc_free(m);
+        return -1;
+    }
+    /* the evidence the rules give: the setback asked for and the nearest sensitive area */
+    double required = 0, nearest_m = INFINITY;
+    const char *nearest = NULL;
+    size_t i;
+    json_t *rule;
+    json_array_foreach(json_object_get(answer, "rules"), i, rule) {
+        const char *name = json_string_value(json_object_get(rule, "rule"));
+        if (name && strcmp(name, "setback") == 0) {
+            required = json_number_value(json_object_get(rule, "required_m"));
+            json_t *n = json_object_get(rule, "nearest");
+            nearest = json_string_value(json_object_get(n, "area_id"));
+            if (json_is_number(json_object_get(n, "distance_m")))
+                nearest_m = json_number_value(json_object_get(n, "distance_m"));
+        }
+    }
+    int rc = envelope(h, g, m->bbox, &fail) ? 0 : -1;
+    aset zones = {0}, areas = {0}, parks = {0}, pipes = {0};
+    static const char *const zf[] = {"land_use", NULL};
+    static const char *const af[] = {"kind", "area_id", NULL};
+    if (rc == 0) {
+        /* room for the setback ring, and for the nearest sensitive area when it is within 5 km */
+        double reach = fmax(required, 300) * 1.3;
+        if (nearest_m <= 5000)
+            reach = fmax(reach, nearest_m + 200);
+        for (int k = 0; k < 2; k++) {
+            m->bbox[k] -= reach;
+            m->bbox[k + 2] += reach;
+        }
+        frame(m->bbox, 0, 1500);
+        if (aset_load(h, st, reg, "zones", srid, zf, m->bbox, &zones, &fail) ||
+            aset_load(h, st, reg, "sensitive_areas", srid, af, m->bbox, &areas, &fail) ||
+            aset_load(h, st, reg, "parks", srid, NULL, m->bbox, &parks, &fail) ||
+            aset_load(h, st, reg, "heat_network", srid, NULL, m->bbox, &pipes, &fail))
+            rc = -1;
+    }
+    if (rc == 0) {
+        snprintf(m->title, sizeof m->title, "选址 site");
+        add_zones(m, &zones, &fail);
+        for (size_t k = 0; k < areas.n; k++) {
+            const char *kind = areas.f[k].vals[0] ? areas.f[k].vals[0] : "";
+            const char *colour = "#999999", *label = kind;
+            for (size_t s = 0; s < sizeof SENSITIVE / sizeof *SENSITIVE; s++)
+                if (strcmp(SENSITIVE[s][0], kind) == 0) {
+                    colour = SENSITIVE[s][1];
+                    label = SENSITIVE[s][2];
+                }
+            int is_nearest = nearest && areas.f[k].vals[1] && strcmp(areas.f[k].vals[1], nearest) == 0;
+            add_styled(m, areas.f[k].g, colour, 0.55, is_nearest ? NEAREST : colour, is_nearest ? 2.4 : 0.6, &fail);
+            legend(m, label, colour, 0);
+            if (is_nearest)
+                legend(m, "最近敏感区 nearest sensitive area", NEAREST, 1);
+        }
+        for (size_t k = 0; k < parks.n; k++)
+            add_styled(m, parks.f[k].g, NULL, 0, PARK_NATIONAL, 2.2, &fail);
+        if (parks.n)
+            legend(m, "园区边界 park boundary", PARK_NATIONAL, 1);
+        for (size_t k = 0; k < pipes.n; k++)
+            add_styled(m, pipes.f[k].g, NULL, 0, PIPE, 1.6, &fail);
+        if (pipes.n)
+            legend(m, "热网 heat pipe", PIPE, 1);
+        if (required > 0) {
+            GEOSGeometry *ring = GEOSBuffer_r(h, g, required, 16);
+            if (afail_ok(&fail, ring != NULL, "drawing the setback ring")) {
+                map_add(m, ring, rgb_hex(SETBACK), 0, rgb_hex(SETBACK), 1.6, 0, 1);
+                m->items[m->n - 1].dashed = 1;
+                char label[96];
+                snprintf(label, sizeof label, "防护距离 setback %.0f m", required);
+                legend(m, label, SETBACK, 1);
+            }
+        }
+        map_add(m, g, rgb_hex(SITE_FILL), 0.6, rgb_hex(SITE_LINE), 2.0, 1, 1);
+        g = NULL;
+        legend(m, "拟选址 proposed site", SITE_FILL, 0);
+        if (fail.failed)
+            rc = -1;
+    }
+    if (g)
+        GEOSGeom_destroy_r(h, g);
+    aset_free(&zones);
+    aset_free(&areas);
+    aset_free(&parks);
+    aset_free(&pipes);
+    if (rc != 0)
+        map_doc_free(m);
+    return rc;
+}
+
+/* ---- drawing ---- */
+
+typedef struct {
+    double x0, y0, s; /* page = (x0 + (X - bx) * s, y0 - (Y - by) * s) */
+    double bx, by;
+} xform;
+
+static void path_seq(cairo_t *cr, GEOSContextHandle_t h, const GEOSCoordSequence *cs, const xform *t, int close)
+{
+    unsigned n = 0;
+    if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n))
+        return;
+    for (unsigned i = 0; i < n; i++) {
+        double x, y;
+        if (!GEOSCoordSeq_getXY_r(h, cs, i, &x, &y))
+            return;
+        double px = t->x0 + (x - t->bx) * t->s, py = t->y0 - (y - t->by) * t->s;
+        if (i == 0)
+            cairo_move_to(cr, px, py);
+        else
+            cairo_line_to(cr, px, py);
+    }
+    if (close && n)
+        cairo_close_path(cr);
+}
+
+/* Adds g's outline to the path (lines and rings); points become circles of radius r. */
+static void path_geom(cairo_t *cr, GEOSContextHandle_t h, const GEOSGeometry *g, const xform *t, double r)
+{
+    int type = GEOSGeomTypeId_r(h, g);
+    if (type == GEOS_POINT) {
+        double x, y;
+        if (!GEOSisEmpty_r(h, g) && GEOSGeomGetX_r(h, g, &x) && GEOSGeomGetY_r(h, g, &y)) {
+            cairo_new_sub_path(cr);
+            cairo_arc(cr, t->x0 + (x - t->bx) * t->s, t->y0 - (y - t->by) * t->s, r, 0, 2 * M_PI);
+        }
+    } else if (type == GEOS_LINESTRING || type == GEOS_LINEARRING) {
+        path_seq(cr, h, GEOSGeom_getCoordSeq_r(h, g), t, type == GEOS_LINEARRING);
+    } else if (type == GEOS_POLYGON) {
+        const GEOSGeometry *ring = GEOSGetExteriorRing_r(h, g);
+        if (ring)
+            path_seq(cr, h, GEOSGeom_getCoordSeq_r(h, ring), t, 1);
+        int nh = GEOSGetNumInteriorRings_r(h, g);
+        for (int i = 0; i < nh; i++)
+            if ((ring = GEOSGetInteriorRingN_r(h, g, i)))
+                path_seq(cr, h, GEOSGeom_getCoordSeq_r(h, ring), t, 1);
+    } else {
+        int n = GEOSGetNumGeometries_r(h, g);
+        for (int i = 0; i < n; i++) {
+            const GEOSGeometry *part = GEOSGetGeometryN_r(h, g, i);
+            if (part)
+                path_geom(cr, h, part, t, r);
+        }
+    }
+}
+
+/* A round length for the scale bar: 1, 2 or 5 times a power of ten, at most max. */
+static double nice_length(double max)
+{
+    double p = pow(10, floor(log10(max)));
+    return max >= 5 * p ? 5 * p : max >= 2 * p ? 2 * p : p;
+}
+
+void map_draw(cairo_t *cr, const map_doc *m, double x, double y, double w, double h)
+{
+    double bw = m->bbox[2] - m->bbox[0], bh = m->bbox[3] - m->bbox[1];
+    if (!(bw > 0 && bh > 0))
+        return;
+    double s = fmin(w / bw, h / bh);
+    xform t = {x + (w - bw * s) / 2, y + h - (h - bh * s) / 2, s, m->bbox[0], m->bbox[1]};
+    double u = fmax(fmin(w, h) / 500.0, 0.35); /* line widths and text scale with the map */
+    cairo_save(cr);
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_set_source_rgb(cr, 0.97, 0.97, 0.95);
+    cairo_fill_preserve(cr);
+    cairo_clip(cr);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    for (size_t i = 0; i < m->n; i++) {
+        const map_item *it = &m->items[i];
+        cairo_new_path(cr);
+        cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+        path_geom(cr, m->h, it->g, &t, it->line_width * u);
+        if (it->has_fill) {
+            cairo_set_source_rgba(cr, it->fill.r, it->fill.g, it->fill.b, it->fill_alpha);
+            if (it->has_line)
+                cairo_fill_preserve(cr);
+            else
+                cairo_fill(cr);
+        }
+        if (it->has_line) {
+            int point = GEOSGeomTypeId_r(m->h, it->g) == GEOS_POINT;
+            double dash[] = {4 * u, 3 * u};
+            cairo_set_dash(cr, dash, it->dashed ? 2 : 0, 0);
+            cairo_set_source_rgb(cr, it->line.r, it->line.g, it->line.b);
+            cairo_set_line_width(cr, (point ? 1.0 : it->line_width) * u);
+            cairo_stroke(cr);
+            cairo_set_dash(cr, NULL, 0, 0);
+        }
+    }
+    rgb ink = {0.1, 0.1, 0.1};
+    /* north arrow: the analysis CRS is a Gauss-Kruger projection, grid north within a degree or two of true north */
+    double ax = x + w - 26 * u, ay = y + 14 * u;
+    cairo_new_path(cr);
+    cairo_move_to(cr, ax, ay);
+    cairo_line_to(cr, ax - 8 * u, ay + 26 * u);
+    cairo_line_to(cr, ax, ay + 20 * u);
+    cairo_line_to(cr, ax + 8 * u, ay + 26 * u);
+    cairo_close_path(cr);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    cairo_fill(cr);
+    draw_text(cr, ax - 4.5 * u, ay + 27 * u, 0, "N", 11 * u, 1, ink);
+    /* scale bar, bottom right */
+    double len = nice_length(bw * 0.25), px = len * s, sx = x + w - px - 16 * u, sy = y + h - 16 * u;
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+    cairo_rectangle(cr, sx - 6 * u, sy - 20 * u, px + 12 * u, 26 * u);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    cairo_rectangle(cr, sx, sy - 4 * u, px / 2, 4 * u);
+    cairo_fill(cr);
+    cairo_set_line_width(cr, 1 * u);
+    cairo_rectangle(cr, sx, sy - 4 * u, px, 4 * u);
+    cairo_stroke(cr);
+    char lab[32];
+    if (len >= 1000)
+        snprintf(lab, sizeof lab, "%g km", len / 1000);
+    else
+        snprintf(lab, sizeof lab, "%g m", len);
+    draw_text(cr, sx, sy - 18 * u, 0, lab, 9 * u, 0, ink);
+    /* legend, bottom left */
+    double fs = 8.5 * u, row = fs * 1.7, lw = 0;
+    for (size_t i = 0; i < m->nlegend; i++)
+        lw = fmax(lw, (double)strlen(m->legend[i].label) * fs * 0.42);
+    lw = fmin(lw + 26 * u, w * 0.6);
+    double lh = row * (double)m->nlegend + 8 * u, lx = x + 8 * u, ly = y + h - lh - 8 * u;
+    if (m->nlegend) {
+        cairo_set_source_rgba(cr, 1, 1, 1, 0.88);
+        cairo_rectangle(cr, lx, ly, lw, lh);
+        cairo_fill(cr);
+    }
+    for (size_t i = 0; i < m->nlegend; i++) {
+        const legend_entry *e = &m->legend[i];
+        double ey = ly + 4 * u + row * (double)i;
+        cairo_set_source_rgb(cr, e->colour.r, e->colour.g, e->colour.b);
+        if (e->kind == 0)
+            cairo_rectangle(cr, lx + 4 * u, ey + 2 * u, 12 * u, row - 5 * u);
+        else if (e->kind == 1)
+            cairo_rectangle(cr, lx + 4 * u, ey + row / 2 - 1.5 * u, 12 * u, 3 * u);
+        else
+            cairo_arc(cr, lx + 10 * u, ey + row / 2, 3.5 * u, 0, 2 * M_PI);
+        cairo_fill(cr);
+        draw_text(cr, lx + 20 * u, ey + 1 * u, 0, e->label, fs, 0, ink);
+    }
+    cairo_restore(cr);
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    cairo_set_line_width(cr, 0.8);
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_stroke(cr);
+}

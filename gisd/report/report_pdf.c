@@ -1,0 +1,400 @@
+/* The reports people file: a park's A4 report (title block, map, the
+ * scorecard as tables, charts), its map as PNG, and a site-check as a
+ * compliance opinion (选址合规审查意见). */
+#include <cairo.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crs.h"
+#include "report_int.h"
+#include "xalloc.h"
+
+static const rgb INK = {0.1, 0.1, 0.1}, GREY = {0.4, 0.4, 0.4}, PASS = {0.0, 0.5, 0.2}, FAIL = {0.8, 0.1, 0.1};
+
+/* "wenzhou, imported 2026-11-23 10:00:00" and today's date, for title blocks. */
+static void dataset_line(store *st, char *out, size_t n, char date[16])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(date, 16, "%Y-%m-%d", &tm);
+    char name[128] = "";
+    gisd_error err = {0};
+    if (store_meta_get(st, "dataset", name, sizeof name, &err) != 0)
+        snprintf(name, sizeof name, "(unnamed)");
+    store_import_row *rows = NULL;
+    size_t nrows = 0;
+    if (store_import_history(st, &rows, &nrows, &err) == 0 && nrows > 0)
+        snprintf(out, n, "%s, imported %s", name, rows[0].imported_at);
+    else
+        snprintf(out, n, "%s", name);
+    free(rows);
+}
+
+/* A JSON value as table text: numbers rounded for reading, ratios as percentages. */
+static char *cell(json_t *v, int percent)
+{
+    if (!v || json_is_null(v))
+        return xstrdup("—");
+    if (json_is_string(v))
+        return xstrdup(json_string_value(v));
+    if (json_is_boolean(v))
+        return xstrdup(json_is_true(v) ? "是 yes" : "否 no");
+    strbuf b = {0};
+    double x = json_number_value(v);
+    if (percent)
+        strbuf_printf(&b, "%.1f%%", x * 100);
+    else if (json_is_integer(v) || x == floor(x))
+        strbuf_printf(&b, "%.0f", x);
+    else
+        strbuf_printf(&b, "%.3f", x);
+    return b.data;
+}
+
+/* Rows of (indicator, field, value) for one section of the scorecard. */
+typedef struct {
+    char **cells;
+    size_t n, cap;
+} rows3;
+
+static void row(rows3 *r, const char *label, const char *field, char *value /* taken */)
+{
+    if (r->n + 3 > r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 48;
+        r->cells = xreallocarray(r->cells, r->cap, sizeof *r->cells);
+    }
+    r->cells[r->n++] = xstrdup(label);
+    r->cells[r->n++] = xstrdup(field);
+    r->cells[r->n++] = value;
+}
+
+static void rows_table(rdoc *d, rows3 *r)
+{
+    static const double widths[] = {230, 160, 109};
+    static const char *const header[] = {"指标 Indicator", "字段 Field", "数值 Value"};
+    rdoc_table(d, 3, widths, header, (const char *const *)r->cells, r->n / 3);
+    for (size_t i = 0; i < r->n; i++)
+        free(r->cells[i]);
+    free(r->cells);
+    memset(r, 0, sizeof *r);
+}
+
+static json_t *path(json_t *o, const char *a, const char *b)
+{
+    json_t *v = json_object_get(o, a);
+    return b ? json_object_get(v, b) : v;
+}
+
+static void scorecard_tables(rdoc *d, json_t *card)
+{
+    rows3 r = {0};
+    json_t *heat = json_object_get(card, "heating"), *ext = json_object_get(heat, "extension");
+    char title[160];
+    snprintf(title, sizeof title, "集中供热 Centralized heating (供热半径 radius %.0f m)", SCORECARD_HEATING_RADIUS_M);
+    rdoc_text(d, title, 11, 1, INK);
+    row(&r, "园区面积 (km²)", "area_km2", cell(json_object_get(card, "area_km2"), 0));
+    row(&r, "热网覆盖面积 (km²)", "covered_km2", cell(json_object_get(heat, "covered_km2"), 0));
+    row(&r, "供热覆盖率", "coverage_ratio", cell(json_object_get(heat, "coverage_ratio"), 1));
+    row(&r, "园区内企业", "enterprises", cell(json_object_get(heat, "enterprises"), 0));
+    row(&r, "覆盖范围内企业", "enterprises_covered", cell(json_object_get(heat, "enterprises_covered"), 0));
+    row(&r, "覆盖内燃煤锅炉(应淘汰) 台", "coal_boilers_in_coverage.count", cell(path(heat, "coal_boilers_in_coverage", "count"), 0));
+    row(&r, "覆盖内燃煤锅炉 蒸吨 (t/h)", "coal_boilers_in_coverage.tph", cell(path(heat, "coal_boilers_in_coverage", "tph"), 0));
+    row(&r, "覆盖外燃煤锅炉 台", "coal_boilers_outside.count", cell(path(heat, "coal_boilers_outside", "count"), 0));
+    row(&r, "覆盖外燃煤锅炉 蒸吨 (t/h)", "coal_boilers_outside.tph", cell(path(heat, "coal_boilers_outside", "tph"), 0));
+    snprintf(title, sizeof title, "热网延伸 %.0f km 可淘汰 (t/h)", SCORECARD_EXTENSION_BUDGET_KM);
+    row(&r, title, "extension.tph_retired", cell(json_object_get(ext, "tph_retired"), 0));
+    row(&r, "延伸管网长度 (km)", "extension.pipe_km", cell(json_object_get(ext, "pipe_km"), 0));
+    rows_table(d, &r);
+
+    json_t *hw = json_object_get(card, "hazardous_waste");
+    snprintf(title, sizeof title, "危险废物 Hazardous waste (处置设施 %.0f km 内)", SCORECARD_HW_MAX_KM);
+    rdoc_text(d, title, 11, 1, INK);
+    row(&r, "产废企业", "producers", cell(json_object_get(hw, "producers"), 0));
+    row(&r, "产生量 (t/a)", "tonnes", cell(json_object_get(hw, "tonnes"), 0));
+    row(&r, "可处置量 (t/a)", "served_t", cell(json_object_get(hw, "served_t"), 0));
+    row(&r, "可处置比例", "share_served", cell(json_object_get(hw, "share_served"), 1));
+    rows_table(d, &r);
+
+    json_t *sym = json_object_get(card, "symbiosis");
+    snprintf(title, sizeof title, "产业共生 By-product symbiosis (运距 %.0f km 内)", SCORECARD_SYMBIOSIS_MAX_KM);
+    rdoc_text(d, title, 11, 1, INK);
+    row(&r, "副产物需求", "demands", cell(json_object_get(sym, "demands"), 0));
+    row(&r, "共生链接", "links", cell(json_object_get(sym, "links"), 0));
+    row(&r, "园区内链接", "links_in_park", cell(json_object_get(sym, "links_in_park"), 0));
+    row(&r, "园内配套率", "in_park_ratio", cell(json_object_get(sym, "in_park_ratio"), 1));
+    row(&r, "未匹配需求(补链)", "unmatched", cell(json_object_get(sym, "unmatched"), 0));
+    row(&r, "未利用副产物", "unused", cell(json_object_get(sym, "unused"), 0));
+    rows_table(d, &r);
+
+    json_t *rec = json_object_get(card, "recycling");
+    snprintf(title, sizeof title, "回收网络 Recycling network (%s, %.0f m)",
+             json_string_value(json_object_get(rec, "district")) ? json_string_value(json_object_get(rec, "district")) : "—",
+             SCORECARD_RECYCLING_RADIUS_M);
+    rdoc_text(d, title, 11, 1, INK);
+    row(&r, "社区", "communities", cell(json_object_get(rec, "communities"), 0));
+    row(&r, "户数", "households", cell(json_object_get(rec, "households"), 0));
+    row(&r, "覆盖户数", "households_covered", cell(json_object_get(rec, "households_covered"), 0));
+    row(&r, "回收覆盖率", "coverage_ratio", cell(json_object_get(rec, "coverage_ratio"), 1));
+    rows_table(d, &r);
+}
+
+static double ratio_of(json_t *v) { return json_is_number(v) ? json_number_value(v) : NAN; }
+
+static void charts(rdoc *d, json_t *card)
+{
+    json_t *heat = json_object_get(card, "heating");
+    double ent = json_number_value(json_object_get(heat, "enterprises"));
+    static const char *const labels[] = {"供热覆盖率 heating coverage", "覆盖企业比例 enterprises covered",
+                                         "危废可处置比例 hazardous waste served", "园内配套率 symbiosis in park",
+                                         "回收覆盖率 recycling coverage"};
+    double values[] = {ratio_of(json_object_get(heat, "coverage_ratio")),
+                       ent > 0 ? json_number_value(json_object_get(heat, "enterprises_covered")) / ent : NAN,
+                       ratio_of(path(card, "hazardous_waste", "share_served")),
+                       ratio_of(path(card, "symbiosis", "in_park_ratio")),
+                       ratio_of(path(card, "recycling", "coverage_ratio"))};
+    rdoc_bars(d, "覆盖与配套 Coverage (%)", labels, values, 5);
+    rdoc_frontier(d, "热网延伸前沿 Heat-extension frontier: 可淘汰蒸吨 t/h retired vs 管网 km",
+                  path(heat, "extension", "frontier"));
+    json_t *ids = path(heat, "coal_boilers_in_coverage", "ids");
+    if (json_array_size(ids)) {
+        strbuf b = {0};
+        size_t i;
+        json_t *v;
+        json_array_foreach(ids, i, v)
+            strbuf_printf(&b, "%s%s", i ? ", " : "", json_string_value(v));
+        rdoc_text(d, "热网覆盖范围内应淘汰的燃煤锅炉 Coal boilers to retire (in coverage)", 10, 1, INK);
+        rdoc_text(d, b.data, 8, 0, GREY);
+        strbuf_free(&b);
+    }
+}
+
+/* The scorecard, its symbiosis links and its map, gathered once. */
+typedef struct {
+    json_t *card, *sym;
+    map_doc map;
+} park_parts;
+
+static int park_parts_load(store *st, const layer_registry *reg, const site_rules *rules, int srid,
+                           const char *park_id, park_parts *p, gisd_error *err)
+{
+    memset(p, 0, sizeof *p);
+    symbiosis_params sp = {SCORECARD_SYMBIOSIS_MAX_KM, park_id};
+    if (report_scorecard(st, reg, rules, srid, park_id, &p->card, err) != 0 ||
+        analysis_symbiosis(st, reg, srid, &sp, 0, &p->sym, err) != 0 ||
+        map_of_park(st, reg, srid, park_id, p->card, p->sym, &p->map, err) != 0) {
+        json_decref(p->card);
+        json_decref(p->sym);
+        return -1;
+    }
+    return 0;
+}
+
+static void park_parts_free(park_parts *p)
+{
+    json_decref(p->card);
+    json_decref(p->sym);
+    map_doc_free(&p->map);
+}
+
+/* The analysis CRS asked for ("EPSG:n" or NULL), as analyses resolve it. */
+static int resolve_srid(store *st, const layer_registry *reg, const char *analysis_crs, int *srid, gisd_error *err)
+{
+    int requested = 0;
+    if (analysis_crs && (requested = crs_parse(analysis_crs, NULL, err)) < 0)
+        return -1;
+    return analysis_crs_resolve(st, reg, requested, srid, err);
+}
+
+int report_park_pdf(store *st, const layer_registry *reg, const site_rules *rules,
+                    const char *analysis_crs, const char *park_id, strbuf *pdf, gisd_error *err)
+{
+    park_parts p;
+    int srid;
+    if (resolve_srid(st, reg, analysis_crs, &srid, err) != 0 ||
+        park_parts_load(st, reg, rules, srid, park_id, &p, err) != 0)
+        return -1;
+    char ds[320], date[16], footer[512], title[512];
+    dataset_line(st, ds, sizeof ds, date);
+    const char *name = json_string_value(json_object_get(p.card, "name"));
+    snprintf(title, sizeof title, "%s 园区循环化改造评估报告", name ? name : park_id);
+    snprintf(footer, sizeof footer, "gisd · %s (%s) · %s · %s", name ? name : "", park_id, ds, date);
+    rdoc *d = rdoc_pdf_new(pdf, title, footer);
+
+    rdoc_text(d, "园区循环化改造评估报告", 20, 1, INK);
+    rdoc_text(d, "Park circular-economy retrofit report (园区循环化改造)", 11, 0, GREY);
+    d->y += 6;
+    const char *level = json_string_value(json_object_get(p.card, "level"));
+    char crs[32];
+    snprintf(crs, sizeof crs, "EPSG:%d", srid);
+    json_t *retrofit = json_object_get(p.card, "circular_retrofit");
+    const char *block[] = {"园区 Park", name ? name : "—", "园区编号 park_id", park_id,
+                           "级别 level", level && strcmp(level, "national") == 0 ? "国家级 national"
+                                         : level && strcmp(level, "provincial") == 0 ? "省级 provincial"
+                                         : level ? level : "—",
+                           "循环化改造 circular_retrofit",
+                           json_integer_value(retrofit) == 1 ? "是 yes" : "否 no",
+                           "日期 date", date, "数据集 dataset", ds, "分析坐标系 analysis CRS", crs};
+    static const double bw[] = {170, 329};
+    static const char *const bh[] = {"项目 Item", "内容 Value"};
+    rdoc_table(d, 2, bw, bh, block, 7);
+    rdoc_text(d, "指标 Indicators — 均取自同名分析 (each from the analysis of the same name: heating-coverage, "
+                 "heat-extension, hw-allocation, symbiosis, recycling-coverage)", 8, 0, GREY);
+    scorecard_tables(d, p.card);
+
+    rdoc_new_page(d);
+    rdoc_text(d, "园区地图 Park map", 14, 1, INK);
+    rdoc_text(d, p.map.title, 10, 0, GREY);
+    double mh = PAGE_H - 2 * PAGE_MARGIN - (d->y - PAGE_MARGIN) - 20;
+    map_draw(d->cr, &p.map, PAGE_MARGIN, d->y, PAGE_W - 2 * PAGE_MARGIN, mh);
+    d->y += mh;
+
+    rdoc_new_page(d);
+    rdoc_text(d, "图表 Charts", 14, 1, INK);
+    charts(d, p.card);
+    park_parts_free(&p);
+    return rdoc_finish(d, err);
+}
+
+static cairo_status_t png_out(void *closure, const unsigned char *data, unsigned int len)
+{
+    strbuf_append(closure, data, len);
+    return CAIRO_STATUS_SUCCESS;
+}
+
+int report_park_png(store *st, const layer_registry *reg, const site_rules *rules,
+                    const char *analysis_crs, const char *park_id, int width, int height, strbuf *png,
+                    gisd_error *err)
+{
+    if (width < REPORT_PNG_MIN || width > REPORT_PNG_MAX || height < REPORT_PNG_MIN || height > REPORT_PNG_MAX)
+        return gisd_fail(err, GISD_E_INPUT, "width and height must be %d to %d pixels", REPORT_PNG_MIN,
+                         REPORT_PNG_MAX);
+    park_parts p;
+    int srid;
+    if (resolve_srid(st, reg, analysis_crs, &srid, err) != 0 ||
+        park_parts_load(st, reg, rules, srid, park_id, &p, err) != 0)
+        return -1;
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
+    cairo_t *cr = cairo_create(s);
+    draw_fonts_attach(cr);
+    map_draw(cr, &p.map, 0, 0, width, height);
+    cairo_status_t status = cairo_status(cr);
+    cairo_destroy(cr);
+    if (status == CAIRO_STATUS_SUCCESS)
+        status = cairo_surface_write_to_png_stream(s, png_out, png);
+    cairo_surface_destroy(s);
+    park_parts_free(&p);
+    if (status != CAIRO_STATUS_SUCCESS)
+        return gisd_fail(err, GISD_E_INTERNAL, "drawing the map: %s", cairo_status_to_string(status));
+    return 0;
+}
+
+/* ---- site-check ---- */
+
+static const char *const RULE_NAMES[][2] = {
+    {"inside_park", "位于园区内 inside a park"},
+    {"land_use", "用地性质相符 compatible land use"},
+    {"setback", "卫生防护距离 setback from sensitive areas"},
+    {"protected_areas", "不占用保护区 outside protected areas"},
+    {"central_heating", "集中供热 central heating (no coal boiler in reach of the network)"}};
+
+static const char *rule_title(const char *rule)
+{
+    for (size_t i = 0; rule && i < sizeof RULE_NAMES / sizeof *RULE_NAMES; i++)
+        if (strcmp(RULE_NAMES[i][0], rule) == 0)
+            return RULE_NAMES[i][1];
+    return rule ? rule : "?";
+}
+
+/* The rule's evidence as text: every member but its name and verdict. */
+static char *evidence(json_t *rule)
+{
+    strbuf b = {0};
+    const char *k;
+    json_t *v;
+    json_object_foreach(rule, k, v) {
+        if (strcmp(k, "rule") == 0 || strcmp(k, "pass") == 0)
+            continue;
+        char *text = json_is_object(v) || json_is_array(v) ? json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(8)) : cell(v, 0);
+        strbuf_printf(&b, "%s%s: %s", b.len ? "; " : "", k, text);
+        free(text);
+    }
+    if (!b.data)
+        strbuf_puts(&b, "—");
+    return b.data;
+}
+
+static int site_pdf(store *st, const layer_registry *reg, int srid, json_t *site, json_t *answer,
+                    strbuf *pdf, gisd_error *err)
+{
+    map_doc map;
+    if (map_of_site(st, reg, srid, site, answer, &map, err) != 0)
+        return -1;
+    char ds[320], date[16], footer[512];
+    dataset_line(st, ds, sizeof ds, date);
+    json_t *props = json_object_get(site, "properties");
+    const char *id = json_string_value(json_object_get(props, "id"));
+    if (!id)
+        id = json_string_value(json_object_get(site, "id"));
+    if (!id)
+        id = json_string_value(json_object_get(props, "name"));
+    snprintf(footer, sizeof footer, "gisd · 选址合规审查 %s · %s · %s", id ? id : "", ds, date);
+    rdoc *d = rdoc_pdf_new(pdf, "选址合规审查意见", footer);
+    rdoc_text(d, "建设项目选址合规审查意见", 20, 1, INK);
+    rdoc_text(d, "Site compliance opinion (选址合规审查意见)", 11, 0, GREY);
+    int ok = json_is_true(json_object_get(answer, "compliant"));
+    rdoc_text(d, ok ? "结论 Conclusion: 合规 compliant" : "结论 Conclusion: 不合规 not compliant", 14, 1, ok ? PASS : FAIL);
+    char *cls = cell(json_object_get(props, "project_class"), 0), *tph = cell(json_object_get(props, "coal_boiler_tph"), 0);
+    char crs[32];
+    snprintf(crs, sizeof crs, "EPSG:%d", srid);
+    const char *block[] = {"项目 site", id ? id : "—", "项目类别 project_class", cls, "燃煤锅炉 coal_boiler_tph", tph,
+                           "日期 date", date, "数据集 dataset", ds, "分析坐标系 analysis CRS", crs};
+    static const double bw[] = {170, 329};
+    static const char *const bh[] = {"项目 Item", "内容 Value"};
+    rdoc_table(d, 2, bw, bh, block, 6);
+    free(cls);
+    free(tph);
+    double mh = 300;
+    rdoc_need(d, mh + 10);
+    map_draw(d->cr, &map, PAGE_MARGIN, d->y, PAGE_W - 2 * PAGE_MARGIN, mh);
+    d->y += mh + 12;
+    map_doc_free(&map);
+
+    json_t *list = json_object_get(answer, "rules");
+    size_t n = json_array_size(list), i;
+    char **cells = xcalloc(3 * n + 1, sizeof *cells);
+    json_t *rule;
+    json_array_foreach(list, i, rule) {
+        cells[3 * i] = xstrdup(rule_title(json_string_value(json_object_get(rule, "rule"))));
+        cells[3 * i + 1] = xstrdup(json_is_true(json_object_get(rule, "pass")) ? "通过 pass" : "不通过 fail");
+        cells[3 * i + 2] = evidence(rule);
+    }
+    static const double rw[] = {170, 70, 259};
+    static const char *const rh[] = {"规则 Rule", "结论 Result", "依据 Evidence"};
+    rdoc_text(d, "审查规则 Rules", 12, 1, INK);
+    rdoc_table(d, 3, rw, rh, (const char *const *)cells, n);
+    for (size_t k = 0; k < 3 * n; k++)
+        free(cells[k]);
+    free(cells);
+    rdoc_text(d, "规则与阈值见 layers/site-rules.json；距离在分析坐标系中平面量算。Rules and thresholds: "
+                 "layers/site-rules.json; distances are planar in the analysis CRS.", 8, 0, GREY);
+    return rdoc_finish(d, err);
+}
+
+int report_site_check_pdf(store *st, const layer_registry *reg, const site_rules *rules,
+                          const analysis_args *a, json_t *site, strbuf *pdf, gisd_error *err)
+{
+    analysis_args json = *a;
+    json.format = NULL; /* the report is drawn from the JSON answer */
+    json_t *answer = NULL;
+    int srid;
+    int rc = analysis_dispatch(st, reg, rules, "site-check", &json, site, &answer, err);
+    if (rc == 0)
+        rc = resolve_srid(st, reg, a->analysis_crs, &srid, err);
+    if (rc == 0)
+        rc = site_pdf(st, reg, srid, site, answer, pdf, err);
+    json_decref(answer);
+    return rc;
+}

@@ -1,0 +1,253 @@
+/* A park's scorecard: what the circular-retrofit plans track, each number
+ * taken from the answer of the analysis or optimisation that defines it
+ * (called here with the park's id where it takes one), so a scorecard never
+ * disagrees with /analysis or /processes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_geom.h"
+#include "optimize.h"
+#include "report.h"
+#include "xalloc.h"
+
+static double num(json_t *o, const char *key) { return json_number_value(json_object_get(o, key)); }
+
+static json_t *ratio(double part, double whole)
+{
+    return whole > 0 ? json_real(analysis_round(part / whole, 6)) : json_null();
+}
+
+/* The park's own attributes, the enterprises inside it (point in polygon, as
+ * heating-coverage counts them) with hazardous waste, and the district
+ * holding most of it. */
+typedef struct {
+    json_t *park;      /* park_id, name, level, circular_retrofit */
+    char **hw_ids;     /* enterprises in the park producing hazardous waste */
+    double *hw_tpy;
+    size_t nhw;
+    char *district;    /* NULL when it lies in none */
+} park_facts;
+
+static void park_facts_free(park_facts *f)
+{
+    json_decref(f->park);
+    for (size_t i = 0; i < f->nhw; i++)
+        free(f->hw_ids[i]);
+    free(f->hw_ids);
+    free(f->hw_tpy);
+    free(f->district);
+}
+
+typedef struct {
+    GEOSContextHandle_t h;
+    const GEOSPreparedGeometry *park;
+    afail *fail;
+    park_facts *out;
+} member_scan;
+
+static void scan_member(afeat *f, void *ud)
+{
+    member_scan *m = ud;
+    double tpy = afeat_num(f, 1);
+    if (tpy <= 0 || !afail_pred(m->fail, GEOSPreparedContains_r(m->h, m->park, f->g), "testing an enterprise in the park"))
+        return;
+    park_facts *o = m->out;
+    o->hw_ids = xreallocarray(o->hw_ids, o->nhw + 1, sizeof *o->hw_ids);
+    o->hw_tpy = xreallocarray(o->hw_tpy, o->nhw + 1, sizeof *o->hw_tpy);
+    o->hw_ids[o->nhw] = xstrdup(f->vals[0] ? f->vals[0] : "");
+    o->hw_tpy[o->nhw++] = tpy;
+}
+
+typedef struct {
+    GEOSContextHandle_t h;
+    const GEOSGeometry *park;
+    afail *fail;
+    double best;
+    const char *name;
+} district_scan;
+
+static void scan_district(afeat *f, void *ud)
+{
+    district_scan *d = ud;
+    GEOSGeometry *x = GEOSIntersection_r(d->h, f->g, d->park);
+    double a = 0;
+    if (afail_ok(d->fail, x != NULL, "intersecting the park with a district") &&
+        afail_ok(d->fail, GEOSArea_r(d->h, x, &a), "measuring the park in a district") && a > d->best) {
+        d->best = a;
+        d->name = f->vals[0];
+    }
+    if (x)
+        GEOSGeom_destroy_r(d->h, x);
+}
+
+static int load_facts(store *st, const layer_registry *reg, int srid, const char *park_id,
+                      park_facts *out, gisd_error *err)
+{
+    memset(out, 0, sizeof *out);
+    GEOSContextHandle_t h = geos_context_new();
+    afail fail = {err, 0};
+    aset parks = {0}, ents = {0}, dists = {0};
+    static const char *const pf[] = {"park_id", "name", "level", "circular_retrofit", NULL};
+    static const char *const ef[] = {"ent_id", "hw_tpy", NULL};
+    static const char *const df[] = {"name", NULL};
+    int rc = aset_load(h, st, reg, "parks", srid, pf, NULL, &parks, &fail);
+    afeat *park = NULL;
+    for (size_t i = 0; rc == 0 && i < parks.n && !park; i++)
+        if (parks.f[i].vals[0] && strcmp(parks.f[i].vals[0], park_id) == 0)
+            park = &parks.f[i];
+    if (rc == 0 && !park)
+        rc = gisd_fail(err, GISD_E_NOTFOUND, "park_id \"%s\" is not a park of this dataset", park_id);
+    if (rc == 0)
+        rc = aset_load(h, st, reg, "enterprises", srid, ef, NULL, &ents, &fail) ||
+             aset_load(h, st, reg, "districts", srid, df, NULL, &dists, &fail) ? -1 : 0;
+    if (rc == 0) {
+        out->park = json_object();
+        for (size_t k = 0; pf[k]; k++)
+            json_object_set_new(out->park, pf[k], !park->vals[k] ? json_null()
+                                                  : strcmp(pf[k], "circular_retrofit") == 0
+                                                      ? json_integer(strtoll(park->vals[k], NULL, 10))
+                                                      : json_string(park->vals[k]));
+        member_scan ms = {h, afeat_prepared(&parks, park), &fail, out};
+        if (ms.park)
+            aset_near(&ents, park->g, 0, scan_member, &ms);
+        district_scan ds = {h, park->g, &fail, 0, NULL};
+        aset_near(&dists, park->g, 0, scan_district, &ds);
+        out->district = ds.name ? xstrdup(ds.name) : NULL;
+        if (fail.failed)
+            rc = -1;
+    }
+    aset_free(&parks);
+    aset_free(&ents);
+    aset_free(&dists);
+    GEOS_finish_r(h);
+    if (rc != 0)
+        park_facts_free(out);
+    return rc;
+}
+
+/* optimize_run with name=value pairs (ending with NULL). */
+static int optimize(store *st, const layer_registry *reg, const site_rules *rules, const char *name,
+                    json_t **out, gisd_error *err, ...)
+{
+    opt_args a = {0};
+    va_list ap;
+    va_start(ap, err);
+    for (const char *k; (k = va_arg(ap, const char *));)
+        opt_args_set(&a, k, va_arg(ap, const char *));
+    va_end(ap);
+    return optimize_run(st, reg, rules, name, &a, NULL, out, err);
+}
+
+int report_scorecard(store *st, const layer_registry *reg, const site_rules *rules, int srid,
+                     const char *park_id, json_t **out, gisd_error *err)
+{
+    *out = NULL;
+    if (!park_id || !*park_id)
+        return gisd_fail(err, GISD_E_INPUT, "park_id is required: the park the scorecard is of");
+    park_facts facts;
+    if (load_facts(st, reg, srid, park_id, &facts, err) != 0)
+        return -1;
+    json_t *heat = NULL, *heat_map = NULL, *ext = NULL, *hw = NULL, *sym = NULL, *rec = NULL;
+    char srid_s[32], radius_s[32], budget_s[32], hw_km[32];
+    snprintf(srid_s, sizeof srid_s, "EPSG:%d", srid);
+    snprintf(radius_s, sizeof radius_s, "%g", SCORECARD_HEATING_RADIUS_M);
+    snprintf(budget_s, sizeof budget_s, "%g", SCORECARD_EXTENSION_BUDGET_KM);
+    snprintf(hw_km, sizeof hw_km, "%g", SCORECARD_HW_MAX_KM);
+    heating_params hp = {SCORECARD_HEATING_RADIUS_M, park_id};
+    symbiosis_params sp = {SCORECARD_SYMBIOSIS_MAX_KM, park_id};
+    recycling_params rp = {SCORECARD_RECYCLING_RADIUS_M, "community"};
+    int rc = analysis_heating_coverage(st, reg, srid, &hp, 0, &heat, err);
+    if (rc == 0) /* its map view carries each covered coal boiler's t/h */
+        rc = analysis_heating_coverage(st, reg, srid, &hp, 1, &heat_map, err);
+    if (rc == 0)
+        rc = optimize(st, reg, rules, "heat-extension", &ext, err, "radius_m", radius_s, "budget_km", budget_s,
+                      "park_id", park_id, "frontier", "9", "analysis_crs", srid_s, NULL);
+    if (rc == 0)
+        rc = optimize(st, reg, rules, "hw-allocation", &hw, err, "max_km", hw_km, "analysis_crs", srid_s, NULL);
+    if (rc == 0)
+        rc = analysis_symbiosis(st, reg, srid, &sp, 0, &sym, err);
+    if (rc == 0)
+        rc = analysis_recycling_coverage(st, reg, srid, &rp, 0, &rec, err);
+    if (rc == 0) {
+        json_t *hpark = json_array_get(json_object_get(heat, "parks"), 0);
+        double coal_tph = 0;
+        json_t *f;
+        size_t i;
+        json_array_foreach(json_object_get(heat_map, "features"), i, f) {
+            json_t *props = json_object_get(f, "properties");
+            if (strcmp(json_string_value(json_object_get(props, "kind")), "coal_boiler") == 0)
+                coal_tph += num(props, "boiler_tph");
+        }
+        json_t *coal = json_object_get(hpark, "coal_boilers_in_coverage");
+        json_t *selected = json_array();
+        json_array_foreach(json_object_get(ext, "selected"), i, f)
+            json_array_append(selected, json_object_get(f, "ent_id"));
+        json_t *heating = json_pack(
+            "{s:o, s:O, s:O, s:O, s:O, s:{s:I, s:f, s:O}, s:{s:O, s:O}, s:{s:o, s:O, s:O, s:o, s:O}}",
+            "radius_m", analysis_number(SCORECARD_HEATING_RADIUS_M), "covered_km2",
+            json_object_get(hpark, "covered_km2"), "coverage_ratio", json_object_get(hpark, "coverage_ratio"),
+            "enterprises", json_object_get(hpark, "enterprises"), "enterprises_covered",
+            json_object_get(hpark, "enterprises_covered"), "coal_boilers_in_coverage", "count",
+            (json_int_t)json_array_size(coal), "tph", analysis_round(coal_tph, 3), "ids", coal,
+            "coal_boilers_outside", "count", json_object_get(ext, "boilers"), "tph",
+            json_object_get(ext, "boiler_tph"), "extension", "budget_km",
+            analysis_number(SCORECARD_EXTENSION_BUDGET_KM), "tph_retired", json_object_get(ext, "tph_retired"),
+            "pipe_km", json_object_get(ext, "pipe_km"), "selected", selected, "frontier",
+            json_object_get(ext, "frontier"));
+
+        /* the park's share of the city-wide allocation: capacity is shared by every park */
+        double produced = 0, served = 0;
+        for (size_t k = 0; k < facts.nhw; k++)
+            produced += facts.hw_tpy[k];
+        json_array_foreach(json_object_get(hw, "flows"), i, f) {
+            const char *id = json_string_value(json_object_get(f, "ent_id"));
+            for (size_t k = 0; k < facts.nhw; k++)
+                if (strcmp(facts.hw_ids[k], id) == 0) {
+                    served += num(f, "tonnes");
+                    break;
+                }
+        }
+        json_t *hazardous = json_pack("{s:o, s:I, s:f, s:f, s:o}", "max_km", analysis_number(SCORECARD_HW_MAX_KM),
+                                      "producers", (json_int_t)facts.nhw, "tonnes", analysis_round(produced, 3),
+                                      "served_t", analysis_round(served, 3), "share_served", ratio(served, produced));
+
+        json_t *spark = json_array_get(json_object_get(sym, "parks"), 0);
+        json_t *symbiosis = json_pack(
+            "{s:o, s:O, s:I, s:O, s:O, s:I, s:I}", "max_km", analysis_number(SCORECARD_SYMBIOSIS_MAX_KM),
+            "demands", json_object_get(spark, "demands"), "links",
+            (json_int_t)json_array_size(json_object_get(sym, "links")), "links_in_park",
+            json_object_get(spark, "links_in_park"), "in_park_ratio", json_object_get(spark, "in_park_ratio"),
+            "unmatched", (json_int_t)json_array_size(json_object_get(sym, "unmatched")), "unused",
+            (json_int_t)json_array_size(json_object_get(sym, "unused")));
+
+        json_t *district = NULL, *d;
+        json_array_foreach(json_object_get(rec, "districts"), i, d)
+            if (facts.district && strcmp(json_string_value(json_object_get(d, "name")), facts.district) == 0)
+                district = d;
+        json_t *recycling = json_pack("{s:s?, s:o, s:s}", "district", facts.district, "radius_m",
+                                      analysis_number(SCORECARD_RECYCLING_RADIUS_M), "level", "community");
+        static const char *const RK[] = {"communities", "households", "households_covered", "coverage_ratio", NULL};
+        for (size_t k = 0; RK[k]; k++)
+            json_object_set(recycling, RK[k], district ? json_object_get(district, RK[k]) : json_null());
+
+        *out = json_pack("{s:O, s:O, s:O, s:O, s:O, s:o, s:o, s:o, s:o, s:o}", "park_id",
+                         json_object_get(facts.park, "park_id"), "name", json_object_get(facts.park, "name"),
+                         "level", json_object_get(facts.park, "level"), "circular_retrofit",
+                         json_object_get(facts.park, "circular_retrofit"), "area_km2",
+                         json_object_get(hpark, "area_km2"), "heating", heating, "hazardous_waste", hazardous,
+                         "symbiosis", symbiosis, "recycling", recycling, "sources",
+                         json_pack("{s:s, s:s, s:s, s:s, s:s}", "heating", "heating-coverage",
+                                   "coal_boilers_outside", "heat-extension", "hazardous_waste", "hw-allocation",
+                                   "symbiosis", "symbiosis", "recycling", "recycling-coverage"));
+    }
+    json_decref(heat);
+    json_decref(heat_map);
+    json_decref(ext);
+    json_decref(hw);
+    json_decref(sym);
+    json_decref(rec);
+    park_facts_free(&facts);
+    return rc;
+}
