@@ -453,8 +453,39 @@ static double nice_length(double max)
     return max >= 5 * p ? 5 * p : max >= 2 * p ? 2 * p : p;
 }
 
+/* The legend's entries in columns from (lx, ly): swatch and label, rows of height row. */
+static void draw_legend(cairo_t *cr, const map_doc *m, double lx, double ly, double colw, size_t per_col,
+                        double fs, double u)
+{
+    rgb ink = {0.1, 0.1, 0.1};
+    double row = fs * 1.7;
+    for (size_t i = 0; i < m->nlegend; i++) {
+        const legend_entry *e = &m->legend[i];
+        double ex = lx + colw * (double)(i / per_col), ey = ly + row * (double)(i % per_col);
+        cairo_set_source_rgb(cr, e->colour.r, e->colour.g, e->colour.b);
+        if (e->kind == 0)
+            cairo_rectangle(cr, ex + 4 * u, ey + 2 * u, 12 * u, row - 5 * u);
+        else if (e->kind == 1)
+            cairo_rectangle(cr, ex + 4 * u, ey + row / 2 - 1.5 * u, 12 * u, 3 * u);
+        else
+            cairo_arc(cr, ex + 10 * u, ey + row / 2, 3.5 * u, 0, 2 * M_PI);
+        cairo_fill(cr);
+        draw_text(cr, ex + 20 * u, ey + 1 * u, colw - 22 * u, e->label, fs, 0, ink);
+    }
+}
+
 void map_draw(cairo_t *cr, const map_doc *m, double x, double y, double w, double h)
 {
+    /* a tall frame (a report page) takes its legend below the map in two
+     * columns; a wide one (an image) draws it over the map's corner */
+    double u0 = fmax(fmin(w, h) / 500.0, 0.35), fs0 = 8.5 * u0, row0 = fs0 * 1.7;
+    size_t per_col = (m->nlegend + 1) / 2;
+    double below = row0 * (double)per_col + 10 * u0;
+    int outside = m->nlegend && h - below >= w * 0.75;
+    if (outside) {
+        h -= below;
+        draw_legend(cr, m, x, y + h + 8 * u0, w / 2, per_col, fs0, u0);
+    }
     double bw = m->bbox[2] - m->bbox[0], bh = m->bbox[3] - m->bbox[1];
     if (!(bw > 0 && bh > 0))
         return;
@@ -519,29 +550,17 @@ void map_draw(cairo_t *cr, const map_doc *m, double x, double y, double w, doubl
     else
         snprintf(lab, sizeof lab, "%g m", len);
     draw_text(cr, sx, sy - 18 * u, 0, lab, 9 * u, 0, ink);
-    /* legend, bottom left */
-    double fs = 8.5 * u, row = fs * 1.7, lw = 0;
-    for (size_t i = 0; i < m->nlegend; i++)
-        lw = fmax(lw, (double)strlen(m->legend[i].label) * fs * 0.42);
-    lw = fmin(lw + 26 * u, w * 0.6);
-    double lh = row * (double)m->nlegend + 8 * u, lx = x + 8 * u, ly = y + h - lh - 8 * u;
-    if (m->nlegend) {
+    /* legend, bottom left, over the map */
+    if (!outside && m->nlegend) {
+        double fs = 8.5 * u, row = fs * 1.7, lw = 0;
+        for (size_t i = 0; i < m->nlegend; i++)
+            lw = fmax(lw, (double)strlen(m->legend[i].label) * fs * 0.42);
+        lw = fmin(lw + 26 * u, w * 0.6);
+        double lh = row * (double)m->nlegend + 8 * u, lx = x + 8 * u, ly = y + h - lh - 8 * u;
         cairo_set_source_rgba(cr, 1, 1, 1, 0.88);
         cairo_rectangle(cr, lx, ly, lw, lh);
         cairo_fill(cr);
-    }
-    for (size_t i = 0; i < m->nlegend; i++) {
-        const legend_entry *e = &m->legend[i];
-        double ey = ly + 4 * u + row * (double)i;
-        cairo_set_source_rgb(cr, e->colour.r, e->colour.g, e->colour.b);
-        if (e->kind == 0)
-            cairo_rectangle(cr, lx + 4 * u, ey + 2 * u, 12 * u, row - 5 * u);
-        else if (e->kind == 1)
-            cairo_rectangle(cr, lx + 4 * u, ey + row / 2 - 1.5 * u, 12 * u, 3 * u);
-        else
-            cairo_arc(cr, lx + 10 * u, ey + row / 2, 3.5 * u, 0, 2 * M_PI);
-        cairo_fill(cr);
-        draw_text(cr, lx + 20 * u, ey + 1 * u, 0, e->label, fs, 0, ink);
+        draw_legend(cr, m, lx, ly + 4 * u, lw, m->nlegend, fs, u);
     }
     cairo_restore(cr);
     cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
