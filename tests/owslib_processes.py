@@ -11,7 +11,7 @@ from owslib.util import http_post
 base = sys.argv[1]
 p = Processes(base)
 ids = sorted(x["id"] for x in p.processes()["processes"])
-assert ids == sorted(["heating-coverage", "hw-proximity", "recycling-coverage", "site-check", "symbiosis",
+assert ids == sorted(["heating-coverage", "hw-proximity", "recycling-coverage", "site-check", "symbiosis", "park-scorecard",
                       "recycling-siting", "sorting-siting", "hw-allocation", "heat-extension"]), ids
 d = p.process("sorting-siting")
 assert d["inputs"]["p"]["schema"]["type"] == "integer" and d["inputs"]["p"]["minOccurs"] == 1, d["inputs"]["p"]

@@ -60,7 +60,7 @@ static void processes_are_listed_and_described(void **state)
 {
     (void)state;
     json_t *j = get(&srv, "/processes", 200);
-    assert_int_equal(json_array_size(json_object_get(j, "processes")), 9);
+    assert_int_equal(json_array_size(json_object_get(j, "processes")), 10);
     json_decref(j);
     j = get(&srv, "/processes/recycling-siting", 200);
     json_t *in = json_object_get(j, "inputs");
@@ -119,6 +119,24 @@ static void sync_execution_gives_the_command_line_answer(void **state)
     assert_int_equal(status, 200);
     assert_non_null(strstr(out, "\"rules\""));
     free(out);
+    /* symbiosis and a park's scorecard as processes: the command line's answers */
+    static const char *const analyses[][3] = {
+        {"symbiosis", "{\"inputs\":{\"max_km\":3}}", "symbiosis --max-km 3"},
+        {"park-scorecard", "{\"inputs\":{\"park_id\":\"WZ03\"}}", "park-scorecard --park-id WZ03"}};
+    for (size_t i = 0; i < 2; i++) {
+        char path[128], *cli;
+        snprintf(path, sizeof path, "/processes/%s/execution", analyses[i][0]);
+        status = post(&srv, path, analyses[i][1], "", &out);
+        if (status != 200)
+            fail_msg("%s: %d %s", analyses[i][0], status, out);
+        assert_int_equal(tu_run(&cli, "'%s' analyze %s --db '%s' 2>/dev/null", tu_gisd(), analyses[i][2], refdb), 0);
+        json_t *a = tu_json_text(out), *b = tu_json_text(cli);
+        assert_true(json_equal(a, b));
+        json_decref(a);
+        json_decref(b);
+        free(out);
+        free(cli);
+    }
 }
 
 static void bad_executions_are_refused(void **state)
