@@ -1,4 +1,5 @@
 #include "layers.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 #include <dirent.h>
@@ -38,12 +39,27 @@ static void layer_def_clear(layer_def *l)
     free(l->title);
     free(l->description);
     free(l->id_field);
+    free(l->label_layer);
     for (size_t i = 0; i < l->nfields; i++) {
         free(l->fields[i].name);
         free(l->fields[i].description);
     }
     free(l->fields);
     memset(l, 0, sizeof *l);
+}
+
+/* The index of the field named by member key of o into *index (-1 when o
+ * or the member is absent); an unknown field is an error naming the file. */
+static int field_of(json_t *o, const char *key, const char *path, const layer_def *l, int *index,
+                    gisd_error *err)
+{
+    *index = -1;
+    json_t *v = o ? json_object_get(o, key) : NULL;
+    if (!v)
+        return 0;
+    if (!json_is_string(v) || (*index = layer_field_index(l, json_string_value(v))) < 0)
+        return gisd_fail(err, GISD_E_INPUT, "%s: \"%s\" must name one of the fields", path, key);
+    return 0;
 }
 
 static int parse_layer(json_t *root, const char *path, layer_def *l, gisd_error *err)
@@ -104,6 +120,32 @@ static int parse_layer(json_t *root, const char *path, layer_def *l, gisd_error 
         return gisd_fail(err, GISD_E_INPUT, "%s: \"id_field\" must name one of the fields", path);
     l->id_field = xstrdup(idf);
     l->id_index = (size_t)idx;
+    int polygons = l->geometry == GEOM_POLYGON || l->geometry == GEOM_MULTIPOLYGON;
+    int points = l->geometry == GEOM_POINT || l->geometry == GEOM_MULTIPOINT;
+    if (field_of(root, "label", path, l, &l->label_index, err) != 0)
+        return -1;
+    if (l->label_index >= 0 && !polygons)
+        return gisd_fail(err, GISD_E_INPUT, "%s: \"label\" is for polygon layers (points carry their own)", path);
+    if (l->label_index >= 0) {
+        strbuf name = {0};
+        strbuf_printf(&name, "%s_label", l->id);
+        l->label_layer = name.data;
+    }
+    json_t *ov = json_object_get(root, "overview");
+    l->dissolve_index = l->group_index = l->sum_index = -1;
+    if (ov && !json_is_object(ov))
+        return gisd_fail(err, GISD_E_INPUT, "%s: \"overview\" must be an object", path);
+    l->has_overview = ov != NULL;
+    if (field_of(ov, "dissolve", path, l, &l->dissolve_index, err) != 0 ||
+        field_of(ov, "group", path, l, &l->group_index, err) != 0 ||
+        field_of(ov, "sum", path, l, &l->sum_index, err) != 0)
+        return -1;
+    if (ov && !polygons && !points)
+        return gisd_fail(err, GISD_E_INPUT, "%s: \"overview\" is for polygon and point layers", path);
+    if (ov && polygons && l->dissolve_index < 0)
+        return gisd_fail(err, GISD_E_INPUT, "%s: a polygon layer's \"overview\" names the field to dissolve by", path);
+    if (l->sum_index >= 0 && l->fields[l->sum_index].type == FIELD_TEXT)
+        return gisd_fail(err, GISD_E_INPUT, "%s: overview \"sum\" must name a number field", path);
     return 0;
 }
 

@@ -33,6 +33,14 @@ typedef struct {
     field_def *fields;
     size_t nfields;
     int minzoom, maxzoom;
+    /* tiles: the field polygons are labelled with, once each, in a
+     * "<id>_label" point layer (-1: none) */
+    int label_index;
+    char *label_layer; /* "<id>_label", or NULL */
+    /* tiles below minzoom: an overview (has_overview), polygons dissolved by
+     * the dissolve field, points clustered per cell (one cluster per value
+     * of group) with their count and the sum of the sum field (-1: none) */
+    int has_overview, dissolve_index, group_index, sum_index;
 } layer_def;
 
 typedef struct {

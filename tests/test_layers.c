@@ -66,6 +66,17 @@ static void broken_definitions_are_refused_by_name(void **state)
     expect_refusal("{\"id\": \"a\", \"geometry\": \"Point\", \"id_field\": \"a\","
                    " \"fields\": [{\"name\": \"a\", \"type\": \"text\"},"
                    " {\"name\": \"a\", \"type\": \"text\"}]}", "twice");
+    /* labels and overviews name fields the layer has, on geometries they suit */
+    expect_refusal("{\"id\": \"a\", \"geometry\": \"Point\", \"id_field\": \"a\", \"label\": \"a\","
+                   " \"fields\": [{\"name\": \"a\", \"type\": \"text\"}]}", "polygon layers");
+    expect_refusal("{\"id\": \"a\", \"geometry\": \"Polygon\", \"id_field\": \"a\", \"label\": \"b\","
+                   " \"fields\": [{\"name\": \"a\", \"type\": \"text\"}]}", "label");
+    expect_refusal("{\"id\": \"a\", \"geometry\": \"Polygon\", \"id_field\": \"a\", \"overview\": {},"
+                   " \"fields\": [{\"name\": \"a\", \"type\": \"text\"}]}", "dissolve");
+    expect_refusal("{\"id\": \"a\", \"geometry\": \"Point\", \"id_field\": \"a\", \"overview\": {\"sum\": \"a\"},"
+                   " \"fields\": [{\"name\": \"a\", \"type\": \"text\"}]}", "number field");
+    expect_refusal("{\"id\": \"a\", \"geometry\": \"LineString\", \"id_field\": \"a\", \"overview\": {},"
+                   " \"fields\": [{\"name\": \"a\", \"type\": \"text\"}]}", "polygon and point");
 }
 
 static void a_deployment_can_add_a_layer(void **state)

@@ -215,11 +215,25 @@ static void ogc_tile_path_serves_the_same_tile(void **state)
     assert_string_equal(ogc, xyz);
     free(ogc);
     free(xyz);
-    /* a layer outside its zoom range is left out of the tile: zones start at 10 */
+    /* a layer without an overview is left out below its zoom range: the heat network starts at 8 */
     char *body, *headers;
-    assert_int_equal(tu_http(&srv, "GET", "/tiles/zones/8/213/107.mvt", NULL, &body, &headers), 204);
+    assert_int_equal(tu_http(&srv, "GET", "/tiles/heat_network/7/106/53.mvt", NULL, &body, &headers), 204);
     free(body);
     free(headers);
+    assert_int_equal(tu_http(&srv, "GET", "/tiles/heat_network/8/213/107.mvt", NULL, &body, &headers), 200);
+    free(body);
+    free(headers);
+}
+
+static void overviews_below_minzoom_and_labels_once(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = tu_run(&out, "/usr/bin/python3 '%s/tests/overview_check.py' '%s' '%s' 2>&1", tu_root(), srv.base, db);
+    if (rc != 0)
+        fail_msg("overview_check: %s", out);
+    assert_non_null(strstr(out, "ok:"));
+    free(out);
 }
 
 static void tiles_carry_http_caching_and_encoding(void **state)
@@ -298,21 +312,36 @@ static void tilejson_and_tileset_metadata(void **state)
     json_t *tj = tu_json_text(body);
     free(body);
     assert_string_equal(json_string_value(json_object_get(tj, "tilejson")), "3.0.0");
-    assert_int_equal(json_array_size(json_object_get(tj, "vector_layers")), 10);
+    /* the ten layers and the label points of parks and districts */
+    assert_int_equal(json_array_size(json_object_get(tj, "vector_layers")), 12);
+    assert_int_equal(json_integer_value(json_object_get(tj, "maxzoom")), 18);
     json_t *bounds = json_object_get(tj, "bounds");
     assert_true(json_real_value(json_array_get(bounds, 0)) > 119.5 &&
                 json_real_value(json_array_get(bounds, 2)) < 121.5);
     const char *tiles = json_string_value(json_array_get(json_object_get(tj, "tiles"), 0));
     assert_non_null(strstr(tiles, "/tiles/all/{z}/{x}/{y}.mvt"));
-    json_t *parks = json_array_get(json_object_get(tj, "vector_layers"), 6);
-    assert_string_equal(json_string_value(json_object_get(parks, "id")), "parks");
+    json_t *parks = NULL, *label = NULL, *zones = NULL, *pipes = NULL, *v;
+    size_t i;
+    json_array_foreach(json_object_get(tj, "vector_layers"), i, v) {
+        const char *id = json_string_value(json_object_get(v, "id"));
+        parks = strcmp(id, "parks") == 0 ? v : parks;
+        label = strcmp(id, "parks_label") == 0 ? v : label;
+        zones = strcmp(id, "zones") == 0 ? v : zones;
+        pipes = strcmp(id, "heat_network") == 0 ? v : pipes;
+    }
+    assert_non_null(parks);
     assert_non_null(json_object_get(json_object_get(parks, "fields"), "park_id"));
+    assert_non_null(label);
+    assert_non_null(json_object_get(json_object_get(label, "fields"), "name"));
+    /* zones have an overview below their minzoom of 10; the heat network has none */
+    assert_int_equal(json_integer_value(json_object_get(zones, "minzoom")), 0);
+    assert_int_equal(json_integer_value(json_object_get(pipes, "minzoom")), 8);
     json_decref(tj);
 
     assert_int_equal(tu_http(&srv, "GET", "/tiles/zones,parks.json", NULL, &body, NULL), 200);
     tj = tu_json_text(body);
     free(body);
-    assert_int_equal(json_array_size(json_object_get(tj, "vector_layers")), 2);
+    assert_int_equal(json_array_size(json_object_get(tj, "vector_layers")), 3);
     assert_int_equal(json_integer_value(json_object_get(tj, "minzoom")), 0);
     json_decref(tj);
 
@@ -323,8 +352,16 @@ static void tilejson_and_tileset_metadata(void **state)
     json_t *ts = tu_json_text(body);
     free(body);
     json_t *limits = json_object_get(ts, "tileMatrixSetLimits");
-    assert_int_equal(json_array_size(limits), 18 - 10 + 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(limits, 0), "tileMatrix")), "10");
+    /* zones' overview makes them a tileset from 0 (full detail from 10) */
+    assert_int_equal(json_array_size(limits), 18 - 0 + 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(limits, 0), "tileMatrix")), "0");
+    json_decref(ts);
+    assert_int_equal(tu_http(&srv, "GET", "/collections/heat_network/tiles/WebMercatorQuad", NULL, &body, NULL), 200);
+    ts = tu_json_text(body);
+    free(body);
+    limits = json_object_get(ts, "tileMatrixSetLimits");
+    assert_int_equal(json_array_size(limits), 18 - 8 + 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(limits, 0), "tileMatrix")), "8");
     json_decref(ts);
     assert_int_equal(tu_http(&srv, "GET", "/tileMatrixSets/WebMercatorQuad", NULL, &body, NULL), 200);
     json_t *tms = tu_json_text(body);
@@ -557,6 +594,7 @@ int main(void)
         cmocka_unit_test(tile_grid_bounds_and_ranges),
         cmocka_unit_test(server_tiles_decode_with_gdal_and_match_the_api),
         cmocka_unit_test(ogc_tile_path_serves_the_same_tile),
+        cmocka_unit_test(overviews_below_minzoom_and_labels_once),
         cmocka_unit_test(tiles_carry_http_caching_and_encoding),
         cmocka_unit_test(bad_tile_requests_get_4xx_json),
         cmocka_unit_test(tilejson_and_tileset_metadata),

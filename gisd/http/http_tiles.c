@@ -233,7 +233,8 @@ enum MHD_Result http_collection_tileset(http_req *r)
     if (has < 0)
         return http_reply_gisd_error(r, &err);
     json_t *limits = json_array();
-    for (int z = l->minzoom; z <= l->maxzoom; z++) {
+    int minzoom = l->has_overview ? 0 : l->minzoom; /* below minzoom: the overview */
+    for (int z = minzoom; z <= l->maxzoom; z++) {
         unsigned x0, y0, x1, y1;
         tile_range_lonlat(z, ext, &x0, &y0, &x1, &y1);
         char id[8];
@@ -250,7 +251,7 @@ enum MHD_Result http_collection_tileset(http_req *r)
                                           MEDIA_JSON, TMS_ID, "/tileMatrixSets/" TMS_ID));
     json_array_append_new(links, tile_template_link(r, l));
     char minz[8], maxz[8];
-    snprintf(minz, sizeof minz, "%d", l->minzoom);
+    snprintf(minz, sizeof minz, "%d", minzoom);
     snprintf(maxz, sizeof maxz, "%d", l->maxzoom);
     json_t *vl = tiles_vector_layers(r->reg, &idx, 1, 0);
     json_t *layer = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:O}", "id", l->id, "title",

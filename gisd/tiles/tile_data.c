@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cancel.h"
 #include "geos_ctx.h"
 #include "tile_grid.h"
 #include "xalloc.h"
@@ -20,14 +21,10 @@ struct tile_source {
     pthread_cond_t loaders_done;
 };
 
-static void layer_data_free(tile_layer_data *d)
+static void features_free(tile_layer_data *d, tile_feature *fs, size_t n)
 {
-    if (!d)
-        return;
-    if (d->index)
-        GEOSSTRtree_destroy_r(d->geos, d->index);
-    for (size_t i = 0; i < d->n; i++) {
-        tile_feature *f = &d->features[i];
+    for (size_t i = 0; i < n; i++) {
+        tile_feature *f = &fs[i];
         if (f->geom)
             GEOSGeom_destroy_r(d->geos, f->geom);
         if (f->values)
@@ -35,7 +32,18 @@ static void layer_data_free(tile_layer_data *d)
                 free((char *)f->values[k].s);
         free(f->values);
     }
-    free(d->features);
+    free(fs);
+}
+
+static void layer_data_free(tile_layer_data *d)
+{
+    if (!d)
+        return;
+    if (d->index)
+        GEOSSTRtree_destroy_r(d->geos, d->index);
+    features_free(d, d->features, d->n);
+    features_free(d, d->overview, d->noverview);
+    pthread_mutex_destroy(&d->overview_lock);
     if (d->geos)
         GEOS_finish_r(d->geos);
     free(d);
@@ -112,6 +120,16 @@ static int read_feature(tile_layer_data *d, store_cursor *c, GEOSWKBReader *rd, 
         !GEOSGeom_getXMax_r(d->geos, f->geom, &f->maxx) || !GEOSGeom_getYMax_r(d->geos, f->geom, &f->maxy))
         return gisd_fail(err, GISD_E_INTERNAL, "layer %s, feature %zu: GEOS cannot take its envelope: %s",
                          d->layer->id, d->n, geos_last_error());
+    if (d->layer->label_index >= 0 && !GEOSisEmpty_r(d->geos, f->geom)) {
+        GEOSGeometry *p = GEOSPointOnSurface_r(d->geos, f->geom);
+        int ok = p && GEOSGeomGetX_r(d->geos, p, &f->lx) && GEOSGeomGetY_r(d->geos, p, &f->ly);
+        if (p)
+            GEOSGeom_destroy_r(d->geos, p);
+        if (!ok)
+            return gisd_fail(err, GISD_E_INTERNAL, "layer %s, feature %zu: GEOS cannot place its label: %s",
+                             d->layer->id, d->n, geos_last_error());
+        f->labelled = 1;
+    }
     return 0;
 }
 
@@ -123,6 +141,7 @@ static int layer_data_load(store *st, const layer_def *l, long long changes, con
     tile_layer_data *d = xcalloc(1, sizeof *d);
     d->layer = l;
     d->changes = changes;
+    pthread_mutex_init(&d->overview_lock, NULL);
     d->geos = geos_context_new();
     GEOSWKBReader *rd = GEOSWKBReader_create_r(d->geos);
     store_query q = {.limit = -1, .geom_format = STORE_GEOM_WKB, .bbox_mbr_only = 1};
@@ -194,6 +213,107 @@ int tile_layer_data_query(const tile_layer_data *d, GEOSContextHandle_t ctx, con
     GEOSSTRtree_query_r(ctx, d->index, env, query_hit, &q);
     GEOSGeom_destroy_r(ctx, env);
     return 0;
+}
+
+/* The text a dissolve groups by: text as it is, numbers written out. */
+static void value_key(const tile_value *v, char *buf, size_t n)
+{
+    if (v->type == TV_TEXT)
+        snprintf(buf, n, "%s", v->s);
+    else if (v->type == TV_INT)
+        snprintf(buf, n, "%lld", v->i);
+    else if (v->type == TV_REAL)
+        snprintf(buf, n, "%.17g", v->d);
+    else
+        buf[0] = 0;
+}
+
+typedef struct {
+    const tile_layer_data *d;
+    size_t field;
+} group_ctx;
+
+static int by_group(const void *a, const void *b, void *arg)
+{
+    const group_ctx *g = arg;
+    char x[256], y[256];
+    value_key(&g->d->features[*(const size_t *)a].values[g->field], x, sizeof x);
+    value_key(&g->d->features[*(const size_t *)b].values[g->field], y, sizeof y);
+    return strcmp(x, y);
+}
+
+/* The union of features idx[0..n) in one geometry of d's context, or NULL. */
+static GEOSGeometry *dissolve(tile_layer_data *d, const size_t *idx, size_t n)
+{
+    GEOSGeometry **parts = xcalloc(n + 1, sizeof *parts);
+    size_t k = 0;
+    for (; k < n; k++)
+        if (!(parts[k] = GEOSGeom_clone_r(d->geos, d->features[idx[k]].geom)))
+            break;
+    GEOSGeometry *coll = NULL, *u = NULL;
+    if (k == n)
+        coll = GEOSGeom_createCollection_r(d->geos, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
+    if (coll) {
+        /* on a 1 m grid: robust where neighbours' edges almost meet, and
+         * finer than any overview zoom draws */
+        u = GEOSUnaryUnionPrec_r(d->geos, coll, 1.0);
+        GEOSGeom_destroy_r(d->geos, coll);
+    } else {
+        for (size_t i = 0; i < k; i++)
+            GEOSGeom_destroy_r(d->geos, parts[i]);
+    }
+    free(parts);
+    return u;
+}
+
+int tile_layer_overview(tile_layer_data *d, const tile_feature **out, size_t *n, gisd_error *err)
+{
+    pthread_mutex_lock(&d->overview_lock);
+    int rc = 0;
+    if (!d->overview_built && d->layer->dissolve_index >= 0) {
+        size_t field = (size_t)d->layer->dissolve_index;
+        size_t *idx = xcalloc(d->n + 1, sizeof *idx);
+        for (size_t i = 0; i < d->n; i++)
+            idx[i] = i;
+        group_ctx g = {d, field};
+        qsort_r(idx, d->n, sizeof *idx, by_group, &g);
+        tile_feature *ov = NULL;
+        size_t nov = 0;
+        for (size_t i = 0; i < d->n && rc == 0;) {
+            size_t j = i + 1;
+            while (j < d->n && by_group(&idx[i], &idx[j], &g) == 0)
+                j++;
+            GEOSGeometry *u = dissolve(d, idx + i, j - i);
+            ov = xreallocarray(ov, nov + 1, sizeof *ov);
+            tile_feature *f = &ov[nov];
+            memset(f, 0, sizeof *f);
+            f->id = nov + 1;
+            f->geom = u;
+            f->values = xcalloc(d->layer->nfields, sizeof *f->values);
+            nov++;
+            const tile_value *v = &d->features[idx[i]].values[field];
+            f->values[field] = *v;
+            if (v->type == TV_TEXT)
+                f->values[field].s = xstrdup(v->s);
+            if (!u || !GEOSGeom_getXMin_r(d->geos, u, &f->minx) || !GEOSGeom_getYMin_r(d->geos, u, &f->miny) ||
+                !GEOSGeom_getXMax_r(d->geos, u, &f->maxx) || !GEOSGeom_getYMax_r(d->geos, u, &f->maxy))
+                rc = gisd_fail(err, cancel_requested() ? GISD_E_TIMEOUT : GISD_E_INTERNAL,
+                               "layer %s: GEOS cannot dissolve its overview: %s", d->layer->id, geos_last_error());
+            i = j;
+        }
+        free(idx);
+        if (rc == 0) {
+            d->overview = ov;
+            d->noverview = nov;
+            d->overview_built = 1;
+        } else {
+            features_free(d, ov, nov);
+        }
+    }
+    *out = d->overview;
+    *n = d->noverview;
+    pthread_mutex_unlock(&d->overview_lock);
+    return rc;
 }
 
 tile_source *tile_source_new(const layer_registry *reg, const char *db_path)

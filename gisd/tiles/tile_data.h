@@ -24,6 +24,8 @@ typedef struct {
     GEOSGeometry *geom;    /* Web Mercator metres */
     double minx, miny, maxx, maxy;
     tile_value *values;    /* one per field of the layer */
+    int labelled;          /* lx, ly: where a polygon's label goes (a point on its surface) */
+    double lx, ly;
 } tile_feature;
 
 typedef struct {
@@ -34,7 +36,19 @@ typedef struct {
     GEOSSTRtree *index;
     GEOSContextHandle_t geos; /* built the snapshot; destroys it */
     int refs;
+    /* the polygons dissolved for zooms below the layer's minzoom, made on
+     * first use (overview_lock) */
+    pthread_mutex_t overview_lock;
+    int overview_built;
+    tile_feature *overview;
+    size_t noverview;
 } tile_layer_data;
+
+/* The layer's overview (its polygons dissolved by the definition's dissolve
+ * field, one feature per value) in *out, built on first use and kept with the
+ * snapshot; 0, or -1 with err when GEOS fails or the request's deadline
+ * passes (it is tried again next time). */
+int tile_layer_overview(tile_layer_data *d, const tile_feature **out, size_t *n, gisd_error *err);
 
 /* Calls fn for every feature whose bbox meets [minx, miny, maxx, maxy]; 0, or
  * -1 when GEOS cannot make the query rectangle (geos_last_error says why). */

@@ -267,6 +267,113 @@ static void add_thinned_points(render_ctx *rc, mvt_layer *ml, const layer_def *l
     free(count);
 }
 
+/* Below a point layer's minzoom: one point per cell (and per value of the
+ * group field) carrying how many it stands for and, when the layer names
+ * one, the sum of its sum field; no other attributes, which would speak
+ * for one point of many. */
+static void add_point_clusters(render_ctx *rc, mvt_layer *ml, const layer_def *l)
+{
+    enum { CELLS = (TILE_EXTENT + 2 * TILE_BUFFER) / TILE_CLUSTER_CELL + 1 };
+    typedef struct {
+        size_t cell;
+        const tile_value *group;
+        long long count;
+        double sum, x, y;
+    } cluster;
+    cluster *cl = xcalloc(rc->nhits + 1, sizeof *cl);
+    size_t ncl = 0;
+    for (size_t i = 0; i < rc->nhits; i++) {
+        int32_t x, y;
+        const tile_feature *f = rc->hits[i];
+        if (!point_xy(rc, GEOSGetGeometryN_r(rc->ctx, f->geom, 0), &x, &y))
+            continue;
+        size_t cell = (size_t)((y + TILE_BUFFER) / TILE_CLUSTER_CELL) * CELLS +
+                      (size_t)((x + TILE_BUFFER) / TILE_CLUSTER_CELL);
+        const tile_value *g = l->group_index >= 0 ? &f->values[l->group_index] : NULL;
+        size_t k = 0;
+        /* hits are in id order, not by cell: look for this cell's cluster from the end */
+        for (k = ncl; k-- > 0;) {
+            if (cl[k].cell != cell)
+                continue;
+            const tile_value *h = cl[k].group;
+            if (!g || (h->type == g->type && (g->type != TV_TEXT || strcmp(h->s, g->s) == 0) &&
+                       (g->type != TV_INT || h->i == g->i)))
+                break;
+        }
+        if (k == (size_t)-1) {
+            k = ncl++;
+            cl[k] = (cluster){cell, g, 0, 0, 0, 0};
+        }
+        cluster *c = &cl[k];
+        c->count++;
+        c->x += x;
+        c->y += y;
+        if (l->sum_index >= 0) {
+            const tile_value *v = &f->values[l->sum_index];
+            c->sum += v->type == TV_INT ? (double)v->i : v->type == TV_REAL ? v->d : 0;
+        }
+    }
+    for (size_t k = 0; k < ncl; k++) {
+        cluster *c = &cl[k];
+        int32_t xy[2] = {(int32_t)lround(c->x / (double)c->count), (int32_t)lround(c->y / (double)c->count)};
+        mvt_geom_reset(&rc->geom);
+        mvt_geom_points(&rc->geom, xy, 1);
+        mvt_feature_begin(ml, k + 1);
+        if (c->group && c->group->type == TV_TEXT)
+            mvt_feature_text(ml, l->fields[l->group_index].name, c->group->s);
+        else if (c->group && c->group->type == TV_INT)
+            mvt_feature_int(ml, l->fields[l->group_index].name, c->group->i);
+        mvt_feature_int(ml, "point_count", c->count);
+        if (l->sum_index >= 0)
+            mvt_feature_real(ml, l->fields[l->sum_index].name, c->sum);
+        mvt_feature_end(ml, MVT_POINT, &rc->geom);
+    }
+    free(cl);
+}
+
+/* A polygon layer's labels: one point per feature, in the one tile that
+ * holds it (not in the buffer), so a name is drawn once however many tiles
+ * the polygon spans. */
+static void add_labels(render_ctx *rc, mvt_tile *tile, const layer_def *l)
+{
+    mvt_layer *ml = NULL;
+    for (size_t k = 0; k < rc->nhits; k++) {
+        tile_feature *f = rc->hits[k];
+        if (!f->labelled || f->lx < rc->b[0] || f->lx >= rc->b[2] || f->ly <= rc->b[1] || f->ly > rc->b[3])
+            continue;
+        if (!ml)
+            ml = mvt_layer_add(tile, l->label_layer);
+        int32_t xy[2] = {(int32_t)lround((f->lx - rc->b[0]) / rc->unit), (int32_t)lround((rc->b[3] - f->ly) / rc->unit)};
+        mvt_geom_reset(&rc->geom);
+        mvt_geom_points(&rc->geom, xy, 1);
+        mvt_feature_begin(ml, f->id);
+        add_attributes(ml, l, f);
+        mvt_feature_end(ml, MVT_POINT, &rc->geom);
+    }
+}
+
+/* Below a polygon layer's minzoom: its dissolved overview, clipped and
+ * simplified like any shape; 0, or -1 with rc->failed set. */
+static int add_overview_shapes(render_ctx *rc, mvt_tile *tile, tile_layer_data *d, gisd_error *err)
+{
+    const tile_feature *ov;
+    size_t n;
+    if (tile_layer_overview(d, &ov, &n, err) != 0) {
+        rc->failed = "dissolving the overview";
+        return -1;
+    }
+    mvt_layer *ml = NULL;
+    for (size_t k = 0; k < n && !rc->failed; k++) {
+        const tile_feature *f = &ov[k];
+        if (f->maxx < rc->qb[0] || f->minx > rc->qb[2] || f->maxy < rc->qb[1] || f->miny > rc->qb[3])
+            continue;
+        if (!ml)
+            ml = mvt_layer_add(tile, d->layer->id);
+        add_shape(rc, ml, d->layer, (tile_feature *)f, MVT_POLYGON);
+    }
+    return rc->failed ? -1 : 0;
+}
+
 static int is_point_layer(const layer_def *l)
 {
     return l->geometry == GEOM_POINT || l->geometry == GEOM_MULTIPOINT;
@@ -291,6 +398,7 @@ int tile_render(GEOSContextHandle_t ctx, tile_layer_data *const *layers, size_t 
     rc.qb[2] = rc.b[2] + pad;
     rc.qb[3] = rc.b[3] + pad;
     mvt_tile *tile = mvt_tile_new();
+    gisd_error ov_err = {0};
     for (size_t i = 0; i < n && !rc.failed; i++) {
         const layer_def *l = layers[i]->layer;
         rc.nhits = 0;
@@ -300,9 +408,19 @@ int tile_render(GEOSContextHandle_t ctx, tile_layer_data *const *layers, size_t 
         }
         if (rc.in_tile)
             info->has_data = 1;
-        if (t.z < l->minzoom || t.z > l->maxzoom || rc.nhits == 0)
+        if (t.z > l->maxzoom || rc.nhits == 0)
             continue;
         qsort(rc.hits, rc.nhits, sizeof *rc.hits, by_id);
+        if (t.z < l->minzoom) {
+            /* the city must read at every zoom: an overview where the layer defines one */
+            if (!l->has_overview)
+                continue;
+            if (is_point_layer(l))
+                add_point_clusters(&rc, mvt_layer_add(tile, l->id), l);
+            else if (add_overview_shapes(&rc, tile, layers[i], &ov_err) != 0)
+                break;
+            continue;
+        }
         mvt_layer *ml = mvt_layer_add(tile, l->id);
         if (is_point_layer(l) && rc.nhits > TILE_CLUSTER_MIN_POINTS && t.z < l->maxzoom)
             add_thinned_points(&rc, ml, l);
@@ -313,6 +431,8 @@ int tile_render(GEOSContextHandle_t ctx, tile_layer_data *const *layers, size_t 
                 else
                     add_shape(&rc, ml, l, rc.hits[k], shape_type(l));
             }
+        if (l->label_index >= 0)
+            add_labels(&rc, tile, l);
     }
     info->features = mvt_tile_features(tile);
     if (!rc.failed)
@@ -322,6 +442,10 @@ int tile_render(GEOSContextHandle_t ctx, tile_layer_data *const *layers, size_t 
     free(rc.coords);
     free(rc.xy);
     mvt_geom_free(&rc.geom);
+    if (rc.failed && ov_err.code) {
+        *err = ov_err;
+        return -1;
+    }
     if (rc.failed)
         return gisd_fail(err, cancel_requested() ? GISD_E_TIMEOUT : GISD_E_INTERNAL,
                          "tile %d/%u/%u: GEOS failed %s: %s", t.z, t.x, t.y, rc.failed,

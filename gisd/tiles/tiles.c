@@ -86,11 +86,20 @@ json_t *tiles_vector_layers(const layer_registry *reg, const size_t *idx, size_t
         if (l->geometry == GEOM_POINT || l->geometry == GEOM_MULTIPOINT)
             json_object_set_new(fields, "point_count",
                                 json_string(field_types ? "Number"
-                                                        : "how many points a thinned point stands "
-                                                          "for (absent: 1)"));
-        json_array_append_new(vl, json_pack("{s:s, s:s, s:i, s:i, s:o}", "id", l->id,
-                                            "description", l->title, "minzoom", l->minzoom,
+                                                        : "how many points a thinned or clustered "
+                                                          "point stands for (absent: 1)"));
+        /* below minzoom the tiles carry the layer's overview: dissolved polygons or clustered points */
+        json_array_append_new(vl, json_pack("{s:s, s:s, s:i, s:i, s:O}", "id", l->id,
+                                            "description", l->title, "minzoom", l->has_overview ? 0 : l->minzoom,
                                             "maxzoom", l->maxzoom, "fields", fields));
+        if (l->label_layer) {
+            char title[512];
+            snprintf(title, sizeof title, "%s: one label point per feature", l->title);
+            json_object_del(fields, "point_count");
+            json_array_append_new(vl, json_pack("{s:s, s:s, s:i, s:i, s:O}", "id", l->label_layer, "description", title,
+                                                "minzoom", l->minzoom, "maxzoom", l->maxzoom, "fields", fields));
+        }
+        json_decref(fields);
     }
     return vl;
 }
