@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "qgis_project.h"
 #include "report.h"
 
 int cli_write_file(const char *path, const strbuf *b, gisd_error *err)
@@ -69,6 +70,51 @@ int cmd_report(int argc, char **argv)
     if (rc == 0)
         rc = map ? report_park_png(s, reg, &rules, crs, park_id, (int)width, (int)height, &doc, &err)
                  : report_park_pdf(s, reg, &rules, crs, park_id, &doc, &err);
+    if (rc == 0)
+        rc = cli_write_file(out, &doc, &err);
+    strbuf_free(&doc);
+    store_close(s);
+    layer_registry_free(reg);
+    return rc == 0 ? 0 : cli_report(&err);
+}
+
+int cmd_qgis_project(int argc, char **argv)
+{
+    const char *db = "gisd.sqlite", *layers_dir = NULL, *url = NULL, *out = NULL, *styles = NULL;
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},     {"url", required_argument, 0, 'u'},
+                                         {"out", required_argument, 0, 'o'},    {"styles", required_argument, 0, 'S'},
+                                         {"layers", required_argument, 0, 'L'}, {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'u': url = optarg; break;
+        case 'o': out = optarg; break;
+        case 'S': styles = optarg; break;
+        case 'L': layers_dir = optarg; break;
+        default: return 2;
+        }
+    }
+    if (optind != argc || !url || !out || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
+        fprintf(stderr, "gisd qgis-project: needs --url http://HOST:PORT (the server QGIS will reach) and --out FILE.qgz\n");
+        return 2;
+    }
+    char base[2048], styles_buf[4096];
+    snprintf(base, sizeof base, "%s", url);
+    for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--)
+        base[n - 1] = 0;
+    if (!styles)
+        styles = path_beside_exe("GISD_STYLES", "styles", styles_buf, sizeof styles_buf);
+    gisd_error err = {0};
+    layer_registry *reg = NULL;
+    store *s = NULL;
+    strbuf doc = {0};
+    int rc = layer_registry_load(layers_dir ? layers_dir : layers_default_dir(), &reg, &err);
+    if (rc == 0)
+        rc = store_open(db, STORE_READONLY, reg, &s, NULL, &err);
+    if (rc == 0)
+        rc = qgis_project_qgz(s, reg, base, styles, &doc, &err);
     if (rc == 0)
         rc = cli_write_file(out, &doc, &err);
     strbuf_free(&doc);

@@ -25,6 +25,7 @@ static void usage(FILE *out)
           "  analyze  heating-coverage|hw-proximity|recycling-coverage|site-check|symbiosis|park-scorecard --db F ...\n"
           "  optimize recycling-siting|sorting-siting|hw-allocation|heat-extension --db F ...\n"
           "  report   park --db F --park-id ID --out park.pdf | map ... --out map.png [--width W --height H]\n"
+          "  qgis-project --db F --url http://HOST:PORT --out city.qgz\n"
           "  layers   list the layer definitions\n"
           "\n"
           "every command but tiles takes --layers DIR (default: the layers/ shipped with gisd)\n"
@@ -44,7 +45,8 @@ int main(int argc, char **argv)
     } commands[] = {{"import", cmd_import},   {"export", cmd_export}, {"serve", cmd_serve},
                     {"analyze", cmd_analyze}, {"layers", cmd_layers},
                     {"tiles", cmd_tiles},
-                    {"optimize", cmd_optimize}, {"report", cmd_report}};
+                    {"optimize", cmd_optimize}, {"report", cmd_report},
+                    {"qgis-project", cmd_qgis_project}};
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
             xalloc_install_json();

@@ -215,6 +215,9 @@ enum MHD_Result http_openapi(http_req *r)
                         get_op("getParkMap", "a park's map (PNG)", png,
                                error_responses(json_response("the map", "image/png"))));
     json_decref(park);
+    json_object_set_new(paths, "/qgis/project.qgz",
+                        get_op("getQgisProject", "a QGIS project (3.22+) of this server: the styled vector tiles and every collection",
+                               json_array(), error_responses(json_response("the project", "application/zip"))));
     /* OGC API - Processes */
     json_object_set_new(paths, "/processes",
                         get_op("getProcesses", "the analyses and optimisations as processes", json_array(),

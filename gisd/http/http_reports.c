@@ -6,6 +6,7 @@
 
 #include "analysis.h"
 #include "http.h"
+#include "qgis_project.h"
 #include "report.h"
 #include "routes.h"
 #include "xalloc.h"
@@ -95,4 +96,26 @@ enum MHD_Result http_park(http_req *r)
                                 REPORT_PNG_MIN, REPORT_PNG_MAX);
     }
     return server_defer(r, park_job_run, j, park_job_free);
+}
+
+enum MHD_Result http_qgis_project(http_req *r)
+{
+    static const char *const none[] = {NULL};
+    const char *unknown = http_unknown_arg(r, none, NULL);
+    if (unknown)
+        return http_reply_error(r, 400, "InvalidParameterValue", "/qgis/project.qgz takes no parameter \"%s\"", unknown);
+    gisd_error err = {0};
+    strbuf qgz = {0};
+    worker *w = server_worker_acquire(r->srv, &err);
+    int rc = w ? qgis_project_qgz(w->st, r->reg, r->base, server_config_of(r->srv)->styles_dir, &qgz, &err) : -1;
+    server_worker_release(r->srv, w);
+    if (rc != 0) {
+        strbuf_free(&qgz);
+        return http_reply_gisd_error(r, &err);
+    }
+    static const char *const headers[][2] = {{"Content-Type", "application/zip"},
+                                             {"Content-Disposition", "attachment; filename=\"gisd.qgz\""},
+                                             {"Cache-Control", "no-cache"},
+                                             {NULL, NULL}};
+    return http_send(r, 200, MHD_create_response_from_buffer(qgz.len, qgz.data, MHD_RESPMEM_MUST_FREE), headers);
 }

@@ -30,6 +30,7 @@ enum MHD_Result http_viewer(http_req *r);
 enum MHD_Result http_openapi(http_req *r);
 /* http_reports.c */
 enum MHD_Result http_park(http_req *r);
+enum MHD_Result http_qgis_project(http_req *r);
 
 /* http_analysis.c */
 enum MHD_Result http_analysis_get(http_req *r);

@@ -54,6 +54,7 @@ static const route ROUTES[] = {
     {"GET", "/metrics", http_metrics},
     {"GET", "/analysis/{}", http_analysis_get},
     {"GET", "/parks/{}/{}", http_park},
+    {"GET", "/qgis/project.qgz", http_qgis_project},
     {"POST", "/analysis/{}", http_analysis_post},
     {"GET", "/processes", http_processes},
     {"GET", "/processes/{}", http_process},
