@@ -37,7 +37,7 @@ int cmd_serve(int argc, char **argv)
 {
     server_config cfg = {.db_path = "gisd.sqlite", .listen = "127.0.0.1:8080", .threads = 4,
                          .tile_cache_mb = TILES_CACHE_MB_DEFAULT, .analysis_threads = 2,
-                         .analysis_queue = 16, .analysis_timeout_s = 60, .grace_s = 10,
+                         .analysis_queue = 16, .analysis_timeout_s = 60, .filter_timeout_s = 5, .grace_s = 10,
                          .max_connections = 1024, .max_per_ip = 256, .idle_timeout_s = 30,
                          .check_interval_s = 300};
     const char *layers_dir = NULL, *rules_path = NULL;
@@ -65,6 +65,7 @@ int cmd_serve(int argc, char **argv)
                                          {"idle-timeout-s", required_argument, 0, 'I'},
                                          {"access-log", required_argument, 0, 'A'},
                                          {"check-interval-s", required_argument, 0, 'k'},
+                                         {"filter-timeout-ms", required_argument, 0, 'W'},
                                          {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -79,6 +80,13 @@ int cmd_serve(int argc, char **argv)
         case 'i': if (!whole(optarg, 1, 100000, "--max-connections-per-ip", &cfg.max_per_ip)) return 2; break;
         case 'I': if (!whole(optarg, 1, 3600, "--idle-timeout-s", &cfg.idle_timeout_s)) return 2; break;
         case 'T': if (!seconds(optarg, 0.1, 86400, "--analysis-timeout-s", &cfg.analysis_timeout_s)) return 2; break;
+        case 'W': {
+            unsigned ms;
+            if (!whole(optarg, 1, 3600000, "--filter-timeout-ms", &ms))
+                return 2;
+            cfg.filter_timeout_s = ms / 1000.0;
+            break;
+        }
         case 'g': if (!seconds(optarg, 0, 3600, "--grace-s", &cfg.grace_s)) return 2; break;
         case 'k': if (!seconds(optarg, 0.1, 86400 * 7, "--check-interval-s", &cfg.check_interval_s)) return 2; break;
         case 'P': cfg.public_url = optarg; break;

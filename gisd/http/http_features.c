@@ -7,6 +7,7 @@
 
 #include "crs.h"
 #include "features.h"
+#include "cancel.h"
 #include "http.h"
 #include "routes.h"
 #include "strbuf.h"
@@ -21,6 +22,21 @@ static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/accent-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/arithmetic",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
@@ -123,6 +139,9 @@ static json_t *collection_doc(http_req *r, store *st, const layer_def *l, gisd_e
     json_array_append_new(links, http_link(r, "self", MEDIA_JSON, l->title, "/collections/%s", l->id));
     json_array_append_new(links, http_link(r, "items", MEDIA_GEOJSON, "the features",
                                           "/collections/%s/items", l->id));
+    json_array_append_new(links, http_link(r, "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                                          "application/schema+json", "what a filter may name",
+                                          "/collections/%s/queryables", l->id));
     json_array_append_new(links, http_link(r, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
                                           MEDIA_JSON, "vector tilesets", "/collections/%s/tiles",
                                           l->id));
@@ -167,6 +186,23 @@ enum MHD_Result http_collections(http_req *r)
 static const layer_def *find_layer(http_req *r)
 {
     return layer_registry_find(r->reg, r->params[0]);
+}
+
+enum MHD_Result http_queryables(http_req *r)
+{
+    const layer_def *l = find_layer(r);
+    if (!l)
+        return http_reply_error(r, 404, "NotFound", "there is no collection \"%s\"; see /collections",
+                                r->params[0]);
+    static const char *const none[] = {"f", NULL};
+    const char *unknown = http_unknown_arg(r, none, NULL);
+    if (unknown)
+        return http_reply_error(r, 400, "InvalidParameterValue", "/queryables takes no parameter \"%s\"", unknown);
+    strbuf self = {0};
+    strbuf_printf(&self, "%s/collections/%s/queryables", r->base, l->id);
+    json_t *doc = cql2_queryables(l, self.data);
+    strbuf_free(&self);
+    return http_reply_json(r, 200, doc, "application/schema+json");
 }
 
 enum MHD_Result http_collection(http_req *r)
@@ -227,6 +263,7 @@ typedef struct {
     const char *values[64];
     size_t n;
     const char *bad;
+    cql_node *cql; /* the CQL2 filter, owned (cql_free) */
 } filter_scan;
 
 static enum MHD_Result scan_filter(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -269,6 +306,8 @@ typedef struct {
     const layer_def *layer;
     store_query q; /* borrows the connection's argument strings */
     const char *fields[64], *values[64];
+    cql_node *cql; /* owned */
+    double filter_timeout_s;
     long long remaining, expected, changes, last_fid;
     strbuf out;
     size_t pos;
@@ -294,6 +333,8 @@ static int items_batch(items_stream *s, worker *w, gisd_error *err)
     q.after_fid = s->last_fid;
     store_cursor *cur = NULL;
     long long n = 0;
+    if (s->cql)
+        cancel_set_deadline(cancel_now() + s->filter_timeout_s);
     int rc = layer_changes(w->st, s->layer, err) == s->changes ? 0 : -1;
     if (rc == 0)
         rc = store_cursor_open(w->st, s->layer, &q, &cur, err);
@@ -310,6 +351,8 @@ static int items_batch(items_stream *s, worker *w, gisd_error *err)
         n++;
     }
     store_cursor_free(cur);
+    if (s->cql)
+        cancel_set_deadline(0);
     if (rc != 0)
         return -1;
     s->remaining -= n;
@@ -349,6 +392,7 @@ static ssize_t items_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 static void items_free_unsent(items_stream *s)
 {
+    cql_free(s->cql);
     strbuf_free(&s->out);
     free(s->trailer);
     free(s);
@@ -424,7 +468,7 @@ static char *items_trailer(http_req *r, const layer_def *l, long long matched, l
 }
 
 static const char *const ITEMS_ARGS[] = {"f", "limit", "offset", "bbox", "bbox-crs", "crs",
-                                         "datetime", NULL};
+                                         "datetime", "filter", "filter-lang", "filter-crs", NULL};
 
 /* Parses everything /items and /items/{id} share into q; returns 0 or an error. */
 static int items_query(http_req *r, const layer_def *l, store_query *q, out_crs *oc,
@@ -437,7 +481,8 @@ static int items_query(http_req *r, const layer_def *l, store_query *q, out_crs 
     if (unknown)
         return gisd_fail(err, GISD_E_INPUT,
                          "unknown parameter \"%s\": collection %s has no such field, and the "
-                         "parameters are f, limit, offset, bbox, bbox-crs, crs and its fields",
+                         "parameters are f, limit, offset, bbox, bbox-crs, crs, filter, filter-lang, "
+                         "filter-crs and its fields",
                          unknown, l->id);
     if (parse_crs_param(http_arg(r, "crs"), oc, "crs", err) != 0)
         return -1;
@@ -475,7 +520,21 @@ static int items_query(http_req *r, const layer_def *l, store_query *q, out_crs 
     q->nfilters = fs->n;
     q->filter_fields = fs->fields;
     q->filter_values = fs->values;
+    const char *filter = http_arg(r, "filter"), *lang = http_arg(r, "filter-lang"), *fcrs = http_arg(r, "filter-crs");
+    if (!filter && (lang || fcrs))
+        return gisd_fail(err, GISD_E_INPUT, "%s is given without filter", lang ? "filter-lang" : "filter-crs");
+    if (filter && cql2_parse(filter, lang, fcrs, l, &fs->cql, err) != 0)
+        return -1;
+    q->filter = fs->cql;
     return 0;
+}
+
+/* A filter's query past --filter-timeout-ms is the filter's fault: 400. */
+static void filter_timeout(http_req *r, gisd_error *err)
+{
+    if (err->code == GISD_E_TIMEOUT)
+        gisd_fail(err, GISD_E_INPUT, "filter: not evaluated within --filter-timeout-ms %.0f; narrow it (a bbox, "
+                                     "fewer spatial functions)", server_config_of(r->srv)->filter_timeout_s * 1000);
 }
 
 /* The collection of the request and its parsed query; NULL with err (404 for
@@ -498,19 +557,28 @@ enum MHD_Result http_items(http_req *r)
     filter_scan fs;
     gisd_error err = {0};
     const layer_def *l = items_request(r, &q, &oc, &fs, &err);
-    if (!l)
+    if (!l) {
+        cql_free(fs.cql);
         return http_reply_gisd_error(r, &err);
+    }
     worker *w = server_worker_acquire(r->srv, &err);
-    if (!w)
+    if (!w) {
+        cql_free(fs.cql);
         return http_reply_gisd_error(r, &err);
+    }
     /* the count and the first batch (all of most pages) in one read
      * transaction: an import committing meanwhile cannot come between them */
     long long matched = 0, changes = -1;
+    double filter_timeout_s = server_config_of(r->srv)->filter_timeout_s;
     int rc = store_read_begin(w->st, &err);
     if (rc == 0 && (changes = layer_changes(w->st, l, &err)) < 0)
         rc = -1;
+    if (fs.cql)
+        cancel_set_deadline(cancel_now() + filter_timeout_s);
     if (rc == 0)
         rc = store_query_count(w->st, l, &q, &matched, &err);
+    if (fs.cql)
+        cancel_set_deadline(0);
     long long returned = matched - q.offset;
     returned = returned < 0 ? 0 : returned > q.limit ? q.limit : returned;
     char header[160];
@@ -521,7 +589,9 @@ enum MHD_Result http_items(http_req *r)
         s = xcalloc(1, sizeof *s);
         *s = (items_stream){.srv = r->srv, .layer = l, .q = q, .remaining = returned,
                             .expected = returned, .changes = changes, .bytes = &r->stats->bytes,
-                            .trailer = items_trailer(r, l, matched, returned, q.offset, q.limit)};
+                            .trailer = items_trailer(r, l, matched, returned, q.offset, q.limit),
+                            .cql = fs.cql, .filter_timeout_s = filter_timeout_s};
+        fs.cql = NULL; /* the stream's now */
         memcpy(s->fields, fs.fields, fs.n * sizeof *s->fields);
         memcpy(s->values, fs.values, fs.n * sizeof *s->values);
         s->q.filter_fields = s->fields;
@@ -536,9 +606,11 @@ enum MHD_Result http_items(http_req *r)
     }
     store_read_end(w->st);
     server_worker_release(r->srv, w);
+    cql_free(fs.cql);
     if (rc != 0) {
         if (s)
             items_free_unsent(s);
+        filter_timeout(r, &err);
         return http_reply_gisd_error(r, &err);
     }
     if (!s)
@@ -556,8 +628,10 @@ enum MHD_Result http_item(http_req *r)
     filter_scan fs;
     gisd_error err = {0};
     const layer_def *l = items_request(r, &q, &oc, &fs, &err);
+    cql_free(fs.cql); /* one feature by its id: a filter does not apply */
     if (!l)
         return http_reply_gisd_error(r, &err);
+    q.filter = NULL;
     q.feature_id = r->params[1];
     q.limit = 1;
     q.offset = 0;

@@ -89,6 +89,13 @@ static json_t *items_params(const layer_def *l)
                                param_ref("#/components/parameters/bbox"),
                                param_ref("#/components/parameters/bbox-crs"),
                                param_ref("#/components/parameters/crs"));
+    /* Part 3: cql-text is the draft name GDAL 3.6's OAPIF driver looks for before it sends a filter */
+    json_array_append_new(params, query_param("filter", "a CQL2 condition (Part 3)", json_pack("{s:s}", "type", "string")));
+    json_array_append_new(params, query_param("filter-lang", "the filter's encoding (default cql2-text)",
+                                              json_pack("{s:s, s:[s,s,s], s:s}", "type", "string", "enum", "cql2-text",
+                                                        "cql2-json", "cql-text", "default", "cql2-text")));
+    json_array_append_new(params, query_param("filter-crs", "the CRS of the filter's geometries (default CRS84)",
+                                              json_pack("{s:s}", "type", "string")));
     for (size_t i = 0; l && i < l->nfields; i++) {
         const char *type = l->fields[i].type == FIELD_TEXT      ? "string"
                            : l->fields[i].type == FIELD_INTEGER ? "integer"
@@ -127,6 +134,11 @@ enum MHD_Result http_openapi(http_req *r)
         snprintf(id, sizeof id, "describe_%s", l->id);
         json_object_set_new(paths, path, get_op(id, l->title, json_array(),
                                                 error_responses(json_response(l->description, MEDIA_JSON))));
+        snprintf(path, sizeof path, "/collections/%s/queryables", l->id);
+        snprintf(id, sizeof id, "getQueryables_%s", l->id);
+        json_object_set_new(paths, path, get_op(id, l->title, json_array(),
+                                                error_responses(json_response("the queryables (JSON Schema)",
+                                                                              "application/schema+json"))));
         snprintf(path, sizeof path, "/collections/%s/items", l->id);
         snprintf(id, sizeof id, "getFeatures_%s", l->id);
         json_object_set_new(paths, path, get_op(id, l->title, items_params(l),

@@ -9,6 +9,7 @@ enum MHD_Result http_landing(http_req *r);
 enum MHD_Result http_conformance(http_req *r);
 enum MHD_Result http_collections(http_req *r);
 enum MHD_Result http_collection(http_req *r);
+enum MHD_Result http_queryables(http_req *r);
 enum MHD_Result http_items(http_req *r);
 enum MHD_Result http_item(http_req *r);
 /* http_tiles.c: OGC API - Tiles, XYZ tiles and TileJSON */

@@ -37,6 +37,7 @@ static const route ROUTES[] = {
     {"GET", "/collections", http_collections},
     {"GET", "/collections/{}", http_collection},
     {"GET", "/collections/{}/items", http_items},
+    {"GET", "/collections/{}/queryables", http_queryables},
     {"GET", "/collections/{}/items/{}", http_item},
     {"GET", "/collections/{}/tiles", http_collection_tilesets},
     {"GET", "/collections/{}/tiles/{}", http_collection_tileset},

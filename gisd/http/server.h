@@ -38,6 +38,7 @@ typedef struct {
     const char *trusted_proxy; /* the one client address whose X-Forwarded-* are believed */
     unsigned analysis_threads, analysis_queue;
     double analysis_timeout_s; /* per request, queueing included */
+    double filter_timeout_s;   /* how long a CQL2 filter's query may run (--filter-timeout-ms) */
     double grace_s;            /* at SIGTERM: how long requests in flight may finish */
     unsigned max_connections, max_per_ip, idle_timeout_s;
     const char *access_log;    /* a file, "-" for stdout, NULL for none */

@@ -142,7 +142,7 @@ static int project_xml(store *st, const layer_registry *reg, const char *base, c
         all[i] = i;
         maxzoom = reg->layers[i].maxzoom > maxzoom ? reg->layers[i].maxzoom : maxzoom;
     }
-    double lonlat[4] = {-180, -85, 180, 85}, ext[4];
+    double lonlat[4] = {-180, -85, 180, 85}, ext[4] = {0, 0, 0, 0};
     int has = tiles_extent(st, reg, all, reg->n, lonlat, err);
     free(all);
     if (has < 0 || box_in(srid, lonlat, ext, err) != 0)

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "cql2.h"
 #include "error.h"
 #include "layers.h"
 
@@ -102,6 +103,7 @@ typedef struct {
     size_t nfilters;  /* equality filters, field = value */
     const char *const *filter_fields;
     const char *const *filter_values;
+    const cql_node *filter; /* a CQL2 condition (cql2.h) on the layer, or NULL */
     const char *feature_id; /* only the feature whose id field equals this */
     long long after_fid;    /* > 0: only features after this one (store_cursor_fid) */
     int bbox_mbr_only;      /* the bbox filter compares bounding boxes only (the R*Tree) */

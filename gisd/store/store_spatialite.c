@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cancel.h"
+#include "cql2_text.h"
 #include "crs.h"
 #include "xalloc.h"
 
@@ -153,6 +154,39 @@ static int exec_owned(store *s, char *sql, gisd_error *err)
 }
 
 /* The progress handler of every connection: a query of a cancelled request stops. */
+/* CQL2's CASEI, ACCENTI and LIKE as SQL functions of every connection. */
+static void sql_text_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *s = (const char *)sqlite3_value_text(argv[0]);
+    if (!s) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    char *(*fn)(const char *) = (char *(*)(const char *))sqlite3_user_data(ctx);
+    char *r = fn(s);
+    sqlite3_result_text(ctx, r, -1, free);
+}
+
+static void sql_like_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *s = (const char *)sqlite3_value_text(argv[0]), *p = (const char *)sqlite3_value_text(argv[1]);
+    if (!s || !p)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_int(ctx, cql2_like(s, p));
+}
+
+static int register_functions(sqlite3 *db)
+{
+    const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+    return sqlite3_create_function_v2(db, "gisd_casei", 1, flags, (void *)cql2_casefold, sql_text_fn, NULL, NULL, NULL) ||
+           sqlite3_create_function_v2(db, "gisd_accenti", 1, flags, (void *)cql2_strip_accents, sql_text_fn, NULL,
+                                      NULL, NULL) ||
+           sqlite3_create_function_v2(db, "gisd_like", 2, flags, NULL, sql_like_fn, NULL, NULL, NULL);
+}
+
 static int progress_cancel(void *unused)
 {
     (void)unused;
@@ -296,6 +330,11 @@ int store_open(const char *path, store_mode mode, const layer_registry *reg, sto
     }
     sqlite3_busy_timeout(s->db, 30000);
     sqlite3_progress_handler(s->db, 1000, progress_cancel, NULL);
+    if (register_functions(s->db) != SQLITE_OK) {
+        gisd_fail(err, GISD_E_INTERNAL, "cannot register gisd's SQL functions: %s", sqlite3_errmsg(s->db));
+        store_close(s);
+        return -1;
+    }
     s->splite = spatialite_alloc_connection();
     spatialite_init_ex(s->db, s->splite, 0);
     if (mode == STORE_READWRITE) {
@@ -651,9 +690,148 @@ static int bbox_to_store(const store_query *q, double out[4], gisd_error *err)
     return crs_bbox_to_lonlat(q->bbox_srid, q->bbox, out, err);
 }
 
+/* The values a CQL2 filter binds, in the order its SQL names them. */
+typedef struct {
+    const cql_node **lits;
+    size_t n, cap;
+} cql_binds;
+
+static void bind_later(cql_binds *bv, const cql_node *n)
+{
+    if (bv->n == bv->cap) {
+        bv->cap = bv->cap ? bv->cap * 2 : 16;
+        bv->lits = xreallocarray(bv->lits, bv->cap, sizeof *bv->lits);
+    }
+    bv->lits[bv->n++] = n;
+}
+
+/* Appends the SQL of the CQL2 tree n (already checked by cql2_parse):
+ * properties as quoted columns, every literal as a parameter. */
+static void cql_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, cql_binds *bv)
+{
+    static const char *const CMP[] = {"=", "<>", "<", "<=", ">", ">="};
+    static const char *const SPATIAL[] = {"ST_Intersects", "ST_Disjoint", "ST_Equals", "ST_Touches",
+                                          "ST_Crosses",    "ST_Within",   "ST_Contains", "ST_Overlaps"};
+    switch (n->kind) {
+    case CQL_AND:
+    case CQL_OR:
+        sqlite3_str_appendall(b, "(");
+        for (size_t i = 0; i < n->nargs; i++) {
+            if (i)
+                sqlite3_str_appendall(b, n->kind == CQL_AND ? " AND " : " OR ");
+            cql_sql(l, n->args[i], b, bv);
+        }
+        sqlite3_str_appendall(b, ")");
+        return;
+    case CQL_NOT:
+        sqlite3_str_appendall(b, "(NOT ");
+        cql_sql(l, n->args[0], b, bv);
+        sqlite3_str_appendall(b, ")");
+        return;
+    case CQL_CMP:
+        sqlite3_str_appendall(b, "(");
+        cql_sql(l, n->args[0], b, bv);
+        sqlite3_str_appendf(b, " %s ", CMP[n->op]);
+        cql_sql(l, n->args[1], b, bv);
+        sqlite3_str_appendall(b, ")");
+        return;
+    case CQL_LIKE:
+        sqlite3_str_appendall(b, "(gisd_like(");
+        cql_sql(l, n->args[0], b, bv);
+        sqlite3_str_appendall(b, ", ");
+        cql_sql(l, n->args[1], b, bv);
+        sqlite3_str_appendall(b, ") = 1)");
+        return;
+    case CQL_BETWEEN:
+        sqlite3_str_appendall(b, "(");
+        cql_sql(l, n->args[0], b, bv);
+        sqlite3_str_appendall(b, " BETWEEN ");
+        cql_sql(l, n->args[1], b, bv);
+        sqlite3_str_appendall(b, " AND ");
+        cql_sql(l, n->args[2], b, bv);
+        sqlite3_str_appendall(b, ")");
+        return;
+    case CQL_IN:
+        sqlite3_str_appendall(b, "(");
+        cql_sql(l, n->args[0], b, bv);
+        sqlite3_str_appendall(b, " IN (");
+        for (size_t i = 1; i < n->nargs; i++) {
+            if (i > 1)
+                sqlite3_str_appendall(b, ", ");
+            cql_sql(l, n->args[i], b, bv);
+        }
+        sqlite3_str_appendall(b, "))");
+        return;
+    case CQL_ISNULL:
+        sqlite3_str_appendall(b, "(");
+        cql_sql(l, n->args[0], b, bv);
+        sqlite3_str_appendall(b, " IS NULL)");
+        return;
+    case CQL_SPATIAL:
+        sqlite3_str_appendf(b, "(%s(", SPATIAL[n->op]);
+        cql_sql(l, n->args[0], b, bv);
+        sqlite3_str_appendall(b, ", ");
+        cql_sql(l, n->args[1], b, bv);
+        sqlite3_str_appendall(b, ") = 1)");
+        return;
+    case CQL_ARITH:
+        /* CQL2's / is real division; div the integer one */
+        sqlite3_str_appendall(b, n->op == CQL_INTDIV ? "CAST((" : "((");
+        cql_sql(l, n->args[0], b, bv);
+        sqlite3_str_appendall(b, n->op == CQL_ADD ? ") + (" : n->op == CQL_SUB ? ") - (" : n->op == CQL_MUL ? ") * ("
+                                 : n->op == CQL_MOD ? ") % (" : ") * 1.0 / (");
+        cql_sql(l, n->args[1], b, bv);
+        sqlite3_str_appendall(b, n->op == CQL_INTDIV ? ") AS INTEGER)" : "))");
+        return;
+    case CQL_CASEI:
+    case CQL_ACCENTI:
+        sqlite3_str_appendall(b, n->kind == CQL_CASEI ? "gisd_casei(" : "gisd_accenti(");
+        cql_sql(l, n->args[0], b, bv);
+        sqlite3_str_appendall(b, ")");
+        return;
+    case CQL_PROPERTY:
+        if (n->field == CQL_GEOMETRY_FIELD)
+            sqlite3_str_appendall(b, "geom");
+        else
+            sqlite3_str_appendf(b, "\"%w\"", l->fields[n->field].name);
+        return;
+    case CQL_GEOM:
+        sqlite3_str_appendf(b, "GeomFromText(?, %d)", STORE_SRID);
+        bind_later(bv, n);
+        return;
+    case CQL_BBOX:
+        sqlite3_str_appendf(b, "BuildMbr(?, ?, ?, ?, %d)", STORE_SRID);
+        bind_later(bv, n);
+        return;
+    case CQL_TEXT:
+    case CQL_NUMBER:
+    case CQL_BOOL:
+        sqlite3_str_appendall(b, "?");
+        bind_later(bv, n);
+        return;
+    }
+}
+
+static int bind_cql(sqlite3_stmt *st, int k, const cql_binds *bv)
+{
+    for (size_t i = 0; bv && i < bv->n; i++) {
+        const cql_node *n = bv->lits[i];
+        if (n->kind == CQL_TEXT || n->kind == CQL_GEOM)
+            sqlite3_bind_text(st, k++, n->text, -1, SQLITE_TRANSIENT);
+        else if (n->kind == CQL_BBOX)
+            for (int j = 0; j < 4; j++)
+                sqlite3_bind_double(st, k++, n->bbox[j]);
+        else if (n->kind == CQL_BOOL)
+            sqlite3_bind_int(st, k++, n->number != 0);
+        else
+            sqlite3_bind_double(st, k++, n->number);
+    }
+    return k;
+}
+
 /* Appends the WHERE clause; bind_where binds its parameters in the same order. */
 static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b, double bbox[4],
-                       gisd_error *err)
+                       cql_binds *bv, gisd_error *err)
 {
     sqlite3_str_appendall(b, " WHERE 1");
     if (q->has_bbox) {
@@ -674,6 +852,10 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
                              q->filter_fields[i]);
         sqlite3_str_appendf(b, " AND \"%w\" = ?", q->filter_fields[i]);
     }
+    if (q->filter) {
+        sqlite3_str_appendall(b, " AND ");
+        cql_sql(l, q->filter, b, bv);
+    }
     if (q->feature_id)
         sqlite3_str_appendf(b, " AND \"%w\" = ?", l->id_field);
     if (q->after_fid > 0)
@@ -681,7 +863,7 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
     return 0;
 }
 
-static int bind_where(sqlite3_stmt *st, const store_query *q, const double bbox[4])
+static int bind_where(sqlite3_stmt *st, const store_query *q, const double bbox[4], const cql_binds *bv)
 {
     int k = 1;
     if (q->has_bbox) {
@@ -694,6 +876,7 @@ static int bind_where(sqlite3_stmt *st, const store_query *q, const double bbox[
     }
     for (size_t i = 0; i < q->nfilters; i++)
         sqlite3_bind_text(st, k++, q->filter_values[i], -1, SQLITE_TRANSIENT);
+    k = bind_cql(st, k, bv);
     if (q->feature_id)
         sqlite3_bind_text(st, k++, q->feature_id, -1, SQLITE_TRANSIENT);
     if (q->after_fid > 0)
@@ -716,15 +899,20 @@ int store_query_count(store *s, const layer_def *l, const store_query *q, long l
         return 0;
     sqlite3_str *b = sqlite3_str_new(s->db);
     double bbox[4];
+    cql_binds bv = {0};
     sqlite3_str_appendf(b, "SELECT count(*) FROM \"%w\"", l->id);
-    if (build_where(l, q, b, bbox, err) != 0) {
+    if (build_where(l, q, b, bbox, &bv, err) != 0) {
         sqlite3_free(str_finish(b));
+        free(bv.lits);
         return -1;
     }
     sqlite3_stmt *st;
-    if (prepare_str(s, b, &st, "counting features", err) != 0)
+    if (prepare_str(s, b, &st, "counting features", err) != 0) {
+        free(bv.lits);
         return -1;
-    bind_where(st, q, bbox);
+    }
+    bind_where(st, q, bbox, &bv);
+    free(bv.lits);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
@@ -767,17 +955,21 @@ int store_cursor_open(store *s, const layer_def *l, const store_query *q, store_
     sqlite3_free(g);
     sqlite3_str_appendf(b, ", fid FROM \"%w\"", l->id);
     double bbox[4];
-    if (build_where(l, q, b, bbox, err) != 0) {
+    cql_binds bv = {0};
+    if (build_where(l, q, b, bbox, &bv, err) != 0) {
         sqlite3_free(str_finish(b));
+        free(bv.lits);
         store_cursor_free(c);
         return -1;
     }
     sqlite3_str_appendall(b, " ORDER BY fid LIMIT ? OFFSET ?");
     if (prepare_str(s, b, &c->stmt, "reading features", err) != 0) {
+        free(bv.lits);
         store_cursor_free(c);
         return -1;
     }
-    int k = bind_where(c->stmt, q, bbox);
+    int k = bind_where(c->stmt, q, bbox, &bv);
+    free(bv.lits);
     sqlite3_bind_int64(c->stmt, k++, q->limit);
     sqlite3_bind_int64(c->stmt, k, q->offset);
     *out = c;

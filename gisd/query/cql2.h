@@ -1,0 +1,73 @@
+/* CQL2 (OGC API - Features Part 3, OGC 21-065): filters in the text and the
+ * JSON encodings parsed into one expression tree, every property checked
+ * against the layer's fields and every literal kept for binding. The store
+ * compiles the tree to SQL (store.h); nothing here builds SQL text. */
+#ifndef GISD_CQL2_H
+#define GISD_CQL2_H
+
+#include <jansson.h>
+
+#include "error.h"
+#include "layers.h"
+
+typedef enum {
+    CQL_AND,      /* args: two or more */
+    CQL_OR,
+    CQL_NOT,      /* args[0] */
+    CQL_CMP,      /* op: CQL_EQ..CQL_GE; args[0], args[1] */
+    CQL_LIKE,     /* args[0] LIKE args[1] (a pattern: % and _, \ escapes) */
+    CQL_BETWEEN,  /* args[0] BETWEEN args[1] AND args[2] */
+    CQL_IN,       /* args[0] IN (args[1..]) */
+    CQL_ISNULL,   /* args[0] IS NULL */
+    CQL_SPATIAL,  /* op: CQL_S_INTERSECTS..; args[0], args[1] geometries */
+    CQL_ARITH,    /* op: + - * / % div; args[0], args[1] */
+    CQL_CASEI,    /* CASEI(args[0]): compared without case (Unicode case folding) */
+    CQL_ACCENTI,  /* ACCENTI(args[0]): compared without accents (diacritics removed) */
+    CQL_PROPERTY, /* field: the layer's field index, or CQL_GEOMETRY_FIELD */
+    CQL_TEXT,     /* text */
+    CQL_NUMBER,   /* number */
+    CQL_BOOL,     /* number 1 or 0 */
+    CQL_GEOM,     /* text: WKT in the store's CRS (EPSG:4490, lon/lat) */
+    CQL_BBOX      /* bbox: minx, miny, maxx, maxy in the store's CRS */
+} cql_kind;
+
+enum { CQL_EQ, CQL_NE, CQL_LT, CQL_LE, CQL_GT, CQL_GE };
+enum { CQL_S_INTERSECTS, CQL_S_DISJOINT, CQL_S_EQUALS, CQL_S_TOUCHES, CQL_S_CROSSES, CQL_S_WITHIN,
+       CQL_S_CONTAINS, CQL_S_OVERLAPS };
+enum { CQL_ADD, CQL_SUB, CQL_MUL, CQL_DIV, CQL_MOD, CQL_INTDIV };
+
+#define CQL_GEOMETRY_FIELD (-2)
+
+/* The types an expression can have, checked before anything runs. */
+typedef enum { CQL_T_TEXT, CQL_T_NUMBER, CQL_T_BOOL, CQL_T_GEOM } cql_type;
+
+typedef struct cql_node cql_node;
+struct cql_node {
+    cql_kind kind;
+    int op;
+    int field;    /* CQL_PROPERTY */
+    char *text;   /* CQL_TEXT, CQL_GEOM */
+    double number;
+    double bbox[4];
+    cql_node **args;
+    size_t nargs;
+};
+
+/* The most nodes one filter may have: past it the filter is refused (400),
+ * never a runaway parse or SQL statement. */
+#define CQL_MAX_NODES 2000
+#define CQL_MAX_DEPTH 64
+
+/* Parses filter in lang ("cql2-text" or "cql2-json"; NULL: text) for layer,
+ * geometry literals in crs ("EPSG:n", a CRS URI or NULL: CRS84). *out is the
+ * caller's (cql_free). -1 with an input error saying where: "filter:
+ * unexpected ')' at character 17; expected a literal". */
+int cql2_parse(const char *filter, const char *lang, const char *crs, const layer_def *layer,
+               cql_node **out, gisd_error *err);
+void cql_free(cql_node *n);
+
+/* The queryables of the layer: a JSON Schema (draft 2020-12) naming each
+ * field with its type and the geometry, as Part 3 asks. */
+json_t *cql2_queryables(const layer_def *layer, const char *self_url);
+
+#endif

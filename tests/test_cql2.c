@@ -1,0 +1,349 @@
+/* CQL2 filtering (OGC API - Features Part 3): the parser's errors say where;
+ * every filter's numberMatched equals a SQLite query written by hand here;
+ * both encodings agree; the queryables and conformance classes; GDAL's OAPIF
+ * driver and OWSLib send their filters to the real server; a filter past
+ * --filter-timeout-ms is a 400. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cql2.h"
+#include "cql2_text.h"
+#include "strbuf.h"
+#include "testutil.h"
+
+static char refdb[1200];
+static tu_server srv;
+static layer_registry *reg;
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("cql2-log");
+    char log[1400], arg[1500];
+    snprintf(log, sizeof log, "%s/access.log", dir);
+    snprintf(arg, sizeof arg, "%s", log);
+    const char *extra[] = {"--access-log", arg, NULL};
+    snprintf(refdb, sizeof refdb, "%s/ref.sqlite", tu_tmpdir("cql2"));
+    tu_import_reference(refdb);
+    tu_server_start_args(&srv, refdb, extra);
+    return layer_registry_load(getenv("GISD_LAYERS"), &reg, NULL);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_server_stop(&srv);
+    layer_registry_free(reg);
+    return 0;
+}
+
+static const char *access_log(void)
+{
+    static char path[1400];
+    snprintf(path, sizeof path, "%s/build/tmp/cql2-log-%d/access.log", tu_root(), (int)getpid());
+    return path;
+}
+
+/* ---- the parser, like PostGIS's cunit: filter in, error or tree shape out ---- */
+
+static void expect_error(const char *filter, const char *lang, const char *want)
+{
+    cql_node *n = NULL;
+    gisd_error err = {0};
+    if (cql2_parse(filter, lang, NULL, layer_registry_find(reg, "enterprises"), &n, &err) == 0)
+        fail_msg("\"%s\" was accepted", filter);
+    assert_null(n);
+    assert_int_equal(err.code, GISD_E_INPUT);
+    if (!strstr(err.message, want))
+        fail_msg("\"%s\": \"%s\" lacks \"%s\"", filter, err.message, want);
+}
+
+static void errors_say_where(void **state)
+{
+    (void)state;
+    expect_error("boiler_tph > 4)", NULL, "unexpected ')' at character 15; expected AND, OR or the end");
+    expect_error("boiler_tph >", NULL, "unexpected end at character 13; expected a literal or a property");
+    expect_error("(boiler_tph > 4", NULL, "character 16");
+    expect_error("nope = 1", NULL, "no property \"nope\"");
+    expect_error("boiler_tph = 'x'", NULL, "compares a number with text");
+    expect_error("name LIKE 3", NULL, "a LIKE pattern must be text");
+    expect_error("S_INTERSECTS(geometry, POINT(1))", NULL, "geometry");
+    expect_error("S_INTERSECTS(geometry, BBOX(3,2,1,0))", NULL, "lower corner first");
+    expect_error("boiler_tph", NULL, "unexpected end at character 11; expected a comparison");
+    expect_error("{\"property\":\"boiler_tph\"}", "cql2-json", "expected an object with \"op\"");
+    expect_error("name = 'it''s", NULL, "closing '");
+    expect_error("{\"op\":\"=\",\"args\":[1]}", "cql2-json", "two args");
+    expect_error("{\"op\":\"frobnicate\",\"args\":[1,2]}", "cql2-json", "frobnicate");
+    expect_error("{\"op\":", "cql2-json", "not JSON");
+    expect_error("x = 1", "cql2-xml", "filter-lang");
+    /* past the limits: refused, never a runaway */
+    char deep[400] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(deep, "(");
+    expect_error(deep, NULL, "nesting");
+    strbuf big = {0};
+    for (int i = 0; i < 1200; i++)
+        strbuf_printf(&big, "%sboiler_tph = %d", i ? " OR " : "", i);
+    expect_error(big.data, NULL, "more than");
+    strbuf_free(&big);
+}
+
+static void text_semantics(void **state)
+{
+    (void)state;
+    char *s = cql2_casefold("ÄÖÜ Straße COAL");
+    assert_string_equal(s, "äöü strasse coal");
+    free(s);
+    s = cql2_strip_accents("Café Ñandú Zürich");
+    assert_string_equal(s, "Cafe Nandu Zurich");
+    free(s);
+    assert_true(cql2_like("温州化工有限公司", "%化工%"));
+    assert_true(cql2_like("abc", "a_c"));
+    assert_true(cql2_like("温c", "_c"));
+    assert_false(cql2_like("ABC", "abc"));
+    assert_true(cql2_like("50%", "50\\%"));
+    assert_false(cql2_like("500", "50\\%"));
+    assert_true(cql2_like("", "%"));
+    assert_false(cql2_like("a", ""));
+}
+
+/* ---- on the server, against SQLite ---- */
+
+static long long sql_count(const char *where, const char *layer)
+{
+    char *out;
+    int rc = tu_run(&out, "sqlite3 -cmd '.load mod_spatialite' '%s' \"SELECT count(*) FROM %s WHERE %s\"", refdb,
+                    layer, where);
+    if (rc != 0)
+        fail_msg("sqlite3 %s: %s", where, out);
+    long long n = atoll(out);
+    free(out);
+    return n;
+}
+
+static long long matched(const char *layer, const char *filter, const char *extra, int want_status)
+{
+    char *out;
+    const char *dir = tu_tmpdir("cql2-q");
+    char path[1400];
+    snprintf(path, sizeof path, "%s/filter.txt", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(filter, f);
+    fclose(f);
+    int rc = tu_run(&out, "curl -s -G -o '%s/out.json' -w '%%{http_code}' --data-urlencode 'filter@%s' %s "
+                          "--data-urlencode limit=1 '%s/collections/%s/items' && cat '%s/out.json'",
+                    dir, path, extra, srv.base, layer, dir);
+    assert_int_equal(rc, 0);
+    int status = atoi(out);
+    if (status != want_status)
+        fail_msg("%s: HTTP %d (want %d): %s", filter, status, want_status, out + 3);
+    json_t *j = tu_json_text(out + 3);
+    free(out);
+    long long n = want_status == 200 ? json_integer_value(json_object_get(j, "numberMatched")) : -1;
+    json_decref(j);
+    return n;
+}
+
+static void filters_match_hand_written_sql(void **state)
+{
+    (void)state;
+    static const char *const cases[][3] = {
+        {"enterprises", "boiler_tph > 4 AND boiler_fuel = 'coal'", "boiler_tph > 4 AND boiler_fuel = 'coal'"},
+        {"enterprises", "boiler_fuel <> 'coal' OR boiler_tph <= 2", "boiler_fuel <> 'coal' OR boiler_tph <= 2"},
+        {"enterprises", "industry IN ('化工', '印染') AND NOT hw_tpy BETWEEN 0 AND 100",
+         "industry IN ('化工', '印染') AND NOT hw_tpy BETWEEN 0 AND 100"},
+        {"enterprises", "name LIKE '%化工%'", "name GLOB '*化工*'"},
+        {"enterprises", "name LIKE '东方_业有限公司%'", "name GLOB '东方?业有限公司*'"},
+        {"enterprises", "park_id IS NULL", "park_id IS NULL"},
+        {"enterprises", "park_id IS NOT NULL AND hw_codes IS NULL", "park_id IS NOT NULL AND hw_codes IS NULL"},
+        {"enterprises", "CASEI(boiler_fuel) = CASEI('CoAl')", "lower(boiler_fuel) = 'coal'"},
+        {"enterprises", "ACCENTI('Café') = 'Cafe' AND boiler_fuel = 'gas'", "boiler_fuel = 'gas'"},
+        {"enterprises", "boiler_tph * 2 + hw_tpy / 100 > 30", "boiler_tph * 2 + hw_tpy * 1.0 / 100 > 30"},
+        {"enterprises", "hw_tpy div 100 = 3", "CAST(hw_tpy / 100 AS INTEGER) = 3"},
+        {"enterprises", "boiler_tph > hw_tpy", "boiler_tph > hw_tpy"},
+        {"enterprises", "NOT (boiler_fuel = 'coal' OR boiler_fuel = 'gas')", "NOT (boiler_fuel = 'coal' OR boiler_fuel = 'gas')"},
+        {"enterprises", "S_INTERSECTS(geometry, BBOX(120.6, 27.9, 120.8, 28.1))",
+         "ST_Intersects(geom, BuildMbr(120.6, 27.9, 120.8, 28.1, 4490)) = 1"},
+        {"zones", "S_INTERSECTS(geometry, POLYGON((120.6 27.9, 120.8 27.9, 120.8 28.1, 120.6 28.1, 120.6 27.9))) AND land_use = 'M2'",
+         "ST_Intersects(geom, GeomFromText('POLYGON((120.6 27.9, 120.8 27.9, 120.8 28.1, 120.6 28.1, 120.6 27.9))', 4490)) = 1 AND land_use = 'M2'"},
+        {"zones", "S_WITHIN(geometry, BBOX(120.6, 27.9, 120.8, 28.1))",
+         "ST_Within(geom, BuildMbr(120.6, 27.9, 120.8, 28.1, 4490)) = 1"},
+        {"parks", "S_CONTAINS(geometry, POINT(120.7 28.0)) OR S_TOUCHES(geometry, POINT(120.7 28.0))",
+         "ST_Contains(geom, MakePoint(120.7, 28.0, 4490)) = 1 OR ST_Touches(geom, MakePoint(120.7, 28.0, 4490)) = 1"},
+        {"heat_network", "S_CROSSES(geometry, LINESTRING(120.6 27.95, 120.8 28.05))",
+         "ST_Crosses(geom, GeomFromText('LINESTRING(120.6 27.95, 120.8 28.05)', 4490)) = 1"},
+        {"zones", "S_DISJOINT(geometry, BBOX(120.6, 27.9, 120.8, 28.1))",
+         "ST_Disjoint(geom, BuildMbr(120.6, 27.9, 120.8, 28.1, 4490)) = 1"},
+        {"zones", "S_OVERLAPS(geometry, BBOX(120.6, 27.9, 120.8, 28.1))",
+         "ST_Overlaps(geom, BuildMbr(120.6, 27.9, 120.8, 28.1, 4490)) = 1"},
+        {"parks", "S_EQUALS(geometry, geometry) AND TRUE", "1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        long long want = sql_count(cases[i][2], cases[i][0]);
+        long long got = matched(cases[i][0], cases[i][1], "", 200);
+        if (got != want)
+            fail_msg("%s on %s: %lld, SQLite says %lld", cases[i][1], cases[i][0], got, want);
+    }
+    /* a filter that keeps something and drops something, so the comparisons mean something */
+    assert_true(sql_count("boiler_tph > 4 AND boiler_fuel = 'coal'", "enterprises") > 0);
+    assert_true(sql_count("boiler_tph > 4 AND boiler_fuel = 'coal'", "enterprises") < sql_count("1", "enterprises"));
+}
+
+static void both_encodings_and_filter_crs_agree(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"boiler_tph > 4 AND boiler_fuel = 'coal'",
+         "{\"op\":\"and\",\"args\":[{\"op\":\">\",\"args\":[{\"property\":\"boiler_tph\"},4]},"
+         "{\"op\":\"=\",\"args\":[{\"property\":\"boiler_fuel\"},\"coal\"]}]}"},
+        {"industry IN ('化工','印染')", "{\"op\":\"in\",\"args\":[{\"property\":\"industry\"},[\"化工\",\"印染\"]]}"},
+        {"name LIKE '%化工%'", "{\"op\":\"like\",\"args\":[{\"property\":\"name\"},\"%化工%\"]}"},
+        {"hw_tpy BETWEEN 10 AND 100", "{\"op\":\"between\",\"args\":[{\"property\":\"hw_tpy\"},10,100]}"},
+        {"park_id IS NULL", "{\"op\":\"isNull\",\"args\":[{\"property\":\"park_id\"}]}"},
+        {"CASEI(boiler_fuel) = CASEI('COAL')",
+         "{\"op\":\"=\",\"args\":[{\"op\":\"casei\",\"args\":[{\"property\":\"boiler_fuel\"}]},"
+         "{\"op\":\"casei\",\"args\":[\"COAL\"]}]}"},
+        {"S_INTERSECTS(geometry, POLYGON((120.6 27.9, 120.8 27.9, 120.8 28.1, 120.6 28.1, 120.6 27.9)))",
+         "{\"op\":\"s_intersects\",\"args\":[{\"property\":\"geometry\"},{\"type\":\"Polygon\",\"coordinates\":"
+         "[[[120.6,27.9],[120.8,27.9],[120.8,28.1],[120.6,28.1],[120.6,27.9]]]}]}"},
+        {"boiler_tph * 2 > 30", "{\"op\":\">\",\"args\":[{\"op\":\"*\",\"args\":[{\"property\":\"boiler_tph\"},2]},30]}"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        long long a = matched("enterprises", pairs[i][0], "", 200);
+        long long b = matched("enterprises", pairs[i][1], "--data-urlencode filter-lang=cql2-json", 200);
+        if (a != b)
+            fail_msg("%s: text %lld, json %lld", pairs[i][0], a, b);
+    }
+    /* the same box in lon/lat, in EPSG:4326's lat/lon order and in the Gauss-Kruger zone (northing first) */
+    long long lonlat = matched("enterprises", "S_INTERSECTS(geometry, BBOX(120.6, 27.9, 120.8, 28.1))", "", 200);
+    long long latlon = matched("enterprises", "S_INTERSECTS(geometry, BBOX(27.9, 120.6, 28.1, 120.8))",
+                               "--data-urlencode filter-crs=http://www.opengis.net/def/crs/EPSG/0/4326", 200);
+    assert_true(lonlat > 0);
+    assert_int_equal(latlon, lonlat);
+    long long gk = matched("enterprises", "S_WITHIN(geometry, POLYGON((3080000 450000, 3080000 550000, "
+                                          "3130000 550000, 3130000 450000, 3080000 450000)))",
+                           "--data-urlencode filter-crs=EPSG:4549", 200);
+    long long gk_ll = sql_count("ST_Within(geom, Transform(GeomFromText('POLYGON((450000 3080000, 450000 3130000, "
+                                "550000 3130000, 550000 3080000, 450000 3080000))', 4549), 4490)) = 1", "enterprises");
+    assert_true(gk > 0);
+    assert_int_equal(gk, gk_ll);
+    /* bad requests get 400 with where it went wrong */
+    matched("enterprises", "boiler_tph > ", "", 400);
+    matched("enterprises", "x = 1", "--data-urlencode filter-lang=cql3", 400);
+    char *body;
+    assert_int_equal(tu_http(&srv, "GET", "/collections/enterprises/items?filter-lang=cql2-json", NULL, &body, NULL), 400);
+    assert_non_null(strstr(body, "without filter"));
+    free(body);
+}
+
+static void queryables_and_conformance(void **state)
+{
+    (void)state;
+    char *body, *headers;
+    assert_int_equal(tu_http(&srv, "GET", "/collections/enterprises/queryables", NULL, &body, &headers), 200);
+    assert_non_null(strstr(headers, "application/schema+json"));
+    json_t *q = tu_json_text(body);
+    free(body);
+    free(headers);
+    json_t *props = json_object_get(q, "properties");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(props, "boiler_tph"), "type")), "number");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(props, "name"), "type")), "string");
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(props, "geometry"), "$ref")), "Point"));
+    assert_int_equal(json_object_size(props), 11);
+    json_decref(q);
+    assert_int_equal(tu_http(&srv, "GET", "/collections/nope/queryables", NULL, &body, NULL), 404);
+    free(body);
+    assert_int_equal(tu_http(&srv, "GET", "/conformance", NULL, &body, NULL), 200);
+    static const char *const classes[] = {"ogcapi-features-3/1.0/conf/filter", "ogcapi-features-3/1.0/conf/features-filter",
+                                          "ogcapi-features-3/1.0/conf/queryables", "cql2/1.0/conf/cql2-text",
+                                          "cql2/1.0/conf/cql2-json", "cql2/1.0/conf/basic-cql2",
+                                          "cql2/1.0/conf/advanced-comparison-operators",
+                                          "cql2/1.0/conf/case-insensitive-comparison",
+                                          "cql2/1.0/conf/accent-insensitive-comparison",
+                                          "cql2/1.0/conf/spatial-functions", "cql2/1.0/conf/arithmetic",
+                                          "cql2/1.0/conf/property-property"};
+    for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
+        if (!strstr(body, classes[i]))
+            fail_msg("/conformance lacks %s", classes[i]);
+    free(body);
+}
+
+static void gdal_and_owslib_send_their_filters(void **state)
+{
+    (void)state;
+    char *out;
+    /* GDAL 3.6 turns an OGR -where into the draft's cql-text when the API
+     * declares it; the server then evaluates it (the access log shows it) */
+    int rc = tu_run(&out, "ogrinfo -ro -al -geom=NO 'OAPIF:%s' enterprises -where \"boiler_tph > 4 AND boiler_fuel = 'coal'\" "
+                          "| grep -c '^OGRFeature'", srv.base);
+    assert_int_equal(rc, 0);
+    long long want = sql_count("boiler_tph > 4 AND boiler_fuel = 'coal'", "enterprises");
+    assert_int_equal(atoll(out), want);
+    free(out);
+    assert_int_equal(tu_run(&out, "grep -c 'filter-lang=cql-text' '%s'", access_log()), 0);
+    assert_true(atoi(out) > 0);
+    free(out);
+    /* OWSLib 0.27 passes filter through to /items */
+    rc = tu_run(&out, "/usr/bin/python3 -c \"from owslib.ogcapi.features import Features; "
+                      "f = Features('%s'); r = f.collection_items('enterprises', filter=\\\"boiler_fuel = 'coal' AND boiler_tph > 4\\\", limit=1); "
+                      "print(r['numberMatched'])\" 2>&1", srv.base);
+    if (rc != 0)
+        fail_msg("owslib: %s", out);
+    assert_int_equal(atoll(out), want);
+    free(out);
+}
+
+static void a_slow_filter_is_cancelled_with_400(void **state)
+{
+    (void)state;
+    char db[1200];
+    tu_make_heavy("cql2-heavy", db, sizeof db);
+    tu_server heavy;
+    const char *extra[] = {"--filter-timeout-ms", "1", NULL};
+    tu_server_start_args(&heavy, db, extra);
+    char *out;
+    /* the 400 long winding pipes against a polygon of many vertices, compared with GEOS row by row */
+    strbuf f = {0};
+    strbuf_puts(&f, "S_INTERSECTS(geometry, POLYGON((");
+    for (int i = 0; i <= 720; i++) {
+        double a = i * 3.14159265358979 / 360;
+        strbuf_printf(&f, "%s%.6f %.6f", i ? ", " : "", 120.7 + 0.3 * cos(a) * (1 + 0.2 * (i % 2)),
+                      28.0 + 0.3 * sin(a) * (1 + 0.2 * (i % 2)));
+    }
+    strbuf_puts(&f, "))) OR S_CROSSES(geometry, BBOX(120.5, 27.8, 120.9, 28.2))");
+    char path[1400];
+    snprintf(path, sizeof path, "%s/slow.txt", tu_tmpdir("cql2-slow"));
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(f.data, fp);
+    fclose(fp);
+    strbuf_free(&f);
+    int rc = tu_run(&out, "curl -s -G -w ' %%{http_code}' --data-urlencode 'filter@%s' '%s/collections/heat_network/items'",
+                    path, heavy.base);
+    assert_int_equal(rc, 0);
+    if (!strstr(out, " 400") || !strstr(out, "filter-timeout-ms"))
+        fail_msg("a slow filter: %s", out);
+    free(out);
+    /* the server is still there */
+    assert_int_equal(tu_http(&heavy, "GET", "/collections/heat_network/items?limit=1", NULL, &out, NULL), 200);
+    free(out);
+    tu_server_stop(&heavy);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(errors_say_where),
+        cmocka_unit_test(text_semantics),
+        cmocka_unit_test(filters_match_hand_written_sql),
+        cmocka_unit_test(both_encodings_and_filter_crs_agree),
+        cmocka_unit_test(queryables_and_conformance),
+        cmocka_unit_test(gdal_and_owslib_send_their_filters),
+        cmocka_unit_test(a_slow_filter_is_cancelled_with_400),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
