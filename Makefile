@@ -9,7 +9,7 @@ DEB_PKGS := build-essential pkg-config libgdal-dev gdal-bin libproj-dev proj-bin
             libprotobuf-c-dev protobuf-c-compiler libfreetype-dev python3 python3-owslib curl wrk \
             chromium fonts-wqy-zenhei clang libclang-rt-14-dev coinor-libcbc-dev \
             libcairo2-dev libpango1.0-dev poppler-utils libminizip-dev \
-            python3-qgis qgis-providers python3-gdal unzip
+            python3-qgis qgis-providers python3-gdal unzip openssl
 # What make bench measures gisd against (not needed to build, run or test).
 BENCH_PKGS := postgresql postgresql-15-postgis-3 mapserver-bin nginx-light spawn-fcgi \
               python3-pulp coinor-cbc python3-shapely python3-numpy
@@ -22,7 +22,7 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 
 # gisd/ holds what every part uses; each room has a folder of its own. Their
 # headers are found for #include "..." only (-iquote): features.h is also libc's.
-ROOMS    := http store tiles analysis optimize report query
+ROOMS    := http store tiles analysis optimize report query edit
 INC      := -iquote gisd $(patsubst %,-iquote gisd/%,$(ROOMS)) -iquote importers -Ibuild/gen
 LIB_SRC  := $(filter-out gisd/main.c,$(wildcard gisd/*.c gisd/*/*.c)) $(wildcard importers/*.c)
 # The MVT and glyph encodings compiled by protoc-c from their published .proto files.

@@ -66,6 +66,10 @@ int cmd_serve(int argc, char **argv)
                                          {"access-log", required_argument, 0, 'A'},
                                          {"check-interval-s", required_argument, 0, 'k'},
                                          {"filter-timeout-ms", required_argument, 0, 'W'},
+                                         {"tls-cert", required_argument, 0, 'c'},
+                                         {"tls-key", required_argument, 0, 'K'},
+                                         {"allow-insecure-writes", no_argument, 0, 'w'},
+                                         {"require-token-for-reads", no_argument, 0, 'Q'},
                                          {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -80,6 +84,10 @@ int cmd_serve(int argc, char **argv)
         case 'i': if (!whole(optarg, 1, 100000, "--max-connections-per-ip", &cfg.max_per_ip)) return 2; break;
         case 'I': if (!whole(optarg, 1, 3600, "--idle-timeout-s", &cfg.idle_timeout_s)) return 2; break;
         case 'T': if (!seconds(optarg, 0.1, 86400, "--analysis-timeout-s", &cfg.analysis_timeout_s)) return 2; break;
+        case 'c': cfg.tls_cert = optarg; break;
+        case 'K': cfg.tls_key = optarg; break;
+        case 'w': cfg.allow_insecure_writes = 1; break;
+        case 'Q': cfg.require_token_for_reads = 1; break;
         case 'W': {
             unsigned ms;
             if (!whole(optarg, 1, 3600000, "--filter-timeout-ms", &ms))

@@ -14,7 +14,9 @@ typedef enum {
     GISD_E_NOSPACE,  /* the disk is full: nothing was written (exit 74, 507) */
     GISD_E_TIMEOUT,  /* cancelled at its deadline or at shutdown: 503 */
     GISD_E_BUSY,     /* no room to queue the work now: 503 with Retry-After */
-    GISD_E_INTERNAL  /* a bug or a broken library call: 500 */
+    GISD_E_INTERNAL, /* a bug or a broken library call: 500 */
+    GISD_E_CONFLICT, /* the write clashes with what is stored (an id taken): 409 */
+    GISD_E_STALE     /* the write was made against an older version (If-Match): 412 */
 } gisd_code;
 
 typedef struct {

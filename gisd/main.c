@@ -26,6 +26,9 @@ static void usage(FILE *out)
           "  optimize recycling-siting|sorting-siting|hw-allocation|heat-extension --db F ...\n"
           "  report   park --db F --park-id ID --out park.pdf | map ... --out map.png [--width W --height H]\n"
           "  qgis-project --db F --url http://HOST:PORT --out city.qgz\n"
+          "  token    add --db F --name NAME --scope admin|write:L1,L2 | list | revoke --name NAME\n"
+          "  history  --db F [--layer L] [--feature ID] [--change N]\n"
+          "  revert   --db F --change N\n"
           "  layers   list the layer definitions\n"
           "\n"
           "every command but tiles takes --layers DIR (default: the layers/ shipped with gisd)\n"
@@ -46,7 +49,8 @@ int main(int argc, char **argv)
                     {"analyze", cmd_analyze}, {"layers", cmd_layers},
                     {"tiles", cmd_tiles},
                     {"optimize", cmd_optimize}, {"report", cmd_report},
-                    {"qgis-project", cmd_qgis_project}};
+                    {"qgis-project", cmd_qgis_project}, {"token", cmd_token},
+                    {"history", cmd_history}, {"revert", cmd_revert}};
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
             xalloc_install_json();

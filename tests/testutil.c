@@ -133,6 +133,37 @@ void tu_server_start_args(tu_server *s, const char *db, const char *const *extra
     fail_msg("gisd serve did not answer /healthz on port %d", s->port);
 }
 
+void tu_server_start_on(tu_server *s, const char *db, const char *host, int https, const char *const *extra)
+{
+    s->port = free_port();
+    snprintf(s->base, sizeof s->base, "%s://127.0.0.1:%d", https ? "https" : "http", s->port);
+    char listen[96];
+    snprintf(listen, sizeof listen, "%s:%d", host, s->port);
+    s->pid = fork();
+    assert_true(s->pid >= 0);
+    if (s->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        const char *argv[64] = {tu_gisd(), "serve", "--db", db, "--listen", listen, "--threads", "2"};
+        size_t n = 8;
+        for (size_t i = 0; extra && extra[i] && n < 63; i++)
+            argv[n++] = extra[i];
+        argv[n] = NULL;
+        execv(tu_gisd(), (char *const *)argv);
+        _exit(127);
+    }
+    for (int i = 0; i < 200; i++) {
+        char *out = NULL;
+        /* -k: the wait only asks whether it answers; the tests check the certificate */
+        tu_run(&out, "curl -sk -o /dev/null -w '%%{http_code}' '%s/healthz'", s->base);
+        int status = out ? atoi(out) : 0;
+        free(out);
+        if (status != 0)
+            return;
+        usleep(50000);
+    }
+    fail_msg("gisd serve did not answer /healthz at %s", s->base);
+}
+
 void tu_serve_reference(const char *suite, char *db, size_t dbsize, tu_server *s)
 {
     snprintf(db, dbsize, "%s/ref.sqlite", tu_tmpdir(suite));

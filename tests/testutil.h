@@ -32,6 +32,9 @@ typedef struct {
 void tu_server_start(tu_server *s, const char *db);
 /* The same with extra options of gisd serve (NULL-terminated; may be NULL). */
 void tu_server_start_args(tu_server *s, const char *db, const char *const *extra);
+/* The same listening on host (an address of this machine) over HTTPS when
+ * https; base is still 127.0.0.1. */
+void tu_server_start_on(tu_server *s, const char *db, const char *host, int https, const char *const *extra);
 /* Imports the reference city into a fresh db (named after the suite) and serves it. */
 void tu_serve_reference(const char *suite, char *db, size_t dbsize, tu_server *s);
 /* SIGTERM, then checks that it exited cleanly. */

@@ -22,6 +22,8 @@ static const char *const CONFORMANCE[] = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
@@ -475,6 +477,7 @@ static int items_query(http_req *r, const layer_def *l, store_query *q, out_crs 
                        filter_scan *fs, gisd_error *err)
 {
     memset(q, 0, sizeof *q);
+    memset(fs, 0, sizeof *fs);
     if (!format_ok(r))
         return gisd_fail(err, GISD_E_INPUT, "f must be json or geojson");
     const char *unknown = http_unknown_arg(r, ITEMS_ARGS, l);
@@ -512,7 +515,6 @@ static int items_query(http_req *r, const layer_def *l, store_query *q, out_crs 
         q->has_bbox = 1;
         q->bbox_srid = bc.srid;
     }
-    memset(fs, 0, sizeof *fs);
     fs->layer = l;
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, scan_filter, fs);
     if (fs->bad)
@@ -554,7 +556,7 @@ enum MHD_Result http_items(http_req *r)
 {
     store_query q;
     out_crs oc;
-    filter_scan fs;
+    filter_scan fs = {0};
     gisd_error err = {0};
     const layer_def *l = items_request(r, &q, &oc, &fs, &err);
     if (!l) {
@@ -625,7 +627,7 @@ enum MHD_Result http_item(http_req *r)
 {
     store_query q;
     out_crs oc;
-    filter_scan fs;
+    filter_scan fs = {0};
     gisd_error err = {0};
     const layer_def *l = items_request(r, &q, &oc, &fs, &err);
     cql_free(fs.cql); /* one feature by its id: a filter does not apply */
@@ -662,6 +664,12 @@ enum MHD_Result http_item(http_req *r)
         strbuf_puts(&b, "}]}");
     }
     store_cursor_free(cur);
+    /* the ETag a later PUT, PATCH or DELETE gives back in If-Match */
+    char etag[65] = "", quoted[70];
+    char *state = NULL;
+    if (rc == 1 && store_feature_state(w->st, l, r->params[1], &state, etag, &err) < 0)
+        rc = -1;
+    free(state);
     server_worker_release(r->srv, w);
     if (rc < 0) {
         strbuf_free(&b);
@@ -673,7 +681,8 @@ enum MHD_Result http_item(http_req *r)
     r->stats->features++;
     char header[160];
     snprintf(header, sizeof header, "<%s>", oc.uri);
-    const char *hdrs[][2] = {{"Content-Type", MEDIA_GEOJSON}, {"Content-Crs", header}, {NULL, NULL}};
+    snprintf(quoted, sizeof quoted, "\"%s\"", etag);
+    const char *hdrs[][2] = {{"Content-Type", MEDIA_GEOJSON}, {"Content-Crs", header}, {"ETag", quoted}, {NULL, NULL}};
     return http_send(r, 200, MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_FREE),
                      hdrs);
 }

@@ -52,6 +52,21 @@ static json_t *get_op(const char *id, const char *summary, json_t *params, json_
                      "parameters", params, "responses", responses);
 }
 
+/* A write: a GeoJSON body (when it takes one), a bearer token, the answers. */
+static json_t *write_op(const char *id, const char *summary, int body)
+{
+    json_t *op = json_pack("{s:s, s:s, s:[{s:[]}], s:{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}}",
+                           "operationId", id, "summary", summary, "security", "bearer", "responses", "200",
+                           "description", "written", "400", "description", "the body is wrong; the answer says why",
+                           "401", "description", "no valid token", "403", "description", "the token's scope lacks the layer",
+                           "412", "description", "If-Match is not the feature's ETag", "428", "description",
+                           "If-Match is missing");
+    if (body)
+        json_object_set_new(op, "requestBody", json_pack("{s:b, s:{s:{s:{s:s}}}}", "required", 1, "content", MEDIA_GEOJSON,
+                                                         "schema", "type", "object"));
+    return op;
+}
+
 static json_t *components(void)
 {
     json_t *p = json_object();
@@ -79,7 +94,8 @@ static json_t *components(void)
     json_object_set_new(p, "featureId",
                         json_pack("{s:s, s:s, s:b, s:{s:s}}", "name", "featureId", "in", "path",
                                   "required", 1, "schema", "type", "string"));
-    return json_pack("{s:o}", "parameters", p);
+    return json_pack("{s:o, s:{s:{s:s, s:s}}}", "parameters", p, "securitySchemes", "bearer", "type", "http",
+                     "scheme", "bearer");
 }
 
 static json_t *items_params(const layer_def *l)
@@ -143,6 +159,8 @@ enum MHD_Result http_openapi(http_req *r)
         snprintf(id, sizeof id, "getFeatures_%s", l->id);
         json_object_set_new(paths, path, get_op(id, l->title, items_params(l),
                                                 error_responses(json_response("features", MEDIA_GEOJSON))));
+        snprintf(id, sizeof id, "createFeature_%s", l->id);
+        json_object_set_new(json_object_get(paths, path), "post", write_op(id, "adds a feature (201, Location)", 1));
         snprintf(path, sizeof path, "/collections/%s/items/{featureId}", l->id);
         snprintf(id, sizeof id, "getFeature_%s", l->id);
         json_object_set_new(paths, path,
@@ -150,6 +168,20 @@ enum MHD_Result http_openapi(http_req *r)
                                    json_pack("[o,o]", param_ref("#/components/parameters/featureId"),
                                              param_ref("#/components/parameters/crs")),
                                    error_responses(json_response("one feature", MEDIA_GEOJSON))));
+        /* Part 4: the writes, with a bearer token and If-Match */
+        json_t *item = json_object_get(paths, path);
+        static const char *const WRITES[][3] = {{"put", "replaceFeature", "replaces the feature (If-Match)"},
+                                                {"patch", "updateFeature", "a JSON merge patch (If-Match)"},
+                                                {"delete", "deleteFeature", "deletes the feature (If-Match)"}};
+        for (size_t k = 0; k < 3; k++) {
+            snprintf(id, sizeof id, "%s_%s", WRITES[k][1], l->id);
+            json_object_set_new(item, WRITES[k][0], write_op(id, WRITES[k][2], k < 2));
+        }
+        snprintf(path, sizeof path, "/collections/%s/items/{featureId}/history", l->id);
+        snprintf(id, sizeof id, "getFeatureHistory_%s", l->id);
+        json_object_set_new(paths, path, get_op(id, "every recorded change of the feature",
+                                                json_pack("[o]", param_ref("#/components/parameters/featureId")),
+                                                error_responses(json_response("the changes", MEDIA_JSON))));
         snprintf(path, sizeof path, "/collections/%s/tiles", l->id);
         snprintf(id, sizeof id, "getTileSetsList_%s", l->id);
         json_object_set_new(paths, path, get_op(id, l->title, json_array(),

@@ -91,6 +91,8 @@ unsigned http_status_of(gisd_code code)
     case GISD_E_IO:
     case GISD_E_TIMEOUT:
     case GISD_E_BUSY: return 503;
+    case GISD_E_CONFLICT: return 409;
+    case GISD_E_STALE: return 412;
     default: return 500;
     }
 }
@@ -102,7 +104,8 @@ enum MHD_Result http_reply_gisd_error(http_req *r, const gisd_error *err)
         [GISD_E_NOTFOUND] = "NotFound",     [GISD_E_TOOBIG] = "PayloadTooLarge",
         [GISD_E_IO] = "ServiceUnavailable", [GISD_E_NOSPACE] = "InsufficientStorage",
         [GISD_E_TIMEOUT] = "Timeout",       [GISD_E_BUSY] = "ServiceUnavailable",
-        [GISD_E_INTERNAL] = "ServerError"};
+        [GISD_E_INTERNAL] = "ServerError",  [GISD_E_CONFLICT] = "Conflict",
+        [GISD_E_STALE] = "PreconditionFailed"};
     return http_reply_error(r, http_status_of(err->code), CODES[err->code], "%s", err->message);
 }
 

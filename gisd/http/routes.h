@@ -10,6 +10,16 @@ enum MHD_Result http_conformance(http_req *r);
 enum MHD_Result http_collections(http_req *r);
 enum MHD_Result http_collection(http_req *r);
 enum MHD_Result http_queryables(http_req *r);
+
+/* http_edit.c: Part 4 */
+enum MHD_Result http_item_create(http_req *r);
+enum MHD_Result http_item_replace(http_req *r);
+enum MHD_Result http_item_update(http_req *r);
+enum MHD_Result http_item_delete(http_req *r);
+enum MHD_Result http_item_history(http_req *r);
+/* 1 when the request may go on; else 0 with the 401/429 answer in *ret
+ * (reads need a token under --require-token-for-reads). */
+int http_read_allowed(http_req *r, enum MHD_Result *ret);
 enum MHD_Result http_items(http_req *r);
 enum MHD_Result http_item(http_req *r);
 /* http_tiles.c: OGC API - Tiles, XYZ tiles and TileJSON */

@@ -37,6 +37,11 @@ static const route ROUTES[] = {
     {"GET", "/collections", http_collections},
     {"GET", "/collections/{}", http_collection},
     {"GET", "/collections/{}/items", http_items},
+    {"POST", "/collections/{}/items", http_item_create},
+    {"PUT", "/collections/{}/items/{}", http_item_replace},
+    {"PATCH", "/collections/{}/items/{}", http_item_update},
+    {"DELETE", "/collections/{}/items/{}", http_item_delete},
+    {"GET", "/collections/{}/items/{}/history", http_item_history},
     {"GET", "/collections/{}/queryables", http_queryables},
     {"GET", "/collections/{}/items/{}", http_item},
     {"GET", "/collections/{}/tiles", http_collection_tilesets},
@@ -66,6 +71,12 @@ static const route ROUTES[] = {
     {"GET", "/jobs/{}/results", http_job_results},
 };
 
+/* Bad tokens: an address that sent AUTH_MAX_FAILURES within AUTH_WINDOW_S
+ * waits out the window (429) before it may try again. */
+#define AUTH_TRACKED 256
+#define AUTH_MAX_FAILURES 5
+#define AUTH_WINDOW_S 60.0
+
 struct gisd_server {
     const server_config *cfg;
     metrics *metrics;
@@ -83,6 +94,13 @@ struct gisd_server {
     pthread_cond_t checker_wake;
     int damaged;
     char damage[512];
+    /* addresses that sent bad tokens lately (guarded by lock) */
+    struct {
+        char ip[64];
+        int failures;
+        double since;
+    } bad_tokens[AUTH_TRACKED];
+    char *tls_cert, *tls_key; /* the PEM files' text */
 };
 
 /* A request whose work runs on the job pool while its connection waits. */
@@ -277,6 +295,58 @@ static void local_address(struct MHD_Connection *conn, char *addr, size_t n, cha
     snprintf(port, pn, "%u", p);
 }
 
+int server_tls(gisd_server *srv) { return srv->tls_cert != NULL; }
+
+int server_loopback(gisd_server *srv)
+{
+    const char *l = srv->cfg->listen ? srv->cfg->listen : "127.0.0.1";
+    return strncmp(l, "127.", 4) == 0 || strncmp(l, "localhost", 9) == 0 || strncmp(l, "[::1]", 5) == 0;
+}
+
+int server_auth_throttled(gisd_server *srv, const char *ip)
+{
+    double now = cancel_now();
+    int throttled = 0;
+    pthread_mutex_lock(&srv->lock);
+    for (size_t i = 0; i < AUTH_TRACKED; i++)
+        if (strcmp(srv->bad_tokens[i].ip, ip) == 0 && now - srv->bad_tokens[i].since < AUTH_WINDOW_S)
+            throttled = srv->bad_tokens[i].failures >= AUTH_MAX_FAILURES;
+    pthread_mutex_unlock(&srv->lock);
+    return throttled;
+}
+
+void server_auth_failed(gisd_server *srv, const char *ip)
+{
+    double now = cancel_now();
+    pthread_mutex_lock(&srv->lock);
+    size_t slot = 0, oldest = 0;
+    int found = 0;
+    for (size_t i = 0; i < AUTH_TRACKED && !found; i++) {
+        if (strcmp(srv->bad_tokens[i].ip, ip) == 0) {
+            slot = i;
+            found = 1;
+        } else if (srv->bad_tokens[i].since < srv->bad_tokens[oldest].since) {
+            oldest = i;
+        }
+    }
+    if (!found) {
+        slot = oldest;
+        snprintf(srv->bad_tokens[slot].ip, sizeof srv->bad_tokens[slot].ip, "%s", ip);
+        srv->bad_tokens[slot].failures = 0;
+        srv->bad_tokens[slot].since = now;
+    }
+    if (now - srv->bad_tokens[slot].since >= AUTH_WINDOW_S) {
+        srv->bad_tokens[slot].failures = 0;
+        srv->bad_tokens[slot].since = now;
+    }
+    srv->bad_tokens[slot].failures++;
+    pthread_mutex_unlock(&srv->lock);
+}
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t n);
+
+void server_client_address(http_req *r, char *out, size_t n) { client_address(r->conn, out, n); }
+
 static void client_address(struct MHD_Connection *conn, char *out, size_t n)
 {
     out[0] = '\0';
@@ -330,7 +400,7 @@ static int set_base_url(http_req *r, const server_config *cfg, char *why, size_t
         return 0;
     }
     if (!host || !*host) {
-        snprintf(r->base, sizeof r->base, "http://%s", local[0] ? local : cfg->listen);
+        snprintf(r->base, sizeof r->base, "%s://%s", r->srv->tls_cert ? "https" : "http", local[0] ? local : cfg->listen);
         return 0;
     }
     int ok = host_syntax_ok(host) &&
@@ -346,7 +416,7 @@ static int set_base_url(http_req *r, const server_config *cfg, char *why, size_t
         free(clean);
         return -1;
     }
-    snprintf(r->base, sizeof r->base, "http://%s", host);
+    snprintf(r->base, sizeof r->base, "%s://%s", r->srv->tls_cert ? "https" : "http", host);
     return 0;
 }
 
@@ -448,7 +518,7 @@ static enum MHD_Result dispatch(gisd_server *srv, struct MHD_Connection *conn, c
                   .body = rs->body, .body_len = rs->len, .stats = &rs->stats, .state = rs};
     char why[512];
     if (set_base_url(&r, srv->cfg, why, sizeof why) != 0) {
-        snprintf(r.base, sizeof r.base, "http://%s", srv->cfg->listen);
+        snprintf(r.base, sizeof r.base, "%s://%s", srv->tls_cert ? "https" : "http", srv->cfg->listen);
         rs->route = "(bad host)";
         return http_reply_error(&r, 400, "InvalidParameterValue", "%s", why);
     }
@@ -481,7 +551,10 @@ static enum MHD_Result dispatch(gisd_server *srv, struct MHD_Connection *conn, c
     if (i >= 0) {
         rs->route = ROUTES[i].pattern;
         memcpy(r.params, params, sizeof params);
-        ret = ROUTES[i].handler(&r);
+        if (!http_read_allowed(&r, &ret))
+            ; /* answered: a read without a valid token under --require-token-for-reads */
+        else
+            ret = ROUTES[i].handler(&r);
     } else if (path_found) {
         rs->route = "(method not allowed)";
         ret = http_reply_error(&r, 405, "MethodNotAllowed", "%s is not allowed on %s", method, url);
@@ -700,6 +773,8 @@ static void server_free(gisd_server *srv)
     pthread_cond_destroy(&srv->checker_wake);
     pthread_mutex_destroy(&srv->log_lock);
     pthread_mutex_destroy(&srv->lock);
+    free(srv->tls_cert);
+    free(srv->tls_key);
 }
 
 /* libmicrohttpd's own messages (a client that went away, a refused
@@ -709,6 +784,26 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     (void)cls;
     fputs("gisd: libmicrohttpd: ", stderr);
     vfprintf(stderr, fmt, ap);
+}
+
+/* The whole PEM file at path into *out (xmalloc'd). */
+static int read_pem(const char *path, char **out, gisd_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return gisd_fail(err, GISD_E_IO, "%s: %s", path, strerror(errno));
+    strbuf b = {0};
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        strbuf_append(&b, buf, n);
+    fclose(f);
+    if (!b.data || !strstr(b.data, "-----BEGIN")) {
+        strbuf_free(&b);
+        return gisd_fail(err, GISD_E_INPUT, "%s: not a PEM file", path);
+    }
+    *out = b.data;
+    return 0;
 }
 
 int server_run(const server_config *cfg, gisd_error *err)
@@ -727,6 +822,14 @@ int server_run(const server_config *cfg, gisd_error *err)
             server_free(&srv);
             return gisd_fail(err, GISD_E_IO, "--access-log %s: %s", cfg->access_log, strerror(errno));
         }
+    }
+    if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
+        server_free(&srv);
+        return gisd_fail(err, GISD_E_INPUT, "HTTPS needs both --tls-cert and --tls-key");
+    }
+    if (cfg->tls_cert && (read_pem(cfg->tls_cert, &srv.tls_cert, err) != 0 || read_pem(cfg->tls_key, &srv.tls_key, err) != 0)) {
+        server_free(&srv);
+        return -1;
     }
     gisd_error font_err = {0};
     if (glyphs_open(cfg->font_path ? cfg->font_path : GLYPHS_FONT_DEFAULT, &srv.glyphs, &font_err) != 0)
@@ -752,10 +855,18 @@ int server_run(const server_config *cfg, gisd_error *err)
     srv.jobs = jobpool_new(cfg->analysis_threads, cfg->analysis_queue);
     srv.checker_started = pthread_create(&srv.checker, NULL, checker_main, &srv) == 0;
     unsigned threads = cfg->threads ? cfg->threads : 4;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_EPOLL;
+    if (srv.tls_cert)
+        flags |= MHD_USE_TLS; /* libmicrohttpd with GnuTLS */
+    /* the certificate and key only when serving HTTPS (libmicrohttpd warns otherwise) */
+    struct MHD_OptionItem tls[] = {{MHD_OPTION_HTTPS_MEM_CERT, 0, srv.tls_cert},
+                                   {MHD_OPTION_HTTPS_MEM_KEY, 0, srv.tls_key},
+                                   {MHD_OPTION_END, 0, NULL}};
+    if (!srv.tls_cert)
+        tls[0].option = MHD_OPTION_END;
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_EPOLL,
-        0, NULL, NULL, on_request, &srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        flags, 0, NULL, NULL, on_request, &srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_ARRAY, tls,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
@@ -775,8 +886,8 @@ int server_run(const server_config *cfg, gisd_error *err)
         return gisd_fail(err, GISD_E_IO, "cannot listen on %s: %s (is the port in use?)", cfg->listen,
                          strerror(e));
     }
-    fprintf(stderr, "gisd: serving %s on http://%s with %u threads\n", cfg->db_path, cfg->listen,
-            threads);
+    fprintf(stderr, "gisd: serving %s on %s://%s with %u threads\n", cfg->db_path, srv.tls_cert ? "https" : "http",
+            cfg->listen, threads);
     int sig = 0;
     sigwait(&sigs, &sig);
     fprintf(stderr, "gisd: %s: finishing requests in flight (up to %g s)\n",

@@ -39,6 +39,9 @@ typedef struct {
     unsigned analysis_threads, analysis_queue;
     double analysis_timeout_s; /* per request, queueing included */
     double filter_timeout_s;   /* how long a CQL2 filter's query may run (--filter-timeout-ms) */
+    const char *tls_cert, *tls_key;  /* PEM files: HTTPS when both are set */
+    int allow_insecure_writes;       /* writes over plain HTTP on a non-loopback address */
+    int require_token_for_reads;
     double grace_s;            /* at SIGTERM: how long requests in flight may finish */
     unsigned max_connections, max_per_ip, idle_timeout_s;
     const char *access_log;    /* a file, "-" for stdout, NULL for none */
@@ -101,6 +104,16 @@ enum MHD_Result server_defer(http_req *r, http_job_fn fn, void *arg, void (*arg_
 /* Runs run(arg) on the job pool, with no connection waiting: 0, or -1 when
  * the queue is full (run is not called). */
 int server_submit(gisd_server *srv, void (*run)(void *arg), void *arg);
+/* 1 when the server speaks HTTPS. */
+int server_tls(gisd_server *srv);
+/* 1 when it listens on a loopback address only. */
+int server_loopback(gisd_server *srv);
+/* The client's address as text (empty when unknown). */
+void server_client_address(http_req *r, char *out, size_t n);
+/* Bad bearer tokens from one address: 1 when it has sent too many lately
+ * (the next tries wait), after which server_auth_failed counts one more. */
+int server_auth_throttled(gisd_server *srv, const char *ip);
+void server_auth_failed(gisd_server *srv, const char *ip);
 /* The outcome of the last quick_check: 0 sound (or not checked yet), 1
  * damaged with why in msg. */
 int server_store_damaged(gisd_server *srv, char *msg, size_t n);

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "cql2.h"
 #include "error.h"
 #include "layers.h"
@@ -61,6 +63,54 @@ int store_import_record(store *s, const char *file, const char *layer, long feat
 int store_meta_set(store *s, const char *key, const char *value, gisd_error *err);
 /* Returns 0 and fills buf when the key exists, 1 when it does not, -1 on error. */
 int store_meta_get(store *s, const char *key, char *buf, size_t bufsize, gisd_error *err);
+
+/* ---- editing: one feature a write, each its own transaction with its
+ * history row; tokens ---- */
+
+/* The feature whose id field is id as GeoJSON text (lon/lat, its fields as
+ * properties; *geojson malloc'd, the caller's) and its ETag (a SHA-256 of
+ * that text, hex): 0, 1 when there is no such feature, -1 with err. */
+int store_feature_state(store *s, const layer_def *layer, const char *id, char **geojson, char etag[65],
+                        gisd_error *err);
+
+typedef enum { STORE_CREATE, STORE_REPLACE, STORE_DELETE } store_edit_kind;
+
+typedef struct {
+    store_edit_kind kind;
+    const char *feature_id;     /* REPLACE, DELETE; CREATE takes values[layer->id_index] */
+    const store_value *values;  /* CREATE, REPLACE: layer->nfields of them */
+    const unsigned char *wkb;   /* CREATE, REPLACE: in EPSG:4490, of the layer's kind */
+    size_t wkb_len;
+    const char *if_match;       /* REPLACE, DELETE: the ETag the writer saw; NULL skips the check */
+    const char *who;            /* the token's name, "gisd revert", ... */
+    const char *action;         /* the history's word: create, replace, update, delete, revert */
+} store_edit;
+
+/* Applies e in one transaction that also bumps the layer's change counter
+ * and records the history row (*change its number): 0 with etag the
+ * feature's new ETag ("" once deleted), or -1 with err: GISD_E_NOTFOUND (no
+ * such feature), GISD_E_STALE (if_match is not the current ETag),
+ * GISD_E_CONFLICT (the id is taken), GISD_E_INPUT (values refused). */
+int store_edit_apply(store *s, const layer_def *layer, const store_edit *e, long long *change, char etag[65],
+                     gisd_error *err);
+
+/* The history rows, oldest first, as a JSON array of {change, at, who, layer,
+ * feature, action, before, after, note} (before/after GeoJSON objects or
+ * null); filtered by layer and feature when not NULL, and by change when > 0.
+ * *out the caller's. */
+int store_history(store *s, const char *layer, const char *feature, long long change, json_t **out,
+                  gisd_error *err);
+
+/* Stores a token's hash (hex SHA-256) under name with its scope
+ * ("admin" or "write:parks,zones"): 0, or GISD_E_CONFLICT when the name is taken. */
+int store_token_add(store *s, const char *name, const char *scope, const char *hash, gisd_error *err);
+/* Revokes the token called name: 0, or GISD_E_NOTFOUND. */
+int store_token_revoke(store *s, const char *name, gisd_error *err);
+/* Every token (never its hash): [{name, scope, created_at, revoked_at}], the caller's. */
+int store_token_list(store *s, json_t **out, gisd_error *err);
+/* The live token with this hash: 0 with its name and scope, 1 when there is
+ * none (or it is revoked), -1 with err. */
+int store_token_find(store *s, const char *hash, char name[128], char scope[512], gisd_error *err);
 
 /* ---- reading ---- */
 /* Starts a read transaction: every query until store_read_end sees the same

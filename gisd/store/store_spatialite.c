@@ -1,6 +1,7 @@
 /* The SpatiaLite backend of store.h: all of gisd's SQL lives here. */
 #include "store.h"
 
+#include <glib.h>
 #include <sqlite3.h>
 /* spatialite.h needs sqlite3.h first */
 #include <spatialite.h>
@@ -232,6 +233,14 @@ static const char SCHEMA[] =
     " minx REAL, miny REAL, maxx REAL, maxy REAL, changes INTEGER NOT NULL,"
     " updated_at TEXT NOT NULL);";
 
+/* The editing tables, added to stores made before gisd could edit. */
+static const char EDIT_SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS gisd_history(id INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL,"
+    " layer TEXT NOT NULL, feature TEXT, action TEXT NOT NULL, before TEXT, after TEXT, note TEXT);"
+    "CREATE INDEX IF NOT EXISTS gisd_history_feature ON gisd_history(layer, feature);"
+    "CREATE TABLE IF NOT EXISTS gisd_tokens(name TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE,"
+    " scope TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);";
+
 /* InitSpatialMetadata(1) runs its own transaction, so it cannot share ours. */
 static int store_init_schema(store *s, gisd_error *err)
 {
@@ -347,6 +356,10 @@ int store_open(const char *path, store_mode mode, const layer_registry *reg, sto
                 store_close(s);
                 return -1;
             }
+        }
+        if (!table_exists(s, "gisd_tokens") && exec_sql(s, EDIT_SCHEMA, err) != 0) {
+            store_close(s);
+            return -1;
         }
         if (created)
             *created = !exists;
@@ -521,6 +534,9 @@ int store_layer_insert(store *s, const layer_def *l, const store_value *values,
                      sqlite3_errmsg(s->db));
 }
 
+static int record_layer(store *s, const layer_def *l, gisd_error *err);
+static int prepare_str(store *s, sqlite3_str *b, sqlite3_stmt **st, const char *what, gisd_error *err);
+
 static void utc_now(char *buf, size_t n)
 {
     time_t t = time(NULL);
@@ -535,9 +551,15 @@ int store_layer_replace_end(store *s, const layer_def *l, gisd_error *err)
         sqlite3_finalize(s->insert);
         s->insert = NULL;
     }
-    char now[32];
     if (exec_int(s, sql_text("SELECT CreateSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0)
         return -1;
+    return record_layer(s, l, err);
+}
+
+/* Records the layer's count, extent and a new change counter. */
+static int record_layer(store *s, const layer_def *l, gisd_error *err)
+{
+    char now[32];
     utc_now(now, sizeof now);
     char *sql = sql_text(
         "INSERT INTO gisd_layers(layer, feature_count, minx, miny, maxx, maxy, changes, updated_at)"
@@ -577,7 +599,315 @@ int store_import_record(store *s, const char *file, const char *layer, long feat
     sqlite3_bind_double(st, 6, seconds);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : sql_fail(s, err, "recording the import");
+    if (rc != SQLITE_DONE)
+        return sql_fail(s, err, "recording the import");
+    /* the history has every change, imports too (they cannot be reverted one feature at a time) */
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO gisd_history(at, who, layer, action, note) VALUES (?, 'import', ?, 'import', ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, "recording the import in the history");
+    char note[1200];
+    snprintf(note, sizeof note, "%s: %ld features", file, features);
+    sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, layer, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, note, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : sql_fail(s, err, "recording the import in the history");
+}
+
+/* ---- editing ---- */
+
+static void sha256_hex(const char *text, char out[65])
+{
+    gchar *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
+    snprintf(out, 65, "%s", h);
+    g_free(h);
+}
+
+int store_feature_state(store *s, const layer_def *l, const char *id, char **geojson, char etag[65],
+                        gisd_error *err)
+{
+    *geojson = NULL;
+    etag[0] = 0;
+    if (!table_exists(s, l->id))
+        return 1;
+    sqlite3_str *b = sqlite3_str_new(s->db);
+    sqlite3_str_appendf(b, "SELECT json_object('type', 'Feature', 'id', \"%w\", 'geometry', json(AsGeoJSON(geom, 9)),"
+                           " 'properties', json_object(", l->id_field);
+    for (size_t i = 0; i < l->nfields; i++)
+        sqlite3_str_appendf(b, "%s%Q, \"%w\"", i ? ", " : "", l->fields[i].name, l->fields[i].name);
+    sqlite3_str_appendf(b, ")) FROM \"%w\" WHERE \"%w\" = ?", l->id, l->id_field);
+    sqlite3_stmt *st;
+    if (prepare_str(s, b, &st, "reading a feature", err) != 0)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *geojson = xstrdup((const char *)sqlite3_column_text(st, 0));
+        sha256_hex(*geojson, etag);
+    }
+    int out = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : sql_fail(s, err, "reading a feature");
+    stmt_release(s, st);
+    return out;
+}
+
+static void bind_values(sqlite3_stmt *st, const layer_def *l, const store_value *v)
+{
+    for (size_t i = 0; i < l->nfields; i++) {
+        int col = (int)i + 1;
+        if (v[i].is_null)
+            sqlite3_bind_null(st, col);
+        else if (l->fields[i].type == FIELD_INTEGER)
+            sqlite3_bind_int64(st, col, v[i].i);
+        else if (l->fields[i].type == FIELD_REAL)
+            sqlite3_bind_double(st, col, v[i].d);
+        else
+            sqlite3_bind_text(st, col, v[i].text, -1, SQLITE_TRANSIENT);
+    }
+}
+
+/* The write itself: an insert, an update or a delete of one row. */
+static int edit_row(store *s, const layer_def *l, const store_edit *e, const char *id, gisd_error *err)
+{
+    sqlite3_str *b = sqlite3_str_new(s->db);
+    if (e->kind == STORE_CREATE) {
+        sqlite3_str_appendf(b, "INSERT INTO \"%w\" (", l->id);
+        for (size_t i = 0; i < l->nfields; i++)
+            sqlite3_str_appendf(b, "\"%w\", ", l->fields[i].name);
+        sqlite3_str_appendall(b, "geom) VALUES (");
+        for (size_t i = 0; i < l->nfields; i++)
+            sqlite3_str_appendall(b, "?, ");
+        sqlite3_str_appendf(b, "GeomFromWKB(?, %d))", STORE_SRID);
+    } else if (e->kind == STORE_REPLACE) {
+        sqlite3_str_appendf(b, "UPDATE \"%w\" SET ", l->id);
+        for (size_t i = 0; i < l->nfields; i++)
+            sqlite3_str_appendf(b, "\"%w\" = ?, ", l->fields[i].name);
+        sqlite3_str_appendf(b, "geom = GeomFromWKB(?, %d) WHERE \"%w\" = ?", STORE_SRID, l->id_field);
+    } else {
+        sqlite3_str_appendf(b, "DELETE FROM \"%w\" WHERE \"%w\" = ?", l->id, l->id_field);
+    }
+    char *sql = str_finish(b);
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        return sql_fail(s, err, "preparing the write");
+    int k = 1;
+    if (e->kind != STORE_DELETE) {
+        bind_values(st, l, e->values);
+        k = (int)l->nfields + 1;
+        sqlite3_bind_blob(st, k++, e->wkb, (int)e->wkb_len, SQLITE_TRANSIENT);
+    }
+    if (e->kind != STORE_CREATE)
+        sqlite3_bind_text(st, k, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    int ext = sqlite3_extended_errcode(s->db);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if ((ext & 0xFF) == SQLITE_CONSTRAINT || (ext & 0xFF) == SQLITE_MISMATCH)
+        return gisd_fail(err, GISD_E_INPUT, "the store refused the feature: %s", msg);
+    return sql_fail(s, err, "writing the feature");
+}
+
+int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long long *change, char etag[65],
+                     gisd_error *err)
+{
+    *change = 0;
+    etag[0] = 0;
+    char idbuf[64];
+    const char *id = e->feature_id;
+    if (e->kind == STORE_CREATE) {
+        const store_value *v = &e->values[l->id_index];
+        if (v->is_null || (l->fields[l->id_index].type == FIELD_TEXT && (!v->text || !*v->text)))
+            return gisd_fail(err, GISD_E_INPUT, "the feature needs its %s", l->id_field);
+        if (l->fields[l->id_index].type == FIELD_TEXT)
+            id = v->text;
+        else {
+            snprintf(idbuf, sizeof idbuf, "%lld", v->i);
+            id = idbuf;
+        }
+    }
+    if (exec_sql(s, "BEGIN IMMEDIATE", err) != 0)
+        return -1;
+    char *before = NULL, *after = NULL, old[65];
+    int rc = 0;
+    if (!table_exists(s, l->id) && (create_layer_table(s, l, err) != 0 ||
+                                    exec_int(s, sql_text("SELECT CreateSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0))
+        rc = -1;
+    int found = rc == 0 ? store_feature_state(s, l, id, &before, old, err) : -1;
+    if (found < 0)
+        rc = -1;
+    else if (e->kind == STORE_CREATE && found == 0)
+        rc = gisd_fail(err, GISD_E_CONFLICT, "%s already has a feature %s \"%s\"", l->id, l->id_field, id);
+    else if (e->kind != STORE_CREATE && found == 1)
+        rc = gisd_fail(err, GISD_E_NOTFOUND, "%s has no feature \"%s\"", l->id, id);
+    else if (e->kind != STORE_CREATE && e->if_match && strcmp(e->if_match, old) != 0)
+        rc = gisd_fail(err, GISD_E_STALE, "feature \"%s\" changed since its ETag %s was read (now %s): read it again",
+                       id, e->if_match, old);
+    if (rc == 0)
+        rc = edit_row(s, l, e, id, err);
+    if (rc == 0 && e->kind != STORE_DELETE && store_feature_state(s, l, id, &after, etag, err) != 0)
+        rc = gisd_fail(err, GISD_E_INTERNAL, "the feature \"%s\" cannot be read back after the write", id);
+    if (rc == 0)
+        rc = record_layer(s, l, err);
+    if (rc == 0) {
+        char now[32];
+        utc_now(now, sizeof now);
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, "INSERT INTO gisd_history(at, who, layer, feature, action, before, after)"
+                                      " VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
+            rc = sql_fail(s, err, "recording the change");
+        } else {
+            sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 2, e->who ? e->who : "", -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 3, l->id, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 4, id, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 5, e->action, -1, SQLITE_TRANSIENT);
+            if (before)
+                sqlite3_bind_text(st, 6, before, -1, SQLITE_TRANSIENT);
+            if (after)
+                sqlite3_bind_text(st, 7, after, -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = sql_fail(s, err, "recording the change");
+            sqlite3_finalize(st);
+            *change = sqlite3_last_insert_rowid(s->db);
+        }
+    }
+    free(before);
+    free(after);
+    if (rc == 0)
+        return store_commit(s, err);
+    store_rollback(s);
+    etag[0] = 0;
+    *change = 0;
+    return -1;
+}
+
+int store_history(store *s, const char *layer, const char *feature, long long change, json_t **out,
+                  gisd_error *err)
+{
+    *out = json_array();
+    if (!table_exists(s, "gisd_history"))
+        return 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT id, at, who, layer, feature, action, before, after, note FROM gisd_history"
+                                  " WHERE (?1 IS NULL OR layer = ?1) AND (?2 IS NULL OR feature = ?2)"
+                                  " AND (?3 = 0 OR id = ?3) ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+        json_decref(*out);
+        *out = NULL;
+        return sql_fail(s, err, "reading the history");
+    }
+    if (layer)
+        sqlite3_bind_text(st, 1, layer, -1, SQLITE_TRANSIENT);
+    if (feature)
+        sqlite3_bind_text(st, 2, feature, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, change);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *row = json_pack("{s:I}", "change", (json_int_t)sqlite3_column_int64(st, 0));
+        static const char *const COLS[] = {NULL, "at", "who", "layer", "feature", "action", "before", "after", "note"};
+        for (int c = 1; c < 9; c++) {
+            const char *t = (const char *)sqlite3_column_text(st, c);
+            json_t *v = !t ? json_null() : (c == 6 || c == 7) ? json_loads(t, 0, NULL) : json_string(t);
+            json_object_set_new(row, COLS[c], v ? v : json_null());
+        }
+        json_array_append_new(*out, row);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    json_decref(*out);
+    *out = NULL;
+    return sql_fail(s, err, "reading the history");
+}
+
+int store_token_add(store *s, const char *name, const char *scope, const char *hash, gisd_error *err)
+{
+    char now[32];
+    utc_now(now, sizeof now);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO gisd_tokens(name, hash, scope, created_at) VALUES (?, ?, ?, ?)", -1,
+                           &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, "storing the token");
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    int ext = sqlite3_extended_errcode(s->db);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if ((ext & 0xFF) == SQLITE_CONSTRAINT)
+        return gisd_fail(err, GISD_E_CONFLICT, "there is a token called \"%s\" already", name);
+    return sql_fail(s, err, "storing the token");
+}
+
+int store_token_revoke(store *s, const char *name, gisd_error *err)
+{
+    char now[32];
+    utc_now(now, sizeof now);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "UPDATE gisd_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", -1,
+                           &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, "revoking the token");
+    sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return sql_fail(s, err, "revoking the token");
+    if (sqlite3_changes(s->db) == 0)
+        return gisd_fail(err, GISD_E_NOTFOUND, "there is no live token called \"%s\"", name);
+    return 0;
+}
+
+int store_token_list(store *s, json_t **out, gisd_error *err)
+{
+    *out = json_array();
+    if (!table_exists(s, "gisd_tokens"))
+        return 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT name, scope, created_at, revoked_at FROM gisd_tokens ORDER BY name", -1,
+                           &st, NULL) != SQLITE_OK) {
+        json_decref(*out);
+        *out = NULL;
+        return sql_fail(s, err, "listing the tokens");
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *revoked = (const char *)sqlite3_column_text(st, 3);
+        json_array_append_new(*out, json_pack("{s:s, s:s, s:s, s:s?}", "name", sqlite3_column_text(st, 0), "scope",
+                                              sqlite3_column_text(st, 1), "created_at", sqlite3_column_text(st, 2),
+                                              "revoked_at", revoked));
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    json_decref(*out);
+    *out = NULL;
+    return sql_fail(s, err, "listing the tokens");
+}
+
+int store_token_find(store *s, const char *hash, char name[128], char scope[512], gisd_error *err)
+{
+    if (!table_exists(s, "gisd_tokens"))
+        return 1;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT name, scope FROM gisd_tokens WHERE hash = ? AND revoked_at IS NULL", -1, &st,
+                           NULL) != SQLITE_OK)
+        return sql_fail(s, err, "checking the token");
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(name, 128, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(scope, 512, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : sql_fail(s, err, "checking the token");
 }
 
 int store_meta_set(store *s, const char *key, const char *value, gisd_error *err)

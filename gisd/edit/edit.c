@@ -1,0 +1,304 @@
+/* Bodies of writes checked against the layer definition; merge patches;
+ * tokens; revert. */
+#include "edit.h"
+
+#include <cpl_conv.h>
+#include <glib.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "crs.h"
+#include "strbuf.h"
+#include "xalloc.h"
+
+void edit_feature_free(edit_feature *f)
+{
+    for (size_t i = 0; i < f->ntexts; i++)
+        free(f->texts[i]);
+    free(f->texts);
+    free(f->values);
+    free(f->wkb);
+    memset(f, 0, sizeof *f);
+}
+
+static const char *keep_text(edit_feature *f, const char *s)
+{
+    f->texts = xreallocarray(f->texts, f->ntexts + 1, sizeof *f->texts);
+    return f->texts[f->ntexts++] = xstrdup(s);
+}
+
+/* The value of field k from v (null allowed but for the id field). */
+static int field_value(const layer_def *l, size_t k, json_t *v, edit_feature *f, gisd_error *err)
+{
+    const field_def *d = &l->fields[k];
+    store_value *sv = &f->values[k];
+    if (!v || json_is_null(v)) {
+        if (k == l->id_index)
+            return gisd_fail(err, GISD_E_INPUT, "the feature needs its %s", d->name);
+        sv->is_null = 1;
+        return 0;
+    }
+    switch (d->type) {
+    case FIELD_TEXT:
+        if (!json_is_string(v))
+            return gisd_fail(err, GISD_E_INPUT, "property %s is text; give it as a JSON string", d->name);
+        sv->text = keep_text(f, json_string_value(v));
+        return 0;
+    case FIELD_INTEGER:
+        if (json_is_integer(v))
+            sv->i = json_integer_value(v);
+        else if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) && fabs(json_real_value(v)) < 9e15)
+            sv->i = (long long)json_real_value(v);
+        else
+            return gisd_fail(err, GISD_E_INPUT, "property %s is a whole number", d->name);
+        return 0;
+    case FIELD_REAL:
+        if (!json_is_number(v) || !isfinite(json_number_value(v)))
+            return gisd_fail(err, GISD_E_INPUT, "property %s is a number", d->name);
+        sv->d = json_number_value(v);
+        return 0;
+    }
+    return 0;
+}
+
+static int kind_fits(geom_kind layer, OGRwkbGeometryType t)
+{
+    t = wkbFlatten(t);
+    switch (layer) {
+    case GEOM_POINT: return t == wkbPoint;
+    case GEOM_MULTIPOINT: return t == wkbPoint || t == wkbMultiPoint;
+    case GEOM_LINESTRING: return t == wkbLineString;
+    case GEOM_MULTILINESTRING: return t == wkbLineString || t == wkbMultiLineString;
+    case GEOM_POLYGON: return t == wkbPolygon;
+    case GEOM_MULTIPOLYGON: return t == wkbPolygon || t == wkbMultiPolygon;
+    }
+    return 0;
+}
+
+/* g (taken) in EPSG:4490, of the layer's kind, valid, as WKB in f. */
+static int geometry_of(const layer_def *l, OGRGeometryH g, int crs, int lonlat, edit_feature *f, gisd_error *err)
+{
+    int rc = 0;
+    OGR_G_FlattenTo2D(g);
+    if (OGR_G_IsEmpty(g))
+        rc = gisd_fail(err, GISD_E_INPUT, "the geometry is empty");
+    else if (!kind_fits(l->geometry, OGR_G_GetGeometryType(g)))
+        rc = gisd_fail(err, GISD_E_INPUT, "the geometry is a %s; layer %s holds %s", OGRGeometryTypeToName(OGR_G_GetGeometryType(g)), l->id,
+                       geom_kind_name(l->geometry));
+    if (rc == 0 && !lonlat && crs_northing_first(crs))
+        OGR_G_SwapXY(g);
+    if (rc == 0 && crs != 4490 && crs != 4326) {
+        OGRCoordinateTransformationH t = crs_transform_new(crs, 4490);
+        if (!t || OGR_G_Transform(g, t) != OGRERR_NONE)
+            rc = gisd_fail(err, GISD_E_INPUT, "the geometry cannot be brought from EPSG:%d to the store's CRS", crs);
+        if (t)
+            OCTDestroyCoordinateTransformation(t);
+    }
+    OGREnvelope e;
+    if (rc == 0) {
+        OGR_G_GetEnvelope(g, &e);
+        if (e.MinX < -180 || e.MaxX > 180 || e.MinY < -90 || e.MaxY > 90)
+            rc = gisd_fail(err, GISD_E_INPUT, "the geometry lies outside -180..180, -90..90 (its CRS is Content-Crs, "
+                                              "CRS84 when none is given)");
+    }
+    if (rc == 0 && !OGR_G_IsValid(g))
+        rc = gisd_fail(err, GISD_E_INPUT, "the geometry is not valid (a ring crossing itself, say); fix it first");
+    if (rc == 0 && (l->geometry == GEOM_MULTIPOLYGON || l->geometry == GEOM_MULTILINESTRING ||
+                    l->geometry == GEOM_MULTIPOINT)) {
+        /* the layer's column holds the Multi kind */
+        g = l->geometry == GEOM_MULTIPOLYGON ? OGR_G_ForceToMultiPolygon(g)
+            : l->geometry == GEOM_MULTILINESTRING ? OGR_G_ForceToMultiLineString(g)
+                                                   : OGR_G_ForceToMultiPoint(g);
+    }
+    if (rc == 0) {
+        f->wkb_len = (size_t)OGR_G_WkbSize(g);
+        f->wkb = xmalloc(f->wkb_len ? f->wkb_len : 1);
+        if (OGR_G_ExportToWkb(g, wkbNDR, f->wkb) != OGRERR_NONE)
+            rc = gisd_fail(err, GISD_E_INTERNAL, "OGR cannot write the geometry as WKB");
+    }
+    OGR_G_DestroyGeometry(g);
+    return rc;
+}
+
+int edit_feature_parse(const layer_def *l, json_t *feature, int crs, int lonlat, edit_feature *out, gisd_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(feature) || !json_is_string(json_object_get(feature, "type")) ||
+        strcmp(json_string_value(json_object_get(feature, "type")), "Feature") != 0)
+        return gisd_fail(err, GISD_E_INPUT, "the body must be a GeoJSON Feature");
+    json_t *props = json_object_get(feature, "properties"), *geometry = json_object_get(feature, "geometry");
+    if (props && !json_is_null(props) && !json_is_object(props))
+        return gisd_fail(err, GISD_E_INPUT, "properties must be an object");
+    const char *k;
+    json_t *v;
+    json_object_foreach(props, k, v) {
+        if (layer_field_index(l, k) < 0) {
+            strbuf names = {0};
+            for (size_t i = 0; i < l->nfields; i++)
+                strbuf_printf(&names, "%s%s", i ? ", " : "", l->fields[i].name);
+            gisd_fail(err, GISD_E_INPUT, "property %s is not a field of %s; its fields are %s", k, l->id, names.data);
+            strbuf_free(&names);
+            return -1;
+        }
+    }
+    out->values = xcalloc(l->nfields, sizeof *out->values);
+    /* the Feature's id stands for the id field when the properties lack it */
+    json_t *fid = json_object_get(feature, "id"), *pid = json_object_get(props, l->id_field);
+    if (fid && !json_is_null(fid) && pid && !json_is_null(pid) && !json_equal(fid, pid)) {
+        edit_feature_free(out);
+        return gisd_fail(err, GISD_E_INPUT, "the Feature's id and its %s differ", l->id_field);
+    }
+    for (size_t i = 0; i < l->nfields; i++) {
+        json_t *value = json_object_get(props, l->fields[i].name);
+        if (i == l->id_index && (!value || json_is_null(value)))
+            value = fid;
+        if (field_value(l, i, value, out, err) != 0) {
+            edit_feature_free(out);
+            return -1;
+        }
+    }
+    const store_value *idv = &out->values[l->id_index];
+    if (l->fields[l->id_index].type == FIELD_TEXT)
+        snprintf(out->id, sizeof out->id, "%s", idv->text);
+    else
+        snprintf(out->id, sizeof out->id, "%lld", l->fields[l->id_index].type == FIELD_INTEGER ? idv->i : (long long)idv->d);
+    if (!json_is_object(geometry)) {
+        edit_feature_free(out);
+        return gisd_fail(err, GISD_E_INPUT, "the feature needs a geometry (%s)", geom_kind_name(l->geometry));
+    }
+    char *text = json_dumps(geometry, JSON_COMPACT);
+    OGRGeometryH g = OGR_G_CreateGeometryFromJson(text);
+    free(text);
+    if (!g) {
+        edit_feature_free(out);
+        return gisd_fail(err, GISD_E_INPUT, "the geometry is not GeoJSON OGR can read");
+    }
+    if (geometry_of(l, g, crs, lonlat, out, err) != 0) {
+        edit_feature_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+json_t *edit_merge_patch(json_t *target, json_t *patch)
+{
+    if (!json_is_object(patch))
+        return json_deep_copy(patch);
+    json_t *out = json_is_object(target) ? json_deep_copy(target) : json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(patch, k, v) {
+        if (json_is_null(v))
+            json_object_del(out, k);
+        else
+            json_object_set_new(out, k, edit_merge_patch(json_object_get(out, k), v));
+    }
+    return out;
+}
+
+int edit_token_new(char out[65], gisd_error *err)
+{
+    unsigned char raw[32];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        return gisd_fail(err, GISD_E_INTERNAL, "the system gave no random bytes for the token");
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    return 0;
+}
+
+void edit_token_hash(const char *token, char out[65])
+{
+    gchar *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, token, -1);
+    snprintf(out, 65, "%s", h);
+    g_free(h);
+}
+
+int edit_scope_allows(const char *scope, const char *layer)
+{
+    if (strcmp(scope, "admin") == 0)
+        return 1;
+    if (strncmp(scope, "write:", 6) != 0)
+        return 0;
+    size_t n = strlen(layer);
+    for (const char *p = scope + 6; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, layer, n) == 0)
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+int edit_scope_valid(const layer_registry *reg, const char *scope, gisd_error *err)
+{
+    if (strcmp(scope, "admin") == 0)
+        return 1;
+    if (strncmp(scope, "write:", 6) != 0 || !scope[6])
+        return gisd_fail(err, GISD_E_INPUT, "--scope \"%s\" must be admin or write:LAYER,LAYER", scope), 0;
+    for (const char *p = scope + 6; *p;) {
+        size_t len = strcspn(p, ",");
+        char id[128];
+        snprintf(id, sizeof id, "%.*s", (int)(len < 127 ? len : 127), p);
+        if (!layer_registry_find(reg, id))
+            return gisd_fail(err, GISD_E_INPUT, "--scope names \"%s\", which is not a layer", id), 0;
+        p += len + (p[len] == ',');
+    }
+    return 1;
+}
+
+int edit_revert(store *s, const layer_registry *reg, long long change, const char *who, long long *undo,
+                gisd_error *err)
+{
+    *undo = 0;
+    json_t *rows = NULL;
+    if (change <= 0)
+        return gisd_fail(err, GISD_E_INPUT, "--change must be a change number of gisd history");
+    if (store_history(s, NULL, NULL, change, &rows, err) != 0)
+        return -1;
+    json_t *row = json_array_get(rows, 0);
+    int rc = 0;
+    if (!row) {
+        rc = gisd_fail(err, GISD_E_NOTFOUND, "there is no change %lld; see gisd history", change);
+    } else {
+        const char *action = json_string_value(json_object_get(row, "action"));
+        const layer_def *l = layer_registry_find(reg, json_string_value(json_object_get(row, "layer")));
+        json_t *before = json_object_get(row, "before"), *after = json_object_get(row, "after");
+        const char *feature = json_string_value(json_object_get(row, "feature"));
+        if (strcmp(action, "import") == 0)
+            rc = gisd_fail(err, GISD_E_INPUT, "change %lld is an import (%s): import the file again instead", change,
+                           json_string_value(json_object_get(row, "note")));
+        else if (!l || !feature)
+            rc = gisd_fail(err, GISD_E_INPUT, "change %lld names no layer of this registry", change);
+        if (rc == 0) {
+            /* the feature must exist as the change left it: created or replaced, not deleted */
+            char *now = NULL, etag[65], after_etag[65] = "";
+            int found = store_feature_state(s, l, feature, &now, etag, err);
+            if (found < 0)
+                rc = -1;
+            else if ((json_is_null(after) && found == 0) || (!json_is_null(after) && found == 1))
+                rc = gisd_fail(err, GISD_E_STALE, "feature %s was %s after change %lld; revert the later changes first",
+                               feature, found == 0 ? "created again" : "deleted", change);
+            edit_feature ef = {0};
+            store_edit e = {.feature_id = feature, .who = who, .action = "revert", .if_match = found == 0 ? etag : NULL};
+            if (rc == 0 && json_is_object(before) &&
+                edit_feature_parse(l, before, 4326, 1, &ef, err) != 0)
+                rc = -1;
+            if (rc == 0) {
+                e.kind = json_is_null(before) ? STORE_DELETE : found == 0 ? STORE_REPLACE : STORE_CREATE;
+                e.values = ef.values;
+                e.wkb = ef.wkb;
+                e.wkb_len = ef.wkb_len;
+                rc = store_edit_apply(s, l, &e, undo, after_etag, err);
+            }
+            edit_feature_free(&ef);
+            free(now);
+        }
+    }
+    json_decref(rows);
+    return rc;
+}

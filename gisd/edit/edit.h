@@ -1,0 +1,52 @@
+/* Editing (OGC API - Features Part 4): a feature body checked against its
+ * layer's definition and brought to the store's form, JSON merge patches,
+ * bearer tokens and their scopes, and reverting a recorded change. */
+#ifndef GISD_EDIT_H
+#define GISD_EDIT_H
+
+#include <jansson.h>
+
+#include "error.h"
+#include "layers.h"
+#include "store.h"
+
+/* A feature as the store takes it: one value per field and WKB in EPSG:4490. */
+typedef struct {
+    store_value *values;
+    char **texts; /* the values' strings, owned */
+    size_t ntexts;
+    unsigned char *wkb;
+    size_t wkb_len;
+    char id[256]; /* the feature's id as text */
+} edit_feature;
+
+/* Checks feature (a GeoJSON Feature, borrowed) against layer: every property
+ * a field of the right type, the id field set (and equal to the Feature's
+ * "id" when both are given), the geometry of the layer's kind, valid, in
+ * crs (EPSG code; lonlat: CRS84 order) and brought to EPSG:4490. 0 with *out
+ * filled (edit_feature_free), or -1 with an input error naming what is wrong. */
+int edit_feature_parse(const layer_def *layer, json_t *feature, int crs, int lonlat, edit_feature *out,
+                       gisd_error *err);
+void edit_feature_free(edit_feature *f);
+
+/* target with patch applied as a JSON merge patch (RFC 7386); a new value,
+ * the caller's; target is borrowed. */
+json_t *edit_merge_patch(json_t *target, json_t *patch);
+
+/* A new bearer token: 256 random bits as 64 hex digits (out). */
+int edit_token_new(char out[65], gisd_error *err);
+/* The hex SHA-256 of token: what the store keeps. */
+void edit_token_hash(const char *token, char out[65]);
+/* 1 when scope ("admin", "write:parks,zones") lets its holder write layer. */
+int edit_scope_allows(const char *scope, const char *layer);
+/* 1 when scope is well formed: admin, or write: and layer ids of reg. */
+int edit_scope_valid(const layer_registry *reg, const char *scope, gisd_error *err);
+
+/* Undoes the recorded change: a created feature deleted, a deleted one
+ * restored, a replaced one set back, as a new change by who (*undo its
+ * number). An import cannot be reverted one change at a time (GISD_E_INPUT);
+ * a feature changed since is GISD_E_STALE. */
+int edit_revert(store *s, const layer_registry *reg, long long change, const char *who, long long *undo,
+                gisd_error *err);
+
+#endif

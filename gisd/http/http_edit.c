@@ -1,0 +1,332 @@
+/* OGC API - Features Part 4: create (POST), replace (PUT), update (PATCH,
+ * JSON merge patch) and delete features, each write one transaction with its
+ * history row; bearer tokens with scopes; ETags and If-Match so that two
+ * planners never overwrite each other silently; a feature's history. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crs.h"
+#include "edit.h"
+#include "http.h"
+#include "routes.h"
+#include "xalloc.h"
+
+/* The bearer token's holder (who) when it is valid; else the answer is sent
+ * (*ret) and 0 returned. write: a write of layer l (its scope is checked). */
+static int authorize(http_req *r, const layer_def *l, int write, char who[128], enum MHD_Result *ret)
+{
+    const server_config *cfg = server_config_of(r->srv);
+    static const char *const challenge[][2] = {{"WWW-Authenticate", "Bearer realm=\"gisd\""}, {NULL, NULL}};
+    if (write && !server_tls(r->srv) && !server_loopback(r->srv) && !cfg->allow_insecure_writes) {
+        *ret = http_reply_error(r, 403, "Forbidden",
+                                "writes need HTTPS (--tls-cert and --tls-key) on an address other than loopback, "
+                                "or --allow-insecure-writes");
+        return 0;
+    }
+    char ip[64];
+    server_client_address(r, ip, sizeof ip);
+    const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0) {
+        json_t *doc = json_pack("{s:s, s:s, s:i}", "code", "Unauthorized", "description",
+                                write ? "a write needs Authorization: Bearer TOKEN (gisd token add)"
+                                      : "this server needs Authorization: Bearer TOKEN for reads too",
+                                "status", 401);
+        char *text = json_dumps(doc, JSON_COMPACT);
+        json_decref(doc);
+        const char *hdrs[][2] = {{"Content-Type", MEDIA_JSON}, {challenge[0][0], challenge[0][1]}, {NULL, NULL}};
+        *ret = http_send(r, 401, MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE), hdrs);
+        return 0;
+    }
+    if (server_auth_throttled(r->srv, ip)) {
+        static const char *const later[][2] = {{"Retry-After", "60"}, {NULL, NULL}};
+        json_t *doc = json_pack("{s:s, s:s, s:i}", "code", "TooManyRequests", "description",
+                                "too many bad tokens from this address: wait a minute", "status", 429);
+        char *text = json_dumps(doc, JSON_COMPACT);
+        json_decref(doc);
+        const char *hdrs[][2] = {{"Content-Type", MEDIA_JSON}, {later[0][0], later[0][1]}, {NULL, NULL}};
+        *ret = http_send(r, 429, MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE), hdrs);
+        return 0;
+    }
+    const char *token = auth + 7;
+    while (*token == ' ')
+        token++;
+    char hash[65], scope[512];
+    edit_token_hash(token, hash);
+    gisd_error err = {0};
+    worker *w = server_worker_acquire(r->srv, &err);
+    int found = w ? store_token_find(w->st, hash, who, scope, &err) : -1;
+    server_worker_release(r->srv, w);
+    if (found < 0) {
+        *ret = http_reply_gisd_error(r, &err);
+        return 0;
+    }
+    if (found == 1) {
+        server_auth_failed(r->srv, ip);
+        *ret = http_reply_error(r, 401, "Unauthorized", "the token is not valid (unknown or revoked)");
+        return 0;
+    }
+    if (write && !edit_scope_allows(scope, l->id)) {
+        *ret = http_reply_error(r, 403, "Forbidden", "token %s may write %s, not %s", who, scope, l->id);
+        return 0;
+    }
+    return 1;
+}
+
+int http_read_allowed(http_req *r, enum MHD_Result *ret)
+{
+    if (!server_config_of(r->srv)->require_token_for_reads ||
+        (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) || strcmp(r->url, "/healthz") == 0)
+        return 1;
+    char who[128];
+    return authorize(r, NULL, 0, who, ret);
+}
+
+/* The CRS of a body: Content-Crs (<URI> or EPSG:n), CRS84 when absent. */
+static int content_crs(http_req *r, int *code, int *lonlat, gisd_error *err)
+{
+    const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Crs");
+    *code = 4326;
+    *lonlat = 1;
+    if (!h)
+        return 0;
+    char text[512];
+    size_t n = strlen(h);
+    if (n >= 2 && h[0] == '<' && h[n - 1] == '>')
+        snprintf(text, sizeof text, "%.*s", (int)(n - 2), h + 1);
+    else
+        snprintf(text, sizeof text, "%s", h);
+    *lonlat = 0;
+    if ((*code = crs_parse(text, lonlat, err)) < 0)
+        return gisd_error_prefix(err, "Content-Crs: ");
+    return 0;
+}
+
+/* If-Match's ETag without quotes or W/ (NULL when absent). */
+static const char *if_match(http_req *r, char out[80])
+{
+    const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-Match");
+    if (!h)
+        return NULL;
+    if (strncmp(h, "W/", 2) == 0)
+        h += 2;
+    size_t n = strlen(h);
+    if (n >= 2 && h[0] == '"' && h[n - 1] == '"')
+        snprintf(out, 80, "%.*s", (int)(n - 2), h + 1);
+    else
+        snprintf(out, 80, "%s", h);
+    return out;
+}
+
+static const layer_def *layer_of(http_req *r, enum MHD_Result *ret)
+{
+    const layer_def *l = layer_registry_find(r->reg, r->params[0]);
+    if (!l)
+        *ret = http_reply_error(r, 404, "NotFound", "there is no collection \"%s\"; see /collections", r->params[0]);
+    return l;
+}
+
+/* The answer to a write: the feature as stored now with its ETag and, for a
+ * creation, where it lives. */
+static enum MHD_Result written(http_req *r, store *st, const layer_def *l, const char *id, unsigned status,
+                               long long change)
+{
+    char *state = NULL, etag[65], quoted[70], changed[32];
+    gisd_error err = {0};
+    int rc = store_feature_state(st, l, id, &state, etag, &err);
+    store_close(st);
+    if (rc != 0) {
+        free(state);
+        return rc < 0 ? http_reply_gisd_error(r, &err) : http_reply_error(r, 500, "ServerError", "the write is lost");
+    }
+    strbuf loc = {0};
+    strbuf_printf(&loc, "%s/collections/%s/items/", r->base, l->id);
+    http_url_encode(id, &loc);
+    snprintf(quoted, sizeof quoted, "\"%s\"", etag);
+    snprintf(changed, sizeof changed, "%lld", change);
+    const char *hdrs[][2] = {{"Content-Type", MEDIA_GEOJSON}, {"ETag", quoted}, {"Location", loc.data},
+                             {"X-Gisd-Change", changed}, {NULL, NULL}};
+    enum MHD_Result ret =
+        http_send(r, status, MHD_create_response_from_buffer(strlen(state), state, MHD_RESPMEM_MUST_FREE), hdrs);
+    strbuf_free(&loc);
+    return ret;
+}
+
+static json_t *body_json(http_req *r, enum MHD_Result *ret)
+{
+    if (!r->body || r->body_len == 0) {
+        *ret = http_reply_error(r, 400, "InvalidParameterValue", "the body must be a GeoJSON Feature");
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *j = json_loadb(r->body, r->body_len, 0, &jerr);
+    if (!j)
+        *ret = http_reply_error(r, 400, "InvalidParameterValue", "the body is not JSON: line %d, column %d: %s",
+                                jerr.line, jerr.column, jerr.text);
+    return j;
+}
+
+/* Writes a Feature (create or replace) of layer l. */
+static enum MHD_Result write_feature(http_req *r, const layer_def *l, json_t *feature, store_edit_kind kind,
+                                     const char *action, const char *who, const char *etag, int body_crs)
+{
+    gisd_error err = {0};
+    int code = 4326, lonlat = 1;
+    edit_feature f;
+    if ((body_crs && content_crs(r, &code, &lonlat, &err) != 0) ||
+        edit_feature_parse(l, feature, code, lonlat, &f, &err) != 0)
+        return http_reply_gisd_error(r, &err);
+    if (kind == STORE_REPLACE && strcmp(f.id, r->params[1]) != 0) {
+        edit_feature_free(&f);
+        return http_reply_error(r, 400, "InvalidParameterValue", "the body's %s \"%s\" is not the path's \"%s\"",
+                                l->id_field, f.id, r->params[1]);
+    }
+    store *st = NULL;
+    long long change = 0;
+    char new_etag[65];
+    store_edit e = {.kind = kind, .feature_id = r->params[1], .values = f.values, .wkb = f.wkb,
+                    .wkb_len = f.wkb_len, .if_match = etag, .who = who, .action = action};
+    int rc = store_open(server_config_of(r->srv)->db_path, STORE_READWRITE, r->reg, &st, NULL, &err);
+    if (rc == 0)
+        rc = store_edit_apply(st, l, &e, &change, new_etag, &err);
+    char id[256];
+    snprintf(id, sizeof id, "%s", f.id);
+    edit_feature_free(&f);
+    if (rc != 0) {
+        store_close(st);
+        return http_reply_gisd_error(r, &err);
+    }
+    return written(r, st, l, id, kind == STORE_CREATE ? 201 : 200, change);
+}
+
+enum MHD_Result http_item_create(http_req *r)
+{
+    enum MHD_Result ret;
+    char who[128];
+    const layer_def *l = layer_of(r, &ret);
+    if (!l || !authorize(r, l, 1, who, &ret))
+        return ret;
+    json_t *j = body_json(r, &ret);
+    if (!j)
+        return ret;
+    ret = write_feature(r, l, j, STORE_CREATE, "create", who, NULL, 1);
+    json_decref(j);
+    return ret;
+}
+
+/* The If-Match a change needs: 428 without it. */
+static const char *precondition(http_req *r, char buf[80], enum MHD_Result *ret)
+{
+    const char *etag = if_match(r, buf);
+    if (!etag)
+        *ret = http_reply_error(r, 428, "PreconditionRequired",
+                                "send If-Match with the ETag of the feature as you read it (GET it first)");
+    return etag;
+}
+
+enum MHD_Result http_item_replace(http_req *r)
+{
+    enum MHD_Result ret;
+    char who[128], buf[80];
+    const layer_def *l = layer_of(r, &ret);
+    if (!l || !authorize(r, l, 1, who, &ret))
+        return ret;
+    const char *etag = precondition(r, buf, &ret);
+    if (!etag)
+        return ret;
+    json_t *j = body_json(r, &ret);
+    if (!j)
+        return ret;
+    if (json_is_object(j) && !json_object_get(j, "id") &&
+        !json_object_get(json_object_get(j, "properties"), l->id_field))
+        json_object_set_new(j, "id", json_string(r->params[1])); /* the path names the feature */
+    ret = write_feature(r, l, j, STORE_REPLACE, "replace", who, strcmp(etag, "*") ? etag : NULL, 1);
+    json_decref(j);
+    return ret;
+}
+
+enum MHD_Result http_item_update(http_req *r)
+{
+    enum MHD_Result ret;
+    char who[128], buf[80];
+    const layer_def *l = layer_of(r, &ret);
+    if (!l || !authorize(r, l, 1, who, &ret))
+        return ret;
+    const char *etag = precondition(r, buf, &ret);
+    if (!etag)
+        return ret;
+    json_t *patch = body_json(r, &ret);
+    if (!patch)
+        return ret;
+    /* the merge patch applies to the feature as it is now; the write checks
+     * that it is still the version If-Match names */
+    gisd_error err = {0};
+    char *state = NULL, current[65];
+    worker *w = server_worker_acquire(r->srv, &err);
+    int found = w ? store_feature_state(w->st, l, r->params[1], &state, current, &err) : -1;
+    server_worker_release(r->srv, w);
+    if (found != 0) {
+        json_decref(patch);
+        free(state);
+        return found < 0 ? http_reply_gisd_error(r, &err)
+                         : http_reply_error(r, 404, "NotFound", "collection %s has no feature \"%s\"", l->id, r->params[1]);
+    }
+    json_t *target = json_loads(state, 0, NULL);
+    free(state);
+    json_t *merged = edit_merge_patch(target, patch);
+    json_decref(target);
+    /* a new geometry is in Content-Crs; a kept one is the stored lon/lat */
+    int new_geometry = json_is_object(patch) && json_object_get(patch, "geometry") != NULL;
+    json_decref(patch);
+    ret = write_feature(r, l, merged, STORE_REPLACE, "update", who, strcmp(etag, "*") ? etag : NULL, new_geometry);
+    json_decref(merged);
+    return ret;
+}
+
+enum MHD_Result http_item_delete(http_req *r)
+{
+    enum MHD_Result ret;
+    char who[128], buf[80];
+    const layer_def *l = layer_of(r, &ret);
+    if (!l || !authorize(r, l, 1, who, &ret))
+        return ret;
+    const char *etag = precondition(r, buf, &ret);
+    if (!etag)
+        return ret;
+    gisd_error err = {0};
+    store *st = NULL;
+    long long change = 0;
+    char new_etag[65];
+    store_edit e = {.kind = STORE_DELETE, .feature_id = r->params[1], .if_match = strcmp(etag, "*") ? etag : NULL,
+                    .who = who, .action = "delete"};
+    int rc = store_open(server_config_of(r->srv)->db_path, STORE_READWRITE, r->reg, &st, NULL, &err);
+    if (rc == 0)
+        rc = store_edit_apply(st, l, &e, &change, new_etag, &err);
+    store_close(st);
+    if (rc != 0)
+        return http_reply_gisd_error(r, &err);
+    char changed[32];
+    snprintf(changed, sizeof changed, "%lld", change);
+    const char *hdrs[][2] = {{"X-Gisd-Change", changed}, {NULL, NULL}};
+    return http_send(r, 204, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT), hdrs);
+}
+
+enum MHD_Result http_item_history(http_req *r)
+{
+    enum MHD_Result ret;
+    const layer_def *l = layer_of(r, &ret);
+    if (!l)
+        return ret;
+    gisd_error err = {0};
+    json_t *rows = NULL;
+    worker *w = server_worker_acquire(r->srv, &err);
+    int rc = w ? store_history(w->st, l->id, r->params[1], 0, &rows, &err) : -1;
+    server_worker_release(r->srv, w);
+    if (rc != 0)
+        return http_reply_gisd_error(r, &err);
+    if (json_array_size(rows) == 0) {
+        json_decref(rows);
+        return http_reply_error(r, 404, "NotFound", "feature \"%s\" of %s has no recorded change", r->params[1], l->id);
+    }
+    return http_reply_json(r, 200, json_pack("{s:s, s:s, s:o}", "collection", l->id, "feature", r->params[1], "changes", rows),
+                           MEDIA_JSON);
+}
