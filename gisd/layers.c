@@ -8,17 +8,132 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const GEOM_NAMES[] = {"Point", "LineString", "Polygon",
                                          "MultiPoint", "MultiLineString", "MultiPolygon"};
 static const char *const GEOM_SQL[] = {"POINT", "LINESTRING", "POLYGON",
                                        "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON"};
-static const char *const FIELD_NAMES[] = {"text", "integer", "real"};
+static const char *const FIELD_NAMES[] = {"text", "integer", "real", "date", "timestamp", "boolean"};
+#define NFIELD_TYPES (sizeof FIELD_NAMES / sizeof *FIELD_NAMES)
 
 const char *geom_kind_name(geom_kind kind) { return GEOM_NAMES[kind]; }
 const char *geom_kind_sql_name(geom_kind kind) { return GEOM_SQL[kind]; }
 const char *field_type_name(field_type type) { return FIELD_NAMES[type]; }
+
+int field_type_numeric(field_type type)
+{
+    return type == FIELD_INTEGER || type == FIELD_REAL || type == FIELD_BOOLEAN;
+}
+
+static int days_in(int y, int m)
+{
+    static const int D[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : D[m - 1];
+}
+
+/* Reads YYYY-MM-DD (or /) at s; the characters read, or 0. */
+static int read_date(const char *s, int *y, int *m, int *d)
+{
+    int n = 0;
+    char sep1, sep2;
+    if (sscanf(s, "%4d%c%2d%c%2d%n", y, &sep1, m, &sep2, d, &n) != 5 || n != 10 || sep1 != sep2 ||
+        (sep1 != '-' && sep1 != '/') || *m < 1 || *m > 12 || *d < 1 || *d > days_in(*y, *m) || *y < 1)
+        return 0;
+    return n;
+}
+
+int field_parse_date(const char *text, char out[11])
+{
+    int y, m, d;
+    while (*text == ' ')
+        text++;
+    int n = read_date(text, &y, &m, &d);
+    if (!n || (text[n] && text[n] != 'T' && text[n] != ' '))
+        return -1;
+    snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+    return 0;
+}
+
+int field_parse_timestamp(const char *text, char out[21])
+{
+    int y, m, d, hh = 0, mm = 0, ss = 0, n;
+    while (*text == ' ')
+        text++;
+    if (!(n = read_date(text, &y, &m, &d)))
+        return -1;
+    const char *p = text + n;
+    long offset = 0; /* seconds east of UTC */
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        int k = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &k) != 2 || k != 5)
+            return -1;
+        p += 1 + k;
+        if (*p == ':') {
+            if (sscanf(p + 1, "%2d%n", &ss, &k) != 1 || k != 2)
+                return -1;
+            p += 1 + k;
+            if (*p == '.' || *p == ',')
+                for (p++; *p >= '0' && *p <= '9'; p++)
+                    ;
+        }
+        if (*p == 'Z' || *p == 'z') {
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            int oh, om = 0;
+            if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) == 2 && k == 5)
+                ;
+            else if (sscanf(p + 1, "%2d%2d%n", &oh, &om, &k) == 2 && k == 4)
+                ;
+            else if (sscanf(p + 1, "%2d%n", &oh, &k) == 1 && k == 2)
+                om = 0;
+            else
+                return -1;
+            offset = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
+            p += 1 + k;
+        }
+    }
+    if (*p || hh > 23 || mm > 59 || ss > 60)
+        return -1;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = hh, .tm_min = mm, .tm_sec = ss};
+    time_t t = timegm(&tm) - offset;
+    struct tm u;
+    gmtime_r(&t, &u);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &u);
+    return 0;
+}
+
+int field_parse_boolean(const char *text, long long *out)
+{
+    static const char *const YES[] = {"true", "1", "yes", "t", "y", "是", NULL};
+    static const char *const NO[] = {"false", "0", "no", "f", "n", "否", NULL};
+    while (*text == ' ')
+        text++;
+    size_t n = strlen(text);
+    while (n && text[n - 1] == ' ')
+        n--;
+    for (size_t i = 0; YES[i]; i++)
+        if (strlen(YES[i]) == n && strncasecmp(text, YES[i], n) == 0)
+            return *out = 1, 0;
+    for (size_t i = 0; NO[i]; i++)
+        if (strlen(NO[i]) == n && strncasecmp(text, NO[i], n) == 0)
+            return *out = 0, 0;
+    return -1;
+}
+
+/* Field names keep the source's case (NAME, POP_EST) and may be SQL
+ * keywords (date, end): every statement quotes them. */
+static int field_name_ok(const char *s)
+{
+    if (!s || !*s || strlen(s) > 63 || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
 
 /* Layer and field names become SQL identifiers, so only a safe alphabet. */
 static int identifier_ok(const char *s)
@@ -96,20 +211,22 @@ static int parse_layer(json_t *root, const char *path, layer_def *l, gisd_error 
         json_t *f = json_array_get(fields, i);
         const char *name = json_string_value(json_object_get(f, "name"));
         const char *type = json_string_value(json_object_get(f, "type"));
-        if (!identifier_ok(name) || strcmp(name, "fid") == 0 || strcmp(name, "geom") == 0)
+        /* SQLite's column names ignore case: fid, geom and repeats are refused in any case */
+        if (!field_name_ok(name) || strcasecmp(name, "fid") == 0 || strcasecmp(name, "geom") == 0)
             return gisd_fail(err, GISD_E_INPUT,
-                             "%s: field %zu: \"name\" must be a lower-case name other than "
-                             "fid and geom", path, i + 1);
+                             "%s: field %zu: \"name\" must be letters, digits and _ (not starting with a "
+                             "digit), other than fid and geom", path, i + 1);
         for (size_t j = 0; j < i; j++)
-            if (strcmp(l->fields[j].name, name) == 0)
+            if (strcasecmp(l->fields[j].name, name) == 0)
                 return gisd_fail(err, GISD_E_INPUT, "%s: field \"%s\" is defined twice", path, name);
         int t = -1;
-        for (int k = 0; k < 3 && type; k++)
+        for (int k = 0; k < (int)NFIELD_TYPES && type; k++)
             if (strcmp(type, FIELD_NAMES[k]) == 0)
                 t = k;
         if (t < 0)
             return gisd_fail(err, GISD_E_INPUT,
-                             "%s: field \"%s\": \"type\" must be text, integer or real", path, name);
+                             "%s: field \"%s\": \"type\" must be text, integer, real, date, timestamp or "
+                             "boolean", path, name);
         l->fields[i].name = xstrdup(name);
         l->fields[i].type = (field_type)t;
         l->fields[i].description =
@@ -144,7 +261,7 @@ static int parse_layer(json_t *root, const char *path, layer_def *l, gisd_error 
         return gisd_fail(err, GISD_E_INPUT, "%s: \"overview\" is for polygon and point layers", path);
     if (ov && polygons && l->dissolve_index < 0)
         return gisd_fail(err, GISD_E_INPUT, "%s: a polygon layer's \"overview\" names the field to dissolve by", path);
-    if (l->sum_index >= 0 && l->fields[l->sum_index].type == FIELD_TEXT)
+    if (l->sum_index >= 0 && !field_type_numeric(l->fields[l->sum_index].type))
         return gisd_fail(err, GISD_E_INPUT, "%s: overview \"sum\" must name a number field", path);
     return 0;
 }

@@ -6,7 +6,22 @@
 
 #include "error.h"
 
-typedef enum { FIELD_TEXT, FIELD_INTEGER, FIELD_REAL } field_type;
+/* date: "YYYY-MM-DD"; timestamp: "YYYY-MM-DDTHH:MM:SSZ" (UTC), both kept as
+ * ISO 8601 text so they sort and compare as they read; boolean: 0 or 1. */
+typedef enum { FIELD_TEXT, FIELD_INTEGER, FIELD_REAL, FIELD_DATE, FIELD_TIMESTAMP, FIELD_BOOLEAN } field_type;
+
+/* 1 when values of the type are numbers in the store (integer, real, boolean). */
+int field_type_numeric(field_type type);
+/* text as a date "YYYY-MM-DD" in out (also from "YYYY/MM/DD" or a timestamp's
+ * date part): 0, or -1 when it is not one. */
+int field_parse_date(const char *text, char out[11]);
+/* text as a UTC timestamp "YYYY-MM-DDTHH:MM:SSZ" in out (from ISO 8601 with
+ * T or a space, optional seconds and fraction, Z or an offset; a date alone is
+ * its midnight UTC): 0, or -1 when it is not one. */
+int field_parse_timestamp(const char *text, char out[21]);
+/* text as a boolean (true/false, 1/0, yes/no, t/f, y/n in any case, 是/否): 0
+ * with *out 1 or 0, or -1. */
+int field_parse_boolean(const char *text, long long *out);
 
 typedef enum {
     GEOM_POINT,

@@ -161,6 +161,69 @@ static int convert_value(import_job *j, OGRFeatureH f, size_t i, long no, gisd_e
         return 0;
     }
     OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, idx));
+    if ((fd->type == FIELD_DATE || fd->type == FIELD_TIMESTAMP || fd->type == FIELD_BOOLEAN) &&
+        t != OFTDate && t != OFTDateTime && t != OFTInteger && t != OFTInteger64 && t != OFTString)
+        goto not_a_number;
+    if (fd->type == FIELD_DATE || fd->type == FIELD_TIMESTAMP) {
+        /* OGR's own dates, or ISO 8601 text: kept as ISO text (timestamps in UTC) */
+        char iso[32];
+        if (t == OFTDate || t == OFTDateTime) {
+            int y, mo, d, h, mi, tz;
+            float sec;
+            if (!OGR_F_GetFieldAsDateTimeEx(f, idx, &y, &mo, &d, &h, &mi, &sec, &tz))
+                goto not_a_number;
+            char raw[40];
+            /* tz: 0 unknown, 1 local, 100 UTC, 100 + n quarter hours east */
+            if (tz > 1 && tz != 100)
+                snprintf(raw, sizeof raw, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d, h, mi, (int)sec,
+                         tz > 100 ? '+' : '-', abs(tz - 100) / 4, abs(tz - 100) % 4 * 15);
+            else
+                snprintf(raw, sizeof raw, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, (int)sec);
+            if (fd->type == FIELD_DATE ? field_parse_date(raw, iso) : field_parse_timestamp(raw, iso))
+                goto not_a_number;
+        } else {
+            char *text = field_text(j, f, idx, no, err);
+            if (!text)
+                return -1;
+            j->texts[i] = text;
+            const char *p = text;
+            while (*p == ' ')
+                p++;
+            if (!*p) {
+                v->is_null = 1;
+                return 0;
+            }
+            if (fd->type == FIELD_DATE ? field_parse_date(text, iso) : field_parse_timestamp(text, iso))
+                goto not_a_number;
+        }
+        CPLFree(j->texts[i]);
+        j->texts[i] = CPLStrdup(iso);
+        v->text = j->texts[i];
+        return 0;
+    }
+    if (fd->type == FIELD_BOOLEAN) {
+        if (t == OFTInteger || t == OFTInteger64) {
+            long long b = OGR_F_GetFieldAsInteger64(f, idx);
+            if (b != 0 && b != 1)
+                goto not_a_number;
+            v->i = b;
+            return 0;
+        }
+        char *text = field_text(j, f, idx, no, err);
+        if (!text)
+            return -1;
+        j->texts[i] = text;
+        const char *p = text;
+        while (*p == ' ')
+            p++;
+        if (!*p) {
+            v->is_null = 1;
+            return 0;
+        }
+        if (field_parse_boolean(text, &v->i) != 0)
+            goto not_a_number;
+        return 0;
+    }
     if (fd->type != FIELD_TEXT && (t == OFTInteger || t == OFTInteger64 || t == OFTReal)) {
         double d = OGR_F_GetFieldAsDouble(f, idx);
         if (fd->type == FIELD_INTEGER && d != floor(d))
@@ -197,7 +260,11 @@ not_a_number: {
     char *name = source_field_name(j, idx);
     gisd_fail(err, GISD_E_INPUT, "%s: %s %ld, field \"%s\" (%s): \"%s\" is not %s", j->src->file,
               j->unit, no, name, fd->name, OGR_F_GetFieldAsString(f, idx),
-              fd->type == FIELD_INTEGER ? "a whole number" : "a number");
+              fd->type == FIELD_INTEGER     ? "a whole number"
+              : fd->type == FIELD_DATE      ? "a date (YYYY-MM-DD)"
+              : fd->type == FIELD_TIMESTAMP ? "a timestamp (ISO 8601)"
+              : fd->type == FIELD_BOOLEAN   ? "true or false"
+                                            : "a number");
     CPLFree(name);
     return -1;
 }

@@ -148,6 +148,15 @@ static long long matched(const char *layer, const char *filter, const char *extr
     return n;
 }
 
+/* GET srv.base + path: the status, the body in *out. */
+static int call_json(char **out, const char *path)
+{
+    char *head = NULL;
+    int status = tu_http(&srv, "GET", path, NULL, out, &head);
+    free(head);
+    return status;
+}
+
 static void filters_match_hand_written_sql(void **state)
 {
     (void)state;
@@ -334,6 +343,82 @@ static void a_slow_filter_is_cancelled_with_400(void **state)
     tu_server_stop(&heavy);
 }
 
+/* A deployment drops in a layer definition with the source's own field
+ * names (upper case, SQL keywords), dates, timestamps and booleans, imports a
+ * GeoPackage table, and filters it like the planning layers, temporal
+ * functions included. */
+static void a_dropped_in_layer_with_dates_and_keywords(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("cql2-events");
+    char *out;
+    int rc = tu_run(&out,
+                    "cd '%s' && mkdir layers && cp '%s'/layers/*.json layers/ && cat > layers/events.layer.json <<'EOF2'\n"
+                    "{\"id\": \"events\", \"title\": \"Events\", \"geometry\": \"Point\", \"id_field\": \"ID\",\n"
+                    " \"fields\": [{\"name\": \"ID\", \"type\": \"text\"}, {\"name\": \"NAME\", \"type\": \"text\"},\n"
+                    "  {\"name\": \"POP_EST\", \"type\": \"real\"}, {\"name\": \"date\", \"type\": \"date\"},\n"
+                    "  {\"name\": \"end\", \"type\": \"timestamp\"}, {\"name\": \"open\", \"type\": \"boolean\"}]}\n"
+                    "EOF2\n"
+                    "printf 'ID,NAME,POP_EST,date,end,open,lon,lat\\n"
+                    "E1,Alpha,1500,2019-05-01,2021-02-01T08:00:00+08:00,true,120.70,28.00\\n"
+                    "E2,Beta,800,2020-03-15,2021-06-30T12:00:00Z,false,120.71,28.01\\n"
+                    "E3,Atlas,2500,2020-07-01,,yes,120.72,28.02\\n"
+                    "E4,Gamma,,2021-01-10,2022-01-01T00:00:00Z,no,120.73,28.03\\n' > events.csv && "
+                    "ogr2ogr -q -f GPKG events.gpkg events.csv -oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat "
+                    "-oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=YES -a_srs EPSG:4326 -nln events && "
+                    "'%s' import --quiet --layers layers --db '%s' events.gpkg --layer events 2>&1",
+                    dir, tu_root(), tu_gisd(), refdb);
+    if (rc != 0)
+        fail_msg("events: %s", out);
+    free(out);
+    char layers[1400];
+    snprintf(layers, sizeof layers, "%s/layers", dir);
+    const char *extra[] = {"--layers", layers, NULL};
+    tu_server ev;
+    tu_server_start_args(&ev, refdb, extra);
+    tu_server keep = srv;
+    srv = ev; /* matched() asks srv */
+    static const char *const cases[][2] = {
+        {"date > DATE('2020-01-01')", "\"date\" > '2020-01-01'"},
+        {"\"end\" < TIMESTAMP('2021-03-01T00:00:00Z')", "\"end\" < '2021-03-01T00:00:00Z'"},
+        {"open", "open = 1"},
+        {"NOT open AND POP_EST IS NULL", "open = 0 AND POP_EST IS NULL"},
+        {"open = TRUE AND NAME LIKE 'A%'", "open = 1 AND NAME GLOB 'A*'"},
+        {"T_BEFORE(date, DATE('2020-06-01'))", "\"date\" < '2020-06-01'"},
+        {"T_DURING(\"end\", INTERVAL('2021-01-01T00:00:00Z', '2021-12-31T00:00:00Z'))",
+         "\"end\" > '2021-01-01T00:00:00Z' AND \"end\" < '2021-12-31T00:00:00Z'"},
+        {"T_INTERSECTS(date, INTERVAL('..', '2020-03-15'))", "\"date\" <= '2020-03-15'"},
+        {"T_AFTER(date, TIMESTAMP('2020-03-15T12:00:00Z'))", "\"date\" || 'T00:00:00Z' > '2020-03-15T12:00:00Z'"},
+        {"T_EQUALS(date, DATE('2020-07-01')) OR POP_EST > 2000", "\"date\" = '2020-07-01' OR POP_EST > 2000"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        long long want = sql_count(cases[i][1], "events");
+        long long got = matched("events", cases[i][0], "", 200);
+        if (got != want)
+            fail_msg("%s: %lld, SQLite says %lld", cases[i][0], got, want);
+    }
+    /* the timestamp came in at +08:00 and is kept in UTC; the boolean reads as JSON */
+    assert_int_equal(call_json(&out, "/collections/events/items/E1"), 200);
+    assert_non_null(strstr(out, "\"end\":\"2021-02-01T00:00:00Z\""));
+    assert_non_null(strstr(out, "\"open\":true"));
+    assert_non_null(strstr(out, "\"date\":\"2019-05-01\""));
+    free(out);
+    assert_int_equal(call_json(&out, "/collections/events/queryables"), 200);
+    assert_non_null(strstr(out, "\"format\":\"date\""));
+    assert_non_null(strstr(out, "\"format\":\"date-time\""));
+    assert_non_null(strstr(out, "\"type\":\"boolean\""));
+    free(out);
+    /* the JSON encoding's temporal literals */
+    long long a = matched("events", "T_BEFORE(date, DATE('2020-06-01'))", "", 200);
+    long long b = matched("events", "{\"op\":\"t_before\",\"args\":[{\"property\":\"date\"},{\"date\":\"2020-06-01\"}]}",
+                          "--data-urlencode filter-lang=cql2-json", 200);
+    assert_int_equal(a, b);
+    matched("events", "date > TIMESTAMP('2020-01-01T00:00:00Z')", "", 400); /* a date is not a timestamp */
+    matched("events", "T_BEFORE(POP_EST, DATE('2020-06-01'))", "", 400);
+    srv = keep;
+    tu_server_stop(&ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +429,7 @@ int main(void)
         cmocka_unit_test(queryables_and_conformance),
         cmocka_unit_test(gdal_and_owslib_send_their_filters),
         cmocka_unit_test(a_slow_filter_is_cancelled_with_400),
+        cmocka_unit_test(a_dropped_in_layer_with_dates_and_keywords),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

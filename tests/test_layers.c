@@ -62,7 +62,7 @@ static void broken_definitions_are_refused_by_name(void **state)
     expect_refusal("{\"id\": \"a\", \"geometry\": \"Point\", \"id_field\": \"b\","
                    " \"fields\": [{\"name\": \"a\", \"type\": \"text\"}]}", "id_field");
     expect_refusal("{\"id\": \"a\", \"geometry\": \"Point\", \"id_field\": \"a\","
-                   " \"fields\": [{\"name\": \"a\", \"type\": \"date\"}]}", "type");
+                   " \"fields\": [{\"name\": \"a\", \"type\": \"datetime\"}]}", "type");
     expect_refusal("{\"id\": \"a\", \"geometry\": \"Point\", \"id_field\": \"a\","
                    " \"fields\": [{\"name\": \"a\", \"type\": \"text\"},"
                    " {\"name\": \"a\", \"type\": \"text\"}]}", "twice");

@@ -62,6 +62,21 @@ static int field_value(const layer_def *l, size_t k, json_t *v, edit_feature *f,
             return gisd_fail(err, GISD_E_INPUT, "property %s is a number", d->name);
         sv->d = json_number_value(v);
         return 0;
+    case FIELD_BOOLEAN:
+        if (!json_is_boolean(v))
+            return gisd_fail(err, GISD_E_INPUT, "property %s is true or false", d->name);
+        sv->i = json_is_true(v);
+        return 0;
+    case FIELD_DATE:
+    case FIELD_TIMESTAMP: {
+        char iso[32];
+        if (!json_is_string(v) || (d->type == FIELD_DATE ? field_parse_date(json_string_value(v), iso)
+                                                         : field_parse_timestamp(json_string_value(v), iso)) != 0)
+            return gisd_fail(err, GISD_E_INPUT, "property %s is %s", d->name,
+                             d->type == FIELD_DATE ? "a date (\"YYYY-MM-DD\")" : "a timestamp (ISO 8601)");
+        sv->text = keep_text(f, iso);
+        return 0;
+    }
     }
     return 0;
 }
@@ -163,7 +178,7 @@ int edit_feature_parse(const layer_def *l, json_t *feature, int crs, int lonlat,
         }
     }
     const store_value *idv = &out->values[l->id_index];
-    if (l->fields[l->id_index].type == FIELD_TEXT)
+    if (idv->text)
         snprintf(out->id, sizeof out->id, "%s", idv->text);
     else
         snprintf(out->id, sizeof out->id, "%lld", l->fields[l->id_index].type == FIELD_INTEGER ? idv->i : (long long)idv->d);

@@ -23,6 +23,8 @@ void features_append_geojson(strbuf *b, store_cursor *c, const layer_def *l)
             strbuf_printf(b, "%lld", store_cursor_int(c, i));
         else if (l->fields[i].type == FIELD_REAL)
             strbuf_printf(b, "%.15g", store_cursor_real(c, i));
+        else if (l->fields[i].type == FIELD_BOOLEAN)
+            strbuf_puts(b, store_cursor_int(c, i) ? "true" : "false");
         else
             strbuf_json_string(b, store_cursor_text(c, i));
     }

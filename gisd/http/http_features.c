@@ -280,7 +280,17 @@ static enum MHD_Result scan_filter(void *cls, enum MHD_ValueKind kind, const cha
         f->bad = key;
         return MHD_NO;
     }
-    if (f->layer->fields[idx].type != FIELD_TEXT) {
+    if (f->layer->fields[idx].type == FIELD_BOOLEAN) {
+        /* ?flag=true: compared with what the store keeps, 1 or 0 */
+        if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+            value = "1";
+        else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+            value = "0";
+        else {
+            f->bad = key;
+            return MHD_NO;
+        }
+    } else if (field_type_numeric(f->layer->fields[idx].type)) {
         char *end;
         strtod(value, &end);
         if (!*value || *end) {
@@ -518,7 +528,7 @@ static int items_query(http_req *r, const layer_def *l, store_query *q, out_crs 
     fs->layer = l;
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, scan_filter, fs);
     if (fs->bad)
-        return gisd_fail(err, GISD_E_INPUT, "filter %s: the value must be a number", fs->bad);
+        return gisd_fail(err, GISD_E_INPUT, "filter %s: the value must be a number (true or false for a boolean)", fs->bad);
     q->nfilters = fs->n;
     q->filter_fields = fs->fields;
     q->filter_values = fs->values;

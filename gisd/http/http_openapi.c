@@ -113,9 +113,10 @@ static json_t *items_params(const layer_def *l)
     json_array_append_new(params, query_param("filter-crs", "the CRS of the filter's geometries (default CRS84)",
                                               json_pack("{s:s}", "type", "string")));
     for (size_t i = 0; l && i < l->nfields; i++) {
-        const char *type = l->fields[i].type == FIELD_TEXT      ? "string"
-                           : l->fields[i].type == FIELD_INTEGER ? "integer"
-                                                                : "number";
+        const char *type = l->fields[i].type == FIELD_INTEGER ? "integer"
+                           : l->fields[i].type == FIELD_REAL  ? "number"
+                           : l->fields[i].type == FIELD_BOOLEAN ? "boolean"
+                                                                : "string";
         char desc[512];
         snprintf(desc, sizeof desc, "only features whose %s equals this (%s)", l->fields[i].name,
                  l->fields[i].description);

@@ -79,6 +79,7 @@ void cql_free(cql_node *n)
         cql_free(n->args[i]);
     free(n->args);
     free(n->text);
+    free(n->alt);
     free(n);
 }
 
@@ -145,10 +146,25 @@ static int type_of(const parser *p, const cql_node *n, cql_type *t)
 {
     switch (n->kind) {
     case CQL_PROPERTY:
-        if (n->field == CQL_GEOMETRY_FIELD)
+        if (n->field == CQL_GEOMETRY_FIELD) {
             *t = CQL_T_GEOM;
-        else
-            *t = p->layer->fields[n->field].type == FIELD_TEXT ? CQL_T_TEXT : CQL_T_NUMBER;
+        } else {
+            field_type ft = p->layer->fields[n->field].type;
+            *t = ft == FIELD_BOOLEAN     ? CQL_T_BOOL
+                 : ft == FIELD_DATE      ? CQL_T_DATE
+                 : ft == FIELD_TIMESTAMP ? CQL_T_TIMESTAMP
+                 : ft == FIELD_TEXT      ? CQL_T_TEXT
+                                         : CQL_T_NUMBER;
+        }
+        return 0;
+    case CQL_DATE:
+        *t = CQL_T_DATE;
+        return 0;
+    case CQL_TIMESTAMP:
+        *t = CQL_T_TIMESTAMP;
+        return 0;
+    case CQL_INTERVAL:
+        *t = CQL_T_INTERVAL;
         return 0;
     case CQL_TEXT:
     case CQL_CASEI:
@@ -173,7 +189,97 @@ static int type_of(const parser *p, const cql_node *n, cql_type *t)
 
 static const char *type_name(cql_type t)
 {
-    return t == CQL_T_TEXT ? "text" : t == CQL_T_NUMBER ? "a number" : t == CQL_T_BOOL ? "a boolean" : "a geometry";
+    static const char *const NAMES[] = {"text", "a number", "a boolean", "a geometry", "a date", "a timestamp",
+                                        "an interval"};
+    return NAMES[t];
+}
+
+/* An instant literal: DATE('...') or TIMESTAMP('...') from text (which kind
+ * from the function, or, inside INTERVAL, from the text); NULL with the
+ * failure recorded. */
+static cql_node *instant(parser *p, const char *text, int kind, size_t at)
+{
+    char iso[32];
+    if (kind < 0) /* INTERVAL's bounds: a T makes a timestamp */
+        kind = strchr(text, 'T') || strchr(text, 't') ? CQL_TIMESTAMP : CQL_DATE;
+    if (kind == CQL_DATE ? field_parse_date(text, iso) : field_parse_timestamp(text, iso)) {
+        fail_at(p, at, kind == CQL_DATE ? "a date YYYY-MM-DD" : "an ISO 8601 timestamp");
+        return NULL;
+    }
+    cql_node *n = node(p, (cql_kind)kind);
+    n->text = xstrdup(iso);
+    if (kind == CQL_DATE) {
+        strbuf b = {0};
+        strbuf_printf(&b, "%sT00:00:00Z", iso);
+        n->alt = b.data;
+    }
+    return n;
+}
+
+/* An INTERVAL's bound: an instant, or ".." for an open end. */
+static cql_node *bound(parser *p, cql_node *v, size_t at)
+{
+    if (!v)
+        return NULL;
+    if (v->kind == CQL_TEXT && strcmp(v->text, "..") == 0)
+        return v;
+    if (v->kind == CQL_TEXT) {
+        cql_node *i = instant(p, v->text, -1, at);
+        cql_free(v);
+        return i;
+    }
+    if (v->kind == CQL_DATE || v->kind == CQL_TIMESTAMP || (v->kind == CQL_PROPERTY && v->field >= 0 &&
+                                                            (p->layer->fields[v->field].type == FIELD_DATE ||
+                                                             p->layer->fields[v->field].type == FIELD_TIMESTAMP)))
+        return v;
+    cql_free(v);
+    fail_at(p, at, "an instant or '..' as an interval's bound");
+    return NULL;
+}
+
+static const struct {
+    const char *name;
+    int op;
+} TEMPORAL[] = {{"T_AFTER", CQL_T_AFTER},           {"T_BEFORE", CQL_T_BEFORE},       {"T_CONTAINS", CQL_T_CONTAINS},
+                {"T_DISJOINT", CQL_T_DISJOINT},     {"T_DURING", CQL_T_DURING},       {"T_EQUALS", CQL_T_EQUALS},
+                {"T_FINISHEDBY", CQL_T_FINISHEDBY}, {"T_FINISHES", CQL_T_FINISHES},   {"T_INTERSECTS", CQL_T_INTERSECTS},
+                {"T_MEETS", CQL_T_MEETS},           {"T_METBY", CQL_T_METBY},         {"T_OVERLAPPEDBY", CQL_T_OVERLAPPEDBY},
+                {"T_OVERLAPS", CQL_T_OVERLAPS},     {"T_STARTEDBY", CQL_T_STARTEDBY}, {"T_STARTS", CQL_T_STARTS},
+                {NULL, 0}};
+
+/* The instant type of a temporal operand (an interval's from its bounds):
+ * 0 date, 1 timestamp, -1 not temporal. */
+static int temporal_kind(parser *p, const cql_node *n)
+{
+    cql_type t;
+    if (n->kind == CQL_INTERVAL) {
+        int k = 0;
+        for (size_t i = 0; i < 2; i++)
+            if (!(n->args[i]->kind == CQL_TEXT) && temporal_kind(p, n->args[i]) == 1)
+                k = 1;
+        return k;
+    }
+    if (type_of(p, n, &t) != 0)
+        return -1;
+    return t == CQL_T_DATE ? 0 : t == CQL_T_TIMESTAMP ? 1 : -1;
+}
+
+/* T_...(a, b): both temporal; dates meeting timestamps read as midnights. */
+static cql_node *temporal(parser *p, int op, cql_node *a, cql_node *b, size_t at)
+{
+    int ka = temporal_kind(p, a), kb = temporal_kind(p, b);
+    if (ka < 0 || kb < 0) {
+        cql_free(a);
+        cql_free(b);
+        fail_at(p, at, "instants or intervals (a date or timestamp property, DATE, TIMESTAMP, INTERVAL)");
+        return NULL;
+    }
+    cql_node *n = node(p, CQL_TEMPORAL);
+    n->op = op;
+    n->as_timestamp = ka || kb;
+    add_arg(n, a);
+    add_arg(n, b);
+    return n;
 }
 
 /* Checks that n is a value of type want (any scalar when want < 0). */
@@ -194,6 +300,8 @@ static int expect_type(parser *p, const cql_node *n, int want, size_t at, const 
     }
     if (want < 0 && t == CQL_T_GEOM)
         return fail_at(p, at, "a text, number or boolean value (geometries compare with S_ functions)");
+    if (want < 0 && t == CQL_T_INTERVAL)
+        return fail_at(p, at, "a value (intervals compare with T_ functions)");
     return 0;
 }
 
@@ -464,16 +572,32 @@ static cql_node *primary(parser *p)
     } else if (keyword(p, "ACCENTI")) {
         n = unary_function(p, CQL_ACCENTI, "ACCENTI's argument");
     } else if ((keyword(p, "DATE") || keyword(p, "TIMESTAMP")) && (skip_space(p), p->s[p->pos] == '(')) {
-        /* instants compare as their ISO 8601 text */
+        int kind = toupper((unsigned char)p->s[at]) == 'D' ? CQL_DATE : CQL_TIMESTAMP;
         if (expect_punct(p, "(", "'(' after DATE or TIMESTAMP") == 0 && (s = string_token(p))) {
-            n = node(p, CQL_TEXT);
-            n->text = s;
-            if (expect_punct(p, ")", "')'") != 0) {
+            n = instant(p, s, kind, at);
+            free(s);
+            if (n && expect_punct(p, ")", "')'") != 0) {
                 cql_free(n);
                 n = NULL;
             }
         } else if (!p->failed) {
             fail_at(p, p->pos, "an ISO 8601 text in quotes");
+        }
+    } else if ((p->pos = at, keyword(p, "INTERVAL")) && (skip_space(p), p->s[p->pos] == '(')) {
+        p->pos++;
+        size_t a_at = p->pos;
+        cql_node *a = bound(p, primary(p), a_at), *b = NULL;
+        if (a && expect_punct(p, ",", "',' between an interval's bounds") == 0) {
+            size_t b_at = p->pos;
+            b = bound(p, primary(p), b_at);
+        }
+        if (a && b && expect_punct(p, ")", "')' closing the interval") == 0) {
+            n = node(p, CQL_INTERVAL);
+            add_arg(n, a);
+            add_arg(n, b);
+        } else {
+            cql_free(a);
+            cql_free(b);
         }
     } else if ((p->pos = at, n = geometry_literal(p, &found)) || found) {
         /* n is the literal, or NULL after its error */
@@ -587,6 +711,18 @@ static cql_node *predicate(parser *p)
             }
         }
         cql_free(n);
+        return NULL;
+    }
+    for (size_t k = 0; TEMPORAL[k].name; k++) {
+        if (!keyword(p, TEMPORAL[k].name))
+            continue;
+        cql_node *a = NULL, *b = NULL;
+        if (expect_punct(p, "(", "'(' after a temporal function") == 0 && (a = scalar(p)) &&
+            expect_punct(p, ",", "',' between the two instants or intervals") == 0 && (b = scalar(p)) &&
+            expect_punct(p, ")", "')' closing the temporal function") == 0)
+            return temporal(p, TEMPORAL[k].op, a, b, at);
+        cql_free(a);
+        cql_free(b);
         return NULL;
     }
     cql_node *left = scalar(p);
@@ -816,8 +952,23 @@ static cql_node *json_value(parser *p, json_t *j)
                 fail_at(p, 0, "an ISO 8601 text for a date or timestamp");
                 return NULL;
             }
-            cql_node *n = node(p, CQL_TEXT);
-            n->text = xstrdup(json_string_value(v));
+            return instant(p, json_string_value(v), json_object_get(j, "date") ? CQL_DATE : CQL_TIMESTAMP, 0);
+        }
+        if ((v = json_object_get(j, "interval"))) {
+            if (json_array_size(v) != 2) {
+                fail_at(p, 0, "an interval of two bounds");
+                return NULL;
+            }
+            cql_node *a = bound(p, json_value(p, json_array_get(v, 0)), 0);
+            cql_node *b = a ? bound(p, json_value(p, json_array_get(v, 1)), 0) : NULL;
+            if (!a || !b) {
+                cql_free(a);
+                cql_free(b);
+                return NULL;
+            }
+            cql_node *n = node(p, CQL_INTERVAL);
+            add_arg(n, a);
+            add_arg(n, b);
             return n;
         }
         if ((v = json_object_get(j, "bbox"))) {
@@ -924,6 +1075,9 @@ static cql_node *json_expr(parser *p, json_t *j, int boolean)
         int s;
         for (s = 0; SPATIAL[s].name && strcasecmp(SPATIAL[s].name, op) != 0; s++)
             ;
+        int tk;
+        for (tk = 0; TEMPORAL[tk].name && strcasecmp(TEMPORAL[tk].name, op) != 0; tk++)
+            ;
         if (!ok) {
             /* the failure is said */
         } else if (CMP[k]) {
@@ -981,6 +1135,14 @@ static cql_node *json_expr(parser *p, json_t *j, int boolean)
                 n = node(p, CQL_ISNULL);
             else
                 fail_at(p, 0, "one arg of isNull");
+        } else if (TEMPORAL[tk].name) {
+            if (na == 2) {
+                n = temporal(p, TEMPORAL[tk].op, v[0], v[1], 0);
+                v[0] = v[1] = NULL;
+                na = 0;
+            } else {
+                fail_at(p, 0, "two args of a temporal function");
+            }
         } else if (SPATIAL[s].name) {
             if (na == 2 && expect_type(p, v[0], CQL_T_GEOM, 0, "a spatial function's first argument") == 0 &&
                 expect_type(p, v[1], CQL_T_GEOM, 0, "a spatial function's second argument") == 0) {
@@ -1062,9 +1224,14 @@ json_t *cql2_queryables(const layer_def *l, const char *self_url)
     json_t *props = json_object();
     for (size_t i = 0; i < l->nfields; i++) {
         const field_def *f = &l->fields[i];
-        json_object_set_new(props, f->name,
-                            json_pack("{s:s, s:s}", "description", f->description ? f->description : "", "type",
-                                      f->type == FIELD_TEXT ? "string" : f->type == FIELD_INTEGER ? "integer" : "number"));
+        json_t *q = json_pack("{s:s, s:s}", "description", f->description ? f->description : "", "type",
+                              f->type == FIELD_INTEGER   ? "integer"
+                              : f->type == FIELD_REAL    ? "number"
+                              : f->type == FIELD_BOOLEAN ? "boolean"
+                                                         : "string");
+        if (f->type == FIELD_DATE || f->type == FIELD_TIMESTAMP)
+            json_object_set_new(q, "format", json_string(f->type == FIELD_DATE ? "date" : "date-time"));
+        json_object_set_new(props, f->name, q);
     }
     static const char *const GEOJSON[] = {"Point", "LineString", "Polygon", "MultiPoint", "MultiLineString",
                                           "MultiPolygon"};

@@ -28,25 +28,35 @@ typedef enum {
     CQL_NUMBER,   /* number */
     CQL_BOOL,     /* number 1 or 0 */
     CQL_GEOM,     /* text: WKT in the store's CRS (EPSG:4490, lon/lat) */
-    CQL_BBOX      /* bbox: minx, miny, maxx, maxy in the store's CRS */
+    CQL_BBOX,     /* bbox: minx, miny, maxx, maxy in the store's CRS */
+    CQL_DATE,     /* text: "YYYY-MM-DD"; alt: its midnight as a timestamp */
+    CQL_TIMESTAMP, /* text: "YYYY-MM-DDTHH:MM:SSZ" (UTC) */
+    CQL_INTERVAL, /* args[0], args[1]: instants, or CQL_TEXT ".." for an open end */
+    CQL_TEMPORAL  /* op: CQL_T_AFTER..; args[0], args[1]: instants or intervals; as_timestamp
+                   * when dates meet timestamps (dates then read as their midnight, UTC) */
 } cql_kind;
 
 enum { CQL_EQ, CQL_NE, CQL_LT, CQL_LE, CQL_GT, CQL_GE };
 enum { CQL_S_INTERSECTS, CQL_S_DISJOINT, CQL_S_EQUALS, CQL_S_TOUCHES, CQL_S_CROSSES, CQL_S_WITHIN,
        CQL_S_CONTAINS, CQL_S_OVERLAPS };
 enum { CQL_ADD, CQL_SUB, CQL_MUL, CQL_DIV, CQL_MOD, CQL_INTDIV };
+enum { CQL_T_AFTER, CQL_T_BEFORE, CQL_T_CONTAINS, CQL_T_DISJOINT, CQL_T_DURING, CQL_T_EQUALS, CQL_T_FINISHEDBY,
+       CQL_T_FINISHES, CQL_T_INTERSECTS, CQL_T_MEETS, CQL_T_METBY, CQL_T_OVERLAPPEDBY, CQL_T_OVERLAPS,
+       CQL_T_STARTEDBY, CQL_T_STARTS };
 
 #define CQL_GEOMETRY_FIELD (-2)
 
 /* The types an expression can have, checked before anything runs. */
-typedef enum { CQL_T_TEXT, CQL_T_NUMBER, CQL_T_BOOL, CQL_T_GEOM } cql_type;
+typedef enum { CQL_T_TEXT, CQL_T_NUMBER, CQL_T_BOOL, CQL_T_GEOM, CQL_T_DATE, CQL_T_TIMESTAMP, CQL_T_INTERVAL } cql_type;
 
 typedef struct cql_node cql_node;
 struct cql_node {
     cql_kind kind;
     int op;
     int field;    /* CQL_PROPERTY */
-    char *text;   /* CQL_TEXT, CQL_GEOM */
+    char *text;   /* CQL_TEXT, CQL_GEOM, CQL_DATE, CQL_TIMESTAMP */
+    char *alt;    /* CQL_DATE: the same day's midnight as a timestamp */
+    int as_timestamp; /* CQL_TEMPORAL */
     double number;
     double bbox[4];
     cql_node **args;

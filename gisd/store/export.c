@@ -45,10 +45,16 @@ static char **layer_options(const char *format, const layer_def *l)
 static int define_fields(OGRLayerH lyr, const layer_def *l, gisd_error *err)
 {
     for (size_t i = 0; i < l->nfields; i++) {
-        OGRFieldType t = l->fields[i].type == FIELD_INTEGER ? OFTInteger64
-                         : l->fields[i].type == FIELD_REAL  ? OFTReal
-                                                            : OFTString;
+        field_type ft = l->fields[i].type;
+        OGRFieldType t = ft == FIELD_INTEGER ? OFTInteger64
+                         : ft == FIELD_REAL  ? OFTReal
+                         : ft == FIELD_BOOLEAN ? OFTInteger
+                         : ft == FIELD_DATE ? OFTDate
+                         : ft == FIELD_TIMESTAMP ? OFTDateTime
+                                                 : OFTString;
         OGRFieldDefnH fd = OGR_Fld_Create(l->fields[i].name, t);
+        if (ft == FIELD_BOOLEAN)
+            OGR_Fld_SetSubType(fd, OFSTBoolean);
         OGRErr e = OGR_L_CreateField(lyr, fd, TRUE);
         OGR_Fld_Destroy(fd);
         if (e != OGRERR_NONE)
@@ -73,7 +79,7 @@ static int copy_features(store *s, const layer_def *l, GDALDatasetH ds, OGRLayer
         for (size_t i = 0; i < l->nfields; i++) {
             if (store_cursor_is_null(c, i))
                 OGR_F_SetFieldNull(f, (int)i);
-            else if (l->fields[i].type == FIELD_INTEGER)
+            else if (l->fields[i].type == FIELD_INTEGER || l->fields[i].type == FIELD_BOOLEAN)
                 OGR_F_SetFieldInteger64(f, (int)i, store_cursor_int(c, i));
             else if (l->fields[i].type == FIELD_REAL)
                 OGR_F_SetFieldDouble(f, (int)i, store_cursor_real(c, i));

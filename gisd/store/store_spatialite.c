@@ -427,7 +427,7 @@ void store_rollback(store *s)
 
 static const char *sql_type(field_type t)
 {
-    return t == FIELD_INTEGER ? "INTEGER" : t == FIELD_REAL ? "REAL" : "TEXT";
+    return t == FIELD_INTEGER || t == FIELD_BOOLEAN ? "INTEGER" : t == FIELD_REAL ? "REAL" : "TEXT";
 }
 
 /* Text from a sqlite3_str; aborts when SQLite ran out of memory. */
@@ -506,7 +506,7 @@ int store_layer_insert(store *s, const layer_def *l, const store_value *values,
         int col = (int)i + 1;
         if (values[i].is_null)
             sqlite3_bind_null(st, col);
-        else if (l->fields[i].type == FIELD_INTEGER)
+        else if (l->fields[i].type == FIELD_INTEGER || l->fields[i].type == FIELD_BOOLEAN)
             sqlite3_bind_int64(st, col, values[i].i);
         else if (l->fields[i].type == FIELD_REAL)
             sqlite3_bind_double(st, col, values[i].d);
@@ -635,7 +635,10 @@ int store_feature_state(store *s, const layer_def *l, const char *id, char **geo
     sqlite3_str_appendf(b, "SELECT json_object('type', 'Feature', 'id', \"%w\", 'geometry', json(AsGeoJSON(geom, 9)),"
                            " 'properties', json_object(", l->id_field);
     for (size_t i = 0; i < l->nfields; i++)
-        sqlite3_str_appendf(b, "%s%Q, \"%w\"", i ? ", " : "", l->fields[i].name, l->fields[i].name);
+        sqlite3_str_appendf(b, l->fields[i].type == FIELD_BOOLEAN ? "%s%Q, json(CASE WHEN \"%w\" IS NULL THEN 'null' "
+                                                                    "WHEN \"%w\" THEN 'true' ELSE 'false' END)"
+                                                                  : "%s%Q, \"%w\"",
+                            i ? ", " : "", l->fields[i].name, l->fields[i].name, l->fields[i].name);
     sqlite3_str_appendf(b, ")) FROM \"%w\" WHERE \"%w\" = ?", l->id, l->id_field);
     sqlite3_stmt *st;
     if (prepare_str(s, b, &st, "reading a feature", err) != 0)
@@ -657,7 +660,7 @@ static void bind_values(sqlite3_stmt *st, const layer_def *l, const store_value 
         int col = (int)i + 1;
         if (v[i].is_null)
             sqlite3_bind_null(st, col);
-        else if (l->fields[i].type == FIELD_INTEGER)
+        else if (l->fields[i].type == FIELD_INTEGER || l->fields[i].type == FIELD_BOOLEAN)
             sqlite3_bind_int64(st, col, v[i].i);
         else if (l->fields[i].type == FIELD_REAL)
             sqlite3_bind_double(st, col, v[i].d);
@@ -721,9 +724,9 @@ int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long lon
     const char *id = e->feature_id;
     if (e->kind == STORE_CREATE) {
         const store_value *v = &e->values[l->id_index];
-        if (v->is_null || (l->fields[l->id_index].type == FIELD_TEXT && (!v->text || !*v->text)))
+        if (v->is_null || (!field_type_numeric(l->fields[l->id_index].type) && (!v->text || !*v->text)))
             return gisd_fail(err, GISD_E_INPUT, "the feature needs its %s", l->id_field);
-        if (l->fields[l->id_index].type == FIELD_TEXT)
+        if (!field_type_numeric(l->fields[l->id_index].type))
             id = v->text;
         else {
             snprintf(idbuf, sizeof idbuf, "%lld", v->i);
@@ -1022,17 +1025,77 @@ static int bbox_to_store(const store_query *q, double out[4], gisd_error *err)
 
 /* The values a CQL2 filter binds, in the order its SQL names them. */
 typedef struct {
-    const cql_node **lits;
+    struct {
+        const cql_node *n;
+        int alt; /* a date bound as its midnight timestamp */
+    } *lits;
     size_t n, cap;
 } cql_binds;
 
-static void bind_later(cql_binds *bv, const cql_node *n)
+static void bind_alt(cql_binds *bv, const cql_node *n, int alt)
 {
     if (bv->n == bv->cap) {
         bv->cap = bv->cap ? bv->cap * 2 : 16;
         bv->lits = xreallocarray(bv->lits, bv->cap, sizeof *bv->lits);
     }
-    bv->lits[bv->n++] = n;
+    bv->lits[bv->n].n = n;
+    bv->lits[bv->n++].alt = alt;
+}
+
+static void bind_later(cql_binds *bv, const cql_node *n) { bind_alt(bv, n, 0); }
+
+/* One end (hi: the upper) of a temporal operand as SQL; an instant is both
+ * ends of itself, an open end the smallest or largest ISO text. ts: dates
+ * read as their midnight timestamps. */
+static void temporal_end(const layer_def *l, const cql_node *n, int hi, int ts, sqlite3_str *b, cql_binds *bv)
+{
+    if (n->kind == CQL_INTERVAL)
+        n = n->args[hi];
+    if (n->kind == CQL_TEXT) /* '..' */
+        sqlite3_str_appendall(b, hi ? "'9999-12-31T23:59:59Z'" : "'0000-01-01'");
+    else if (n->kind == CQL_PROPERTY && ts && l->fields[n->field].type == FIELD_DATE)
+        sqlite3_str_appendf(b, "(\"%w\" || 'T00:00:00Z')", l->fields[n->field].name);
+    else if (n->kind == CQL_PROPERTY)
+        sqlite3_str_appendf(b, "\"%w\"", l->fields[n->field].name);
+    else {
+        sqlite3_str_appendall(b, "?");
+        bind_alt(bv, n, ts && n->kind == CQL_DATE);
+    }
+}
+
+/* The temporal relations of CQL2 (Allen's), between A = [a1, a2] and B = [b1, b2]. */
+static void temporal_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, cql_binds *bv)
+{
+    static const char *const REL[] = {
+        [CQL_T_AFTER] = "a1>b2",           [CQL_T_BEFORE] = "a2<b1",       [CQL_T_CONTAINS] = "a1<b1&a2>b2",
+        [CQL_T_DISJOINT] = "!a1<=b2&a2>=b1", [CQL_T_DURING] = "a1>b1&a2<b2", [CQL_T_EQUALS] = "a1=b1&a2=b2",
+        [CQL_T_FINISHEDBY] = "a1<b1&a2=b2", [CQL_T_FINISHES] = "a1>b1&a2=b2", [CQL_T_INTERSECTS] = "a1<=b2&a2>=b1",
+        [CQL_T_MEETS] = "a2=b1",           [CQL_T_METBY] = "a1=b2",
+        [CQL_T_OVERLAPPEDBY] = "a1>b1&a1<b2&a2>b2", [CQL_T_OVERLAPS] = "a1<b1&a2>b1&a2<b2",
+        [CQL_T_STARTEDBY] = "a1=b1&a2>b2", [CQL_T_STARTS] = "a1=b1&a2<b2"};
+    const char *r = REL[n->op];
+    int negate = *r == '!';
+    sqlite3_str_appendall(b, negate ? "(NOT (" : "((");
+    for (r += negate; *r;) {
+        /* one comparison: x op y */
+        const cql_node *x = n->args[r[0] == 'b'];
+        int xhi = r[1] == '2';
+        r += 2;
+        size_t oplen = r[1] == '=' ? 2 : 1;
+        char op[3] = {r[0], oplen == 2 ? '=' : 0, 0};
+        r += oplen;
+        const cql_node *y = n->args[r[0] == 'b'];
+        int yhi = r[1] == '2';
+        r += 2;
+        temporal_end(l, x, xhi, n->as_timestamp, b, bv);
+        sqlite3_str_appendf(b, " %s ", op);
+        temporal_end(l, y, yhi, n->as_timestamp, b, bv);
+        if (*r == '&') {
+            sqlite3_str_appendall(b, " AND ");
+            r++;
+        }
+    }
+    sqlite3_str_appendall(b, "))");
 }
 
 /* Appends the SQL of the CQL2 tree n (already checked by cql2_parse):
@@ -1136,8 +1199,16 @@ static void cql_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, cql_b
     case CQL_TEXT:
     case CQL_NUMBER:
     case CQL_BOOL:
+    case CQL_DATE:
+    case CQL_TIMESTAMP:
         sqlite3_str_appendall(b, "?");
         bind_later(bv, n);
+        return;
+    case CQL_TEMPORAL:
+        temporal_sql(l, n, b, bv);
+        return;
+    case CQL_INTERVAL: /* only inside a temporal function, which reads its ends */
+        sqlite3_str_appendall(b, "NULL");
         return;
     }
 }
@@ -1145,8 +1216,10 @@ static void cql_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, cql_b
 static int bind_cql(sqlite3_stmt *st, int k, const cql_binds *bv)
 {
     for (size_t i = 0; bv && i < bv->n; i++) {
-        const cql_node *n = bv->lits[i];
-        if (n->kind == CQL_TEXT || n->kind == CQL_GEOM)
+        const cql_node *n = bv->lits[i].n;
+        if (n->kind == CQL_DATE && bv->lits[i].alt)
+            sqlite3_bind_text(st, k++, n->alt, -1, SQLITE_TRANSIENT);
+        else if (n->kind == CQL_TEXT || n->kind == CQL_GEOM || n->kind == CQL_DATE || n->kind == CQL_TIMESTAMP)
             sqlite3_bind_text(st, k++, n->text, -1, SQLITE_TRANSIENT);
         else if (n->kind == CQL_BBOX)
             for (int j = 0; j < 4; j++)

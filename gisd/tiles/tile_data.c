@@ -65,6 +65,7 @@ static int read_values(store_cursor *c, const layer_def *l, tile_feature *f)
             continue;
         switch (l->fields[k].type) {
         case FIELD_INTEGER:
+        case FIELD_BOOLEAN:
             v->type = TV_INT;
             v->i = store_cursor_int(c, k);
             break;
@@ -73,6 +74,8 @@ static int read_values(store_cursor *c, const layer_def *l, tile_feature *f)
             v->d = store_cursor_real(c, k);
             break;
         case FIELD_TEXT:
+        case FIELD_DATE:
+        case FIELD_TIMESTAMP:
             v->type = TV_TEXT;
             if (!(v->s = xstrdup(store_cursor_text(c, k))))
                 return -1;

@@ -78,7 +78,7 @@ json_t *tiles_vector_layers(const layer_registry *reg, const size_t *idx, size_t
         for (size_t k = 0; k < l->nfields; k++) {
             const char *d = l->fields[k].description;
             if (field_types)
-                d = l->fields[k].type == FIELD_TEXT ? "String" : "Number";
+                d = l->fields[k].type == FIELD_BOOLEAN ? "Boolean" : field_type_numeric(l->fields[k].type) ? "Number" : "String";
             else if (!d || !*d)
                 d = field_type_name(l->fields[k].type);
             json_object_set_new(fields, l->fields[k].name, json_string(d));
