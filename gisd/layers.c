@@ -23,6 +23,8 @@ const char *geom_kind_name(geom_kind kind) { return GEOM_NAMES[kind]; }
 const char *geom_kind_sql_name(geom_kind kind) { return GEOM_SQL[kind]; }
 const char *field_type_name(field_type type) { return FIELD_NAMES[type]; }
 
+const char *layer_id_column(const layer_def *l) { return l->id_field ? l->id_field : "fid"; }
+
 int field_type_numeric(field_type type)
 {
     return type == FIELD_INTEGER || type == FIELD_REAL || type == FIELD_BOOLEAN;
@@ -232,11 +234,12 @@ static int parse_layer(json_t *root, const char *path, layer_def *l, gisd_error 
         l->fields[i].description =
             dup_or_empty(json_string_value(json_object_get(f, "description")));
     }
+    /* without an id field, features are numbered by their source's FID */
     int idx = idf ? layer_field_index(l, idf) : -1;
-    if (idx < 0)
+    if (idf && idx < 0)
         return gisd_fail(err, GISD_E_INPUT, "%s: \"id_field\" must name one of the fields", path);
-    l->id_field = xstrdup(idf);
-    l->id_index = (size_t)idx;
+    l->id_field = idf ? xstrdup(idf) : NULL;
+    l->id_index = idf ? (size_t)idx : LAYER_NO_ID;
     int polygons = l->geometry == GEOM_POLYGON || l->geometry == GEOM_MULTIPOLYGON;
     int points = l->geometry == GEOM_POINT || l->geometry == GEOM_MULTIPOINT;
     if (field_of(root, "label", path, l, &l->label_index, err) != 0)

@@ -38,13 +38,15 @@ typedef struct {
     char *description;
 } field_def;
 
+#define LAYER_NO_ID ((size_t)-1)
+
 typedef struct {
     char *id;
     char *title;
     char *description;
     geom_kind geometry;
-    char *id_field;
-    size_t id_index; /* index of id_field in fields */
+    char *id_field;  /* NULL: the features are numbered by their source's FID */
+    size_t id_index; /* index of id_field in fields, LAYER_NO_ID without one */
     field_def *fields;
     size_t nfields;
     int minzoom, maxzoom;
@@ -69,6 +71,8 @@ int layer_registry_load(const char *dir, layer_registry **out, gisd_error *err);
 void layer_registry_free(layer_registry *reg);
 /* Borrowed pointer into reg, or NULL. */
 const layer_def *layer_registry_find(const layer_registry *reg, const char *id);
+/* The column that identifies a feature: the id field, or "fid". */
+const char *layer_id_column(const layer_def *layer);
 /* Index of a field in the layer, or -1. */
 int layer_field_index(const layer_def *layer, const char *name);
 

@@ -399,7 +399,9 @@ static int prepare_geometry(import_job *j, OGRFeatureH f, long no, int *repaired
     }
     OGREnvelope env;
     OGR_G_GetEnvelope(g, &env);
-    if (env.MinX < -180.0 || env.MaxX > 180.0 || env.MinY < -90.0 || env.MaxY > 90.0 ||
+    /* the transformation may leave a vertex of the antimeridian a rounding error past it */
+    const double eps = 1e-7;
+    if (env.MinX < -180.0 - eps || env.MaxX > 180.0 + eps || env.MinY < -90.0 - eps || env.MaxY > 90.0 + eps ||
         !isfinite(env.MinX) || !isfinite(env.MaxY)) {
         OGR_G_DestroyGeometry(g);
         return gisd_fail(err, GISD_E_INPUT,
@@ -586,9 +588,10 @@ static int import_features(import_job *j, store *s, int show_progress, import_co
         for (size_t i = 0; i < j->layer->nfields && wkb_len >= 0; i++)
             if (convert_value(j, f, i, no, err) != 0)
                 wkb_len = -1;
+        long long source_fid = OGR_F_GetFID(f);
         OGR_F_Destroy(f);
         if (wkb_len < 0 ||
-            store_layer_insert(s, j->layer, j->values, j->wkb, (size_t)wkb_len, no, err) != 0) {
+            store_layer_insert(s, j->layer, j->values, j->wkb, (size_t)wkb_len, no, source_fid, err) != 0) {
             job_clear_texts(j);
             if (wkb_len >= 0)
                 gisd_error_prefix(err, "%s: ", j->src->file);

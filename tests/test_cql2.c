@@ -359,6 +359,10 @@ static void a_dropped_in_layer_with_dates_and_keywords(void **state)
                     "  {\"name\": \"POP_EST\", \"type\": \"real\"}, {\"name\": \"date\", \"type\": \"date\"},\n"
                     "  {\"name\": \"end\", \"type\": \"timestamp\"}, {\"name\": \"open\", \"type\": \"boolean\"}]}\n"
                     "EOF2\n"
+                    "cat > layers/events_noid.layer.json <<'EOF3'\n"
+                    "{\"id\": \"events_noid\", \"title\": \"Events without ids\", \"geometry\": \"Point\",\n"
+                    " \"fields\": [{\"name\": \"NAME\", \"type\": \"text\"}, {\"name\": \"date\", \"type\": \"date\"}]}\n"
+                    "EOF3\n"
                     "printf 'ID,NAME,POP_EST,date,end,open,lon,lat\\n"
                     "E1,Alpha,1500,2019-05-01,2021-02-01T08:00:00+08:00,true,120.70,28.00\\n"
                     "E2,Beta,800,2020-03-15,2021-06-30T12:00:00Z,false,120.71,28.01\\n"
@@ -366,8 +370,9 @@ static void a_dropped_in_layer_with_dates_and_keywords(void **state)
                     "E4,Gamma,,2021-01-10,2022-01-01T00:00:00Z,no,120.73,28.03\\n' > events.csv && "
                     "ogr2ogr -q -f GPKG events.gpkg events.csv -oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat "
                     "-oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=YES -a_srs EPSG:4326 -nln events && "
-                    "'%s' import --quiet --layers layers --db '%s' events.gpkg --layer events 2>&1",
-                    dir, tu_root(), tu_gisd(), refdb);
+                    "'%s' import --quiet --layers layers --db '%s' events.gpkg --layer events 2>&1 && "
+                    "'%s' import --quiet --layers layers --db '%s' events.gpkg --layer events_noid 2>&1",
+                    dir, tu_root(), tu_gisd(), refdb, tu_gisd(), refdb);
     if (rc != 0)
         fail_msg("events: %s", out);
     free(out);
@@ -408,6 +413,12 @@ static void a_dropped_in_layer_with_dates_and_keywords(void **state)
     assert_non_null(strstr(out, "\"format\":\"date-time\""));
     assert_non_null(strstr(out, "\"type\":\"boolean\""));
     free(out);
+    /* a layer without an id field: its features are numbered by the GeoPackage's FIDs */
+    assert_int_equal(call_json(&out, "/collections/events_noid/items/3"), 200);
+    assert_non_null(strstr(out, "\"id\":3"));
+    assert_non_null(strstr(out, "Atlas"));
+    free(out);
+    assert_int_equal(matched("events_noid", "date >= DATE('2020-03-15')", "", 200), 3);
     /* the JSON encoding's temporal literals */
     long long a = matched("events", "T_BEFORE(date, DATE('2020-06-01'))", "", 200);
     long long b = matched("events", "{\"op\":\"t_before\",\"args\":[{\"property\":\"date\"},{\"date\":\"2020-06-01\"}]}",
@@ -417,6 +428,59 @@ static void a_dropped_in_layer_with_dates_and_keywords(void **state)
     matched("events", "T_BEFORE(POP_EST, DATE('2020-06-01'))", "", 400);
     srv = keep;
     tu_server_stop(&ev);
+}
+
+/* The standard's own abstract test suite (OGC 21-065, Annex A): its test
+ * dataset imported as three collections, and every predicate of its test-data
+ * tables (data/cql2-ats/expected.tsv) answered with the expected number of items. */
+static void the_standards_abstract_test_suite(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("cql2-ats");
+    char db[1400], layers[1400], *out;
+    snprintf(db, sizeof db, "%s/ats.sqlite", dir);
+    snprintf(layers, sizeof layers, "%s/data/cql2-ats/layers", tu_root());
+    static const char *const tables[] = {"ne_110m_admin_0_countries", "ne_110m_populated_places_simple",
+                                         "ne_110m_rivers_lake_centerlines"};
+    for (size_t i = 0; i < 3; i++)
+        if (tu_run(&out, "'%s' import --quiet --layers '%s' --db '%s' '%s/data/cql2-ats/ne110m4cql2.gpkg' --layer %s 2>&1",
+                   tu_gisd(), layers, db, tu_root(), tables[i]) != 0)
+            fail_msg("importing %s: %s", tables[i], out);
+        else
+            free(out);
+    char rules[1400];
+    snprintf(rules, sizeof rules, "%s/layers/site-rules.json", tu_root());
+    const char *extra[] = {"--layers", layers, "--rules", rules, NULL};
+    tu_server ats;
+    tu_server_start_args(&ats, db, extra);
+    tu_server keep = srv;
+    srv = ats;
+    char path[1400];
+    snprintf(path, sizeof path, "%s/data/cql2-ats/expected.tsv", tu_root());
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[8192];
+    int rows = 0, wrong = 0;
+    strbuf why = {0};
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#')
+            continue;
+        line[strcspn(line, "\n")] = 0;
+        char *cls = strtok(line, "\t"), *coll = strtok(NULL, "\t"), *pred = strtok(NULL, "\t"), *n = strtok(NULL, "\t");
+        if (!cls || !coll || !pred || !n)
+            continue;
+        rows++;
+        long long got = matched(coll, pred, "", 200), want = atoll(n);
+        if (got != want && wrong++ < 10)
+            strbuf_printf(&why, "\n  %s on %s: %lld, the suite expects %lld", pred, coll, got, want);
+    }
+    fclose(f);
+    srv = keep;
+    tu_server_stop(&ats);
+    assert_true(rows > 200);
+    if (wrong)
+        fail_msg("%d of %d predicates of the abstract test suite differ:%s", wrong, rows, why.data);
+    strbuf_free(&why);
 }
 
 int main(void)
@@ -430,6 +494,7 @@ int main(void)
         cmocka_unit_test(gdal_and_owslib_send_their_filters),
         cmocka_unit_test(a_slow_filter_is_cancelled_with_400),
         cmocka_unit_test(a_dropped_in_layer_with_dates_and_keywords),
+        cmocka_unit_test(the_standards_abstract_test_suite),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

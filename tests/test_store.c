@@ -42,7 +42,7 @@ static void put_community(store *s, const layer_def *l, const char *id, int hous
     unsigned char wkb[64];
     size_t n = point_wkb(x, y, wkb);
     gisd_error err = {0};
-    assert_int_equal(store_layer_insert(s, l, v, wkb, n, 1, &err), 0);
+    assert_int_equal(store_layer_insert(s, l, v, wkb, n, 1, -1, &err), 0);
 }
 
 static store *fresh_store(const char *name, char *path, size_t n)
@@ -172,7 +172,7 @@ static void rollback_leaves_the_store_as_it_was(void **state)
     store_value v[3] = {{.text = "C9"}, {.is_null = 1}, {.is_null = 1}};
     unsigned char wkb[64];
     size_t n = point_wkb(120, 28, wkb);
-    assert_int_equal(store_layer_insert(s, l, v, wkb, n, 2, &err), -1);
+    assert_int_equal(store_layer_insert(s, l, v, wkb, n, 2, -1, &err), -1);
     assert_non_null(strstr(err.message, "feature 2"));
     assert_non_null(strstr(err.message, "twice"));
     store_rollback(s);

@@ -163,7 +163,7 @@ int edit_feature_parse(const layer_def *l, json_t *feature, int crs, int lonlat,
     }
     out->values = xcalloc(l->nfields, sizeof *out->values);
     /* the Feature's id stands for the id field when the properties lack it */
-    json_t *fid = json_object_get(feature, "id"), *pid = json_object_get(props, l->id_field);
+    json_t *fid = json_object_get(feature, "id"), *pid = l->id_field ? json_object_get(props, l->id_field) : NULL;
     if (fid && !json_is_null(fid) && pid && !json_is_null(pid) && !json_equal(fid, pid)) {
         edit_feature_free(out);
         return gisd_fail(err, GISD_E_INPUT, "the Feature's id and its %s differ", l->id_field);
@@ -177,8 +177,10 @@ int edit_feature_parse(const layer_def *l, json_t *feature, int crs, int lonlat,
             return -1;
         }
     }
-    const store_value *idv = &out->values[l->id_index];
-    if (idv->text)
+    const store_value *idv = l->id_field ? &out->values[l->id_index] : NULL;
+    if (!idv)
+        out->id[0] = 0; /* the store numbers it */
+    else if (idv->text)
         snprintf(out->id, sizeof out->id, "%s", idv->text);
     else
         snprintf(out->id, sizeof out->id, "%lld", l->fields[l->id_index].type == FIELD_INTEGER ? idv->i : (long long)idv->d);
@@ -308,7 +310,7 @@ int edit_revert(store *s, const layer_registry *reg, long long change, const cha
                 e.values = ef.values;
                 e.wkb = ef.wkb;
                 e.wkb_len = ef.wkb_len;
-                rc = store_edit_apply(s, l, &e, undo, after_etag, err);
+                rc = store_edit_apply(s, l, &e, undo, after_etag, NULL, err);
             }
             edit_feature_free(&ef);
             free(now);

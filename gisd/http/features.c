@@ -3,7 +3,10 @@
 void features_append_geojson(strbuf *b, store_cursor *c, const layer_def *l)
 {
     strbuf_puts(b, "{\"type\":\"Feature\",\"id\":");
-    strbuf_json_string(b, store_cursor_text(c, l->id_index));
+    if (l->id_field)
+        strbuf_json_string(b, store_cursor_text(c, l->id_index));
+    else /* numbered by the source's FID */
+        strbuf_printf(b, "%lld", store_cursor_fid(c));
     strbuf_puts(b, ",\"geometry\":");
     size_t glen;
     const void *g = store_cursor_geom(c, &glen);

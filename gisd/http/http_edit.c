@@ -175,21 +175,21 @@ static enum MHD_Result write_feature(http_req *r, const layer_def *l, json_t *fe
     if ((body_crs && content_crs(r, &code, &lonlat, &err) != 0) ||
         edit_feature_parse(l, feature, code, lonlat, &f, &err) != 0)
         return http_reply_gisd_error(r, &err);
-    if (kind == STORE_REPLACE && strcmp(f.id, r->params[1]) != 0) {
+    if (kind == STORE_REPLACE && l->id_field && strcmp(f.id, r->params[1]) != 0) {
         edit_feature_free(&f);
         return http_reply_error(r, 400, "InvalidParameterValue", "the body's %s \"%s\" is not the path's \"%s\"",
                                 l->id_field, f.id, r->params[1]);
     }
     store *st = NULL;
     long long change = 0;
-    char new_etag[65];
+    char new_etag[65], created[64] = "";
     store_edit e = {.kind = kind, .feature_id = r->params[1], .values = f.values, .wkb = f.wkb,
                     .wkb_len = f.wkb_len, .if_match = etag, .who = who, .action = action};
     int rc = store_open(server_config_of(r->srv)->db_path, STORE_READWRITE, r->reg, &st, NULL, &err);
     if (rc == 0)
-        rc = store_edit_apply(st, l, &e, &change, new_etag, &err);
+        rc = store_edit_apply(st, l, &e, &change, new_etag, created, &err);
     char id[256];
-    snprintf(id, sizeof id, "%s", f.id);
+    snprintf(id, sizeof id, "%s", created);
     edit_feature_free(&f);
     if (rc != 0) {
         store_close(st);
@@ -237,7 +237,7 @@ enum MHD_Result http_item_replace(http_req *r)
     if (!j)
         return ret;
     if (json_is_object(j) && !json_object_get(j, "id") &&
-        !json_object_get(json_object_get(j, "properties"), l->id_field))
+        (!l->id_field || !json_object_get(json_object_get(j, "properties"), l->id_field)))
         json_object_set_new(j, "id", json_string(r->params[1])); /* the path names the feature */
     ret = write_feature(r, l, j, STORE_REPLACE, "replace", who, strcmp(etag, "*") ? etag : NULL, 1);
     json_decref(j);
@@ -300,7 +300,7 @@ enum MHD_Result http_item_delete(http_req *r)
                     .who = who, .action = "delete"};
     int rc = store_open(server_config_of(r->srv)->db_path, STORE_READWRITE, r->reg, &st, NULL, &err);
     if (rc == 0)
-        rc = store_edit_apply(st, l, &e, &change, new_etag, &err);
+        rc = store_edit_apply(st, l, &e, &change, new_etag, NULL, &err);
     store_close(st);
     if (rc != 0)
         return http_reply_gisd_error(r, &err);

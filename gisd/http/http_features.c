@@ -321,6 +321,7 @@ typedef struct {
     cql_node *cql; /* owned */
     double filter_timeout_s;
     long long remaining, expected, changes, last_fid;
+    int has_last;
     strbuf out;
     size_t pos;
     char *trailer; /* owned */
@@ -341,7 +342,8 @@ static int items_batch(items_stream *s, worker *w, gisd_error *err)
 {
     store_query q = s->q;
     q.limit = s->remaining < ITEMS_BATCH ? s->remaining : ITEMS_BATCH;
-    q.offset = s->last_fid ? 0 : s->q.offset;
+    q.offset = s->has_last ? 0 : s->q.offset;
+    q.has_after = s->has_last;
     q.after_fid = s->last_fid;
     store_cursor *cur = NULL;
     long long n = 0;
@@ -360,6 +362,7 @@ static int items_batch(items_stream *s, worker *w, gisd_error *err)
             strbuf_puts(&s->out, ",");
         features_append_geojson(&s->out, cur, s->layer);
         s->last_fid = store_cursor_fid(cur);
+        s->has_last = 1;
         n++;
     }
     store_cursor_free(cur);

@@ -80,10 +80,32 @@ void cql_free(cql_node *n)
     free(n->args);
     free(n->text);
     free(n->alt);
+    free(n->wkb);
     free(n);
 }
 
 /* ---- geometry literals ---- */
+
+/* A CQL_GEOM node of g (borrowed): its WKB, which keeps every digit (S_TOUCHES
+ * and S_EQUALS on a vertex need them all), and its WKT; NULL when OGR cannot
+ * write it. */
+static cql_node *ogr_node(parser *p, OGRGeometryH g)
+{
+    char *wkt = NULL;
+    size_t len = (size_t)OGR_G_WkbSize(g);
+    unsigned char *wkb = xmalloc(len ? len : 1);
+    if (OGR_G_ExportToIsoWkb(g, wkbNDR, wkb) != OGRERR_NONE || OGR_G_ExportToIsoWkt(g, &wkt) != OGRERR_NONE) {
+        free(wkb);
+        CPLFree(wkt);
+        return NULL;
+    }
+    cql_node *n = node(p, CQL_GEOM);
+    n->text = xstrdup(wkt);
+    CPLFree(wkt);
+    n->wkb = wkb;
+    n->wkb_len = len;
+    return n;
+}
 
 /* g (taken) brought to lon/lat in EPSG:4490 as a CQL_GEOM node; NULL on failure. */
 static cql_node *geom_node(parser *p, OGRGeometryH g, size_t at)
@@ -101,18 +123,10 @@ static cql_node *geom_node(parser *p, OGRGeometryH g, size_t at)
         if (t)
             OCTDestroyCoordinateTransformation(t);
     }
-    char *wkt = NULL;
-    if (ok && OGR_G_ExportToIsoWkt(g, &wkt) != OGRERR_NONE)
-        ok = 0;
+    cql_node *n = ok ? ogr_node(p, g) : NULL;
     OGR_G_DestroyGeometry(g);
-    if (!ok) {
-        CPLFree(wkt);
+    if (!n)
         fail_at(p, at, "a geometry PROJ can bring to the data's CRS");
-        return NULL;
-    }
-    cql_node *n = node(p, CQL_GEOM);
-    n->text = xstrdup(wkt);
-    CPLFree(wkt);
     return n;
 }
 
@@ -127,9 +141,26 @@ static cql_node *bbox_node(parser *p, const double *v, size_t nv, size_t at)
         double t0 = b[0], t2 = b[2];
         b[0] = b[1], b[1] = t0, b[2] = b[3], b[3] = t2;
     }
-    if (!(b[0] <= b[2] && b[1] <= b[3])) {
+    int geographic = p->code == 4490 || p->code == 4326;
+    if (!(b[1] <= b[3]) || (!(b[0] <= b[2]) && !geographic)) {
         fail_at(p, at, "a bbox with its lower corner first");
         return NULL;
+    }
+    if (b[0] > b[2]) {
+        /* across the antimeridian (west > east): the two boxes on either side of it */
+        strbuf w = {0};
+        strbuf_printf(&w, "MULTIPOLYGON(((%.17g %.17g, 180 %.17g, 180 %.17g, %.17g %.17g, %.17g %.17g)),"
+                          "((-180 %.17g, %.17g %.17g, %.17g %.17g, -180 %.17g, -180 %.17g)))",
+                      b[0], b[1], b[1], b[3], b[0], b[3], b[0], b[1], b[1], b[2], b[1], b[2], b[3], b[3], b[1]);
+        OGRGeometryH g = NULL;
+        char *cursor = w.data;
+        cql_node *n = OGR_G_CreateFromWkt(&cursor, NULL, &g) == OGRERR_NONE && g ? ogr_node(p, g) : NULL;
+        if (g)
+            OGR_G_DestroyGeometry(g);
+        strbuf_free(&w);
+        if (!n)
+            fail_at(p, at, "a bbox OGR can make a geometry of");
+        return n;
     }
     cql_node *n = node(p, CQL_BBOX);
     if (p->code == 4490 || p->code == 4326) {
@@ -680,6 +711,59 @@ static const struct {
                {"S_TOUCHES", CQL_S_TOUCHES},       {"S_CROSSES", CQL_S_CROSSES},   {"S_WITHIN", CQL_S_WITHIN},
                {"S_CONTAINS", CQL_S_CONTAINS},     {"S_OVERLAPS", CQL_S_OVERLAPS}, {NULL, 0}};
 
+static int is_collection(const cql_node *n)
+{
+    return n->kind == CQL_GEOM && strncmp(n->text, "GEOMETRYCOLLECTION", 18) == 0;
+}
+
+/* op(a, b) for two geometries (a and b taken). GEOS relates no geometry
+ * collection, so S_INTERSECTS and S_DISJOINT with one become the OR (the AND)
+ * of the same test on its members; the other functions refuse one. */
+static cql_node *spatial_node(parser *p, int op, cql_node *a, cql_node *b, size_t at)
+{
+    cql_node *gc = is_collection(b) ? b : is_collection(a) ? a : NULL, *other = gc == b ? a : b;
+    if (!gc) {
+        cql_node *n = node(p, CQL_SPATIAL);
+        n->op = op;
+        add_arg(n, a);
+        add_arg(n, b);
+        return n;
+    }
+    if ((op != CQL_S_INTERSECTS && op != CQL_S_DISJOINT) || other->kind != CQL_PROPERTY) {
+        cql_free(a);
+        cql_free(b);
+        fail_at(p, at, "a geometry collection only in S_INTERSECTS or S_DISJOINT with a property");
+        return NULL;
+    }
+    OGRGeometryH g = NULL;
+    if (OGR_G_CreateFromWkb(gc->wkb, NULL, &g, (int)gc->wkb_len) != OGRERR_NONE || !g) {
+        cql_free(a);
+        cql_free(b);
+        fail_at(p, at, "a geometry collection OGR can read");
+        return NULL;
+    }
+    cql_node *all = node(p, op == CQL_S_INTERSECTS ? CQL_OR : CQL_AND);
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) {
+        cql_node *part = ogr_node(p, OGR_G_GetGeometryRef(g, i));
+        if (!part)
+            continue;
+        cql_node *prop = node(p, CQL_PROPERTY), *test = node(p, CQL_SPATIAL);
+        prop->field = other->field;
+        test->op = op;
+        add_arg(test, prop);
+        add_arg(test, part);
+        add_arg(all, test);
+    }
+    OGR_G_DestroyGeometry(g);
+    cql_free(a);
+    cql_free(b);
+    if (all->nargs == 0) { /* an empty collection meets nothing */
+        all->kind = CQL_BOOL;
+        all->number = op == CQL_S_DISJOINT;
+    }
+    return all;
+}
+
 static cql_node *negate(parser *p, cql_node *n)
 {
     cql_node *x = node(p, CQL_NOT);
@@ -694,23 +778,15 @@ static cql_node *predicate(parser *p)
     for (size_t k = 0; SPATIAL[k].name; k++) {
         if (!keyword(p, SPATIAL[k].name))
             continue;
-        cql_node *n = node(p, CQL_SPATIAL);
-        n->op = SPATIAL[k].op;
-        if (expect_punct(p, "(", "'(' after a spatial function") == 0) {
-            cql_node *a = scalar(p);
-            if (a)
-                add_arg(n, a);
-            if (a && expect_punct(p, ",", "',' between the two geometries") == 0) {
-                cql_node *b = scalar(p);
-                if (b)
-                    add_arg(n, b);
-                if (b && expect_punct(p, ")", "')' closing the spatial function") == 0 &&
-                    expect_type(p, a, CQL_T_GEOM, at, "a spatial function's first argument") == 0 &&
-                    expect_type(p, b, CQL_T_GEOM, at, "a spatial function's second argument") == 0)
-                    return n;
-            }
-        }
-        cql_free(n);
+        cql_node *a = NULL, *b = NULL;
+        if (expect_punct(p, "(", "'(' after a spatial function") == 0 && (a = scalar(p)) &&
+            expect_punct(p, ",", "',' between the two geometries") == 0 && (b = scalar(p)) &&
+            expect_punct(p, ")", "')' closing the spatial function") == 0 &&
+            expect_type(p, a, CQL_T_GEOM, at, "a spatial function's first argument") == 0 &&
+            expect_type(p, b, CQL_T_GEOM, at, "a spatial function's second argument") == 0)
+            return spatial_node(p, SPATIAL[k].op, a, b, at);
+        cql_free(a);
+        cql_free(b);
         return NULL;
     }
     for (size_t k = 0; TEMPORAL[k].name; k++) {
@@ -1146,8 +1222,9 @@ static cql_node *json_expr(parser *p, json_t *j, int boolean)
         } else if (SPATIAL[s].name) {
             if (na == 2 && expect_type(p, v[0], CQL_T_GEOM, 0, "a spatial function's first argument") == 0 &&
                 expect_type(p, v[1], CQL_T_GEOM, 0, "a spatial function's second argument") == 0) {
-                n = node(p, CQL_SPATIAL);
-                n->op = SPATIAL[s].op;
+                n = spatial_node(p, SPATIAL[s].op, v[0], v[1], 0);
+                v[0] = v[1] = NULL;
+                na = 0;
             } else if (na != 2) {
                 fail_at(p, 0, "two args of a spatial function");
             }

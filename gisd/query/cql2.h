@@ -27,7 +27,7 @@ typedef enum {
     CQL_TEXT,     /* text */
     CQL_NUMBER,   /* number */
     CQL_BOOL,     /* number 1 or 0 */
-    CQL_GEOM,     /* text: WKT in the store's CRS (EPSG:4490, lon/lat) */
+    CQL_GEOM,     /* wkb (and text, its WKT) in the store's CRS (EPSG:4490, lon/lat) */
     CQL_BBOX,     /* bbox: minx, miny, maxx, maxy in the store's CRS */
     CQL_DATE,     /* text: "YYYY-MM-DD"; alt: its midnight as a timestamp */
     CQL_TIMESTAMP, /* text: "YYYY-MM-DDTHH:MM:SSZ" (UTC) */
@@ -56,6 +56,8 @@ struct cql_node {
     int field;    /* CQL_PROPERTY */
     char *text;   /* CQL_TEXT, CQL_GEOM, CQL_DATE, CQL_TIMESTAMP */
     char *alt;    /* CQL_DATE: the same day's midnight as a timestamp */
+    unsigned char *wkb; /* CQL_GEOM: the geometry as WKB, every digit kept (text is its WKT) */
+    size_t wkb_len;
     int as_timestamp; /* CQL_TEMPORAL */
     double number;
     double bbox[4];

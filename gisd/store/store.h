@@ -51,10 +51,12 @@ typedef struct {
 /* Empties the layer (creating its table when absent) so the import replaces it. */
 int store_layer_replace_begin(store *s, const layer_def *layer, gisd_error *err);
 /* values has layer->nfields entries; wkb is a geometry of the layer's kind in
- * EPSG:4490. feature_no names the feature in errors (1-based). */
+ * EPSG:4490. feature_no names the feature in errors (1-based). A layer without
+ * an id field numbers its features by source_fid (the source's FID; < 0: the
+ * next number). */
 int store_layer_insert(store *s, const layer_def *layer, const store_value *values,
                        const unsigned char *wkb, size_t wkb_len, long feature_no,
-                       gisd_error *err);
+                       long long source_fid, gisd_error *err);
 /* Records the layer's count, extent and change counter. */
 int store_layer_replace_end(store *s, const layer_def *layer, gisd_error *err);
 
@@ -87,12 +89,14 @@ typedef struct {
 } store_edit;
 
 /* Applies e in one transaction that also bumps the layer's change counter
- * and records the history row (*change its number): 0 with etag the
+ * and records the history row (*change its number; id_out, 64 bytes or
+ * NULL, the feature's id, which the store gives a layer without an id
+ * field): 0 with etag the
  * feature's new ETag ("" once deleted), or -1 with err: GISD_E_NOTFOUND (no
  * such feature), GISD_E_STALE (if_match is not the current ETag),
  * GISD_E_CONFLICT (the id is taken), GISD_E_INPUT (values refused). */
 int store_edit_apply(store *s, const layer_def *layer, const store_edit *e, long long *change, char etag[65],
-                     gisd_error *err);
+                     char *id_out, gisd_error *err);
 
 /* The history rows, oldest first, as a JSON array of {change, at, who, layer,
  * feature, action, before, after, note} (before/after GeoJSON objects or
@@ -155,7 +159,8 @@ typedef struct {
     const char *const *filter_values;
     const cql_node *filter; /* a CQL2 condition (cql2.h) on the layer, or NULL */
     const char *feature_id; /* only the feature whose id field equals this */
-    long long after_fid;    /* > 0: only features after this one (store_cursor_fid) */
+    int has_after;          /* only features after after_fid (store_cursor_fid) */
+    long long after_fid;
     int bbox_mbr_only;      /* the bbox filter compares bounding boxes only (the R*Tree) */
     long long limit;  /* < 0: no limit */
     long long offset;

@@ -476,11 +476,12 @@ int store_layer_replace_begin(store *s, const layer_def *l, gisd_error *err)
             return -1;
     }
     sqlite3_str *b = sqlite3_str_new(s->db);
-    sqlite3_str_appendf(b, "INSERT INTO \"%w\" (", l->id);
+    /* a layer without an id field keeps its source's FIDs as its own */
+    sqlite3_str_appendf(b, "INSERT INTO \"%w\" (%s", l->id, l->id_field ? "" : "fid, ");
     for (size_t i = 0; i < l->nfields; i++)
         sqlite3_str_appendf(b, "\"%w\", ", l->fields[i].name);
     sqlite3_str_appendall(b, "geom) VALUES (");
-    for (size_t i = 0; i < l->nfields; i++)
+    for (size_t i = 0; i < l->nfields + (l->id_field ? 0 : 1); i++)
         sqlite3_str_appendall(b, "?, ");
     sqlite3_str_appendf(b, "GeomFromWKB(?, %d))", STORE_SRID);
     char *ins = str_finish(b);
@@ -496,14 +497,20 @@ int store_layer_replace_begin(store *s, const layer_def *l, gisd_error *err)
 }
 
 int store_layer_insert(store *s, const layer_def *l, const store_value *values,
-                       const unsigned char *wkb, size_t wkb_len, long feature_no, gisd_error *err)
+                       const unsigned char *wkb, size_t wkb_len, long feature_no, long long source_fid,
+                       gisd_error *err)
 {
     if (!s->insert || s->insert_layer != l)
         return gisd_fail(err, GISD_E_INTERNAL, "store: insert into %s before replace_begin", l->id);
     sqlite3_stmt *st = s->insert;
     sqlite3_reset(st);
+    int shift = l->id_field ? 0 : 1;
+    if (shift && source_fid >= 0)
+        sqlite3_bind_int64(st, 1, source_fid);
+    else if (shift)
+        sqlite3_bind_null(st, 1);
     for (size_t i = 0; i < l->nfields; i++) {
-        int col = (int)i + 1;
+        int col = (int)i + 1 + shift;
         if (values[i].is_null)
             sqlite3_bind_null(st, col);
         else if (l->fields[i].type == FIELD_INTEGER || l->fields[i].type == FIELD_BOOLEAN)
@@ -513,12 +520,14 @@ int store_layer_insert(store *s, const layer_def *l, const store_value *values,
         else
             sqlite3_bind_text(st, col, values[i].text, -1, SQLITE_STATIC);
     }
-    sqlite3_bind_blob(st, (int)l->nfields + 1, wkb, (int)wkb_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, (int)l->nfields + 1 + shift, wkb, (int)wkb_len, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_clear_bindings(st);
     if (rc == SQLITE_DONE)
         return 0;
     int ext = sqlite3_extended_errcode(s->db);
+    if (!l->id_field && (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE))
+        return gisd_fail(err, GISD_E_INPUT, "feature %ld: its FID %lld appears twice", feature_no, source_fid);
     if (ext == SQLITE_CONSTRAINT_UNIQUE)
         return gisd_fail(err, GISD_E_INPUT, "feature %ld: %s \"%s\" appears twice; ids must be unique",
                          feature_no, l->id_field,
@@ -527,7 +536,7 @@ int store_layer_insert(store *s, const layer_def *l, const store_value *values,
         return gisd_fail(err, GISD_E_INPUT, "feature %ld: the store refused its geometry", feature_no);
     if (ext == SQLITE_CONSTRAINT_NOTNULL)
         return gisd_fail(err, GISD_E_INPUT, "feature %ld: %s is empty; every feature needs an id",
-                         feature_no, l->id_field);
+                         feature_no, layer_id_column(l));
     if ((ext & 0xFF) != SQLITE_CONSTRAINT && (ext & 0xFF) != SQLITE_MISMATCH)
         return sql_fail(s, err, "inserting a feature");
     return gisd_fail(err, GISD_E_INPUT, "feature %ld: the store refused it: %s", feature_no,
@@ -633,13 +642,13 @@ int store_feature_state(store *s, const layer_def *l, const char *id, char **geo
         return 1;
     sqlite3_str *b = sqlite3_str_new(s->db);
     sqlite3_str_appendf(b, "SELECT json_object('type', 'Feature', 'id', \"%w\", 'geometry', json(AsGeoJSON(geom, 9)),"
-                           " 'properties', json_object(", l->id_field);
+                           " 'properties', json_object(", layer_id_column(l));
     for (size_t i = 0; i < l->nfields; i++)
         sqlite3_str_appendf(b, l->fields[i].type == FIELD_BOOLEAN ? "%s%Q, json(CASE WHEN \"%w\" IS NULL THEN 'null' "
                                                                     "WHEN \"%w\" THEN 'true' ELSE 'false' END)"
                                                                   : "%s%Q, \"%w\"",
                             i ? ", " : "", l->fields[i].name, l->fields[i].name, l->fields[i].name);
-    sqlite3_str_appendf(b, ")) FROM \"%w\" WHERE \"%w\" = ?", l->id, l->id_field);
+    sqlite3_str_appendf(b, ")) FROM \"%w\" WHERE \"%w\" = ?", l->id, layer_id_column(l));
     sqlite3_stmt *st;
     if (prepare_str(s, b, &st, "reading a feature", err) != 0)
         return -1;
@@ -685,9 +694,9 @@ static int edit_row(store *s, const layer_def *l, const store_edit *e, const cha
         sqlite3_str_appendf(b, "UPDATE \"%w\" SET ", l->id);
         for (size_t i = 0; i < l->nfields; i++)
             sqlite3_str_appendf(b, "\"%w\" = ?, ", l->fields[i].name);
-        sqlite3_str_appendf(b, "geom = GeomFromWKB(?, %d) WHERE \"%w\" = ?", STORE_SRID, l->id_field);
+        sqlite3_str_appendf(b, "geom = GeomFromWKB(?, %d) WHERE \"%w\" = ?", STORE_SRID, layer_id_column(l));
     } else {
-        sqlite3_str_appendf(b, "DELETE FROM \"%w\" WHERE \"%w\" = ?", l->id, l->id_field);
+        sqlite3_str_appendf(b, "DELETE FROM \"%w\" WHERE \"%w\" = ?", l->id, layer_id_column(l));
     }
     char *sql = str_finish(b);
     sqlite3_stmt *st;
@@ -716,13 +725,17 @@ static int edit_row(store *s, const layer_def *l, const store_edit *e, const cha
 }
 
 int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long long *change, char etag[65],
-                     gisd_error *err)
+                     char *id_out, gisd_error *err)
 {
     *change = 0;
     etag[0] = 0;
     char idbuf[64];
     const char *id = e->feature_id;
-    if (e->kind == STORE_CREATE) {
+    if (id_out)
+        id_out[0] = 0;
+    if (e->kind == STORE_CREATE && !l->id_field) {
+        id = NULL; /* numbered by the store, below */
+    } else if (e->kind == STORE_CREATE) {
         const store_value *v = &e->values[l->id_index];
         if (v->is_null || (!field_type_numeric(l->fields[l->id_index].type) && (!v->text || !*v->text)))
             return gisd_fail(err, GISD_E_INPUT, "the feature needs its %s", l->id_field);
@@ -740,7 +753,7 @@ int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long lon
     if (!table_exists(s, l->id) && (create_layer_table(s, l, err) != 0 ||
                                     exec_int(s, sql_text("SELECT CreateSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0))
         rc = -1;
-    int found = rc == 0 ? store_feature_state(s, l, id, &before, old, err) : -1;
+    int found = rc == 0 ? (id ? store_feature_state(s, l, id, &before, old, err) : 1) : -1;
     if (found < 0)
         rc = -1;
     else if (e->kind == STORE_CREATE && found == 0)
@@ -752,6 +765,12 @@ int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long lon
                        id, e->if_match, old);
     if (rc == 0)
         rc = edit_row(s, l, e, id, err);
+    if (rc == 0 && !id) {
+        snprintf(idbuf, sizeof idbuf, "%lld", (long long)sqlite3_last_insert_rowid(s->db));
+        id = idbuf;
+    }
+    if (rc == 0 && id_out)
+        snprintf(id_out, 64, "%s", id);
     if (rc == 0 && e->kind != STORE_DELETE && store_feature_state(s, l, id, &after, etag, err) != 0)
         rc = gisd_fail(err, GISD_E_INTERNAL, "the feature \"%s\" cannot be read back after the write", id);
     if (rc == 0)
@@ -1189,7 +1208,7 @@ static void cql_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, cql_b
             sqlite3_str_appendf(b, "\"%w\"", l->fields[n->field].name);
         return;
     case CQL_GEOM:
-        sqlite3_str_appendf(b, "GeomFromText(?, %d)", STORE_SRID);
+        sqlite3_str_appendf(b, "GeomFromWKB(?, %d)", STORE_SRID);
         bind_later(bv, n);
         return;
     case CQL_BBOX:
@@ -1219,7 +1238,9 @@ static int bind_cql(sqlite3_stmt *st, int k, const cql_binds *bv)
         const cql_node *n = bv->lits[i].n;
         if (n->kind == CQL_DATE && bv->lits[i].alt)
             sqlite3_bind_text(st, k++, n->alt, -1, SQLITE_TRANSIENT);
-        else if (n->kind == CQL_TEXT || n->kind == CQL_GEOM || n->kind == CQL_DATE || n->kind == CQL_TIMESTAMP)
+        else if (n->kind == CQL_GEOM)
+            sqlite3_bind_blob(st, k++, n->wkb, (int)n->wkb_len, SQLITE_TRANSIENT);
+        else if (n->kind == CQL_TEXT || n->kind == CQL_DATE || n->kind == CQL_TIMESTAMP)
             sqlite3_bind_text(st, k++, n->text, -1, SQLITE_TRANSIENT);
         else if (n->kind == CQL_BBOX)
             for (int j = 0; j < 4; j++)
@@ -1260,8 +1281,8 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
         cql_sql(l, q->filter, b, bv);
     }
     if (q->feature_id)
-        sqlite3_str_appendf(b, " AND \"%w\" = ?", l->id_field);
-    if (q->after_fid > 0)
+        sqlite3_str_appendf(b, " AND \"%w\" = ?", layer_id_column(l));
+    if (q->has_after)
         sqlite3_str_appendall(b, " AND fid > ?");
     return 0;
 }
@@ -1282,7 +1303,7 @@ static int bind_where(sqlite3_stmt *st, const store_query *q, const double bbox[
     k = bind_cql(st, k, bv);
     if (q->feature_id)
         sqlite3_bind_text(st, k++, q->feature_id, -1, SQLITE_TRANSIENT);
-    if (q->after_fid > 0)
+    if (q->has_after)
         sqlite3_bind_int64(st, k++, q->after_fid);
     return k;
 }
