@@ -38,8 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gisd_error err;
     if (layer_registry_load(dir, &reg, &err) == 0) {
         for (size_t i = 0; i < reg->n; i++)
-            if (layer_field_index(&reg->layers[i], reg->layers[i].id_field) < 0)
-                abort(); /* a loaded layer always has its id field */
+            if (reg->layers[i].id_field ? layer_field_index(&reg->layers[i], reg->layers[i].id_field) < 0
+                                        : reg->layers[i].id_index != LAYER_NO_ID)
+                abort(); /* an id field, when a layer names one, is one of its fields */
         layer_registry_free(reg);
     } else if (err.code == GISD_E_INTERNAL) {
         abort();
