@@ -7,12 +7,22 @@
 #include <string.h>
 
 #include "cli.h"
+#include "milp.h"
 #include "optimize.h"
+#include "progress.h"
 #include "xalloc.h"
+
+static void show_progress(void *ud, double incumbent, double bound)
+{
+    progress_solve(ud, incumbent, bound);
+}
 
 static void usage(FILE *out)
 {
-    fputs("usage: gisd optimize NAME --db F [--candidates FILE] [--PARAMETER VALUE ...]\n", out);
+    fputs("usage: gisd optimize NAME --db F [--candidates FILE] [--progress auto|always|never]\n"
+          "                          [--PARAMETER VALUE ...]\n"
+          "  --progress: the solver's incumbent, bound and gap on stderr (auto: for runs over a second)\n",
+          out);
     for (const opt_def *d = OPTIMIZATIONS; d->name; d++) {
         fprintf(out, "  %s: %s\n", d->name, d->title);
         for (const opt_param *p = d->params; p->name; p++) {
@@ -33,7 +43,7 @@ int cmd_optimize(int argc, char **argv)
         return 2;
     }
     const char *name = argv[1], *db = "gisd.sqlite", *layers_dir = NULL, *rules_path = NULL,
-               *cand_path = NULL;
+               *cand_path = NULL, *show = "auto";
     const opt_def *d = optimize_find(name);
     if (!d) {
         fprintf(stderr, "gisd optimize: there is no optimisation \"%s\"\n", name);
@@ -59,6 +69,8 @@ int cmd_optimize(int argc, char **argv)
             rules_path = value;
         else if (strcmp(key, "candidates") == 0)
             cand_path = value;
+        else if (strcmp(key, "progress") == 0)
+            show = value;
         else if (nnames < 32) {
             char *k = xstrdup(key);
             for (char *c = k; *c; c++)
@@ -67,6 +79,15 @@ int cmd_optimize(int argc, char **argv)
             opt_args_set(&args, k, value);
         }
     }
+    int level = strcmp(show, "never") == 0 ? 0 : strcmp(show, "auto") == 0 ? 1 : strcmp(show, "always") == 0 ? 2 : -1;
+    if (rc == 0 && level < 0) {
+        fprintf(stderr, "gisd optimize: --progress is auto, always or never, not \"%s\"\n", show);
+        rc = 2;
+    }
+    progress prog;
+    progress_start(&prog, name, -1, level > 0 ? level : 0);
+    if (level > 0)
+        milp_progress_set(show_progress, &prog, 1);
     gisd_error err = {0};
     layer_registry *reg = NULL;
     store *s = NULL;
@@ -85,6 +106,8 @@ int cmd_optimize(int argc, char **argv)
             rc = store_open(db, STORE_READONLY, reg, &s, NULL, &err);
         if (rc == 0)
             rc = optimize_run(s, reg, &rules, name, &args, cand, &out, &err);
+        milp_progress_set(NULL, NULL, 0);
+        progress_end(&prog);
         if (rc == 0) {
             json_dumpf(out, stdout, JSON_COMPACT | JSON_REAL_PRECISION(12));
             fputc('\n', stdout);

@@ -1,4 +1,4 @@
-"""optimize_check.py NAME ANSWER.json STORE [radius_m|max_km|budget_km]
+"""optimize_check.py NAME ANSWER.json STORE [radius_m|max_km|budget_km | --candidates FILE]
 
 Recomputes, independently of gisd (SpatiaLite's SQL through the sqlite3
 command line, and plain arithmetic here), what the layout in ANSWER.json
@@ -12,7 +12,8 @@ import subprocess
 import sys
 
 name, answer, store = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
-param = float(sys.argv[4]) if len(sys.argv) > 4 else None
+cand_file = sys.argv[5] if len(sys.argv) > 5 and sys.argv[4] == "--candidates" else None
+param = float(sys.argv[4]) if len(sys.argv) > 4 and not cand_file else None
 
 
 def sql(query):
@@ -46,7 +47,15 @@ if name == "recycling-siting":
         fail("more points than p")
 elif name == "sorting-siting":
     comms = [(float(r[1]), float(r[2]), float(r[3])) for r in points("communities", "community_id", "households")]
-    cands = {r[0]: (float(r[2]), float(r[3])) for r in points("recycling_points", "point_id", "level")}
+    if cand_file:
+        feats = json.load(open(cand_file))["features"]
+        values = ",".join(f"({float(f['geometry']['coordinates'][0])!r}, {float(f['geometry']['coordinates'][1])!r})"
+                          for f in feats)
+        rows = sql(f"SELECT X(ST_Transform(MakePoint(column1, column2, 4490), 4549)), "
+                   f"Y(ST_Transform(MakePoint(column1, column2, 4490), 4549)) FROM (VALUES {values})")
+        cands = {str(f["id"]): (float(r[0]), float(r[1])) for f, r in zip(feats, rows)}
+    else:
+        cands = {r[0]: (float(r[2]), float(r[3])) for r in points("recycling_points", "point_id", "level")}
     sel = [cands[i] for i in answer["selected"]]
     hkm = sum(hh * min(math.hypot(x - a, y - b) for a, b in sel) / 1000 for hh, x, y in comms)
     if abs(hkm - answer["household_km"]) > 1e-4 * hkm:

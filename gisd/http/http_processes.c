@@ -2,6 +2,7 @@
  * process.c, described from their parameter table and executed on the job
  * pool, synchronously (the connection waits) or, with Prefer: respond-async,
  * as a job to poll, fetch and dismiss. */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "cancel.h"
 #include "http.h"
+#include "milp.h"
 #include "process.h"
 #include "routes.h"
 #include "xalloc.h"
@@ -199,6 +201,22 @@ void http_jobs_free(void)
     pthread_mutex_unlock(&jobs_lock);
 }
 
+/* A solve's state as the job's percentage: 10 once running, then up to 95
+ * with the share of the optimality gap closed (the p-median's rounds tell;
+ * CBC's own log stays off in the server). */
+static void job_progress(void *ud, double incumbent, double bound)
+{
+    job *j = ud;
+    if (isnan(incumbent) || isnan(bound))
+        return;
+    double gap = fabs(incumbent - bound) / fmax(1, fabs(incumbent));
+    int pct = 10 + (int)(85 * (1 - fmin(1, gap)));
+    pthread_mutex_lock(&jobs_lock);
+    if (j->status == JOB_RUNNING && pct > j->progress)
+        j->progress = pct;
+    pthread_mutex_unlock(&jobs_lock);
+}
+
 static void job_run(void *arg)
 {
     job *j = arg;
@@ -212,12 +230,14 @@ static void job_run(void *arg)
     j->started = time(NULL);
     pthread_mutex_unlock(&jobs_lock);
     cancel_set_flag(&j->cancel);
+    milp_progress_set(job_progress, j, 0);
     http_answer a = {0};
     worker *w = server_worker_acquire(j->srv, &a.err);
     if (w) {
         execution_run(j->e, w, &a);
         server_worker_release(j->srv, w);
     }
+    milp_progress_set(NULL, NULL, 0);
     cancel_set_flag(NULL);
     pthread_mutex_lock(&jobs_lock);
     if (j->status != JOB_DISMISSED) {

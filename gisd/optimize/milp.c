@@ -1,9 +1,12 @@
 #include "milp.h"
 
 #include <Cbc_C_Interface.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cancel.h"
 #include "xalloc.h"
@@ -23,8 +26,70 @@ struct milp {
     term *terms;
     size_t nterms, capterms;
     double *x;
+    double offset;
     Cbc_Model *cbc;
 };
+
+static _Thread_local milp_progress_fn progress_fn;
+static _Thread_local void *progress_ud;
+static _Thread_local int progress_cbc;
+/* CBC's callback carries no user pointer: the model being solved, and what
+ * its messages said so far */
+static _Thread_local milp *solving;
+static _Thread_local double seen_incumbent, seen_bound;
+
+void milp_progress_set(milp_progress_fn fn, void *ud, int cbc_log)
+{
+    progress_fn = fn;
+    progress_ud = ud;
+    progress_cbc = fn && cbc_log;
+}
+
+void milp_progress_note(double incumbent, double bound)
+{
+    if (progress_fn)
+        progress_fn(progress_ud, incumbent, bound);
+}
+
+void milp_offset(milp *m, double offset)
+{
+    m->offset = offset;
+}
+
+/* CBC minimises internally: a maximisation's values come negated. Message
+ * numbers and fields are CbcMessage.cpp's (CBC_END_GOOD 1, CBC_SOLUTION 4, CBC_END 5,
+ * CBC_STATUS 10, CBC_ROUNDING 12, CBC_ROOT 13, CBC_STRONGSOL 16). */
+static void cbc_message(Cbc_Model *model, int msgno, int ndouble, const double *dv, int nint,
+                        const int *iv, int nchar, char **cv)
+{
+    (void)model, (void)nint, (void)iv, (void)nchar, (void)cv;
+    milp *m = solving;
+    if (!m)
+        return;
+    double sign = m->sense == MILP_MAX ? -1 : 1, inc = NAN, bound = NAN;
+    switch (msgno) {
+    case 1: /* search completed: proven */
+        inc = bound = ndouble > 0 ? dv[0] : NAN;
+        break;
+    case 4: case 12: case 16:
+        inc = ndouble > 0 ? dv[0] : NAN;
+        break;
+    case 5: case 10:
+        inc = ndouble > 0 && fabs(dv[0]) < 1e40 ? dv[0] : NAN;
+        bound = ndouble > 1 && fabs(dv[1]) < 1e40 ? dv[1] : NAN;
+        break;
+    case 13:
+        bound = ndouble > 1 ? dv[1] : NAN;
+        break;
+    default:
+        return;
+    }
+    if (isfinite(inc))
+        seen_incumbent = sign * inc + m->offset;
+    if (isfinite(bound))
+        seen_bound = sign * bound + m->offset;
+    milp_progress_note(seen_incumbent, seen_bound);
+}
 
 milp *milp_new(milp_sense sense)
 {
@@ -108,6 +173,7 @@ int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err)
     memset(out, 0, sizeof *out);
     if (m->ncols == 0) {
         out->feasible = out->optimal = 1;
+        out->objective = out->bound = m->offset;
         return 0;
     }
     /* CBC takes the matrix column by column */
@@ -143,7 +209,21 @@ int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err)
         if (m->integer[c])
             Cbc_setInteger(m->cbc, (int)c);
     Cbc_setObjSense(m->cbc, m->sense == MILP_MAX ? -1.0 : 1.0);
-    Cbc_setLogLevel(m->cbc, 0);
+    int out_fd = -1;
+    if (progress_cbc) {
+        Cbc_registerCallBack(m->cbc, cbc_message);
+        Cbc_setLogLevel(m->cbc, 1);
+        solving = m;
+        seen_incumbent = seen_bound = NAN;
+        fflush(stdout);
+        int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (devnull >= 0 && (out_fd = dup(STDOUT_FILENO)) >= 0)
+            dup2(devnull, STDOUT_FILENO);
+        if (devnull >= 0)
+            close(devnull);
+    } else {
+        Cbc_setLogLevel(m->cbc, 0);
+    }
     /* CBC does not ask cancel_requested(): its own clock stops it by the
      * request's deadline */
     double seconds = time_limit_s > 0 ? time_limit_s : 60, left = cancel_remaining();
@@ -154,6 +234,12 @@ int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err)
     Cbc_setAllowableFractionGap(m->cbc, 0);
     Cbc_setAllowableGap(m->cbc, 1e-7);
     int rc = Cbc_solve(m->cbc);
+    if (out_fd >= 0) {
+        fflush(stdout);
+        dup2(out_fd, STDOUT_FILENO);
+        close(out_fd);
+    }
+    solving = NULL;
     out->infeasible = Cbc_isProvenInfeasible(m->cbc);
     int mip = memchr(m->integer, 1, m->ncols) != NULL;
     /* a MIP's best integer solution (NULL until one is found); an LP's solution */
@@ -161,8 +247,8 @@ int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err)
     out->feasible = !out->infeasible && x != NULL &&
                     (mip || Cbc_isProvenOptimal(m->cbc) || Cbc_numberPrimalInfeasibilities(m->cbc) == 0);
     out->optimal = out->feasible && Cbc_isProvenOptimal(m->cbc);
-    out->objective = Cbc_getObjValue(m->cbc);
-    out->bound = out->optimal ? out->objective : Cbc_getBestPossibleObjValue(m->cbc);
+    out->objective = Cbc_getObjValue(m->cbc) + m->offset;
+    out->bound = out->optimal ? out->objective : Cbc_getBestPossibleObjValue(m->cbc) + m->offset;
     if (!isfinite(out->bound))
         out->bound = out->objective;
     if (out->feasible) {

@@ -32,6 +32,21 @@ typedef struct {
     const double *x; /* one value per column, valid until the next solve or milp_free */
 } milp_result;
 
+/* Where long solves tell how they go: the incumbent (NAN while there is
+ * none) and the proven bound on the objective, offset included. */
+typedef void (*milp_progress_fn)(void *ud, double incumbent, double bound);
+/* Sets this thread's sink (NULL: none). With cbc_log, CBC's log is turned
+ * on too so that its incumbent and bound messages reach the sink; CBC 2.10
+ * prints that log on standard output whatever the callback, so milp_solve
+ * then points descriptor 1 at /dev/null while it runs: only a
+ * single-threaded process (the command line) may ask for cbc_log. */
+void milp_progress_set(milp_progress_fn fn, void *ud, int cbc_log);
+/* Tells this thread's sink, if any. */
+void milp_progress_note(double incumbent, double bound);
+/* A constant the model's objective leaves out, added to the objective and
+ * bound reported (milp_result, progress). */
+void milp_offset(milp *m, double offset);
+
 /* Solves within time_limit_s, and within the thread's deadline (cancel.h)
  * when that comes first (the best solution so far when time runs out); 0, or
  * -1 with err when CBC fails. */

@@ -6,8 +6,6 @@
 #include "milp.h"
 #include "optimize.h"
 
-/* The largest p-median (communities x candidates) that is built at all. */
-#define OPT_PMEDIAN_MAX_PAIRS 5000000
 
 /* The parsed parameters of one run: value by the table's order. */
 typedef struct opt_values {

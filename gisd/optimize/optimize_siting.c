@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "optimize_int.h"
+#include "pmedian.h"
 #include "xalloc.h"
 
 enum { C_ID, C_HH };
@@ -75,6 +76,58 @@ static void probe_protected(afeat *f, void *ud)
     /* inside or on the boundary */
     if (kind && !p->hit && afail_pred(&p->r->fail, GEOSIntersects_r(p->r->h, f->g, p->g), "testing a candidate in a protected area"))
         p->hit = 1;
+}
+
+/* Marks the candidates no covering layout needs: those reaching no community,
+ * and those whose communities another candidate reaches too (a superset; of
+ * equal sets the first is kept). Swapping a dominated candidate for its
+ * dominator never covers less, so the optimum is unchanged. */
+static void drop_dominated(int *const *cover, const size_t *ncover, size_t nd, size_t nc, char *dominated)
+{
+    /* the transpose: each candidate's communities, ascending */
+    size_t *len = xcalloc(nc + 1, sizeof *len), *at = xcalloc(nc + 1, sizeof *at);
+    for (size_t i = 0; i < nd; i++)
+        for (size_t k = 0; k < ncover[i]; k++)
+            len[cover[i][k]]++;
+    size_t **reach = xreallocarray(NULL, nc + 1, sizeof *reach);
+    for (size_t j = 0; j < nc; j++)
+        reach[j] = xreallocarray(NULL, len[j] + 1, sizeof **reach);
+    for (size_t i = 0; i < nd; i++)
+        for (size_t k = 0; k < ncover[i]; k++) {
+            size_t j = (size_t)cover[i][k];
+            reach[j][at[j]++] = i;
+        }
+    for (size_t j = 0; j < nc; j++) {
+        if (len[j] == 0) {
+            dominated[j] = 1;
+            continue;
+        }
+        /* a dominator reaches j's least-reached community too */
+        size_t rare = reach[j][0];
+        for (size_t t = 1; t < len[j]; t++)
+            if (ncover[reach[j][t]] < ncover[rare])
+                rare = reach[j][t];
+        for (size_t k = 0; k < ncover[rare] && !dominated[j]; k++) {
+            size_t o = (size_t)cover[rare][k];
+            if (o == j || dominated[o] || len[o] < len[j] || (len[o] == len[j] && o > j))
+                continue;
+            size_t a = 0, b = 0;
+            while (a < len[j] && b < len[o]) {
+                if (reach[j][a] == reach[o][b])
+                    a++, b++;
+                else if (reach[j][a] > reach[o][b])
+                    b++;
+                else
+                    break;
+            }
+            dominated[j] = a == len[j];
+        }
+    }
+    for (size_t j = 0; j < nc; j++)
+        free(reach[j]);
+    free(reach);
+    free(len);
+    free(at);
 }
 
 int optimize_recycling(opt_run *r, const opt_values *v, json_t *candidates, json_t **out,
@@ -173,36 +226,44 @@ int optimize_recycling(opt_run *r, const opt_values *v, json_t *candidates, json
         rc = -1;
     milp *m = NULL;
     milp_result res = {0};
+    char *dominated = xcalloc(cand.n + 1, 1);
+    int *col = xreallocarray(NULL, cand.n + 1, sizeof *col);
     if (rc == 0) {
+        drop_dominated(cover, ncover, nd, cand.n, dominated);
         m = milp_new(mclp ? MILP_MAX : MILP_MIN);
         for (size_t j = 0; j < cand.n; j++)
-            milp_col(m, 0, 1, mclp ? 0 : 1, 1);
+            col[j] = dominated[j] ? -1 : milp_col(m, 0, 1, mclp ? 0 : 1, 1);
         double *ones = xreallocarray(NULL, cand.n + 1, sizeof *ones);
         int *cols = xreallocarray(NULL, cand.n + 1, sizeof *cols);
         for (size_t i = 0; i < nd; i++) {
             if (kept[i] || ncover[i] == 0)
                 continue;
+            size_t n = 0;
+            for (size_t k = 0; k < ncover[i]; k++)
+                if (col[cover[i][k]] >= 0) {
+                    cols[n] = col[cover[i][k]];
+                    ones[n++] = 1;
+                }
             if (mclp) {
                 /* y_i <= sum of x_j over the candidates reaching i */
-                int y = milp_col(m, 0, 1, afeat_num(&comms.f[i], C_HH), 0);
-                for (size_t k = 0; k < ncover[i]; k++) {
-                    cols[k] = cover[i][k];
-                    ones[k] = 1;
-                }
-                cols[ncover[i]] = y;
-                ones[ncover[i]] = -1;
-                milp_row(m, 0, INFINITY, ncover[i] + 1, cols, ones);
+                cols[n] = milp_col(m, 0, 1, afeat_num(&comms.f[i], C_HH), 0);
+                ones[n] = -1;
+                milp_row(m, 0, INFINITY, n + 1, cols, ones);
             } else {
-                milp_row(m, 1, INFINITY, ncover[i], cover[i], NULL);
+                milp_row(m, 1, INFINITY, n, cols, NULL);
             }
         }
         if (mclp) {
+            size_t n = 0;
             for (size_t j = 0; j < cand.n; j++)
-                cols[j] = (int)j;
-            milp_row(m, -INFINITY, (double)p, cand.n, cols, NULL);
+                if (col[j] >= 0)
+                    cols[n++] = col[j];
+            milp_row(m, -INFINITY, (double)p, n, cols, NULL);
         }
         free(ones);
         free(cols);
+        if (mclp) /* the kept points' households, so progress shows the objective */
+            milp_offset(m, hh_kept);
         rc = opt_solve(r, m, &res, err);
     }
     if (rc == 0) {
@@ -210,7 +271,7 @@ int optimize_recycling(opt_run *r, const opt_values *v, json_t *candidates, json
         size_t nsel = 0;
         char *chosen = xcalloc(cand.n + 1, 1);
         for (size_t j = 0; j < cand.n; j++)
-            if (res.x[j] > 0.5) {
+            if (col[j] >= 0 && res.x[col[j]] > 0.5) {
                 chosen[j] = 1;
                 sel[nsel++] = cand.ids[j];
             }
@@ -236,7 +297,7 @@ int optimize_recycling(opt_run *r, const opt_values *v, json_t *candidates, json
         for (size_t k = 0; k < nunc; k++)
             json_array_append_new(ul, json_string(unc[k]));
         double objective = mclp ? hh_after : (double)nsel;
-        double bound = mclp ? res.bound + hh_kept : res.bound;
+        double bound = res.bound;
         *out = json_object();
         json_object_set_new(*out, "mode", json_string(mclp ? "mclp" : "lscp"));
         json_object_set_new(*out, "radius_m", analysis_number(radius));
@@ -273,6 +334,8 @@ int optimize_recycling(opt_run *r, const opt_values *v, json_t *candidates, json
         free(unc);
     }
     milp_free(m);
+    free(col);
+    free(dominated);
     for (size_t i = 0; i < nd; i++)
         free(cover[i]);
     free(cover);
@@ -324,69 +387,55 @@ int optimize_sorting(opt_run *r, const opt_values *v, json_t *candidates, json_t
             rc = gisd_fail(err, GISD_E_INPUT, "p %ld is more than the %zu candidates", p, cand.n);
     }
     size_t nd = comms.n, nc = cand.n;
-    double *dist = NULL;
-    /* the assignment model has a column and a row per community and candidate */
-    if (rc == 0 && (double)nd * (double)nc > OPT_PMEDIAN_MAX_PAIRS)
-        rc = gisd_fail(err, GISD_E_INPUT,
-                       "%zu communities x %zu candidates make %.0f assignments, more than the %d this "
-                       "p-median takes; give fewer candidates", nd, nc, (double)nd * (double)nc,
-                       OPT_PMEDIAN_MAX_PAIRS);
-    if (rc == 0) {
-        dist = xreallocarray(NULL, nd * nc + 1, sizeof *dist);
-        for (size_t i = 0; i < nd && afail_live(&r->fail); i++)
-            for (size_t j = 0; j < nc; j++)
-                if (!afail_ok(&r->fail, GEOSDistance_r(r->h, comms.f[i].g, cand.geoms[j], &dist[i * nc + j]),
-                              "measuring a distance"))
-                    break;
-        if (r->fail.failed)
-            rc = -1;
+    /* communities and candidates are points: their distances are measured
+     * on coordinates, so nothing holds the communities x candidates matrix */
+    double *dx = xreallocarray(NULL, nd + 1, sizeof *dx), *dy = xreallocarray(NULL, nd + 1, sizeof *dy);
+    double *w = xreallocarray(NULL, nd + 1, sizeof *w);
+    double *cx = xreallocarray(NULL, nc + 1, sizeof *cx), *cy = xreallocarray(NULL, nc + 1, sizeof *cy);
+    for (size_t i = 0; rc == 0 && i < nd && afail_live(&r->fail); i++) {
+        w[i] = afeat_num(&comms.f[i], C_HH);
+        afail_ok(&r->fail, GEOSGeomGetX_r(r->h, comms.f[i].g, &dx[i]) == 1 &&
+                               GEOSGeomGetY_r(r->h, comms.f[i].g, &dy[i]) == 1,
+                 "reading a community's point");
     }
-    milp *m = NULL;
+    for (size_t j = 0; rc == 0 && j < nc && afail_live(&r->fail); j++)
+        afail_ok(&r->fail, GEOSGeomGetX_r(r->h, cand.geoms[j], &cx[j]) == 1 &&
+                               GEOSGeomGetY_r(r->h, cand.geoms[j], &cy[j]) == 1,
+                 "reading a candidate's point");
+    if (rc == 0 && r->fail.failed)
+        rc = -1;
+    pmedian_result pr = {0};
     milp_result res = {0};
     if (rc == 0) {
-        /* y_j: open j; x_ij: i served by j (continuous: with y integral the
-         * nearest open j is optimal anyway) */
-        m = milp_new(MILP_MIN);
-        for (size_t j = 0; j < nc; j++)
-            milp_col(m, 0, 1, 0, 1);
-        int *cols = xreallocarray(NULL, nc + 1, sizeof *cols);
-        for (size_t i = 0; i < nd; i++) {
-            double hh = afeat_num(&comms.f[i], C_HH);
-            for (size_t j = 0; j < nc; j++)
-                cols[j] = milp_col(m, 0, 1, hh * dist[i * nc + j] / 1000.0, 0);
-            milp_row(m, 1, 1, nc, cols, NULL);
-            for (size_t j = 0; j < nc; j++) {
-                int pair[2] = {cols[j], (int)j};
-                double coef[2] = {1, -1};
-                milp_row(m, -INFINITY, 0, 2, pair, coef);
-            }
-        }
-        for (size_t j = 0; j < nc; j++)
-            cols[j] = (int)j;
-        milp_row(m, (double)p, (double)p, nc, cols, NULL);
-        free(cols);
-        rc = opt_solve(r, m, &res, err);
+        pmedian_problem pb = {nd, nc, dx, dy, w, cx, cy, p, r->time_limit_s};
+        rc = pmedian_solve(&pb, &pr, err);
+        res.feasible = 1;
+        res.optimal = pr.optimal;
+        res.objective = pr.objective;
+        res.bound = pr.bound;
     }
     if (rc == 0) {
         /* each community to its nearest selected candidate (ties: the smaller id) */
         size_t *open = xreallocarray(NULL, nc + 1, sizeof *open), nopen = 0;
         for (size_t j = 0; j < nc; j++)
-            if (res.x[j] > 0.5)
+            if (pr.open[j])
                 open[nopen++] = j;
         long *ncomm = xcalloc(nc + 1, sizeof *ncomm);
         size_t *served_by = xreallocarray(NULL, nd + 1, sizeof *served_by);
+        double *dist_of = xreallocarray(NULL, nd + 1, sizeof *dist_of);
         double *hh_of = xcalloc(nc + 1, sizeof *hh_of);
         double hkm = 0, hsum = 0, hd = 0, dmax = 0;
         for (size_t i = 0; i < nd; i++) {
             size_t best = open[0];
             for (size_t k = 1; k < nopen; k++) {
                 size_t j = open[k];
-                double a = dist[i * nc + j], b = dist[i * nc + best];
+                double a = hypot(dx[i] - cx[j], dy[i] - cy[j]), b = hypot(dx[i] - cx[best], dy[i] - cy[best]);
                 if (a < b || (a == b && strcmp(cand.ids[j], cand.ids[best]) < 0))
                     best = j;
             }
-            double hh = afeat_num(&comms.f[i], C_HH), d = dist[i * nc + best];
+            double hh = w[i], d = hypot(dx[i] - cx[best], dy[i] - cy[best]);
             served_by[i] = best;
+            dist_of[i] = d;
             ncomm[best]++;
             hh_of[best] += hh;
             hkm += hh * d / 1000.0;
@@ -402,7 +451,7 @@ int optimize_sorting(opt_run *r, const opt_values *v, json_t *candidates, json_t
         for (size_t k = 0; k < nopen; k++) {
             json_array_append_new(sl, json_string(sel[k]));
             size_t j = 0;
-            while (strcmp(cand.ids[j], sel[k]) != 0 || res.x[j] <= 0.5)
+            while (strcmp(cand.ids[j], sel[k]) != 0 || !pr.open[j])
                 j++;
             json_array_append_new(sites, json_pack("{s:s, s:I, s:o}", "id", sel[k], "communities",
                                                    (json_int_t)ncomm[j], "households",
@@ -424,17 +473,22 @@ int optimize_sorting(opt_run *r, const opt_values *v, json_t *candidates, json_t
                               json_pack("{s:s, s:s, s:s, s:o, s:o}", "kind", "community", "community_id",
                                         comms.f[i].vals[C_ID], "site_id", cand.ids[served_by[i]],
                                         "households", analysis_number(afeat_num(&comms.f[i], C_HH)),
-                                        "distance_m", opt_number(dist[i * nc + served_by[i]], 3)));
+                                        "distance_m", opt_number(dist_of[i], 3)));
             *out = opt_map_finish(&map, *out);
         }
         free(served_by);
+        free(dist_of);
         free(open);
         free(ncomm);
         free(hh_of);
         free(sel);
     }
-    milp_free(m);
-    free(dist);
+    free(pr.open);
+    free(dx);
+    free(dy);
+    free(w);
+    free(cx);
+    free(cy);
     cand_free(&cand);
     opt_sites_free(r, user, nuser);
     aset_free(&comms);
