@@ -2,12 +2,12 @@
 # what a fresh Debian 12 machine lacks (apt-get), then build and run.
 
 CC       ?= cc
-PKGS     := gdal spatialite sqlite3 libmicrohttpd jansson geos zlib libprotobuf-c freetype2 cbc pangocairo fontconfig minizip
+PKGS     := gdal spatialite sqlite3 libmicrohttpd jansson geos zlib libprotobuf-c freetype2 cbc pangocairo fontconfig minizip libpq
 DEB_PKGS := build-essential pkg-config libgdal-dev gdal-bin libproj-dev proj-bin \
             libspatialite-dev libsqlite3-mod-spatialite libsqlite3-dev sqlite3 \
             libmicrohttpd-dev libcmocka-dev libjansson-dev libgeos-dev zlib1g-dev \
             libprotobuf-c-dev protobuf-c-compiler libfreetype-dev python3 python3-owslib curl wrk \
-            chromium fonts-wqy-zenhei clang libclang-rt-14-dev coinor-libcbc-dev \
+            chromium fonts-wqy-zenhei clang libclang-rt-14-dev coinor-libcbc-dev libpq-dev postgresql-15-postgis-3 \
             libcairo2-dev libpango1.0-dev poppler-utils libminizip-dev \
             python3-qgis qgis-providers python3-gdal unzip openssl
 # What make bench measures gisd against (not needed to build, run or test).

@@ -17,6 +17,7 @@ int cmd_qgis_project(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_revert(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 /* Writes b to path ("-" or NULL: stdout): 0, or -1 with err. */
 int cli_write_file(const char *path, const strbuf *b, gisd_error *err);

@@ -1,5 +1,5 @@
 /* gisd token, gisd history, gisd revert: who may write, what was written,
- * and taking a change back. */
+ * and taking a change back; gisd migrate: the store's schema. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +139,24 @@ int cmd_revert(int argc, char **argv)
         rc = edit_revert(s, reg, o.change, o.who ? o.who : "gisd revert", &undo, &err);
     if (rc == 0)
         printf("change %lld reverted by change %lld\n", o.change, undo);
+    store_close(s);
+    layer_registry_free(reg);
+    return rc == 0 ? 0 : cli_report(&err);
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+    static const char *const usage = "gisd migrate --db F|postgresql://...";
+    edit_opts o;
+    if (parse(argc, argv, 1, &o, usage) != 0)
+        return 2;
+    layer_registry *reg = NULL;
+    store *s = NULL;
+    gisd_error err = {0};
+    /* opening for writing creates the schema, or brings an older one up to date */
+    int rc = open_store(&o, STORE_READWRITE, &reg, &s, &err);
+    if (rc == 0)
+        printf("the store at %s has gisd's current schema\n", o.db);
     store_close(s);
     layer_registry_free(reg);
     return rc == 0 ? 0 : cli_report(&err);

@@ -29,8 +29,11 @@ static void usage(FILE *out)
           "  token    add --db F --name NAME --scope admin|write:L1,L2 | list | revoke --name NAME\n"
           "  history  --db F [--layer L] [--feature ID] [--change N]\n"
           "  revert   --db F --change N\n"
+          "  migrate  --db F   create the store's schema or bring it up to date\n"
           "  layers   list the layer definitions\n"
           "\n"
+          "F is a SpatiaLite file, or a PostgreSQL/PostGIS database as a libpq URI\n"
+          "(postgresql://user@host:port/dbname; the password from PGPASSWORD or ~/.pgpass)\n"
           "every command but tiles takes --layers DIR (default: the layers/ shipped with gisd)\n"
           "see README.md for every option\n",
           out);
@@ -50,7 +53,8 @@ int main(int argc, char **argv)
                     {"tiles", cmd_tiles},
                     {"optimize", cmd_optimize}, {"report", cmd_report},
                     {"qgis-project", cmd_qgis_project}, {"token", cmd_token},
-                    {"history", cmd_history}, {"revert", cmd_revert}};
+                    {"history", cmd_history}, {"revert", cmd_revert},
+                    {"migrate", cmd_migrate}};
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
             xalloc_install_json();

@@ -1,5 +1,5 @@
-/* The SpatiaLite backend of store.h: all of gisd's SQL lives here. */
-#include "store.h"
+/* The SpatiaLite backend of store.h (store_backend.h): the embedded store's SQL lives here. */
+#include "store_backend.h"
 
 #include <glib.h>
 #include <sqlite3.h>
@@ -18,7 +18,7 @@
 
 #define STMT_CACHE 24
 
-struct store {
+struct sl_store {
     sqlite3 *db;
     void *splite; /* SpatiaLite's per-connection cache */
     const layer_registry *reg;
@@ -36,8 +36,8 @@ struct store {
     unsigned cache_next;
 };
 
-struct store_cursor {
-    store *s;
+struct sl_cursor {
+    sl_store *s;
     sqlite3_stmt *stmt;
     const layer_def *layer;
     int has_geom;
@@ -45,7 +45,7 @@ struct store_cursor {
 
 /* A prepared statement for sql (taken: sqlite3_malloc'd), from the cache when
  * it holds one that no one uses; give it back with stmt_release. */
-static int stmt_acquire(store *s, char *sql, sqlite3_stmt **out)
+static int stmt_acquire(sl_store *s, char *sql, sqlite3_stmt **out)
 {
     for (unsigned i = 0; i < STMT_CACHE; i++)
         if (s->cache[i].sql && !s->cache[i].in_use && strcmp(s->cache[i].sql, sql) == 0) {
@@ -76,7 +76,7 @@ static int stmt_acquire(store *s, char *sql, sqlite3_stmt **out)
     return SQLITE_OK;
 }
 
-static void stmt_release(store *s, sqlite3_stmt *st)
+static void stmt_release(sl_store *s, sqlite3_stmt *st)
 {
     for (unsigned i = 0; i < STMT_CACHE; i++)
         if (s->cache[i].st == st && s->cache[i].in_use) {
@@ -113,12 +113,12 @@ static int sql_code_fail(int code, gisd_error *err, const char *what, const char
     }
 }
 
-static int sql_fail(store *s, gisd_error *err, const char *what)
+static int sql_fail(sl_store *s, gisd_error *err, const char *what)
 {
     return sql_code_fail(sqlite3_extended_errcode(s->db), err, what, sqlite3_errmsg(s->db));
 }
 
-static int exec_sql(store *s, const char *sql, gisd_error *err)
+static int exec_sql(sl_store *s, const char *sql, gisd_error *err)
 {
     char *msg = NULL;
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
@@ -147,7 +147,7 @@ static char *sql_text(const char *fmt, ...)
 }
 
 /* Runs sql (from sql_text) and frees it. */
-static int exec_owned(store *s, char *sql, gisd_error *err)
+static int exec_owned(sl_store *s, char *sql, gisd_error *err)
 {
     int rc = exec_sql(s, sql, err);
     sqlite3_free(sql);
@@ -195,7 +195,7 @@ static int progress_cancel(void *unused)
 }
 
 /* Runs a statement that yields one integer (SELECT AddGeometryColumn(...)); frees sql. */
-static int exec_int(store *s, char *sql, long long *out, gisd_error *err)
+static int exec_int(sl_store *s, char *sql, long long *out, gisd_error *err)
 {
     sqlite3_stmt *st;
     int rc = -1;
@@ -212,7 +212,7 @@ static int exec_int(store *s, char *sql, long long *out, gisd_error *err)
     return rc;
 }
 
-static int table_exists(store *s, const char *name)
+static int table_exists(sl_store *s, const char *name)
 {
     sqlite3_stmt *st;
     if (stmt_acquire(s, sql_text("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?"), &st) !=
@@ -242,19 +242,19 @@ static const char EDIT_SCHEMA[] =
     " scope TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);";
 
 /* InitSpatialMetadata(1) runs its own transaction, so it cannot share ours. */
-static int store_init_schema(store *s, gisd_error *err)
+static int init_schema(sl_store *s, gisd_error *err)
 {
     if (exec_int(s, sql_text("SELECT InitSpatialMetadata(1)"), NULL, err) != 0 ||
         exec_sql(s, "BEGIN", err) != 0)
         return -1;
     if (exec_sql(s, SCHEMA, err) != 0) {
-        store_rollback(s);
+        sl_rollback(s);
         return -1;
     }
     return exec_sql(s, "COMMIT", err);
 }
 
-void store_global_init(void)
+void sl_global_init(void)
 {
     /* SQLite's memory statistics take one process-wide mutex on every
      * allocation: with many request threads that lock is the bottleneck.
@@ -263,7 +263,7 @@ void store_global_init(void)
 }
 
 /* 1 when the schema can be read (a WAL store needs its -shm file for that). */
-static int readable(store *s)
+static int readable(sl_store *s)
 {
     return sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) == SQLITE_OK;
 }
@@ -301,7 +301,7 @@ static char *immutable_uri(const char *path)
     return uri;
 }
 
-int store_open(const char *path, store_mode mode, const layer_registry *reg, store **out,
+int sl_open(const char *path, store_mode mode, const layer_registry *reg, sl_store **out,
                int *created, gisd_error *err)
 {
     *out = NULL;
@@ -311,14 +311,14 @@ int store_open(const char *path, store_mode mode, const layer_registry *reg, sto
     if (!exists && mode == STORE_READONLY)
         return gisd_fail(err, GISD_E_IO,
                          "no store at %s: import data first (gisd import --db %s ...)", path, path);
-    store *s = xcalloc(1, sizeof *s);
+    sl_store *s = xcalloc(1, sizeof *s);
     s->reg = reg;
     int flags = mode == STORE_READONLY ? SQLITE_OPEN_READONLY
                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         gisd_fail(err, GISD_E_IO, "cannot open the store %s: %s", path,
                   s->db ? sqlite3_errmsg(s->db) : "out of memory");
-        store_close(s);
+        sl_close(s);
         return -1;
     }
     if (mode == STORE_READONLY && !readable(s) && access_dir_readonly(path)) {
@@ -332,7 +332,7 @@ int store_open(const char *path, store_mode mode, const layer_registry *reg, sto
         if (rc != SQLITE_OK) {
             gisd_fail(err, GISD_E_IO, "cannot open the store %s read-only: %s", path,
                       s->db ? sqlite3_errmsg(s->db) : "out of memory");
-            store_close(s);
+            sl_close(s);
             return -1;
         }
         s->immutable = 1;
@@ -341,24 +341,24 @@ int store_open(const char *path, store_mode mode, const layer_registry *reg, sto
     sqlite3_progress_handler(s->db, 1000, progress_cancel, NULL);
     if (register_functions(s->db) != SQLITE_OK) {
         gisd_fail(err, GISD_E_INTERNAL, "cannot register gisd's SQL functions: %s", sqlite3_errmsg(s->db));
-        store_close(s);
+        sl_close(s);
         return -1;
     }
     s->splite = spatialite_alloc_connection();
     spatialite_init_ex(s->db, s->splite, 0);
     if (mode == STORE_READWRITE) {
         if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err) != 0) {
-            store_close(s);
+            sl_close(s);
             return -1;
         }
         if (!table_exists(s, "gisd_meta")) {
-            if (store_init_schema(s, err) != 0) {
-                store_close(s);
+            if (init_schema(s, err) != 0) {
+                sl_close(s);
                 return -1;
             }
         }
         if (!table_exists(s, "gisd_tokens") && exec_sql(s, EDIT_SCHEMA, err) != 0) {
-            store_close(s);
+            sl_close(s);
             return -1;
         }
         if (created)
@@ -367,17 +367,17 @@ int store_open(const char *path, store_mode mode, const layer_registry *reg, sto
         int code = sqlite3_extended_errcode(s->db);
         if (code != SQLITE_OK && code != SQLITE_DONE && code != SQLITE_ROW) {
             sql_fail(s, err, path);
-            store_close(s);
+            sl_close(s);
             return -1;
         }
-        store_close(s);
+        sl_close(s);
         return gisd_fail(err, GISD_E_INPUT, "%s is not a gisd store (no gisd_meta table)", path);
     }
     *out = s;
     return 0;
 }
 
-void store_close(store *s)
+void sl_close(sl_store *s)
 {
     if (!s)
         return;
@@ -396,17 +396,17 @@ void store_close(store *s)
     free(s);
 }
 
-int store_begin(store *s, gisd_error *err) { return exec_sql(s, "BEGIN IMMEDIATE", err); }
+int sl_begin(sl_store *s, gisd_error *err) { return exec_sql(s, "BEGIN IMMEDIATE", err); }
 
-int store_read_begin(store *s, gisd_error *err) { return exec_sql(s, "BEGIN", err); }
+int sl_read_begin(sl_store *s, gisd_error *err) { return exec_sql(s, "BEGIN", err); }
 
-void store_read_end(store *s)
+void sl_read_end(sl_store *s)
 {
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 }
 
-int store_commit(store *s, gisd_error *err)
+int sl_commit(sl_store *s, gisd_error *err)
 {
     if (s->insert) {
         sqlite3_finalize(s->insert);
@@ -415,7 +415,7 @@ int store_commit(store *s, gisd_error *err)
     return exec_sql(s, "COMMIT", err);
 }
 
-void store_rollback(store *s)
+void sl_rollback(sl_store *s)
 {
     if (s->insert) {
         sqlite3_finalize(s->insert);
@@ -441,7 +441,7 @@ static char *str_finish(sqlite3_str *b)
     return q;
 }
 
-static int create_layer_table(store *s, const layer_def *l, gisd_error *err)
+static int create_layer_table(sl_store *s, const layer_def *l, gisd_error *err)
 {
     sqlite3_str *b = sqlite3_str_new(s->db);
     sqlite3_str_appendf(b, "CREATE TABLE \"%w\" (fid INTEGER PRIMARY KEY", l->id);
@@ -462,7 +462,7 @@ static int create_layer_table(store *s, const layer_def *l, gisd_error *err)
     return 0;
 }
 
-int store_layer_replace_begin(store *s, const layer_def *l, gisd_error *err)
+int sl_layer_replace_begin(sl_store *s, const layer_def *l, gisd_error *err)
 {
     if (!table_exists(s, l->id)) {
         if (create_layer_table(s, l, err) != 0)
@@ -496,7 +496,7 @@ int store_layer_replace_begin(store *s, const layer_def *l, gisd_error *err)
     return 0;
 }
 
-int store_layer_insert(store *s, const layer_def *l, const store_value *values,
+int sl_layer_insert(sl_store *s, const layer_def *l, const store_value *values,
                        const unsigned char *wkb, size_t wkb_len, long feature_no, long long source_fid,
                        gisd_error *err)
 {
@@ -543,8 +543,8 @@ int store_layer_insert(store *s, const layer_def *l, const store_value *values,
                      sqlite3_errmsg(s->db));
 }
 
-static int record_layer(store *s, const layer_def *l, gisd_error *err);
-static int prepare_str(store *s, sqlite3_str *b, sqlite3_stmt **st, const char *what, gisd_error *err);
+static int record_layer(sl_store *s, const layer_def *l, gisd_error *err);
+static int prepare_str(sl_store *s, sqlite3_str *b, sqlite3_stmt **st, const char *what, gisd_error *err);
 
 static void utc_now(char *buf, size_t n)
 {
@@ -554,7 +554,7 @@ static void utc_now(char *buf, size_t n)
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int store_layer_replace_end(store *s, const layer_def *l, gisd_error *err)
+int sl_layer_replace_end(sl_store *s, const layer_def *l, gisd_error *err)
 {
     if (s->insert) {
         sqlite3_finalize(s->insert);
@@ -566,7 +566,7 @@ int store_layer_replace_end(store *s, const layer_def *l, gisd_error *err)
 }
 
 /* Records the layer's count, extent and a new change counter. */
-static int record_layer(store *s, const layer_def *l, gisd_error *err)
+static int record_layer(sl_store *s, const layer_def *l, gisd_error *err)
 {
     char now[32];
     utc_now(now, sizeof now);
@@ -589,7 +589,7 @@ static int record_layer(store *s, const layer_def *l, gisd_error *err)
     return rc == SQLITE_DONE ? 0 : sql_fail(s, err, "recording the layer's extent");
 }
 
-int store_import_record(store *s, const char *file, const char *layer, long features,
+int sl_import_record(sl_store *s, const char *file, const char *layer, long features,
                         long repaired, double seconds, gisd_error *err)
 {
     sqlite3_stmt *st;
@@ -633,7 +633,7 @@ static void sha256_hex(const char *text, char out[65])
     g_free(h);
 }
 
-int store_feature_state(store *s, const layer_def *l, const char *id, char **geojson, char etag[65],
+int sl_feature_state(sl_store *s, const layer_def *l, const char *id, char **geojson, char etag[65],
                         gisd_error *err)
 {
     *geojson = NULL;
@@ -679,7 +679,7 @@ static void bind_values(sqlite3_stmt *st, const layer_def *l, const store_value 
 }
 
 /* The write itself: an insert, an update or a delete of one row. */
-static int edit_row(store *s, const layer_def *l, const store_edit *e, const char *id, gisd_error *err)
+static int edit_row(sl_store *s, const layer_def *l, const store_edit *e, const char *id, gisd_error *err)
 {
     sqlite3_str *b = sqlite3_str_new(s->db);
     if (e->kind == STORE_CREATE) {
@@ -724,7 +724,7 @@ static int edit_row(store *s, const layer_def *l, const store_edit *e, const cha
     return sql_fail(s, err, "writing the feature");
 }
 
-int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long long *change, char etag[65],
+int sl_edit_apply(sl_store *s, const layer_def *l, const store_edit *e, long long *change, char etag[65],
                      char *id_out, gisd_error *err)
 {
     *change = 0;
@@ -753,7 +753,7 @@ int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long lon
     if (!table_exists(s, l->id) && (create_layer_table(s, l, err) != 0 ||
                                     exec_int(s, sql_text("SELECT CreateSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0))
         rc = -1;
-    int found = rc == 0 ? (id ? store_feature_state(s, l, id, &before, old, err) : 1) : -1;
+    int found = rc == 0 ? (id ? sl_feature_state(s, l, id, &before, old, err) : 1) : -1;
     if (found < 0)
         rc = -1;
     else if (e->kind == STORE_CREATE && found == 0)
@@ -771,7 +771,7 @@ int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long lon
     }
     if (rc == 0 && id_out)
         snprintf(id_out, 64, "%s", id);
-    if (rc == 0 && e->kind != STORE_DELETE && store_feature_state(s, l, id, &after, etag, err) != 0)
+    if (rc == 0 && e->kind != STORE_DELETE && sl_feature_state(s, l, id, &after, etag, err) != 0)
         rc = gisd_fail(err, GISD_E_INTERNAL, "the feature \"%s\" cannot be read back after the write", id);
     if (rc == 0)
         rc = record_layer(s, l, err);
@@ -801,14 +801,14 @@ int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long lon
     free(before);
     free(after);
     if (rc == 0)
-        return store_commit(s, err);
-    store_rollback(s);
+        return sl_commit(s, err);
+    sl_rollback(s);
     etag[0] = 0;
     *change = 0;
     return -1;
 }
 
-int store_history(store *s, const char *layer, const char *feature, long long change, json_t **out,
+int sl_history(sl_store *s, const char *layer, const char *feature, long long change, json_t **out,
                   gisd_error *err)
 {
     *out = json_array();
@@ -846,7 +846,7 @@ int store_history(store *s, const char *layer, const char *feature, long long ch
     return sql_fail(s, err, "reading the history");
 }
 
-int store_token_add(store *s, const char *name, const char *scope, const char *hash, gisd_error *err)
+int sl_token_add(sl_store *s, const char *name, const char *scope, const char *hash, gisd_error *err)
 {
     char now[32];
     utc_now(now, sizeof now);
@@ -868,7 +868,7 @@ int store_token_add(store *s, const char *name, const char *scope, const char *h
     return sql_fail(s, err, "storing the token");
 }
 
-int store_token_revoke(store *s, const char *name, gisd_error *err)
+int sl_token_revoke(sl_store *s, const char *name, gisd_error *err)
 {
     char now[32];
     utc_now(now, sizeof now);
@@ -887,7 +887,7 @@ int store_token_revoke(store *s, const char *name, gisd_error *err)
     return 0;
 }
 
-int store_token_list(store *s, json_t **out, gisd_error *err)
+int sl_token_list(sl_store *s, json_t **out, gisd_error *err)
 {
     *out = json_array();
     if (!table_exists(s, "gisd_tokens"))
@@ -914,7 +914,7 @@ int store_token_list(store *s, json_t **out, gisd_error *err)
     return sql_fail(s, err, "listing the tokens");
 }
 
-int store_token_find(store *s, const char *hash, char name[128], char scope[512], gisd_error *err)
+int sl_token_find(sl_store *s, const char *hash, char name[128], char scope[512], gisd_error *err)
 {
     if (!table_exists(s, "gisd_tokens"))
         return 1;
@@ -932,7 +932,7 @@ int store_token_find(store *s, const char *hash, char name[128], char scope[512]
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : sql_fail(s, err, "checking the token");
 }
 
-int store_meta_set(store *s, const char *key, const char *value, gisd_error *err)
+int sl_meta_set(sl_store *s, const char *key, const char *value, gisd_error *err)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO gisd_meta(key, value) VALUES (?, ?)", -1,
@@ -945,7 +945,7 @@ int store_meta_set(store *s, const char *key, const char *value, gisd_error *err
     return rc == SQLITE_DONE ? 0 : sql_fail(s, err, "writing metadata");
 }
 
-int store_meta_get(store *s, const char *key, char *buf, size_t bufsize, gisd_error *err)
+int sl_meta_get(sl_store *s, const char *key, char *buf, size_t bufsize, gisd_error *err)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT value FROM gisd_meta WHERE key = ?", -1, &st, NULL) !=
@@ -962,7 +962,7 @@ int store_meta_get(store *s, const char *key, char *buf, size_t bufsize, gisd_er
     return found ? 0 : 1;
 }
 
-int store_layer_changes(store *s, long long *changes, gisd_error *err)
+int sl_layer_changes(sl_store *s, long long *changes, gisd_error *err)
 {
     memset(changes, 0, s->reg->n * sizeof *changes);
     if (!s->changes &&
@@ -979,7 +979,7 @@ int store_layer_changes(store *s, long long *changes, gisd_error *err)
     return rc == SQLITE_DONE ? 0 : sql_fail(s, err, "reading the layers' change counters");
 }
 
-int store_layer_stats_get(store *s, const layer_def *l, store_layer_stats *out, gisd_error *err)
+int sl_layer_stats_get(sl_store *s, const layer_def *l, store_layer_stats *out, gisd_error *err)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
@@ -1003,7 +1003,7 @@ int store_layer_stats_get(store *s, const layer_def *l, store_layer_stats *out, 
     return fail;
 }
 
-int store_import_history(store *s, store_import_row **rows, size_t *n, gisd_error *err)
+int sl_import_history(sl_store *s, store_import_row **rows, size_t *n, gisd_error *err)
 {
     *rows = NULL;
     *n = 0;
@@ -1309,13 +1309,13 @@ static int bind_where(sqlite3_stmt *st, const store_query *q, const double bbox[
 }
 
 /* The statement of the text of b (consumed), cached; give it back with stmt_release. */
-static int prepare_str(store *s, sqlite3_str *b, sqlite3_stmt **st, const char *what,
+static int prepare_str(sl_store *s, sqlite3_str *b, sqlite3_stmt **st, const char *what,
                        gisd_error *err)
 {
     return stmt_acquire(s, str_finish(b), st) == SQLITE_OK ? 0 : sql_fail(s, err, what);
 }
 
-int store_query_count(store *s, const layer_def *l, const store_query *q, long long *out,
+int sl_query_count(sl_store *s, const layer_def *l, const store_query *q, long long *out,
                       gisd_error *err)
 {
     *out = 0;
@@ -1345,11 +1345,11 @@ int store_query_count(store *s, const layer_def *l, const store_query *q, long l
     return fail;
 }
 
-int store_cursor_open(store *s, const layer_def *l, const store_query *q, store_cursor **out,
+int sl_cursor_open(sl_store *s, const layer_def *l, const store_query *q, sl_cursor **out,
                       gisd_error *err)
 {
     *out = NULL;
-    store_cursor *c = xcalloc(1, sizeof *c);
+    sl_cursor *c = xcalloc(1, sizeof *c);
     c->s = s;
     c->layer = l;
     if (!table_exists(s, l->id)) {
@@ -1383,13 +1383,13 @@ int store_cursor_open(store *s, const layer_def *l, const store_query *q, store_
     if (build_where(l, q, b, bbox, &bv, err) != 0) {
         sqlite3_free(str_finish(b));
         free(bv.lits);
-        store_cursor_free(c);
+        sl_cursor_free(c);
         return -1;
     }
     sqlite3_str_appendall(b, " ORDER BY fid LIMIT ? OFFSET ?");
     if (prepare_str(s, b, &c->stmt, "reading features", err) != 0) {
         free(bv.lits);
-        store_cursor_free(c);
+        sl_cursor_free(c);
         return -1;
     }
     int k = bind_where(c->stmt, q, bbox, &bv);
@@ -1400,7 +1400,7 @@ int store_cursor_open(store *s, const layer_def *l, const store_query *q, store_
     return 0;
 }
 
-int store_cursor_next(store_cursor *c, gisd_error *err)
+int sl_cursor_next(sl_cursor *c, gisd_error *err)
 {
     if (!c->stmt)
         return 0;
@@ -1413,21 +1413,21 @@ int store_cursor_next(store_cursor *c, gisd_error *err)
     return sql_code_fail(sqlite3_extended_errcode(db), err, c->layer->id, sqlite3_errmsg(db));
 }
 
-int store_cursor_is_null(store_cursor *c, size_t f)
+int sl_cursor_is_null(sl_cursor *c, size_t f)
 {
     return sqlite3_column_type(c->stmt, (int)f) == SQLITE_NULL;
 }
 
-const char *store_cursor_text(store_cursor *c, size_t f)
+const char *sl_cursor_text(sl_cursor *c, size_t f)
 {
     const unsigned char *t = sqlite3_column_text(c->stmt, (int)f);
     return t ? (const char *)t : "";
 }
 
-long long store_cursor_int(store_cursor *c, size_t f) { return sqlite3_column_int64(c->stmt, (int)f); }
-double store_cursor_real(store_cursor *c, size_t f) { return sqlite3_column_double(c->stmt, (int)f); }
+long long sl_cursor_int(sl_cursor *c, size_t f) { return sqlite3_column_int64(c->stmt, (int)f); }
+double sl_cursor_real(sl_cursor *c, size_t f) { return sqlite3_column_double(c->stmt, (int)f); }
 
-const void *store_cursor_geom(store_cursor *c, size_t *len)
+const void *sl_cursor_geom(sl_cursor *c, size_t *len)
 {
     int col = (int)c->layer->nfields;
     if (!c->has_geom || sqlite3_column_type(c->stmt, col) == SQLITE_NULL) {
@@ -1439,12 +1439,12 @@ const void *store_cursor_geom(store_cursor *c, size_t *len)
     return p;
 }
 
-long long store_cursor_fid(store_cursor *c)
+long long sl_cursor_fid(sl_cursor *c)
 {
     return sqlite3_column_int64(c->stmt, (int)c->layer->nfields + 1);
 }
 
-int store_check(store *s, char *msg, size_t n, gisd_error *err)
+int sl_check(sl_store *s, char *msg, size_t n, gisd_error *err)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
@@ -1464,9 +1464,9 @@ int store_check(store *s, char *msg, size_t n, gisd_error *err)
     return sql_fail(s, err, "checking the store");
 }
 
-int store_is_immutable(const store *s) { return s->immutable; }
+int sl_is_immutable(const sl_store *s) { return s->immutable; }
 
-void store_cursor_free(store_cursor *c)
+void sl_cursor_free(sl_cursor *c)
 {
     if (!c)
         return;
