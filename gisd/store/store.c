@@ -117,9 +117,11 @@ int store_layer_replace_begin(store *s, const layer_def *l, gisd_error *err)
     return s->pg ? pg_layer_replace_begin(s->pg, l, err) : sl_layer_replace_begin(s->sl, l, err);
 }
 
-int store_layer_insert(store *s, const layer_def *l, const store_value *values, const unsigned char *wkb, size_t wkb_len, long feature_no, long long source_fid, gisd_error *err)
+int store_layer_insert(store *s, const layer_def *l, const store_value *values,
+                       const unsigned char *wkb, size_t wkb_len, long feature_no, long long source_fid, gisd_error *err)
 {
-    return s->pg ? pg_layer_insert(s->pg, l, values, wkb, wkb_len, feature_no, source_fid, err) : sl_layer_insert(s->sl, l, values, wkb, wkb_len, feature_no, source_fid, err);
+    return s->pg ? pg_layer_insert(s->pg, l, values, wkb, wkb_len, feature_no, source_fid, err)
+                 : sl_layer_insert(s->sl, l, values, wkb, wkb_len, feature_no, source_fid, err);
 }
 
 int store_layer_replace_end(store *s, const layer_def *l, gisd_error *err)
@@ -127,24 +129,32 @@ int store_layer_replace_end(store *s, const layer_def *l, gisd_error *err)
     return s->pg ? pg_layer_replace_end(s->pg, l, err) : sl_layer_replace_end(s->sl, l, err);
 }
 
-int store_import_record(store *s, const char *file, const char *layer, long features, long repaired, double seconds, gisd_error *err)
+int store_import_record(store *s, const char *file, const char *layer, long features,
+                        long repaired, double seconds, gisd_error *err)
 {
-    return s->pg ? pg_import_record(s->pg, file, layer, features, repaired, seconds, err) : sl_import_record(s->sl, file, layer, features, repaired, seconds, err);
+    return s->pg ? pg_import_record(s->pg, file, layer, features, repaired, seconds, err)
+                 : sl_import_record(s->sl, file, layer, features, repaired, seconds, err);
 }
 
-int store_feature_state(store *s, const layer_def *l, const char *id, char **geojson, char etag[65], gisd_error *err)
+int store_feature_state(store *s, const layer_def *l, const char *id, char **geojson,
+                        char etag[65], gisd_error *err)
 {
-    return s->pg ? pg_feature_state(s->pg, l, id, geojson, etag, err) : sl_feature_state(s->sl, l, id, geojson, etag, err);
+    return s->pg ? pg_feature_state(s->pg, l, id, geojson, etag, err)
+                 : sl_feature_state(s->sl, l, id, geojson, etag, err);
 }
 
-int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long long *change, char etag[65], char *id_out, gisd_error *err)
+int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long long *change,
+                     char etag[65], char *id_out, gisd_error *err)
 {
-    return s->pg ? pg_edit_apply(s->pg, l, e, change, etag, id_out, err) : sl_edit_apply(s->sl, l, e, change, etag, id_out, err);
+    return s->pg ? pg_edit_apply(s->pg, l, e, change, etag, id_out, err)
+                 : sl_edit_apply(s->sl, l, e, change, etag, id_out, err);
 }
 
-int store_history(store *s, const char *layer, const char *feature, long long change, json_t **out, gisd_error *err)
+int store_history(store *s, const char *layer, const char *feature, long long change, json_t **out,
+                  gisd_error *err)
 {
-    return s->pg ? pg_history(s->pg, layer, feature, change, out, err) : sl_history(s->sl, layer, feature, change, out, err);
+    return s->pg ? pg_history(s->pg, layer, feature, change, out, err)
+                 : sl_history(s->sl, layer, feature, change, out, err);
 }
 
 int store_token_add(store *s, const char *name, const char *scope, const char *hash, gisd_error *err)
@@ -164,7 +174,8 @@ int store_token_list(store *s, json_t **out, gisd_error *err)
 
 int store_token_find(store *s, const char *hash, char name[128], char scope[512], gisd_error *err)
 {
-    return s->pg ? pg_token_find(s->pg, hash, name, scope, err) : sl_token_find(s->sl, hash, name, scope, err);
+    return s->pg ? pg_token_find(s->pg, hash, name, scope, err)
+                 : sl_token_find(s->sl, hash, name, scope, err);
 }
 
 int store_meta_set(store *s, const char *key, const char *value, gisd_error *err)
