@@ -239,7 +239,15 @@ int pg_open(const char *uri, store_mode mode, const layer_registry *reg, pg_stor
         return gisd_fail(err, GISD_E_IO, "the PostgreSQL database has no gisd store: import data first "
                                          "(gisd import --db postgresql://... ) or run gisd migrate");
     }
-    if (mode == STORE_READWRITE && migrate(s, err) != 0) {
+    int current = 0;
+    if (exists && mode == STORE_READWRITE) {
+        /* a store at this gisd's schema needs no migration: writers open it often */
+        PGresult *v = PQexec(s->conn, "SELECT version FROM gisd_schema_version");
+        current = PQresultStatus(v) == PGRES_TUPLES_OK && PQntuples(v) == 1 &&
+                  atoi(PQgetvalue(v, 0, 0)) == SCHEMA_VERSION;
+        PQclear(v);
+    }
+    if (mode == STORE_READWRITE && !current && migrate(s, err) != 0) {
         pg_close(s);
         return -1;
     }
