@@ -59,6 +59,8 @@ static void every_answer_is_the_enumerated_optimum(void **state)
             t.dx[i] = ox + unit(&seed) * 2500;
             t.dy[i] = oy + unit(&seed) * 2500;
             t.w[i] = k % 7 == 0 ? 1 : floor(1 + unit(&seed) * 500);
+            if (k % 4 == 1 && i % 3 == 0) /* communities of no households */
+                t.w[i] = 0;
         }
         for (size_t j = 0; j < t.nc; j++) {
             t.cx[j] = unit(&seed) * 10000;

@@ -165,7 +165,8 @@ static void lists_build(pm *s, lists *l)
     size_t nd = pb->nd, nc = pb->nc, total = 0;
     size_t *count = xcalloc(nd + 1, sizeof *count);
     for (size_t i = 0; i < nd; i++) {
-        for (size_t j = 0; j < nc; j++)
+        /* a demand of no weight costs nothing anywhere: its multiplier stays 0 */
+        for (size_t j = 0; j < nc && pb->w[i] > 0; j++)
             count[i] += cost(pb, i, j) <= s->d2[i];
         total += count[i];
     }
@@ -192,14 +193,17 @@ static void lists_build(pm *s, lists *l)
     l->cap = xreallocarray(NULL, nd + 1, sizeof *l->cap);
     cj *tmp = xreallocarray(NULL, nc, sizeof *tmp);
     for (size_t i = 0; i < nd; i++) {
-        size_t n = 0;
+        size_t n = 0, m = l->start[i + 1] - l->start[i];
+        if (m == 0) {
+            l->cap[i] = 0;
+            continue;
+        }
         for (size_t j = 0; j < nc; j++) {
             double c = cost(pb, i, j);
             if (c <= s->d2[i])
                 tmp[n++] = (cj){c, (uint32_t)j};
         }
         qsort(tmp, n, sizeof *tmp, by_cost);
-        size_t m = l->start[i + 1] - l->start[i];
         for (size_t k = 0; k < m; k++) {
             l->c[l->start[i] + k] = tmp[k].c;
             l->j[l->start[i] + k] = tmp[k].j;
@@ -291,7 +295,7 @@ static void lagrange(pm *s, const lists *l, double *best_rho, size_t *best_rank)
             double served = 0;
             for (size_t k = l->start[i]; k < l->start[i + 1] && l->c[k] < lambda[i]; k++)
                 served += chosen[l->j[k]];
-            g[i] = 1 - served;
+            g[i] = pb->w[i] > 0 ? 1 - served : 0;
             norm += g[i] * g[i];
         }
         if (norm == 0)
