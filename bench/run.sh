@@ -8,6 +8,7 @@
 #     after start and after an import (bench/cold_tiles.sh)
 #  5. a soak: wrk -c64 for 5 minutes with an import every 5 s (bench/soak.sh)
 #  6. the optimisations on 1x, 10x and 50x cities, gisd and PuLP + CBC (bench/optimize.sh)
+#  7. importing the 50x city into PostGIS, gisd and ogr2ogr (bench/pg_import.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 G=./gisd/gisd
@@ -60,6 +61,8 @@ echo "== analyses: the reference city and its 10x and 50x copies, gisd and PostG
 source bench/pg.sh
 trap 'kill $pid 2>/dev/null || true; pg_stop' EXIT
 KEEP_PG=1 bench/analyses.sh
+echo "== import into PostgreSQL + PostGIS: gisd next to ogr2ogr (PG_USE_COPY=YES), the 50x city"
+KEEP_PG=1 bench/pg_import.sh build/bench/city50x
 echo "== tiles: the 50x city under wrk -t2 -c32"
 bench/tiles.sh build/bench/city50x
 echo "== tiles: the first tile, nothing loaded, after start and after an import of the 50x city"

@@ -22,7 +22,7 @@
 #include "crs.h"
 #include "xalloc.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2 /* 2: unaccent, for CQL2's ACCENTI */
 #define COPY_FLUSH (256 * 1024)
 
 struct pg_store {
@@ -167,6 +167,7 @@ static void utc_now(char *buf, size_t n)
 
 static const char SCHEMA[] =
     "CREATE EXTENSION IF NOT EXISTS postgis;"
+    "CREATE EXTENSION IF NOT EXISTS unaccent;"
     "CREATE TABLE IF NOT EXISTS gisd_schema_version(version integer NOT NULL);"
     "CREATE TABLE IF NOT EXISTS gisd_meta(key text PRIMARY KEY, value text NOT NULL);"
     "CREATE TABLE IF NOT EXISTS gisd_imports(id bigserial PRIMARY KEY, file text NOT NULL,"
@@ -194,10 +195,12 @@ static int migrate(pg_store *s, gisd_error *err)
     if (rc == 0)
         rc = run(s, "SELECT version FROM gisd_schema_version", 0, NULL, &r, err, "reading the schema version");
     if (rc == 0 && PQntuples(r) == 0)
-        rc = exec(s, "INSERT INTO gisd_schema_version VALUES (1)", 0, NULL, err, "recording the schema version");
+        rc = exec(s, "INSERT INTO gisd_schema_version VALUES (2)", 0, NULL, err, "recording the schema version");
     else if (rc == 0 && atoi(PQgetvalue(r, 0, 0)) > SCHEMA_VERSION)
         rc = gisd_fail(err, GISD_E_INPUT, "the database's gisd schema is version %s, newer than this gisd's %d",
                        PQgetvalue(r, 0, 0), SCHEMA_VERSION);
+    else if (rc == 0) /* the statements above brought it up to date */
+        rc = exec(s, "UPDATE gisd_schema_version SET version = 2", 0, NULL, err, "recording the schema version");
     PQclear(r);
     if (rc == 0)
         return exec(s, "COMMIT", 0, NULL, err, "migrating the schema");
@@ -510,12 +513,14 @@ int pg_layer_replace_end(pg_store *s, const layer_def *l, gisd_error *err)
     PQclear(bad);
     if (rc != 0)
         return -1;
-    /* COPY gave every row its fid: the sequence goes on after the last, for edits */
+    /* COPY gave every row its fid: the sequence goes on after the last, for
+     * edits. No ANALYZE: autovacuum analyses the new rows on its own, and
+     * here it would add a third of the import's time */
     char *quoted = sql_text("\"%w\"", l->id);
-    rc = exec_owned(s, sql_text("CREATE INDEX \"%w_geom\" ON \"%w\" USING gist (geom); ANALYZE \"%w\";"
+    rc = exec_owned(s, sql_text("CREATE INDEX \"%w_geom\" ON \"%w\" USING gist (geom);"
                                 " SELECT setval(pg_get_serial_sequence(%Q, 'fid'), coalesce(max(fid), 0) + 1, false)"
                                 " FROM \"%w\"",
-                                l->id, l->id, l->id, quoted, l->id),
+                                l->id, l->id, quoted, l->id),
                     err, "indexing the layer");
     sqlite3_free(quoted);
     if (rc != 0)
@@ -914,31 +919,236 @@ int pg_import_history(pg_store *s, store_import_row **rows, size_t *n, gisd_erro
     return 0;
 }
 
-/* A query's WHERE clause and its parameters (text, owned by the strings). */
+/* A query's parameters, as text (sqlite3_malloc'd, NULL for SQL NULL). */
 typedef struct {
-    char *p[32];
-    int n;
+    char **p;
+    int n, cap;
     int never; /* a value no row can equal (text for a number field) */
 } params;
 
-static const char *param(params *ps, char *owned)
+/* Adds a parameter (owned: taken) and returns its number for $n. */
+static int param(params *ps, char *owned)
 {
+    if (ps->n == ps->cap) {
+        ps->cap = ps->cap ? ps->cap * 2 : 16;
+        ps->p = xreallocarray(ps->p, (size_t)ps->cap, sizeof *ps->p);
+    }
     ps->p[ps->n++] = owned;
-    return owned;
+    return ps->n;
 }
 
 static void params_free(params *ps)
 {
     for (int i = 0; i < ps->n; i++)
         sqlite3_free(ps->p[i]);
+    free(ps->p);
+}
+
+/* A literal of the CQL2 tree as a typed parameter. ts: a date read as its
+ * midnight timestamp. */
+static void cql_literal(const cql_node *n, int ts, sqlite3_str *b, params *ps)
+{
+    if (n->kind == CQL_GEOM) {
+        char *hex = sqlite3_malloc64(n->wkb_len * 2 + 1);
+        if (!hex) {
+            fprintf(stderr, "gisd: out of memory\n");
+            abort();
+        }
+        for (size_t k = 0; k < n->wkb_len; k++)
+            snprintf(hex + 2 * k, 3, "%02x", n->wkb[k]);
+        hex[n->wkb_len * 2] = 0;
+        sqlite3_str_appendf(b, "ST_SetSRID(ST_GeomFromWKB(decode($%d, 'hex')), %d)", param(ps, hex), STORE_SRID);
+    } else if (n->kind == CQL_BBOX) {
+        int k = param(ps, sql_text("%.17g", n->bbox[0]));
+        for (int j = 1; j < 4; j++)
+            param(ps, sql_text("%.17g", n->bbox[j]));
+        sqlite3_str_appendf(b, "ST_MakeEnvelope($%d, $%d, $%d, $%d, %d)", k, k + 1, k + 2, k + 3, STORE_SRID);
+    } else if (n->kind == CQL_DATE && ts) {
+        sqlite3_str_appendf(b, "$%d::text", param(ps, sql_text("%s", n->alt)));
+    } else if (n->kind == CQL_TEXT || n->kind == CQL_DATE || n->kind == CQL_TIMESTAMP) {
+        sqlite3_str_appendf(b, "$%d::text", param(ps, sql_text("%s", n->text)));
+    } else if (n->kind == CQL_BOOL) {
+        /* booleans are stored as integers, as in SpatiaLite */
+        sqlite3_str_appendf(b, "$%d::bigint", param(ps, sql_text("%d", n->number != 0)));
+    } else {
+        sqlite3_str_appendf(b, "$%d::double precision", param(ps, sql_text("%.17g", n->number)));
+    }
+}
+
+/* One end (hi: the upper) of a temporal operand; see store_spatialite.c. */
+static void temporal_end(const layer_def *l, const cql_node *n, int hi, int ts, sqlite3_str *b, params *ps)
+{
+    if (n->kind == CQL_INTERVAL)
+        n = n->args[hi];
+    if (n->kind == CQL_TEXT) /* '..' */
+        sqlite3_str_appendall(b, hi ? "'9999-12-31T23:59:59Z'" : "'0000-01-01'");
+    else if (n->kind == CQL_PROPERTY && ts && l->fields[n->field].type == FIELD_DATE)
+        sqlite3_str_appendf(b, "(\"%w\" || 'T00:00:00Z')", l->fields[n->field].name);
+    else if (n->kind == CQL_PROPERTY)
+        sqlite3_str_appendf(b, "\"%w\"", l->fields[n->field].name);
+    else
+        cql_literal(n, ts, b, ps);
+}
+
+/* Allen's relations between A = [a1, a2] and B = [b1, b2], on ISO text. */
+static void temporal_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, params *ps)
+{
+    static const char *const REL[] = {
+        [CQL_T_AFTER] = "a1>b2",           [CQL_T_BEFORE] = "a2<b1",       [CQL_T_CONTAINS] = "a1<b1&a2>b2",
+        [CQL_T_DISJOINT] = "!a1<=b2&a2>=b1", [CQL_T_DURING] = "a1>b1&a2<b2", [CQL_T_EQUALS] = "a1=b1&a2=b2",
+        [CQL_T_FINISHEDBY] = "a1<b1&a2=b2", [CQL_T_FINISHES] = "a1>b1&a2=b2", [CQL_T_INTERSECTS] = "a1<=b2&a2>=b1",
+        [CQL_T_MEETS] = "a2=b1",           [CQL_T_METBY] = "a1=b2",
+        [CQL_T_OVERLAPPEDBY] = "a1>b1&a1<b2&a2>b2", [CQL_T_OVERLAPS] = "a1<b1&a2>b1&a2<b2",
+        [CQL_T_STARTEDBY] = "a1=b1&a2>b2", [CQL_T_STARTS] = "a1=b1&a2<b2"};
+    const char *r = REL[n->op];
+    int negate = *r == '!';
+    sqlite3_str_appendall(b, negate ? "(NOT (" : "((");
+    for (r += negate; *r;) {
+        const cql_node *x = n->args[r[0] == 'b'];
+        int xhi = r[1] == '2';
+        r += 2;
+        size_t oplen = r[1] == '=' ? 2 : 1;
+        char op[3] = {r[0], oplen == 2 ? '=' : 0, 0};
+        r += oplen;
+        const cql_node *y = n->args[r[0] == 'b'];
+        int yhi = r[1] == '2';
+        r += 2;
+        /* COLLATE "C": ISO text compares by its bytes, as in SQLite */
+        temporal_end(l, x, xhi, n->as_timestamp, b, ps);
+        sqlite3_str_appendf(b, " COLLATE \"C\" %s ", op);
+        temporal_end(l, y, yhi, n->as_timestamp, b, ps);
+        if (*r == '&') {
+            sqlite3_str_appendall(b, " AND ");
+            r++;
+        }
+    }
+    sqlite3_str_appendall(b, "))");
+}
+
+/* The SQL of the checked CQL2 tree n: properties as quoted columns, every
+ * literal a typed parameter. CASEI is lower() (Unicode under the database's
+ * UTF-8 locale), ACCENTI the unaccent extension, LIKE PostgreSQL's (the same
+ * wildcards and backslash escape as CQL2); division by zero gives NULL, as
+ * in SQLite. */
+static void cql_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, params *ps)
+{
+    static const char *const CMP[] = {"=", "<>", "<", "<=", ">", ">="};
+    static const char *const SPATIAL[] = {"ST_Intersects", "ST_Disjoint", "ST_Equals", "ST_Touches",
+                                          "ST_Crosses",    "ST_Within",   "ST_Contains", "ST_Overlaps"};
+    switch (n->kind) {
+    case CQL_AND:
+    case CQL_OR:
+        sqlite3_str_appendall(b, "(");
+        for (size_t i = 0; i < n->nargs; i++) {
+            if (i)
+                sqlite3_str_appendall(b, n->kind == CQL_AND ? " AND " : " OR ");
+            cql_sql(l, n->args[i], b, ps);
+        }
+        sqlite3_str_appendall(b, ")");
+        return;
+    case CQL_NOT:
+        sqlite3_str_appendall(b, "(NOT ");
+        cql_sql(l, n->args[0], b, ps);
+        sqlite3_str_appendall(b, ")");
+        return;
+    case CQL_CMP:
+        sqlite3_str_appendall(b, "(");
+        cql_sql(l, n->args[0], b, ps);
+        sqlite3_str_appendf(b, " %s ", CMP[n->op]);
+        cql_sql(l, n->args[1], b, ps);
+        sqlite3_str_appendall(b, ")");
+        return;
+    case CQL_LIKE:
+        sqlite3_str_appendall(b, "((");
+        cql_sql(l, n->args[0], b, ps);
+        sqlite3_str_appendall(b, ") LIKE (");
+        cql_sql(l, n->args[1], b, ps);
+        sqlite3_str_appendall(b, "))");
+        return;
+    case CQL_BETWEEN:
+        sqlite3_str_appendall(b, "(");
+        cql_sql(l, n->args[0], b, ps);
+        sqlite3_str_appendall(b, " BETWEEN ");
+        cql_sql(l, n->args[1], b, ps);
+        sqlite3_str_appendall(b, " AND ");
+        cql_sql(l, n->args[2], b, ps);
+        sqlite3_str_appendall(b, ")");
+        return;
+    case CQL_IN:
+        sqlite3_str_appendall(b, "(");
+        cql_sql(l, n->args[0], b, ps);
+        sqlite3_str_appendall(b, " IN (");
+        for (size_t i = 1; i < n->nargs; i++) {
+            if (i > 1)
+                sqlite3_str_appendall(b, ", ");
+            cql_sql(l, n->args[i], b, ps);
+        }
+        sqlite3_str_appendall(b, "))");
+        return;
+    case CQL_ISNULL:
+        sqlite3_str_appendall(b, "(");
+        cql_sql(l, n->args[0], b, ps);
+        sqlite3_str_appendall(b, " IS NULL)");
+        return;
+    case CQL_SPATIAL:
+        sqlite3_str_appendf(b, "%s(", SPATIAL[n->op]);
+        cql_sql(l, n->args[0], b, ps);
+        sqlite3_str_appendall(b, ", ");
+        cql_sql(l, n->args[1], b, ps);
+        sqlite3_str_appendall(b, ")");
+        return;
+    case CQL_ARITH:
+        if (n->op == CQL_MOD) {
+            sqlite3_str_appendall(b, "mod((");
+            cql_sql(l, n->args[0], b, ps);
+            sqlite3_str_appendall(b, ")::numeric, NULLIF((");
+            cql_sql(l, n->args[1], b, ps);
+            sqlite3_str_appendall(b, ")::numeric, 0))");
+            return;
+        }
+        /* CQL2's / is real division; div the integer one, toward zero */
+        sqlite3_str_appendall(b, n->op == CQL_INTDIV ? "trunc((" : "((");
+        cql_sql(l, n->args[0], b, ps);
+        sqlite3_str_appendall(b, n->op == CQL_ADD   ? ") + ("
+                                 : n->op == CQL_SUB ? ") - ("
+                                 : n->op == CQL_MUL ? ") * ("
+                                                    : ")::double precision / NULLIF((");
+        cql_sql(l, n->args[1], b, ps);
+        sqlite3_str_appendall(b, n->op == CQL_DIV || n->op == CQL_INTDIV ? "), 0))" : "))");
+        return;
+    case CQL_CASEI:
+    case CQL_ACCENTI:
+        sqlite3_str_appendall(b, n->kind == CQL_CASEI ? "lower(" : "unaccent(");
+        cql_sql(l, n->args[0], b, ps);
+        sqlite3_str_appendall(b, ")");
+        return;
+    case CQL_PROPERTY:
+        if (n->field == CQL_GEOMETRY_FIELD)
+            sqlite3_str_appendall(b, "geom");
+        else
+            sqlite3_str_appendf(b, "\"%w\"", l->fields[n->field].name);
+        return;
+    case CQL_GEOM:
+    case CQL_BBOX:
+    case CQL_TEXT:
+    case CQL_NUMBER:
+    case CQL_BOOL:
+    case CQL_DATE:
+    case CQL_TIMESTAMP:
+        cql_literal(n, 0, b, ps);
+        return;
+    case CQL_TEMPORAL:
+        temporal_sql(l, n, b, ps);
+        return;
+    case CQL_INTERVAL: /* only inside a temporal function, which reads its ends */
+        sqlite3_str_appendall(b, "NULL");
+        return;
+    }
 }
 
 static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b, params *ps, gisd_error *err)
 {
     sqlite3_str_appendall(b, " WHERE true");
-    if (q->filter)
-        return gisd_fail(err, GISD_E_INPUT, "filter: CQL2 filters are served from a SpatiaLite store only in this "
-                                            "version of gisd; a PostgreSQL store takes bbox and field=value filters");
     if (q->has_bbox) {
         double bb[4];
         memcpy(bb, q->bbox, sizeof bb);
@@ -975,6 +1185,10 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
     }
     if (ps->never)
         sqlite3_str_appendall(b, " AND false");
+    if (q->filter) {
+        sqlite3_str_appendall(b, " AND ");
+        cql_sql(l, q->filter, b, ps);
+    }
     if (q->feature_id) {
         param(ps, sql_text("%s", q->feature_id));
         sqlite3_str_appendf(b, " AND \"%w\"::text = $%d", layer_id_column(l), ps->n);
