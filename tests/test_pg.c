@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -169,6 +170,19 @@ static void http_answers_equal_spatialite(void **state)
     tu_server_stop(&sl);
 }
 
+/* gisd_tile_snapshots_total of a server's /metrics. */
+static long long snapshots(const tu_server *s)
+{
+    char *body;
+    if (tu_http(s, "GET", "/metrics", NULL, &body, NULL) != 200)
+        fail_msg("/metrics: %s", body);
+    static const char key[] = "\ngisd_tile_snapshots_total ";
+    const char *at = strstr(body, key);
+    long long n = at ? atoll(at + strlen(key)) : -1;
+    free(body);
+    return n;
+}
+
 static void two_servers_see_each_import_at_once(void **state)
 {
     (void)state;
@@ -181,8 +195,14 @@ static void two_servers_see_each_import_at_once(void **state)
     assert_int_equal(json_integer_value(json_object_get(j, "numberMatched")), 9);
     json_decref(j);
     free(body);
-    /* warm the second server's tile cache and snapshots too */
-    assert_int_equal(tu_run(NULL, "curl -sf -o /dev/null '%s/tiles/heat_sources/10/853/428.mvt' || true", two.base), 0);
+    /* the second server holds a snapshot of the layer for its tiles */
+    long long before = 0;
+    for (int i = 0; i < 100 && before == 0; i++) {
+        tu_run(NULL, "curl -s -o /dev/null '%s/tiles/heat_sources/10/853/428.mvt'", two.base);
+        before = snapshots(&two);
+        usleep(50000);
+    }
+    assert_true(before > 0);
     /* one heat source left, imported through the command line (another node) */
     char *out;
     int rc = tu_run(&out, "cd '%s' && printf 'source_id,name,kind,capacity_tph,X,Y\\nS99,only,chp,10,120.65,28.01\\n' > hs.csv"
@@ -196,6 +216,15 @@ static void two_servers_see_each_import_at_once(void **state)
     assert_int_equal(json_integer_value(json_object_get(j, "numberMatched")), 1);
     json_decref(j);
     free(body);
+    /* and, told by NOTIFY, it reloads its snapshot of the layer by itself,
+     * with no tile asked for */
+    long long after = before;
+    for (int i = 0; i < 100 && after == before; i++) {
+        usleep(50000);
+        after = snapshots(&two);
+    }
+    if (after == before)
+        fail_msg("the second server did not reload its heat_sources snapshot after the import's NOTIFY");
     tu_server_stop(&one);
     tu_server_stop(&two);
     /* the reference heat sources back, for the tests that follow */

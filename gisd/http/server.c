@@ -19,7 +19,6 @@
 #include "routes.h"
 #include "utf8.h"
 #include "xalloc.h"
-#include "xalloc.h"
 
 #define POOL_MAX 64
 
@@ -92,6 +91,9 @@ struct gisd_server {
     pthread_t checker;
     int checker_started, stopping;
     pthread_cond_t checker_wake;
+    /* the listener: other nodes' changes, on a store that announces them */
+    pthread_t listener;
+    int listener_started;
     int damaged;
     char damage[512];
     /* addresses that sent bad tokens lately (guarded by lock) */
@@ -725,6 +727,48 @@ static void *checker_main(void *arg)
     return NULL;
 }
 
+/* ---- other nodes' changes ---- */
+
+static int stopping(gisd_server *srv)
+{
+    pthread_mutex_lock(&srv->lock);
+    int stop = srv->stopping;
+    pthread_mutex_unlock(&srv->lock);
+    return stop;
+}
+
+/* On a store that announces changes (PostgreSQL's NOTIFY), a change another
+ * node commits reloads, in the background, the tile snapshots it made stale,
+ * so the first tile after it does not wait for them. The change counters
+ * every tile request reads stay what guarantees that no tile is stale. */
+static void *listener_main(void *arg)
+{
+    gisd_server *srv = arg;
+    const layer_registry *reg = srv->cfg->reg;
+    long long *changes = xcalloc(reg->n + 1, sizeof *changes);
+    store *st = NULL;
+    while (!stopping(srv)) {
+        gisd_error err = {0};
+        if (!st && store_open(srv->cfg->db_path, STORE_READONLY, reg, &st, NULL, &err) != 0) {
+            usleep(500000); /* the database is away: try again */
+            continue;
+        }
+        int rc = store_wait_changes(st, 500, &err);
+        if (rc < 0 && err.code == GISD_E_INPUT)
+            break; /* a store without announcements: the counters alone */
+        if (rc < 0) {
+            store_close(st);
+            st = NULL;
+            usleep(500000);
+        } else if (rc == 1 && store_layer_changes(st, changes, &err) == 0) {
+            tile_source_refresh(tile_service_source(srv->tiles), changes);
+        }
+    }
+    store_close(st);
+    free(changes);
+    return NULL;
+}
+
 /* ---- start and stop ---- */
 
 static int parse_listen(const char *listen, struct sockaddr_in *addr, gisd_error *err)
@@ -854,6 +898,7 @@ int server_run(const server_config *cfg, gisd_error *err)
     signal(SIGPIPE, SIG_IGN);
     srv.jobs = jobpool_new(cfg->analysis_threads, cfg->analysis_queue);
     srv.checker_started = pthread_create(&srv.checker, NULL, checker_main, &srv) == 0;
+    srv.listener_started = pthread_create(&srv.listener, NULL, listener_main, &srv) == 0;
     unsigned threads = cfg->threads ? cfg->threads : 4;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_EPOLL;
     if (srv.tls_cert)
@@ -881,6 +926,8 @@ int server_run(const server_config *cfg, gisd_error *err)
         pthread_mutex_unlock(&srv.lock);
         if (srv.checker_started)
             pthread_join(srv.checker, NULL);
+        if (srv.listener_started)
+            pthread_join(srv.listener, NULL);
         jobpool_free(srv.jobs);
         server_free(&srv);
         return gisd_fail(err, GISD_E_IO, "cannot listen on %s: %s (is the port in use?)", cfg->listen,
@@ -922,6 +969,8 @@ int server_run(const server_config *cfg, gisd_error *err)
     MHD_stop_daemon(d);
     if (srv.checker_started)
         pthread_join(srv.checker, NULL);
+    if (srv.listener_started)
+        pthread_join(srv.listener, NULL);
     server_free(&srv);
     fprintf(stderr, "gisd: stopped\n");
     return 0;

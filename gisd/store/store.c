@@ -252,3 +252,8 @@ int store_is_immutable(const store *s)
 {
     return s->pg ? pg_is_immutable(s->pg) : sl_is_immutable(s->sl);
 }
+
+int store_wait_changes(store *s, int timeout_ms, gisd_error *err)
+{
+    return s->pg ? pg_wait_changes(s->pg, timeout_ms, err) : sl_wait_changes(s->sl, timeout_ms, err);
+}

@@ -188,6 +188,12 @@ const void *store_cursor_geom(store_cursor *c, size_t *len);
 long long store_cursor_fid(store_cursor *c);
 void store_cursor_free(store_cursor *c);
 
+/* Waits up to timeout_ms for a change another process commits to the store
+ * (an import or an edit): 1 when one came, 0 when the time passed, -1 with
+ * err. GISD_E_INPUT: this store sends no notifications (SpatiaLite: readers
+ * ask the change counters instead). */
+int store_wait_changes(store *s, int timeout_ms, gisd_error *err);
+
 /* Runs SQLite's quick_check: 0 when the store is sound, 1 with what is wrong
  * in msg when it is damaged, -1 (err) when the check itself could not run. */
 int store_check(store *s, char *msg, size_t n, gisd_error *err);

@@ -48,6 +48,7 @@ typedef struct pg_cursor pg_cursor;
     const void *P##_cursor_geom(C *c, size_t *len); \
     long long P##_cursor_fid(C *c); \
     int P##_check(S *s, char *msg, size_t n, gisd_error *err); \
+    int P##_wait_changes(S *s, int timeout_ms, gisd_error *err); \
     int P##_is_immutable(const S *s); \
     void P##_cursor_free(C *c);
 

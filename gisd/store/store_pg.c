@@ -11,6 +11,7 @@
 #include <glib.h>
 #include <libpq-fe.h>
 #include <math.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@ struct pg_store {
     long long next_fid;          /* a layer without an id field: the next number */
     long rows;                   /* rows sent in this COPY */
     long timeout_ms;             /* the statement_timeout last set */
+    int listening;               /* LISTEN gisd_changes sent on this connection */
 };
 
 struct pg_cursor {
@@ -97,6 +99,7 @@ static int connected(pg_store *s, gisd_error *err)
         return 0;
     PQreset(s->conn);
     s->timeout_ms = -1;
+    s->listening = 0;
     if (PQstatus(s->conn) == CONNECTION_OK)
         return 0;
     return pg_fail(s, NULL, err, "connecting");
@@ -1351,6 +1354,37 @@ int pg_check(pg_store *s, char *msg, size_t n, gisd_error *err)
         return -1;
     PQclear(r);
     return 0;
+}
+
+/* 1 when notifications of gisd_changes are waiting (consumed), 0 when not, -1 on error. */
+static int drain_notifies(pg_store *s, gisd_error *err)
+{
+    if (!PQconsumeInput(s->conn))
+        return pg_fail(s, NULL, err, "waiting for changes");
+    int got = 0;
+    PGnotify *n;
+    while ((n = PQnotifies(s->conn))) {
+        got = 1;
+        PQfreemem(n);
+    }
+    return got;
+}
+
+int pg_wait_changes(pg_store *s, int timeout_ms, gisd_error *err)
+{
+    if (connected(s, err) != 0)
+        return -1;
+    if (!s->listening) {
+        if (exec(s, "LISTEN gisd_changes", 0, NULL, err, "listening for changes") != 0)
+            return -1;
+        s->listening = 1;
+    }
+    int got = drain_notifies(s, err);
+    if (got != 0)
+        return got;
+    struct pollfd p = {.fd = PQsocket(s->conn), .events = POLLIN};
+    int ready = poll(&p, 1, timeout_ms);
+    return ready > 0 ? drain_notifies(s, err) : 0;
 }
 
 int pg_is_immutable(const pg_store *s)

@@ -1466,6 +1466,12 @@ int sl_check(sl_store *s, char *msg, size_t n, gisd_error *err)
 
 int sl_is_immutable(const sl_store *s) { return s->immutable; }
 
+int sl_wait_changes(sl_store *s, int timeout_ms, gisd_error *err)
+{
+    (void)s, (void)timeout_ms;
+    return gisd_fail(err, GISD_E_INPUT, "a SpatiaLite store sends no change notifications");
+}
+
 void sl_cursor_free(sl_cursor *c)
 {
     if (!c)

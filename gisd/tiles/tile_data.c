@@ -496,6 +496,19 @@ int tile_source_acquire(tile_source *src, store *st, const size_t *layers, size_
     return 0;
 }
 
+void tile_source_refresh(tile_source *src, const long long *changes)
+{
+    if (!src->db_path)
+        return;
+    for (size_t li = 0; li < src->reg->n; li++) {
+        pthread_mutex_lock(&src->lock);
+        int stale = src->current[li] && src->current[li]->changes < changes[li];
+        pthread_mutex_unlock(&src->lock);
+        if (stale)
+            start_bg_load(src, li, changes[li]);
+    }
+}
+
 void tile_source_release(tile_source *src, tile_layer_data **data, size_t n)
 {
     pthread_mutex_lock(&src->lock);

@@ -73,6 +73,10 @@ int tile_source_acquire(tile_source *src, store *st, const size_t *layers, size_
                         const long long *changes, const double *area, tile_layer_data **out,
                         gisd_error *err);
 void tile_source_release(tile_source *src, tile_layer_data **data, size_t n);
+/* Starts loading again, in the background, every snapshot held of a layer
+ * whose change counter (changes, in registry order) has moved, so the first
+ * tile after another node's import finds it ready; needs a db_path. */
+void tile_source_refresh(tile_source *src, const long long *changes);
 /* How many whole-layer snapshots were installed, and how many times a tile
  * read its own area instead, since src was made. */
 void tile_source_counts(tile_source *src, long long *snapshots, long long *area_reads);
