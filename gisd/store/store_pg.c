@@ -23,6 +23,7 @@
 #include "crs.h"
 #include "xalloc.h"
 
+#define STMT_CACHE 32
 #define SCHEMA_VERSION 2 /* 2: unaccent, for CQL2's ACCENTI */
 #define COPY_FLUSH (256 * 1024)
 
@@ -36,6 +37,11 @@ struct pg_store {
     long rows;                   /* rows sent in this COPY */
     long timeout_ms;             /* the statement_timeout last set */
     int listening;               /* LISTEN gisd_changes sent on this connection */
+    /* The queries this connection has prepared (named s0, s1, ...): a
+     * request's queries repeat, and planning them again costs more than
+     * running them. */
+    char *stmt[STMT_CACHE];
+    unsigned stmt_next;
 };
 
 struct pg_cursor {
@@ -100,6 +106,11 @@ static int connected(pg_store *s, gisd_error *err)
     PQreset(s->conn);
     s->timeout_ms = -1;
     s->listening = 0;
+    /* a new session has none of the old one's prepared statements */
+    for (unsigned i = 0; i < STMT_CACHE; i++) {
+        free(s->stmt[i]);
+        s->stmt[i] = NULL;
+    }
     if (PQstatus(s->conn) == CONNECTION_OK)
         return 0;
     return pg_fail(s, NULL, err, "connecting");
@@ -124,6 +135,34 @@ static int set_timeout(pg_store *s, gisd_error *err)
     return ok ? 0 : -1;
 }
 
+/* Runs one statement with text parameters through a prepared statement of
+ * the connection, preparing it (and forgetting the oldest) when it is new;
+ * a result to PQclear, whatever happened. */
+static PGresult *prepared(pg_store *s, const char *sql, int n, const char *const *params)
+{
+    char name[16];
+    for (unsigned i = 0; i < STMT_CACHE; i++)
+        if (s->stmt[i] && strcmp(s->stmt[i], sql) == 0) {
+            snprintf(name, sizeof name, "s%u", i);
+            return PQexecPrepared(s->conn, name, n, params, NULL, NULL, 0);
+        }
+    unsigned slot = s->stmt_next++ % STMT_CACHE;
+    snprintf(name, sizeof name, "s%u", slot);
+    if (s->stmt[slot]) {
+        char sql_free[32];
+        snprintf(sql_free, sizeof sql_free, "DEALLOCATE %s", name);
+        PQclear(PQexec(s->conn, sql_free));
+        free(s->stmt[slot]);
+        s->stmt[slot] = NULL;
+    }
+    PGresult *r = PQprepare(s->conn, name, sql, n, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return r;
+    PQclear(r);
+    s->stmt[slot] = xstrdup(sql);
+    return PQexecPrepared(s->conn, name, n, params, NULL, NULL, 0);
+}
+
 /* Runs sql with text parameters; *out the result (PQclear it) on success. */
 static int run(pg_store *s, const char *sql, int n, const char *const *params, PGresult **out,
                gisd_error *err, const char *what)
@@ -131,8 +170,8 @@ static int run(pg_store *s, const char *sql, int n, const char *const *params, P
     *out = NULL;
     if (connected(s, err) != 0 || set_timeout(s, err) != 0)
         return -1;
-    /* without parameters the text may hold several statements */
-    PGresult *r = n ? PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0) : PQexec(s->conn, sql);
+    /* a text holding several statements (with ';') cannot be prepared */
+    PGresult *r = strchr(sql, ';') ? PQexec(s->conn, sql) : prepared(s, sql, n, params);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         pg_fail(s, r, err, what);
@@ -269,6 +308,8 @@ void pg_close(pg_store *s)
         return;
     if (s->conn)
         PQfinish(s->conn);
+    for (unsigned i = 0; i < STMT_CACHE; i++)
+        free(s->stmt[i]);
     free(s->buf);
     free(s);
 }
