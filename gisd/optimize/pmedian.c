@@ -354,23 +354,24 @@ static int exact(pm *s, const char *state, gisd_error *err)
     }
     size_t depth = nopen + nfree - (size_t)pb->p + 1;
     cj *tmp = xreallocarray(NULL, nc, sizeof *tmp);
-    size_t *len = xcalloc(nd + 1, sizeof *len), pairs = 0;
+    /* each demand's cost to its nearest fixed-open candidate */
+    double *reach = xreallocarray(NULL, nd + 1, sizeof *reach);
+    size_t pairs = 0;
     for (size_t i = 0; i < nd; i++) {
+        reach[i] = INFINITY;
         if (pb->w[i] <= 0)
             continue;
-        double reach = INFINITY;
         for (size_t j = 0; j < nc; j++)
             if (state[j] == OPEN)
-                reach = fmin(reach, cost(pb, i, j));
+                reach[i] = fmin(reach[i], cost(pb, i, j));
         size_t n = 0;
         for (size_t j = 0; j < nc; j++)
-            n += state[j] != CLOSED && cost(pb, i, j) <= reach;
-        len[i] = n;
+            n += state[j] != CLOSED && cost(pb, i, j) <= reach[i];
         pairs += n < depth ? n : depth;
     }
     if (pairs > MODEL_MAX_PAIRS) {
         free(tmp);
-        free(len);
+        free(reach);
         return 0;
     }
     milp *m = milp_new(MILP_MIN);
@@ -388,14 +389,10 @@ static int exact(pm *s, const char *state, gisd_error *err)
     for (size_t i = 0; i < nd; i++) {
         if (pb->w[i] <= 0)
             continue;
-        double reach = INFINITY;
-        for (size_t j = 0; j < nc; j++)
-            if (state[j] == OPEN)
-                reach = fmin(reach, cost(pb, i, j));
         size_t n = 0;
         for (size_t j = 0; j < nc; j++) {
             double c = cost(pb, i, j);
-            if (state[j] != CLOSED && c <= reach)
+            if (state[j] != CLOSED && c <= reach[i])
                 tmp[n++] = (cj){c, (uint32_t)j};
         }
         qsort(tmp, n, sizeof *tmp, by_cost);
@@ -470,7 +467,7 @@ static int exact(pm *s, const char *state, gisd_error *err)
     free(rc);
     free(rv);
     free(tmp);
-    free(len);
+    free(reach);
     return r;
 }
 

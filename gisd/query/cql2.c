@@ -1319,3 +1319,34 @@ json_t *cql2_queryables(const layer_def *l, const char *self_url)
                      "$id", self_url, "type", "object", "title", l->title, "properties", props,
                      "additionalProperties", 0);
 }
+
+int cql_temporal_terms(int op, cql_temporal_term out[3], int *negate)
+{
+    static const char *const REL[] = {
+        [CQL_T_AFTER] = "a1>b2",           [CQL_T_BEFORE] = "a2<b1",       [CQL_T_CONTAINS] = "a1<b1&a2>b2",
+        [CQL_T_DISJOINT] = "!a1<=b2&a2>=b1", [CQL_T_DURING] = "a1>b1&a2<b2", [CQL_T_EQUALS] = "a1=b1&a2=b2",
+        [CQL_T_FINISHEDBY] = "a1<b1&a2=b2", [CQL_T_FINISHES] = "a1>b1&a2=b2", [CQL_T_INTERSECTS] = "a1<=b2&a2>=b1",
+        [CQL_T_MEETS] = "a2=b1",           [CQL_T_METBY] = "a1=b2",
+        [CQL_T_OVERLAPPEDBY] = "a1>b1&a1<b2&a2>b2", [CQL_T_OVERLAPS] = "a1<b1&a2>b1&a2<b2",
+        [CQL_T_STARTEDBY] = "a1=b1&a2>b2", [CQL_T_STARTS] = "a1=b1&a2<b2"};
+    const char *r = REL[op];
+    *negate = *r == '!';
+    int n = 0;
+    for (r += *negate; *r && n < 3; n++) {
+        cql_temporal_term *t = &out[n];
+        t->x = r[0] == 'b';
+        t->xhi = r[1] == '2';
+        r += 2;
+        size_t oplen = r[1] == '=' ? 2 : 1;
+        t->op[0] = r[0];
+        t->op[1] = oplen == 2 ? '=' : 0;
+        t->op[2] = 0;
+        r += oplen;
+        t->y = r[0] == 'b';
+        t->yhi = r[1] == '2';
+        r += 2;
+        if (*r == '&')
+            r++;
+    }
+    return n;
+}

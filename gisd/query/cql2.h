@@ -78,6 +78,19 @@ int cql2_parse(const char *filter, const char *lang, const char *crs, const laye
                cql_node **out, gisd_error *err);
 void cql_free(cql_node *n);
 
+/* One comparison of a temporal relation: end xhi (0 lower, 1 upper) of
+ * operand x (0: A, 1: B), op ("<", "<=", "=", ">", ">="), end yhi of operand y. */
+typedef struct {
+    int x, xhi;
+    char op[3];
+    int y, yhi;
+} cql_temporal_term;
+
+/* Allen's relation op (CQL_T_AFTER..) between A = [a1, a2] and B = [b1, b2]
+ * as comparisons to AND (negated as a whole when *negate): their number (1-3)
+ * in out. Every backend compiles a temporal function from these. */
+int cql_temporal_terms(int op, cql_temporal_term out[3], int *negate);
+
 /* The queryables of the layer: a JSON Schema (draft 2020-12) naming each
  * field with its type and the geometry, as Part 3 asks. */
 json_t *cql2_queryables(const layer_def *layer, const char *self_url);

@@ -1034,37 +1034,19 @@ static void temporal_end(const layer_def *l, const cql_node *n, int hi, int ts, 
         cql_literal(n, ts, b, ps);
 }
 
-/* Allen's relations between A = [a1, a2] and B = [b1, b2], on ISO text. */
+/* A temporal function as the comparisons of its relation (cql2.h), on ISO
+ * text compared by its bytes (COLLATE "C"), as SQLite does. */
 static void temporal_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, params *ps)
 {
-    static const char *const REL[] = {
-        [CQL_T_AFTER] = "a1>b2",           [CQL_T_BEFORE] = "a2<b1",       [CQL_T_CONTAINS] = "a1<b1&a2>b2",
-        [CQL_T_DISJOINT] = "!a1<=b2&a2>=b1", [CQL_T_DURING] = "a1>b1&a2<b2", [CQL_T_EQUALS] = "a1=b1&a2=b2",
-        [CQL_T_FINISHEDBY] = "a1<b1&a2=b2", [CQL_T_FINISHES] = "a1>b1&a2=b2", [CQL_T_INTERSECTS] = "a1<=b2&a2>=b1",
-        [CQL_T_MEETS] = "a2=b1",           [CQL_T_METBY] = "a1=b2",
-        [CQL_T_OVERLAPPEDBY] = "a1>b1&a1<b2&a2>b2", [CQL_T_OVERLAPS] = "a1<b1&a2>b1&a2<b2",
-        [CQL_T_STARTEDBY] = "a1=b1&a2>b2", [CQL_T_STARTS] = "a1=b1&a2<b2"};
-    const char *r = REL[n->op];
-    int negate = *r == '!';
+    cql_temporal_term t[3];
+    int negate, k = cql_temporal_terms(n->op, t, &negate);
     sqlite3_str_appendall(b, negate ? "(NOT (" : "((");
-    for (r += negate; *r;) {
-        const cql_node *x = n->args[r[0] == 'b'];
-        int xhi = r[1] == '2';
-        r += 2;
-        size_t oplen = r[1] == '=' ? 2 : 1;
-        char op[3] = {r[0], oplen == 2 ? '=' : 0, 0};
-        r += oplen;
-        const cql_node *y = n->args[r[0] == 'b'];
-        int yhi = r[1] == '2';
-        r += 2;
-        /* COLLATE "C": ISO text compares by its bytes, as in SQLite */
-        temporal_end(l, x, xhi, n->as_timestamp, b, ps);
-        sqlite3_str_appendf(b, " COLLATE \"C\" %s ", op);
-        temporal_end(l, y, yhi, n->as_timestamp, b, ps);
-        if (*r == '&') {
+    for (int i = 0; i < k; i++) {
+        if (i)
             sqlite3_str_appendall(b, " AND ");
-            r++;
-        }
+        temporal_end(l, n->args[t[i].x], t[i].xhi, n->as_timestamp, b, ps);
+        sqlite3_str_appendf(b, " COLLATE \"C\" %s ", t[i].op);
+        temporal_end(l, n->args[t[i].y], t[i].yhi, n->as_timestamp, b, ps);
     }
     sqlite3_str_appendall(b, "))");
 }
