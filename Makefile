@@ -131,10 +131,16 @@ build/fuzz/bin/%: fuzz/%.c $(FUZZ_OBJ) $(HEADERS)
 
 # Every test binary runs against the sanitized gisd; their cmocka summaries
 # and a closing "N passed, N failed" line are the result. Each fuzz target
-# runs for 30 s on its seeds and regression files.
+# runs for 30 s on its seeds and regression files. Then every suite that
+# touches a store runs again with its stores on a throwaway PostgreSQL +
+# PostGIS cluster (run_all.sh --pg); the suites of pure functions (CRS
+# parsing, layer definitions, the p-median's search, GEOS failures) and
+# test_pg (which compares the two backends itself) run once.
+PG_SUITES := analysis clients cql2 edit hardening http import optimize processes qgis races report store tiles viewer
+PG_TESTS  := $(patsubst %,build/san/tests/test_%,$(PG_SUITES))
 test: build/.deps build/.npm build/san/bin/gisd build/tsan/bin/gisd $(TESTS) $(FUZZERS)
 	@GISD_BIN=$(CURDIR)/build/san/bin/gisd GISD_TSAN_BIN=$(CURDIR)/build/tsan/bin/gisd \
-	  GISD_ROOT=$(CURDIR) GISD_FUZZ_SECONDS=30 tests/run_all.sh $(TESTS) $(FUZZERS)
+	  GISD_ROOT=$(CURDIR) GISD_FUZZ_SECONDS=30 tests/run_all.sh $(TESTS) $(FUZZERS) --pg $(PG_TESTS)
 
 # The fuzz targets for as long as asked: make fuzz FUZZ_SECONDS=3600 (each).
 fuzz: build/.deps $(FUZZERS)

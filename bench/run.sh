@@ -9,6 +9,9 @@
 #  5. a soak: wrk -c64 for 5 minutes with an import every 5 s (bench/soak.sh)
 #  6. the optimisations on 1x, 10x and 50x cities, gisd and PuLP + CBC (bench/optimize.sh)
 #  7. importing the 50x city into PostGIS, gisd and ogr2ogr (bench/pg_import.sh)
+#  8. tiles/s, items?bbox req/s and the analyses on one SpatiaLite node, one
+#     PostGIS node and two PostGIS nodes behind nginx, with each request's CPU
+#     split between gisd, PostgreSQL and nginx (bench/nodes.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 G=./gisd/gisd
@@ -63,6 +66,8 @@ trap 'kill $pid 2>/dev/null || true; pg_stop' EXIT
 KEEP_PG=1 bench/analyses.sh
 echo "== import into PostgreSQL + PostGIS: gisd next to ogr2ogr (PG_USE_COPY=YES), the 50x city"
 KEEP_PG=1 bench/pg_import.sh build/bench/city50x
+echo "== nodes: the 50x city on one SpatiaLite node, one PostGIS node, two PostGIS nodes behind nginx"
+KEEP_PG=1 bench/nodes.sh build/bench/city50x
 echo "== tiles: the 50x city under wrk -t2 -c32"
 bench/tiles.sh build/bench/city50x
 echo "== tiles: the first tile, nothing loaded, after start and after an import of the 50x city"

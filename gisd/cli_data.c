@@ -43,16 +43,6 @@ static int parse_map(char *text, const char ***src, const char ***dst, gisd_erro
     return (int)k;
 }
 
-static void remove_store_files(const char *db)
-{
-    char path[4200];
-    unlink(db);
-    snprintf(path, sizeof path, "%s-wal", db);
-    unlink(path);
-    snprintf(path, sizeof path, "%s-shm", db);
-    unlink(path);
-}
-
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -145,7 +135,7 @@ int cmd_import(int argc, char **argv)
     free(mdst);
     if (rc != 0) {
         if (created)
-            remove_store_files(db);
+            store_discard_created(db);
         return cli_report(&err);
     }
     printf("imported %ld features (%ld repaired) in %.2f s into %s\n", counts.features,

@@ -53,6 +53,7 @@ int cmd_serve(int argc, char **argv)
                                          {"styles", required_argument, 0, 'S'},
                                          {"font", required_argument, 0, 'F'},
                                          {"tile-cache-mb", required_argument, 0, 'C'},
+                                         {"snapshot-max-mb", required_argument, 0, 'M'},
                                          {"public-url", required_argument, 0, 'P'},
                                          {"allowed-hosts", required_argument, 0, 'H'},
                                          {"trusted-proxy", required_argument, 0, 'X'},
@@ -105,6 +106,16 @@ int cmd_serve(int argc, char **argv)
         case 'R': rules_path = optarg; break;
         case 'S': cfg.styles_dir = optarg; break;
         case 'F': cfg.font_path = optarg; break;
+        case 'M': {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (!*optarg || *end || !(v >= 0 && v <= 1048576)) {
+                fprintf(stderr, "gisd serve: --snapshot-max-mb must be 0 (no bound) to 1048576 (a number of MB)\n");
+                return 2;
+            }
+            cfg.snapshot_max_mb = v;
+            break;
+        }
         case 'C': {
             char *end;
             long n = strtol(optarg, &end, 10);

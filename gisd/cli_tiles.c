@@ -163,7 +163,7 @@ static int run(const char *db, const char *out, const char *layer_spec, int z0, 
         rc = gisd_fail(err, GISD_E_INPUT, "%s: the layers %s hold no features; import data first",
                        db, layer_spec);
     if (rc == 0)
-        src = tile_source_new(reg, NULL);
+        src = tile_source_new(reg, NULL, 0);
     if (rc == 0 && (rc = tile_source_acquire(src, st, idx, n, changes, NULL, data, err)) == 0)
         loaded = 1;
     if (rc == 0)

@@ -1,7 +1,7 @@
 """optimize_check.py NAME ANSWER.json STORE [radius_m|max_km|budget_km | --candidates FILE]
 
-Recomputes, independently of gisd (SpatiaLite's SQL through the sqlite3
-command line, and plain arithmetic here), what the layout in ANSWER.json
+Recomputes, independently of gisd (the store's own SQL through the sqlite3
+command line or psql, and plain arithmetic here), what the layout in ANSWER.json
 achieves, and checks that it is the objective the answer claims and that it
 respects the problem's constraints. Prints "ok" or the first discrepancy."""
 import csv
@@ -17,8 +17,15 @@ param = float(sys.argv[4]) if len(sys.argv) > 4 and not cand_file else None
 
 
 def sql(query):
-    out = subprocess.run(["sqlite3", store, "-cmd", ".load mod_spatialite", "-csv", query],
-                         check=True, capture_output=True, text=True).stdout
+    if store.startswith("postgresql://"):
+        # the same queries in PostGIS's names, through psql
+        for sl, pg in (("X(ST_Transform", "ST_X(ST_Transform"), ("Y(ST_Transform", "ST_Y(ST_Transform"),
+                       ("MakePoint(column1, column2, 4490)", "ST_SetSRID(ST_MakePoint(column1, column2), 4490)")):
+            query = query.replace(sl, pg)
+        cmd = ["psql", "-X", "-q", "-t", "--csv", "-v", "ON_ERROR_STOP=1", store, "-c", query]
+    else:
+        cmd = ["sqlite3", store, "-cmd", ".load mod_spatialite", "-csv", query]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return list(csv.reader(io.StringIO(out)))
 
 
@@ -52,7 +59,7 @@ elif name == "sorting-siting":
         values = ",".join(f"({float(f['geometry']['coordinates'][0])!r}, {float(f['geometry']['coordinates'][1])!r})"
                           for f in feats)
         rows = sql(f"SELECT X(ST_Transform(MakePoint(column1, column2, 4490), 4549)), "
-                   f"Y(ST_Transform(MakePoint(column1, column2, 4490), 4549)) FROM (VALUES {values})")
+                   f"Y(ST_Transform(MakePoint(column1, column2, 4490), 4549)) FROM (VALUES {values}) AS c")
         cands = {str(f["id"]): (float(r[0]), float(r[1])) for f, r in zip(feats, rows)}
     else:
         cands = {r[0]: (float(r[2]), float(r[3])) for r in points("recycling_points", "point_id", "level")}

@@ -2,9 +2,12 @@
 MVT driver on the server's tiles: below a layer's minzoom, zones come
 dissolved by land use, points clustered with their counts (communities with
 their households), and polygons' labels come once each, in one tile."""
+import csv
+import io
 import json
 import math
 import sqlite3
+import subprocess
 import sys
 import urllib.request
 
@@ -46,11 +49,20 @@ def features(z, x, y, layer, layers="all"):
     return out
 
 
-con = sqlite3.connect(db)
-(households, communities), = con.execute("SELECT total(households), count(*) FROM communities")
-(enterprises,), = con.execute("SELECT count(*) FROM enterprises")
-land_uses = {r[0] for r in con.execute("SELECT DISTINCT land_use FROM zones")}
-parks = sorted(r[0] for r in con.execute("SELECT park_id FROM parks"))
+def query(q):
+    """Rows of q in the store, SpatiaLite's file or PostgreSQL's database."""
+    if db.startswith("postgresql://"):
+        out = subprocess.run(["psql", "-X", "-q", "-t", "--csv", "-v", "ON_ERROR_STOP=1", db, "-c", q],
+                             check=True, capture_output=True, text=True).stdout
+        return [tuple(float(v) if v.replace(".", "", 1).isdigit() else v for v in r)
+                for r in csv.reader(io.StringIO(out))]
+    return sqlite3.connect(db).execute(q).fetchall()
+
+
+(households, communities), = query("SELECT coalesce(sum(households), 0), count(*) FROM communities")
+(enterprises,), = query("SELECT count(*) FROM enterprises")
+land_uses = {r[0] for r in query("SELECT DISTINCT land_use FROM zones")}
+parks = sorted(r[0] for r in query("SELECT park_id FROM parks"))
 
 # the whole city in one tile: every community and enterprise counted once in the clusters
 with urllib.request.urlopen(f"{base}/tiles/all.json") as r:

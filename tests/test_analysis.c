@@ -11,7 +11,7 @@ static char refdb[1200];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(refdb, sizeof refdb, "%s/ref.sqlite", tu_tmpdir("analysis"));
+    tu_db(refdb, sizeof refdb, tu_tmpdir("analysis"), "ref");
     tu_import_reference(refdb);
     return 0;
 }
@@ -136,7 +136,7 @@ static void write_text(const char *path, const char *text)
 static void build_tiny_city(void)
 {
     const char *dir = tu_tmpdir("tiny");
-    snprintf(tinydb, sizeof tinydb, "%s/tiny.sqlite", dir);
+    tu_db(tinydb, sizeof tinydb, dir, "tiny");
     static const char *const layers[][2] = {
         {"districts", "{\"name\":\"甲区\"}, \"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
                       "[[[119.9,27.9],[120.1,27.9],[120.1,28.1],[119.9,28.1],[119.9,27.9]]]}"},

@@ -14,7 +14,7 @@
 #include "strbuf.h"
 #include "testutil.h"
 
-static char refdb[1200];
+static char refdb[1200], oracle[1200];
 static tu_server srv;
 static layer_registry *reg;
 
@@ -26,8 +26,15 @@ static int setup(void **state)
     snprintf(log, sizeof log, "%s/access.log", dir);
     snprintf(arg, sizeof arg, "%s", log);
     const char *extra[] = {"--access-log", arg, NULL};
-    snprintf(refdb, sizeof refdb, "%s/ref.sqlite", tu_tmpdir("cql2"));
+    const char *cdir = tu_tmpdir("cql2");
+    tu_db(refdb, sizeof refdb, cdir, "ref");
     tu_import_reference(refdb);
+    /* the hand-written SQL is SpatiaLite's: on PostgreSQL it counts in a SpatiaLite copy of the city */
+    snprintf(oracle, sizeof oracle, "%s/oracle.sqlite", cdir);
+    if (tu_on_pg())
+        tu_import_reference(oracle);
+    else
+        snprintf(oracle, sizeof oracle, "%s", refdb);
     tu_server_start_args(&srv, refdb, extra);
     return layer_registry_load(getenv("GISD_LAYERS"), &reg, NULL);
 }
@@ -115,7 +122,7 @@ static void text_semantics(void **state)
 static long long sql_count(const char *where, const char *layer)
 {
     char *out;
-    int rc = tu_run(&out, "sqlite3 -cmd '.load mod_spatialite' '%s' \"SELECT count(*) FROM %s WHERE %s\"", refdb,
+    int rc = tu_run(&out, "sqlite3 -cmd '.load mod_spatialite' '%s' \"SELECT count(*) FROM %s WHERE %s\"", oracle,
                     layer, where);
     if (rc != 0)
         fail_msg("sqlite3 %s: %s", where, out);
@@ -371,8 +378,9 @@ static void a_dropped_in_layer_with_dates_and_keywords(void **state)
                     "ogr2ogr -q -f GPKG events.gpkg events.csv -oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat "
                     "-oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=YES -a_srs EPSG:4326 -nln events && "
                     "'%s' import --quiet --layers layers --db '%s' events.gpkg --layer events 2>&1 && "
-                    "'%s' import --quiet --layers layers --db '%s' events.gpkg --layer events_noid 2>&1",
-                    dir, tu_root(), tu_gisd(), refdb, tu_gisd(), refdb);
+                    "'%s' import --quiet --layers layers --db '%s' events.gpkg --layer events_noid 2>&1 && "
+                    "{ [ '%s' = '%s' ] || '%s' import --quiet --layers layers --db '%s' events.gpkg --layer events 2>&1; }",
+                    dir, tu_root(), tu_gisd(), refdb, tu_gisd(), refdb, oracle, refdb, tu_gisd(), oracle);
     if (rc != 0)
         fail_msg("events: %s", out);
     free(out);
@@ -438,7 +446,7 @@ static void the_standards_abstract_test_suite(void **state)
     (void)state;
     const char *dir = tu_tmpdir("cql2-ats");
     char db[1400], layers[1400], *out;
-    snprintf(db, sizeof db, "%s/ats.sqlite", dir);
+    tu_db(db, sizeof db, dir, "ats");
     snprintf(layers, sizeof layers, "%s/data/cql2-ats/layers", tu_root());
     static const char *const tables[] = {"ne_110m_admin_0_countries", "ne_110m_populated_places_simple",
                                          "ne_110m_rivers_lake_centerlines"};

@@ -15,18 +15,18 @@ static int setup(void **state)
 {
     (void)state;
     const char *dir = tu_tmpdir("optimize");
-    snprintf(refdb, sizeof refdb, "%s/ref.sqlite", dir);
+    tu_db(refdb, sizeof refdb, dir, "ref");
     tu_import_reference(refdb);
     /* a town on one street (EPSG:4549 metres): A at 0, B 900 m east, C 1,800 m east */
-    snprintf(towndb, sizeof towndb, "%s/town.sqlite", dir);
+    tu_db(towndb, sizeof towndb, dir, "town");
     char *out;
     int rc = tu_run(&out, "cd '%s' && printf 'community_id,name,households,X,Y\\nA,a,100,560000,3090000\\n"
                           "B,b,50,560900,3090000\\nC,c,80,561800,3090000\\n' > comm.csv && "
                           "printf 'point_id,name,level,X,Y\\nR1,far,community,590000,3090000\\n"
                           "S1,x,sorting,560000,3090000\\nS2,y,transit,561800,3090000\\n' > points.csv && "
-                          "'%s' import --quiet --db town.sqlite comm.csv --layer communities --srs EPSG:4549 "
-                          "--x X --y Y && '%s' import --quiet --db town.sqlite points.csv --layer "
-                          "recycling_points --srs EPSG:4549 --x X --y Y", dir, tu_gisd(), tu_gisd());
+                          "'%s' import --quiet --db '%s' comm.csv --layer communities --srs EPSG:4549 "
+                          "--x X --y Y && '%s' import --quiet --db '%s' points.csv --layer "
+                          "recycling_points --srs EPSG:4549 --x X --y Y", dir, tu_gisd(), towndb, tu_gisd(), towndb);
     if (rc != 0)
         fail_msg("the town: %s", out);
     free(out);
@@ -42,10 +42,10 @@ static int setup(void **state)
                       "H1,h1,0,,80,HW08,561000,3090100\nH2,h2,0,,50,HW49,562000,3090100\nH3,h3,0,,10,HW17,569000,3090100\n' > ents.csv && "
                       "printf 'facility_id,name,capacity_tpy,hw_codes,X,Y\nF1,f1,100,HW08;HW49,560000,3090100\n"
                       "F2,f2,1000,HW08,570000,3090100\n' > facs.csv && "
-                      "'%s' import --quiet --db town.sqlite pipes.geojson --layer heat_network && "
-                      "'%s' import --quiet --db town.sqlite ents.csv --layer enterprises --srs EPSG:4549 --x X --y Y && "
-                      "'%s' import --quiet --db town.sqlite facs.csv --layer hw_facilities --srs EPSG:4549 --x X --y Y",
-                dir, tu_gisd(), tu_gisd(), tu_gisd());
+                      "'%s' import --quiet --db '%s' pipes.geojson --layer heat_network && "
+                      "'%s' import --quiet --db '%s' ents.csv --layer enterprises --srs EPSG:4549 --x X --y Y && "
+                      "'%s' import --quiet --db '%s' facs.csv --layer hw_facilities --srs EPSG:4549 --x X --y Y",
+                dir, tu_gisd(), towndb, tu_gisd(), towndb, tu_gisd(), towndb);
     if (rc != 0)
         fail_msg("the town: %s", out);
     free(out);

@@ -41,23 +41,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A digest of every gisd table and layer in the database, to prove nothing changed. */
-static void pg_digest(char out[33])
-{
-    char *o;
-    int rc = tu_run(&o, "psql -X -q -t -A '%s' -c \"SELECT md5(string_agg(t, '|' ORDER BY t)) FROM ("
-                        "SELECT format('%%s:%%s', c.relname, (xpath('/row/m/text()', query_to_xml(format("
-                        "'SELECT md5(coalesce(string_agg(x::text, '','' ORDER BY x::text), '''')) AS m FROM %%I x',"
-                        " c.relname), false, true, '')))[1]::text) AS t FROM pg_class c JOIN pg_namespace n ON"
-                        " n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'"
-                        " AND c.relname <> 'spatial_ref_sys') s\"",
-                    uri);
-    if (rc != 0)
-        fail_msg("psql: %s", o);
-    snprintf(out, 33, "%.32s", o);
-    free(o);
-}
-
 static void analyses_and_optimisations_equal_spatialite(void **state)
 {
     (void)state;
@@ -80,8 +63,8 @@ static void analyses_and_optimisations_equal_spatialite(void **state)
 static void a_refused_import_leaves_the_database_as_it_was(void **state)
 {
     (void)state;
-    char before[33], after[33], *out;
-    pg_digest(before);
+    char before[65], after[65], *out;
+    tu_store_digest(uri, before);
     /* a manifest whose last file is broken: the layers before it are not kept either */
     assert_int_equal(tu_run(NULL, "cd '%s' && printf '%%s' '{\"layers\": [{\"layer\": \"parks\", \"file\": \"%s\"},"
                                   " {\"layer\": \"parks\", \"file\": \"%s/data/bad/unclosed_ring_parks.geojson\"}]}'"
@@ -93,7 +76,7 @@ static void a_refused_import_leaves_the_database_as_it_was(void **state)
     if (rc != 1)
         fail_msg("a broken file: exit %d, want 1: %s", rc, out);
     free(out);
-    pg_digest(after);
+    tu_store_digest(uri, after);
     assert_string_equal(before, after);
 }
 

@@ -30,7 +30,7 @@ static void qgis_opens_the_project_and_draws_the_city(void **state)
     (void)state;
     char *out;
     /* the analysis CRS the import recorded, which the project must use */
-    assert_int_equal(tu_run(&out, "sqlite3 '%s' \"SELECT value FROM gisd_meta WHERE key='analysis_crs'\"", refdb), 0);
+    assert_int_equal(tu_sql(&out, refdb, "SELECT value FROM gisd_meta WHERE key='analysis_crs'"), 0);
     out[strcspn(out, "\n")] = 0;
     char crs[64];
     snprintf(crs, sizeof crs, "%s", out);

@@ -20,7 +20,7 @@ static void tiles_features_and_analyses_race_nothing(void **state)
         fail_msg("GISD_TSAN_BIN must name the ThreadSanitizer build of gisd (make test builds it)");
     const char *dir = tu_tmpdir("races");
     char db[1200], logfile[1200], paths[1200], lua[1200];
-    snprintf(db, sizeof db, "%s/ref.sqlite", dir);
+    tu_db(db, sizeof db, dir, "ref");
     snprintf(logfile, sizeof logfile, "%s/server.log", dir);
     snprintf(paths, sizeof paths, "%s/paths.txt", dir);
     snprintf(lua, sizeof lua, "%s/random.lua", dir);

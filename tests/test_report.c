@@ -60,12 +60,13 @@ static double num(json_t *o, const char *path)
 static char *hw_members(const char *park, double *tonnes, long *count)
 {
     char *out;
-    int rc = tu_run(&out, "sqlite3 -cmd '.load mod_spatialite' '%s' \"SELECT count(*), "
-                          "total(e.hw_tpy), group_concat(e.ent_id) FROM enterprises e, parks p WHERE "
-                          "p.park_id='%s' AND e.hw_tpy > 0 AND ST_Contains(p.geom, e.geom)\" 2>&1",
-                    refdb, park);
+    char q[512];
+    snprintf(q, sizeof q, "SELECT count(*), coalesce(sum(e.hw_tpy), 0), %s FROM enterprises e, parks p WHERE "
+                          "p.park_id='%s' AND e.hw_tpy > 0 AND ST_Contains(p.geom, e.geom)",
+             tu_on_pg() ? "string_agg(e.ent_id, ',')" : "group_concat(e.ent_id)", park);
+    int rc = tu_sql(&out, refdb, q);
     if (rc != 0)
-        fail_msg("sqlite3: %s", out);
+        fail_msg("%s: %s", q, out);
     out[strcspn(out, "\n")] = 0;
     char *p = strchr(out, '|');
     *count = atol(out);
@@ -100,8 +101,9 @@ static void scorecard_numbers_come_from_their_analyses(void **state)
     json_array_foreach(coal, i, v)
         strbuf_printf(&in, "%s'%s'", i ? "," : "", json_string_value(v));
     char *out;
-    assert_int_equal(tu_run(&out, "sqlite3 '%s' \"SELECT total(boiler_tph) FROM enterprises WHERE ent_id IN (%s)\"",
-                            refdb, in.data), 0);
+    char q[8192];
+    snprintf(q, sizeof q, "SELECT coalesce(sum(boiler_tph), 0) FROM enterprises WHERE ent_id IN (%s)", in.data);
+    assert_int_equal(tu_sql(&out, refdb, q), 0);
     assert_float_equal(num(card, "heating.coal_boilers_in_coverage.tph"), strtod(out, NULL), 1e-6);
     free(out);
     strbuf_free(&in);
@@ -165,9 +167,10 @@ static void scorecard_numbers_come_from_their_analyses(void **state)
     SAME(card, "recycling.households_covered", entry, "households_covered");
     SAME(card, "recycling.coverage_ratio", entry, "coverage_ratio");
     /* and that district is the one holding most of the park */
-    assert_int_equal(tu_run(&out, "sqlite3 -cmd '.load mod_spatialite' '%s' \"SELECT d.name "
-                                  "FROM districts d, parks p WHERE p.park_id='%s' ORDER BY "
-                                  "ST_Area(ST_Intersection(d.geom, p.geom)) DESC LIMIT 1\"", refdb, park), 0);
+    char dq[512];
+    snprintf(dq, sizeof dq, "SELECT d.name FROM districts d, parks p WHERE p.park_id='%s' ORDER BY "
+                          "ST_Area(ST_Intersection(d.geom, p.geom)) DESC LIMIT 1", park);
+    assert_int_equal(tu_sql(&out, refdb, dq), 0);
     out[strcspn(out, "\n")] = 0;
     assert_string_equal(out, district);
     free(out);
@@ -425,11 +428,10 @@ static void empty_parks_and_sites_outside_every_park(void **state)
     (void)state;
     const char *dir = tu_tmpdir("report-empty");
     char db[1400], parks[1400], site[1400], pdf[1400], *out;
-    snprintf(db, sizeof db, "%s/city.sqlite", dir);
+    tu_db(db, sizeof db, dir, "city");
     snprintf(parks, sizeof parks, "%s/parks.geojson", dir);
     snprintf(site, sizeof site, "%s/site.json", dir);
-    assert_int_equal(tu_run(&out, "cp '%s' '%s'", refdb, db), 0);
-    free(out);
+    tu_import_reference(db);
     /* the city's parks and one more, far from every enterprise, inside a district */
     if (tu_run(&out, "'%s' export --db '%s' --layer parks --format geojson '%s/p.geojson' && python3 -c \""
                      "import json; fc=json.load(open('%s/p.geojson')); "

@@ -47,7 +47,7 @@ static void put_community(store *s, const layer_def *l, const char *id, int hous
 
 static store *fresh_store(const char *name, char *path, size_t n)
 {
-    snprintf(path, n, "%s/%s.sqlite", tu_tmpdir(name), name);
+    tu_db(path, n, tu_tmpdir(name), name);
     store *s;
     int created = 0;
     gisd_error err = {0};
@@ -186,7 +186,10 @@ static void readonly_open_of_a_missing_store_says_what_to_do(void **state)
     (void)state;
     store *s = NULL;
     gisd_error err = {0};
-    assert_int_equal(store_open("/nonexistent/x.sqlite", STORE_READONLY, reg, &s, NULL, &err), -1);
+    char path[1200] = "/nonexistent/x.sqlite";
+    if (tu_on_pg()) /* a database without gisd's schema */
+        tu_db(path, sizeof path, tu_tmpdir("store-missing"), "missing");
+    assert_int_equal(store_open(path, STORE_READONLY, reg, &s, NULL, &err), -1);
     assert_non_null(strstr(err.message, "gisd import"));
 }
 

@@ -455,6 +455,58 @@ static void first_tiles_are_cut_from_their_area_identically(void **state)
     tu_server_stop(&s);
 }
 
+/* --snapshot-max-mb: the layers too large to hold are never snapshotted;
+ * each of their tiles is cut from its own area, and every tile is the one an
+ * unbounded server serves: byte for byte at the layers' own zooms; below
+ * them, where polygons are dissolved from the features the area holds, the
+ * same ground (tests/mvt_same.py). */
+static void layers_too_large_to_hold_are_read_by_area(void **state)
+{
+    (void)state;
+    static const char *const tiles[] = {"/tiles/all/12/3420/1715.mvt", "/tiles/all/10/855/429.mvt",
+                                        "/tiles/all/14/13683/6862.mvt", "/tiles/all/8/213/107.mvt"};
+    const char *dir = tu_tmpdir("tiles-max");
+    const char *whole_args[] = {"--tile-cache-mb", "0", NULL};
+    const char *bounded_args[] = {"--tile-cache-mb", "0", "--snapshot-max-mb", "0.2", NULL};
+    tu_server whole, bounded;
+    tu_server_start_args(&whole, db, whole_args);
+    tu_server_start_args(&bounded, db, bounded_args);
+    /* a first round starts the background loads; they end in snapshots or in "too large" */
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(tu_run(NULL, "curl -sf -o /dev/null '%s%s'", bounded.base, tiles[i]), 0);
+    for (int k = 0; k < 200 && metric(&bounded, "gisd_tile_snapshots_total") +
+                                       metric(&bounded, "gisd_tile_layers_too_large") < 10; k++)
+        usleep(50000);
+    long long held = metric(&bounded, "gisd_tile_snapshots_total"),
+              too_large = metric(&bounded, "gisd_tile_layers_too_large");
+    /* the reference city's communities, enterprises and zones pass 0.2 MB; its parks do not */
+    assert_int_equal(held + too_large, 10);
+    assert_true(too_large >= 3);
+    assert_true(held >= 1);
+    long long reads = metric(&bounded, "gisd_tile_area_reads_total");
+    char same[1200];
+    snprintf(same, sizeof same, "/usr/bin/python3 '%s/tests/mvt_same.py'", tu_root());
+    for (size_t i = 0; i < 4; i++) {
+        char *out;
+        int rc = tu_run(&out, "curl -sf -o '%s/w%zu.mvt' '%s%s' && curl -sf -o '%s/b%zu.mvt' '%s%s' && "
+                              "%s '%s/w%zu.mvt' '%s/b%zu.mvt'", dir, i, whole.base, tiles[i], dir, i, bounded.base,
+                        tiles[i], strstr(tiles[i], "/8/") ? same : "cmp", dir, i, dir, i);
+        if (rc != 0)
+            fail_msg("%s: %s", tiles[i], out);
+        free(out);
+    }
+    /* each of those tiles read each too-large layer for its own area, and nothing more was held */
+    assert_int_equal(metric(&bounded, "gisd_tile_area_reads_total"), reads + 4 * too_large);
+    assert_int_equal(metric(&bounded, "gisd_tile_snapshots_total"), held);
+    tu_server_stop(&bounded);
+    tu_server_stop(&whole);
+    /* a bound that is not a number of MB is refused */
+    char *out;
+    assert_int_equal(tu_run(&out, "'%s' serve --db '%s' --snapshot-max-mb lots 2>&1", tu_gisd(), db), 2);
+    assert_non_null(strstr(out, "--snapshot-max-mb"));
+    free(out);
+}
+
 static void mbtiles_read_by_gdal(void **state)
 {
     (void)state;
@@ -553,7 +605,7 @@ static void dense_points_are_thinned_with_their_count(void **state)
     double w = ll[2] - ll[0], h = ll[3] - ll[1];
     char csv[1200], tdb[1200], mb[1200];
     snprintf(csv, sizeof csv, "%s/dense.csv", dir);
-    snprintf(tdb, sizeof tdb, "%s/dense.sqlite", dir);
+    tu_db(tdb, sizeof tdb, dir, "dense");
     snprintf(mb, sizeof mb, "%s/dense.mbtiles", dir);
     FILE *f = fopen(csv, "w");
     fputs("ent_id,name,lon,lat\n", f);
@@ -600,6 +652,7 @@ int main(void)
         cmocka_unit_test(tilejson_and_tileset_metadata),
         cmocka_unit_test(no_stale_tile_after_an_import),
         cmocka_unit_test(first_tiles_are_cut_from_their_area_identically),
+        cmocka_unit_test(layers_too_large_to_hold_are_read_by_area),
         cmocka_unit_test(mbtiles_read_by_gdal),
         cmocka_unit_test(pmtiles_read_by_the_pmtiles_reader),
         cmocka_unit_test(dense_points_are_thinned_with_their_count),

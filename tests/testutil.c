@@ -166,7 +166,7 @@ void tu_server_start_on(tu_server *s, const char *db, const char *host, int http
 
 void tu_serve_reference(const char *suite, char *db, size_t dbsize, tu_server *s)
 {
-    snprintf(db, dbsize, "%s/ref.sqlite", tu_tmpdir(suite));
+    tu_db(db, dbsize, tu_tmpdir(suite), "ref");
     tu_import_reference(db);
     tu_server_start(s, db);
 }
@@ -223,7 +223,7 @@ int tu_http(const tu_server *s, const char *method, const char *path, const char
 void tu_make_heavy(const char *suite, char *db, size_t dbsize)
 {
     const char *dir = tu_tmpdir(suite);
-    snprintf(db, dbsize, "%s/heavy.sqlite", dir);
+    tu_db(db, dbsize, dir, "heavy");
     tu_import_reference(db);
     char *out;
     int rc = tu_run(&out, "python3 '%s/tests/make_heavy_network.py' 400 > '%s/heavy.geojson' && "
@@ -234,11 +234,70 @@ void tu_make_heavy(const char *suite, char *db, size_t dbsize)
     free(out);
 }
 
+int tu_on_pg(void)
+{
+    const char *pg = getenv("GISD_TEST_PG");
+    return pg && *pg;
+}
+
+/* Appends s to a PostgreSQL identifier: lower-case letters, digits and _. */
+static size_t ident_append(char *id, size_t k, size_t max, const char *s)
+{
+    for (; *s && k < max; s++)
+        id[k++] = (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ? *s : '_';
+    id[k] = '\0';
+    return k;
+}
+
+void tu_db(char *db, size_t n, const char *dir, const char *name)
+{
+    if (!tu_on_pg()) {
+        snprintf(db, n, "%s/%s.sqlite", dir, name);
+        return;
+    }
+    /* the suite's directory name carries its pid, so no two runs share a database */
+    char id[64];
+    const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+    size_t k = ident_append(id, 0, 40, base);
+    k = ident_append(id, k, 41, "_");
+    ident_append(id, k, 63, name);
+    const char *uri = getenv("GISD_TEST_PG");
+    char *out;
+    int rc = tu_run(&out, "psql -X -q -v ON_ERROR_STOP=1 '%s' -c 'DROP DATABASE IF EXISTS \"%s\"'"
+                          " -c 'CREATE DATABASE \"%s\" TEMPLATE gisd_template'",
+                    uri, id, id);
+    if (rc != 0)
+        fail_msg("creating the database %s: %s", id, out);
+    free(out);
+    snprintf(db, n, "%.*s/%s", (int)(strrchr(uri, '/') - uri), uri, id);
+}
+
+int tu_sql(char **out, const char *db, const char *sql)
+{
+    if (strncmp(db, "postgresql://", 13) == 0)
+        return tu_run(out, "psql -X -q -t -A -v ON_ERROR_STOP=1 '%s' -c \"%s\"", db, sql);
+    return tu_run(out, "sqlite3 -cmd '.load mod_spatialite' '%s' \"%s\"", db, sql);
+}
+
 void tu_store_digest(const char *db, char out[65])
 {
     char *o;
-    assert_int_equal(tu_run(&o, "sqlite3 '%s' .dump | sha256sum | cut -c1-64", db), 0);
-    snprintf(out, 65, "%s", o);
+    if (strncmp(db, "postgresql://", 13) == 0) {
+        /* every table in gisd's schema, row by row in a fixed order (PostGIS's catalogue aside) */
+        int rc = tu_run(&o, "psql -X -q -t -A -v ON_ERROR_STOP=1 '%s' -c \"SELECT md5(string_agg(t, '|' ORDER BY t)) FROM ("
+                            "SELECT format('%%s:%%s', c.relname, (xpath('/row/m/text()', query_to_xml(format("
+                            "'SELECT md5(coalesce(string_agg(x::text, '','' ORDER BY x::text), '''')) AS m FROM %%I x',"
+                            " c.relname), false, true, '')))[1]::text) AS t FROM pg_class c JOIN pg_namespace n ON"
+                            " n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'"
+                            " AND c.relname <> 'spatial_ref_sys') s\"",
+                        db);
+        if (rc != 0)
+            fail_msg("psql: %s", o);
+    } else {
+        assert_int_equal(tu_run(&o, "sqlite3 '%s' .dump | sha256sum | cut -c1-64", db), 0);
+    }
+    snprintf(out, 65, "%.64s", o);
+    out[strcspn(out, "\n")] = '\0';
     free(o);
 }
 

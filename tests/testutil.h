@@ -47,7 +47,19 @@ int tu_http(const tu_server *s, const char *method, const char *path, const char
  * coverage takes GEOS minutes), in a fresh db named after the suite. */
 void tu_make_heavy(const char *suite, char *db, size_t dbsize);
 
-/* A sha256 of the store's content (sqlite3 .dump), to prove nothing changed. */
+/* 1 when the harness runs the suite on PostgreSQL (GISD_TEST_PG holds the URI
+ * of its throwaway cluster, with a database gisd_template holding PostGIS),
+ * 0 on SpatiaLite. */
+int tu_on_pg(void);
+/* A fresh, empty store called name for a suite whose directory is dir (from
+ * tu_tmpdir): the file dir/name.sqlite, or a new database on the harness's
+ * cluster. db gets the --db value; fails the test if the database cannot be made. */
+void tu_db(char *db, size_t n, const char *dir, const char *name);
+/* Runs one SQL query on the store, with sqlite3 (SpatiaLite loaded) or psql:
+ * a row a line, columns between |. Returns the tool's exit status, its output in out. */
+int tu_sql(char **out, const char *db, const char *sql);
+/* A digest of the store's content (sqlite3 .dump, or every table of the
+ * PostgreSQL database row by row), to prove nothing changed. */
 void tu_store_digest(const char *db, char out[65]);
 
 #include <jansson.h>

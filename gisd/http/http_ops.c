@@ -32,8 +32,8 @@ enum MHD_Result http_metrics(http_req *r)
         return http_reply_error(r, 500, "ServerError", "out of memory");
     tilecache_stats ts;
     tilecache_stats_get(tile_service_cache(server_tiles(r->srv)), &ts);
-    long long snapshots, area_reads;
-    tile_source_counts(tile_service_source(server_tiles(r->srv)), &snapshots, &area_reads);
+    long long snapshots, area_reads, too_large;
+    tile_source_counts(tile_service_source(server_tiles(r->srv)), &snapshots, &area_reads, &too_large);
     strbuf b = {0};
     strbuf_puts(&b, text);
     free(text);
@@ -52,10 +52,14 @@ enum MHD_Result http_metrics(http_req *r)
                   "# HELP gisd_tile_snapshots_total Whole-layer snapshots loaded for tiles.\n"
                   "# TYPE gisd_tile_snapshots_total counter\n"
                   "gisd_tile_snapshots_total %lld\n"
-                  "# HELP gisd_tile_area_reads_total Layers read for one tile's area while their snapshot loaded.\n"
+                  "# HELP gisd_tile_area_reads_total Layers read for one tile's area, while their snapshot loaded "
+                  "or when it is too large to hold.\n"
                   "# TYPE gisd_tile_area_reads_total counter\n"
-                  "gisd_tile_area_reads_total %lld\n",
-                  ts.hits, ts.misses, ts.bytes, ts.max_bytes, snapshots, area_reads);
+                  "gisd_tile_area_reads_total %lld\n"
+                  "# HELP gisd_tile_layers_too_large Layers whose whole snapshot passed --snapshot-max-mb.\n"
+                  "# TYPE gisd_tile_layers_too_large gauge\n"
+                  "gisd_tile_layers_too_large %lld\n",
+                  ts.hits, ts.misses, ts.bytes, ts.max_bytes, snapshots, area_reads, too_large);
     enum MHD_Result ret =
         http_reply_bytes(r, 200, b.data, b.len, "text/plain; version=0.0.4; charset=utf-8");
     strbuf_free(&b);

@@ -856,7 +856,7 @@ int server_run(const server_config *cfg, gisd_error *err)
     if (parse_listen(cfg->listen, &addr, err) != 0)
         return -1;
     gisd_server srv = {.cfg = cfg, .metrics = metrics_new()};
-    srv.tiles = tile_service_new(cfg->reg, cfg->db_path, cfg->tile_cache_mb);
+    srv.tiles = tile_service_new(cfg->reg, cfg->db_path, cfg->tile_cache_mb, (size_t)(cfg->snapshot_max_mb * 1048576.0));
     pthread_mutex_init(&srv.lock, NULL);
     pthread_mutex_init(&srv.log_lock, NULL);
     pthread_cond_init(&srv.checker_wake, NULL);

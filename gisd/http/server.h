@@ -30,6 +30,7 @@ typedef struct {
     const layer_registry *reg;
     const site_rules *rules;
     size_t tile_cache_mb;   /* the tile cache's bound; 0 turns it off */
+    double snapshot_max_mb; /* a layer's whole tile snapshot's bound; 0: none */
     const char *styles_dir; /* styles/ with the viewer in styles/viewer */
     const char *vendor_dir; /* MapLibre GL JS's dist/ (node_modules/maplibre-gl/dist) */
     const char *font_path;  /* the font of the glyph ranges */

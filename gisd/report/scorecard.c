@@ -99,9 +99,15 @@ static int load_facts(store *st, const layer_registry *reg, int srid, const char
             park = &parks.f[i];
     if (rc == 0 && !park)
         rc = gisd_fail(err, GISD_E_NOTFOUND, "park_id \"%s\" is not a park of this dataset", park_id);
+    /* only what meets the park's envelope: its members and its district */
+    double box[4];
+    if (rc == 0 && !(afail_ok(&fail, GEOSGeom_getXMin_r(h, park->g, &box[0]) && GEOSGeom_getYMin_r(h, park->g, &box[1]) &&
+                                         GEOSGeom_getXMax_r(h, park->g, &box[2]) && GEOSGeom_getYMax_r(h, park->g, &box[3]),
+                               "taking the park's envelope")))
+        rc = -1;
     if (rc == 0)
-        rc = aset_load(h, st, reg, "enterprises", srid, ef, NULL, &ents, &fail) ||
-             aset_load(h, st, reg, "districts", srid, df, NULL, &dists, &fail) ? -1 : 0;
+        rc = aset_load(h, st, reg, "enterprises", srid, ef, box, &ents, &fail) ||
+             aset_load(h, st, reg, "districts", srid, df, box, &dists, &fail) ? -1 : 0;
     if (rc == 0) {
         out->park = json_object();
         for (size_t k = 0; pf[k]; k++)

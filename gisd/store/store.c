@@ -45,6 +45,14 @@ int store_open(const char *path, store_mode mode, const layer_registry *reg, sto
     return 0;
 }
 
+void store_discard_created(const char *path)
+{
+    if (is_postgres(path))
+        pg_discard_created(path);
+    else
+        sl_discard_created(path);
+}
+
 void store_close(store *s)
 {
     if (!s)

@@ -34,6 +34,12 @@ void store_global_init(void);
 int store_open(const char *path, store_mode mode, const layer_registry *reg, store **out,
                int *created, gisd_error *err);
 void store_close(store *s);
+/* After a store_open that set *created and a first transaction rolled back:
+ * removes what the open made, so a refused first import leaves nothing (a
+ * SpatiaLite file and its -wal/-shm; on PostgreSQL the new schema was part of
+ * that transaction and is already gone). Errors are ignored: there is
+ * nothing left to protect. */
+void store_discard_created(const char *path);
 
 /* ---- writing: one transaction around a whole import ---- */
 int store_begin(store *s, gisd_error *err);

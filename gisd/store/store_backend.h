@@ -15,6 +15,7 @@ typedef struct pg_cursor pg_cursor;
 /* One backend's functions: prefix P, store type S, cursor type C. */
 #define STORE_BACKEND(P, S, C) \
     void P##_global_init(void); \
+    void P##_discard_created(const char *path); \
     int P##_open(const char *path, store_mode mode, const layer_registry *reg, S **out, int *created, gisd_error *err); \
     void P##_close(S *s); \
     int P##_begin(S *s, gisd_error *err); \

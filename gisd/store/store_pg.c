@@ -21,6 +21,7 @@
 
 #include "cancel.h"
 #include "crs.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define STMT_CACHE 32
@@ -37,6 +38,8 @@ struct pg_store {
     long rows;                   /* rows sent in this COPY */
     long timeout_ms;             /* the statement_timeout last set */
     int listening;               /* LISTEN gisd_changes sent on this connection */
+    int schema_pending;          /* the schema this open made waits in the first transaction */
+    GHashTable *copy_ids;        /* the ids (or source FIDs) sent in this COPY */
     /* The queries this connection has prepared (named s0, s1, ...): a
      * request's queries repeat, and planning them again costs more than
      * running them. */
@@ -225,8 +228,10 @@ static const char SCHEMA[] =
     " scope text NOT NULL, created_at text NOT NULL, revoked_at text);";
 
 /* Creates or migrates the schema under an advisory lock, so that nodes
- * starting together do not race; 0 or -1. */
-static int migrate(pg_store *s, gisd_error *err)
+ * starting together do not race; 0 or -1. With keep_open the transaction
+ * stays open (schema_pending) for the caller's first write to commit or
+ * roll back with it. */
+static int migrate(pg_store *s, int keep_open, gisd_error *err)
 {
     if (exec(s, "BEGIN", 0, NULL, err, "migrating the schema") != 0)
         return -1;
@@ -244,6 +249,10 @@ static int migrate(pg_store *s, gisd_error *err)
     else if (rc == 0) /* the statements above brought it up to date */
         rc = exec(s, "UPDATE gisd_schema_version SET version = 2", 0, NULL, err, "recording the schema version");
     PQclear(r);
+    if (rc == 0 && keep_open) {
+        s->schema_pending = 1;
+        return 0;
+    }
     if (rc == 0)
         return exec(s, "COMMIT", 0, NULL, err, "migrating the schema");
     PQclear(PQexec(s->conn, "ROLLBACK"));
@@ -252,6 +261,11 @@ static int migrate(pg_store *s, gisd_error *err)
 
 void pg_global_init(void)
 {
+}
+
+void pg_discard_created(const char *path)
+{
+    (void)path; /* the schema went with the rolled-back transaction (migrate's keep_open) */
 }
 
 int pg_open(const char *uri, store_mode mode, const layer_registry *reg, pg_store **out, int *created,
@@ -292,7 +306,10 @@ int pg_open(const char *uri, store_mode mode, const layer_registry *reg, pg_stor
                   atoi(PQgetvalue(v, 0, 0)) == SCHEMA_VERSION;
         PQclear(v);
     }
-    if (mode == STORE_READWRITE && !current && migrate(s, err) != 0) {
+    /* a caller that asks whether the store was created (an import) gets the
+     * new schema inside its transaction: a refused first import leaves the
+     * database as empty as it found it, as SpatiaLite leaves no file */
+    if (mode == STORE_READWRITE && !current && migrate(s, created && !exists, err) != 0) {
         pg_close(s);
         return -1;
     }
@@ -306,6 +323,10 @@ void pg_close(pg_store *s)
 {
     if (!s)
         return;
+    if (s->copy_ids)
+        g_hash_table_destroy(s->copy_ids);
+    if (s->conn && s->schema_pending) /* opened to create, never written: keep the schema */
+        PQclear(PQexec(s->conn, "COMMIT"));
     if (s->conn)
         PQfinish(s->conn);
     for (unsigned i = 0; i < STMT_CACHE; i++)
@@ -314,7 +335,12 @@ void pg_close(pg_store *s)
     free(s);
 }
 
-int pg_begin(pg_store *s, gisd_error *err) { return exec(s, "BEGIN", 0, NULL, err, "starting a transaction"); }
+int pg_begin(pg_store *s, gisd_error *err)
+{
+    if (s->schema_pending) /* the transaction that makes the schema is this one */
+        return 0;
+    return exec(s, "BEGIN", 0, NULL, err, "starting a transaction");
+}
 
 int pg_read_begin(pg_store *s, gisd_error *err)
 {
@@ -328,10 +354,18 @@ void pg_read_end(pg_store *s)
         PQclear(PQexec(s->conn, "COMMIT"));
 }
 
-int pg_commit(pg_store *s, gisd_error *err) { return exec(s, "COMMIT", 0, NULL, err, "committing"); }
+int pg_commit(pg_store *s, gisd_error *err)
+{
+    s->schema_pending = 0;
+    return exec(s, "COMMIT", 0, NULL, err, "committing");
+}
 
 void pg_rollback(pg_store *s)
 {
+    if (s->copy_ids) {
+        g_hash_table_destroy(s->copy_ids);
+        s->copy_ids = NULL;
+    }
     if (s->copy_layer) {
         PQputCopyEnd(s->conn, "import refused");
         PGresult *r;
@@ -339,6 +373,7 @@ void pg_rollback(pg_store *s)
             PQclear(r);
         s->copy_layer = NULL;
     }
+    s->schema_pending = 0;
     if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
         PQclear(PQexec(s->conn, "ROLLBACK"));
 }
@@ -440,6 +475,11 @@ int pg_layer_replace_begin(pg_store *s, const layer_def *l, gisd_error *err)
     s->len = 0;
     s->rows = 0;
     s->next_fid = 1;
+    /* a repeated id is refused at its own feature, as SQLite's unique index
+     * does on insert, not at the end of the COPY */
+    if (s->copy_ids)
+        g_hash_table_destroy(s->copy_ids);
+    s->copy_ids = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
     static const char header[] = "PGCOPY\n\377\r\n";
     put(s, header, 11);
     put32(s, 0); /* flags */
@@ -450,11 +490,25 @@ int pg_layer_replace_begin(pg_store *s, const layer_def *l, gisd_error *err)
 int pg_layer_insert(pg_store *s, const layer_def *l, const store_value *values, const unsigned char *wkb,
                     size_t wkb_len, long feature_no, long long source_fid, gisd_error *err)
 {
-    (void)feature_no;
     if (s->copy_layer != l)
         return gisd_fail(err, GISD_E_INTERNAL, "store: insert into %s before replace_begin", l->id);
     if (wkb_len < 5)
         return gisd_fail(err, GISD_E_INPUT, "feature %ld: the store refused its geometry", feature_no);
+    const store_value *idv = l->id_field ? &values[l->id_index] : NULL;
+    char key[32];
+    const char *k = NULL;
+    if (idv && !idv->is_null && idv->text)
+        k = idv->text;
+    else if (idv && !idv->is_null)
+        k = (snprintf(key, sizeof key, "%lld", (long long)idv->i), key);
+    else if (!idv && source_fid >= 0)
+        k = (snprintf(key, sizeof key, "%lld", source_fid), key);
+    if (k && !g_hash_table_add(s->copy_ids, xstrdup(k))) {
+        if (!idv)
+            return gisd_fail(err, GISD_E_INPUT, "feature %ld: its FID %lld appears twice", feature_no, source_fid);
+        return gisd_fail(err, GISD_E_INPUT, "feature %ld: %s \"%s\" appears twice; ids must be unique", feature_no,
+                         l->id_field, k);
+    }
     put16(s, (uint16_t)(l->nfields + 2));
     /* fid: the source's FID for a layer without an id field, else a count */
     long long fid = !l->id_field && source_fid >= 0 ? source_fid : s->next_fid;
@@ -533,6 +587,8 @@ int pg_layer_replace_end(pg_store *s, const layer_def *l, gisd_error *err)
     put16(s, 0xFFFF); /* the trailer */
     int rc = flush(s, err);
     s->copy_layer = NULL;
+    g_hash_table_destroy(s->copy_ids);
+    s->copy_ids = NULL;
     if (rc == 0 && PQputCopyEnd(s->conn, NULL) != 1)
         rc = pg_fail(s, NULL, err, "ending the copy");
     PGresult *r, *bad = NULL;
@@ -1051,6 +1107,22 @@ static void temporal_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, 
     sqlite3_str_appendall(b, "))");
 }
 
+static void cql_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, params *ps);
+
+/* n where SQL wants a condition (a filter, an operand of AND, OR, NOT):
+ * PostgreSQL does not read an integer as one, and booleans are stored as
+ * integers (as in SpatiaLite), so a boolean property or literal standing
+ * alone is compared with 0. */
+static void cql_condition(const layer_def *l, const cql_node *n, sqlite3_str *b, params *ps)
+{
+    if (n->kind == CQL_BOOL)
+        sqlite3_str_appendall(b, n->number != 0 ? "true" : "false");
+    else if (n->kind == CQL_PROPERTY && n->field != CQL_GEOMETRY_FIELD)
+        sqlite3_str_appendf(b, "(\"%w\" <> 0)", l->fields[n->field].name);
+    else
+        cql_sql(l, n, b, ps);
+}
+
 /* The SQL of the checked CQL2 tree n: properties as quoted columns, every
  * literal a typed parameter. CASEI is lower() (Unicode under the database's
  * UTF-8 locale), ACCENTI the unaccent extension, LIKE PostgreSQL's (the same
@@ -1068,13 +1140,13 @@ static void cql_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, param
         for (size_t i = 0; i < n->nargs; i++) {
             if (i)
                 sqlite3_str_appendall(b, n->kind == CQL_AND ? " AND " : " OR ");
-            cql_sql(l, n->args[i], b, ps);
+            cql_condition(l, n->args[i], b, ps);
         }
         sqlite3_str_appendall(b, ")");
         return;
     case CQL_NOT:
         sqlite3_str_appendall(b, "(NOT ");
-        cql_sql(l, n->args[0], b, ps);
+        cql_condition(l, n->args[0], b, ps);
         sqlite3_str_appendall(b, ")");
         return;
     case CQL_CMP:
@@ -1204,20 +1276,25 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
             }
             param(ps, sql_text("%.17g", v));
             sqlite3_str_appendf(b, " AND \"%w\" = $%d::double precision", q->filter_fields[i], ps->n);
+        } else if (!utf8_valid(q->filter_values[i])) {
+            /* no UTF-8 text equals it; PostgreSQL would refuse the parameter outright */
+            ps->never = 1;
         } else {
             param(ps, sql_text("%s", q->filter_values[i]));
             sqlite3_str_appendf(b, " AND \"%w\" = $%d", q->filter_fields[i], ps->n);
         }
     }
+    if (q->feature_id && !utf8_valid(q->feature_id))
+        ps->never = 1; /* no such feature, as SQLite finds none */
+    else if (q->feature_id) {
+        param(ps, sql_text("%s", q->feature_id));
+        sqlite3_str_appendf(b, " AND \"%w\"::text = $%d", layer_id_column(l), ps->n);
+    }
     if (ps->never)
         sqlite3_str_appendall(b, " AND false");
     if (q->filter) {
         sqlite3_str_appendall(b, " AND ");
-        cql_sql(l, q->filter, b, ps);
-    }
-    if (q->feature_id) {
-        param(ps, sql_text("%s", q->feature_id));
-        sqlite3_str_appendf(b, " AND \"%w\"::text = $%d", layer_id_column(l), ps->n);
+        cql_condition(l, q->filter, b, ps);
     }
     if (q->has_after) {
         param(ps, sql_text("%lld", q->after_fid));

@@ -254,6 +254,19 @@ static int init_schema(sl_store *s, gisd_error *err)
     return exec_sql(s, "COMMIT", err);
 }
 
+void sl_discard_created(const char *path)
+{
+    size_t n = strlen(path);
+    char *side = xmalloc(n + 5);
+    unlink(path);
+    memcpy(side, path, n);
+    memcpy(side + n, "-wal", 5);
+    unlink(side);
+    memcpy(side + n, "-shm", 5);
+    unlink(side);
+    free(side);
+}
+
 void sl_global_init(void)
 {
     /* SQLite's memory statistics take one process-wide mutex on every

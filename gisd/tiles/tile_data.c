@@ -18,6 +18,8 @@ struct tile_source {
     long long *loading;          /* per layer: the change counter a background load reads, or 0 */
     int loaders;                 /* background loads running */
     long long snapshots, area_reads; /* whole-layer snapshots installed; tiles' area reads */
+    size_t max_bytes;            /* a whole snapshot's bound (estimated); 0: none */
+    long long *too_large;        /* per layer: 1 + the change counter at which it passed max_bytes, or 0 */
     pthread_cond_t loaders_done;
 };
 
@@ -91,12 +93,21 @@ static void ignore_item(void *item, void *arg)
     (void)arg;
 }
 
-static int read_feature(tile_layer_data *d, store_cursor *c, GEOSWKBReader *rd, gisd_error *err)
+/* A snapshot's memory, estimated as it loads: GEOS holds a geometry in
+ * about twice its WKB (coordinates plus its objects), and each feature has
+ * its record and values. */
+static size_t feature_bytes(const layer_def *l, size_t wkb_len)
+{
+    return sizeof(tile_feature) + 2 * wkb_len + l->nfields * (sizeof(tile_value) + 16);
+}
+
+static int read_feature(tile_layer_data *d, store_cursor *c, GEOSWKBReader *rd, size_t *bytes, gisd_error *err)
 {
     size_t len;
     const void *wkb = store_cursor_geom(c, &len);
     if (!wkb)
         return 0;
+    *bytes += feature_bytes(d->layer, len);
     if (d->n % 1024 == 0)
         d->features = xreallocarray(d->features, d->n + 1024, sizeof *d->features);
     tile_feature *f = &d->features[d->n];
@@ -137,9 +148,10 @@ static int read_feature(tile_layer_data *d, store_cursor *c, GEOSWKBReader *rd, 
 }
 
 /* The snapshot of layer l (area: only the features whose bounding box meets
- * that lon/lat box; NULL: all). */
+ * that lon/lat box; NULL: all): 0, -1 with err, or 1 (nothing made) when it
+ * grew past max_bytes (0: no bound). */
 static int layer_data_load(store *st, const layer_def *l, long long changes, const double *area,
-                           tile_layer_data **out, gisd_error *err)
+                           size_t max_bytes, tile_layer_data **out, gisd_error *err)
 {
     tile_layer_data *d = xcalloc(1, sizeof *d);
     d->layer = l;
@@ -153,6 +165,7 @@ static int layer_data_load(store *st, const layer_def *l, long long changes, con
         memcpy(q.bbox, area, sizeof q.bbox);
     }
     store_cursor *c = NULL;
+    size_t bytes = 0;
     int rc = rd ? store_cursor_open(st, l, &q, &c, err)
                 : gisd_fail(err, GISD_E_INTERNAL, "GEOS cannot make a WKB reader: %s", geos_last_error());
     while (rc == 0) {
@@ -161,7 +174,9 @@ static int layer_data_load(store *st, const layer_def *l, long long changes, con
             rc = more;
             break;
         }
-        rc = read_feature(d, c, rd, err);
+        rc = read_feature(d, c, rd, &bytes, err);
+        if (rc == 0 && max_bytes && bytes > max_bytes)
+            rc = 1;
     }
     store_cursor_free(c);
     if (rd)
@@ -183,7 +198,7 @@ static int layer_data_load(store *st, const layer_def *l, long long changes, con
     }
     if (rc != 0) {
         layer_data_free(d);
-        return -1;
+        return rc > 0 ? 1 : -1;
     }
     d->refs = 1; /* the caller's */
     *out = d;
@@ -319,11 +334,13 @@ int tile_layer_overview(tile_layer_data *d, const tile_feature **out, size_t *n,
     return rc;
 }
 
-tile_source *tile_source_new(const layer_registry *reg, const char *db_path)
+tile_source *tile_source_new(const layer_registry *reg, const char *db_path, size_t max_bytes)
 {
     tile_source *src = xcalloc(1, sizeof *src);
     src->reg = reg;
     src->db_path = db_path;
+    src->max_bytes = db_path ? max_bytes : 0;
+    src->too_large = xcalloc(reg->n ? reg->n : 1, sizeof *src->too_large);
     src->current = xcalloc(reg->n ? reg->n : 1, sizeof *src->current);
     src->load_locks = xcalloc(reg->n ? reg->n : 1, sizeof *src->load_locks);
     src->loading = xcalloc(reg->n ? reg->n : 1, sizeof *src->loading);
@@ -345,6 +362,7 @@ void tile_source_free(tile_source *src)
     pthread_mutex_unlock(&src->lock);
     pthread_cond_destroy(&src->loaders_done);
     free(src->loading);
+    free(src->too_large);
     for (size_t i = 0; i < src->reg->n; i++) {
         layer_data_free(src->current[i]);
         pthread_mutex_destroy(&src->load_locks[i]);
@@ -388,11 +406,14 @@ static void install_locked(tile_source *src, size_t li, tile_layer_data *fresh)
     }
 }
 
-void tile_source_counts(tile_source *src, long long *snapshots, long long *area_reads)
+void tile_source_counts(tile_source *src, long long *snapshots, long long *area_reads, long long *too_large)
 {
     pthread_mutex_lock(&src->lock);
     *snapshots = src->snapshots;
     *area_reads = src->area_reads;
+    *too_large = 0;
+    for (size_t i = 0; i < src->reg->n; i++)
+        *too_large += src->too_large[i] != 0;
     pthread_mutex_unlock(&src->lock);
 }
 
@@ -409,11 +430,19 @@ static void *bg_load_main(void *arg)
     store *st = NULL;
     tile_layer_data *fresh = NULL;
     gisd_error err = {0};
-    if (store_open(src->db_path, STORE_READONLY, src->reg, &st, NULL, &err) == 0 &&
-        layer_data_load(st, &src->reg->layers[job->li], job->changes, NULL, &fresh, &err) == 0) {
+    int rc = store_open(src->db_path, STORE_READONLY, src->reg, &st, NULL, &err);
+    if (rc == 0)
+        rc = layer_data_load(st, &src->reg->layers[job->li], job->changes, NULL, src->max_bytes, &fresh, &err);
+    if (rc == 0) {
         pthread_mutex_lock(&src->lock);
+        src->too_large[job->li] = 0;
         install_locked(src, job->li, fresh);
         unref_locked(fresh);
+        pthread_mutex_unlock(&src->lock);
+    } else if (rc > 0) {
+        /* too large to hold: its tiles read their own areas until it changes */
+        pthread_mutex_lock(&src->lock);
+        src->too_large[job->li] = job->changes + 1;
         pthread_mutex_unlock(&src->lock);
     } else if (err.code != GISD_E_TIMEOUT) {
         /* the next tile of the layer tries again (and reports the error itself) */
@@ -462,10 +491,15 @@ int tile_source_acquire(tile_source *src, store *st, const size_t *layers, size_
         if ((out[i] = take_if_current(src, li, changes[i])))
             continue;
         if (area && src->db_path) {
-            /* no current snapshot: the whole layer loads in the background,
-             * and this tile reads only its own area meanwhile */
-            start_bg_load(src, li, changes[i]);
-            if (layer_data_load(st, &src->reg->layers[li], changes[i], area, &out[i], err) != 0) {
+            /* no current snapshot: the whole layer loads in the background
+             * (unless it was found too large to hold at this change), and
+             * this tile reads only its own area meanwhile */
+            pthread_mutex_lock(&src->lock);
+            int hold = src->too_large[li] != changes[i] + 1;
+            pthread_mutex_unlock(&src->lock);
+            if (hold)
+                start_bg_load(src, li, changes[i]);
+            if (layer_data_load(st, &src->reg->layers[li], changes[i], area, 0, &out[i], err) != 0) {
                 tile_source_release(src, out, i);
                 return -1;
             }
@@ -479,7 +513,7 @@ int tile_source_acquire(tile_source *src, store *st, const size_t *layers, size_
         pthread_mutex_lock(&src->load_locks[li]);
         if (!(out[i] = take_if_current(src, li, changes[i]))) {
             tile_layer_data *fresh = NULL;
-            if (layer_data_load(st, &src->reg->layers[li], changes[i], NULL, &fresh, err) != 0) {
+            if (layer_data_load(st, &src->reg->layers[li], changes[i], NULL, 0, &fresh, err) != 0) {
                 pthread_mutex_unlock(&src->load_locks[li]);
                 tile_source_release(src, out, i);
                 return -1;

@@ -60,8 +60,10 @@ typedef struct tile_source tile_source;
 
 /* db_path (borrowed; may be NULL) lets a tile whose layer has no current
  * snapshot be cut from its own area while the whole layer loads in the
- * background, from a store handle of its own. */
-tile_source *tile_source_new(const layer_registry *reg, const char *db_path);
+ * background, from a store handle of its own. With db_path, max_bytes (0:
+ * none) bounds each whole snapshot (estimated as it loads): a layer past it
+ * is not held, and every tile reads its own area of it until it changes. */
+tile_source *tile_source_new(const layer_registry *reg, const char *db_path, size_t max_bytes);
 void tile_source_free(tile_source *src);
 
 /* The snapshots of the layers (registry indexes) at the change counters
@@ -77,8 +79,9 @@ void tile_source_release(tile_source *src, tile_layer_data **data, size_t n);
  * whose change counter (changes, in registry order) has moved, so the first
  * tile after another node's import finds it ready; needs a db_path. */
 void tile_source_refresh(tile_source *src, const long long *changes);
-/* How many whole-layer snapshots were installed, and how many times a tile
- * read its own area instead, since src was made. */
-void tile_source_counts(tile_source *src, long long *snapshots, long long *area_reads);
+/* How many whole-layer snapshots were installed and how many times a tile
+ * read its own area instead, since src was made, and how many layers are
+ * now too large to hold (tile_source_new's max_bytes). */
+void tile_source_counts(tile_source *src, long long *snapshots, long long *area_reads, long long *too_large);
 
 #endif

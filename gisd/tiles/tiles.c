@@ -104,11 +104,12 @@ json_t *tiles_vector_layers(const layer_registry *reg, const size_t *idx, size_t
     return vl;
 }
 
-tile_service *tile_service_new(const layer_registry *reg, const char *db_path, size_t cache_mb)
+tile_service *tile_service_new(const layer_registry *reg, const char *db_path, size_t cache_mb,
+                               size_t snapshot_max_bytes)
 {
     tile_service *svc = xcalloc(1, sizeof *svc);
     svc->reg = reg;
-    svc->src = tile_source_new(reg, db_path);
+    svc->src = tile_source_new(reg, db_path, snapshot_max_bytes);
     svc->cache = tilecache_new(cache_mb * 1024 * 1024);
     if (!svc->src || !svc->cache) {
         tile_service_free(svc);

@@ -30,8 +30,11 @@ json_t *tiles_vector_layers(const layer_registry *reg, const size_t *idx, size_t
 
 typedef struct tile_service tile_service;
 
-/* The tiles of the store at db_path (borrowed), with a cache of cache_mb. */
-tile_service *tile_service_new(const layer_registry *reg, const char *db_path, size_t cache_mb);
+/* The tiles of the store at db_path (borrowed), with a cache of cache_mb and
+ * whole-layer snapshots of at most snapshot_max_bytes each (0: no bound;
+ * tile_source_new). NULL when the cache cannot be made. */
+tile_service *tile_service_new(const layer_registry *reg, const char *db_path, size_t cache_mb,
+                               size_t snapshot_max_bytes);
 void tile_service_free(tile_service *svc);
 tilecache *tile_service_cache(tile_service *svc);
 /* The layers' snapshots behind the service. */
