@@ -21,7 +21,14 @@ W=$city/nodes
 rm -rf "$W" && mkdir -p "$W"
 DUR=${BENCH_SECONDS:-10}
 source bench/pg.sh
-[ -n "${KEEP_PG:-}" ] || { pg_start; trap 'pg_stop; kill $(jobs -p) 2>/dev/null || true' EXIT; }
+[ -n "${KEEP_PG:-}" ] || pg_start
+# whatever happens: no node, nginx or (unless the caller keeps it) PostgreSQL left behind
+cleanup() {
+  if [ -f "$W/nginx.pid" ]; then kill "$(cat "$W/nginx.pid")" 2>/dev/null || true; fi
+  if [ -f "$W/pids" ]; then kill $(cat "$W/pids") 2>/dev/null || true; fi
+  if [ -z "${KEEP_PG:-}" ]; then pg_stop; fi
+}
+trap cleanup EXIT
 PGURI="postgresql://postgres@127.0.0.1:$PG_PORT/gisd_nodes"
 psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "DROP DATABASE IF EXISTS gisd_nodes" -c "CREATE DATABASE gisd_nodes" >/dev/null
 $G import --quiet --db "$PGURI" --manifest "$city/manifest.json" >/dev/null
@@ -62,18 +69,25 @@ cpu() { for p in "$@"; do [ -r "/proc/$p/stat" ] && awk '{ print $14 + $15 }' "/
 pg_pids() { pgrep -u postgres -f "postgres" | tr '\n' ' '; }
 ng_pids() { pgrep nginx | tr '\n' ' ' || true; }
 
-start_node() { # port db -> pid
-  $G serve --db "$2" --listen "127.0.0.1:$1" --threads 2 --tile-cache-mb 0 --analysis-timeout-s 600 >>"$W/serve.log" 2>&1 &
+start_node() { # port db [options] -> pid
+  local port=$1 db=$2
+  shift 2
+  $G serve --db "$db" --listen "127.0.0.1:$port" --threads 2 --tile-cache-mb 0 --analysis-timeout-s 600 "$@" \
+    >>"$W/serve.log" 2>&1 &
   local pid=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && break; sleep 0.1; done
-  curl -sf -o /dev/null "http://127.0.0.1:$1/tiles/all/10/0/0.mvt" || true # starts loading the layers
+  echo "$pid" >> "$W/pids"
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  curl -sf -o /dev/null "http://127.0.0.1:$port/tiles/all/10/0/0.mvt" || true # starts loading the layers
   for _ in $(seq 1200); do
-    n=$(curl -s "http://127.0.0.1:$1/metrics" | awk '$1 == "gisd_tile_snapshots_total" { print $2 }')
+    n=$(curl -s "http://127.0.0.1:$port/metrics" | awk '$1 == "gisd_tile_snapshots_total" { print $2 }')
     [ "${n:-0}" -ge "$(ls layers/*.layer.json | wc -l)" ] && break
     sleep 0.1
   done
   echo "$pid"
 }
+# The nodes are not this shell's children (start_node runs in $(...)): wait
+# until they are gone.
+stop_nodes() { kill "$@"; for p in "$@"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done; }
 
 cat > "$W/nginx.conf" <<NGINX
 worker_processes 1;
@@ -82,9 +96,9 @@ error_log $W/nginx.err;
 events { worker_connections 1024; }
 http {
   access_log off;
-  upstream gisd { server 127.0.0.1:18301; server 127.0.0.1:18302; keepalive 64; }
+  upstream gisd { server 127.0.0.1:18321; server 127.0.0.1:18322; keepalive 64; }
   server {
-    listen 127.0.0.1:18300;
+    listen 127.0.0.1:18320;
     location / { proxy_pass http://gisd; proxy_http_version 1.1; proxy_set_header Connection "";
                  proxy_set_header Host \$http_host; proxy_read_timeout 600s; }
   }
@@ -121,16 +135,18 @@ run() {
 
 : > "$W/results.txt"
 echo "== one node, SpatiaLite"
-s1=$(start_node 18300 "$W/gisd.sqlite"); run sqlite http://127.0.0.1:18300 "$s1"; kill "$s1"; wait "$s1" 2>/dev/null || true
+s1=$(start_node 18300 "$W/gisd.sqlite"); run sqlite http://127.0.0.1:18300 "$s1"; stop_nodes "$s1"
 echo "== one node, PostgreSQL"
-p1=$(start_node 18300 "$PGURI"); run pg http://127.0.0.1:18300 "$p1"; kill "$p1"; wait "$p1" 2>/dev/null || true
+p1=$(start_node 18310 "$PGURI"); run pg http://127.0.0.1:18310 "$p1"; stop_nodes "$p1"
 echo "== two nodes, PostgreSQL, behind nginx"
-n1=$(start_node 18301 "$PGURI"); n2=$(start_node 18302 "$PGURI")
+# the nodes' links name the balancer, as in a deployment
+n1=$(start_node 18321 "$PGURI" --public-url http://127.0.0.1:18320)
+n2=$(start_node 18322 "$PGURI" --public-url http://127.0.0.1:18320)
 nginx -c "$W/nginx.conf" -p "$W"
-for _ in $(seq 50); do curl -sf http://127.0.0.1:18300/healthz >/dev/null && break; sleep 0.1; done
-run "pg-x2" http://127.0.0.1:18300 "$n1 $n2"
+for _ in $(seq 50); do curl -sf http://127.0.0.1:18320/healthz >/dev/null && break; sleep 0.1; done
+run "pg-x2" http://127.0.0.1:18320 "$n1 $n2"
 nginx -c "$W/nginx.conf" -p "$W" -s stop
-kill "$n1" "$n2"; wait "$n1" "$n2" 2>/dev/null || true
+stop_nodes "$n1" "$n2"
 
 for other in pg pg-x2; do
   cmp -s "$W/items.sqlite" "$W/items.$other" || { echo "items differ between sqlite and $other"; exit 1; }

@@ -217,6 +217,87 @@ static void two_servers_see_each_import_at_once(void **state)
     free(out);
 }
 
+static long long matched(const tu_server *s, const char *path)
+{
+    char *body;
+    if (tu_http(s, "GET", path, NULL, &body, NULL) != 200)
+        fail_msg("%s: %s", path, body);
+    json_t *j = tu_json_text(body);
+    long long n = json_integer_value(json_object_get(j, "numberMatched"));
+    json_decref(j);
+    free(body);
+    return n;
+}
+
+/* A read-only node on a streaming standby: it serves, sees the primary's
+ * imports through the replicated change counters (a standby takes no
+ * LISTEN), and refuses writes with 503 saying where to send them. */
+static void a_node_on_a_standby_reads_and_refuses_writes(void **state)
+{
+    (void)state;
+    char sdir[1300], suri[256], *out;
+    snprintf(sdir, sizeof sdir, "%s/standby", tu_tmpdir("pg-standby"));
+    if (tu_run(&out, "'%s/tests/pg_cluster.sh' standby '%s' '%s'", tu_root(), sdir, dir) != 0)
+        fail_msg("the standby did not start: %s", out);
+    snprintf(suri, sizeof suri, "%s", out);
+    suri[strcspn(suri, "\n")] = 0;
+    free(out);
+    char *token;
+    assert_int_equal(tu_run(&token, "'%s' token add --db '%s' --name replica-writer --scope write:parks", tu_gisd(),
+                            uri), 0);
+    token[strcspn(token, "\n")] = 0;
+    tu_server s;
+    tu_server_start(&s, suri);
+    assert_int_equal(matched(&s, "/collections/heat_sources/items?limit=100"), 9);
+    long long before = 0;
+    for (int i = 0; i < 100 && before == 0; i++) {
+        tu_run(NULL, "curl -s -o /dev/null '%s/tiles/heat_sources/10/853/428.mvt'", s.base);
+        before = snapshots(&s);
+        usleep(50000);
+    }
+    assert_true(before > 0);
+    /* an import into the primary reaches the standby's node once replayed */
+    int rc = tu_run(&out, "cd '%s' && printf 'source_id,name,kind,capacity_tph,X,Y\\nS98,one,chp,10,120.65,28.01\\n' > hs.csv"
+                          " && '%s' import --quiet --db '%s' hs.csv --layer heat_sources --srs EPSG:4490 --x X --y Y 2>&1",
+                    tu_tmpdir("pg-standby-import"), tu_gisd(), uri);
+    if (rc != 0)
+        fail_msg("import: %s", out);
+    free(out);
+    long long n = 9;
+    for (int i = 0; i < 200 && n != 1; i++) {
+        usleep(50000);
+        n = matched(&s, "/collections/heat_sources/items?limit=100");
+    }
+    assert_int_equal(n, 1);
+    /* its next tile is not cut from the stale snapshot: it reads its own area
+     * while the layer's new snapshot loads */
+    tu_run(NULL, "curl -s -o /dev/null '%s/tiles/heat_sources/10/853/428.mvt'", s.base);
+    long long after = before;
+    for (int i = 0; i < 100 && after == before; i++) {
+        usleep(50000);
+        after = snapshots(&s);
+    }
+    assert_true(after > before);
+    /* a write: 503, naming the standby */
+    rc = tu_run(&out, "curl -s -w ' %%{http_code}' -X POST -H 'Authorization: Bearer %s'"
+                      " -H 'Content-Type: application/geo+json' --data '{\"type\":\"Feature\",\"properties\":"
+                      "{\"park_id\":\"P98\",\"name\":\"备园\",\"level\":\"county\"},\"geometry\":{\"type\":"
+                      "\"MultiPolygon\",\"coordinates\":[[[[120.6,28.0],[120.61,28.0],[120.61,28.01],[120.6,28.01],"
+                      "[120.6,28.0]]]]}}' '%s/collections/parks/items'",
+                token, s.base);
+    assert_int_equal(rc, 0);
+    if (!strstr(out, " 503") || !strstr(out, "standby"))
+        fail_msg("a write on the standby: %s", out);
+    free(out);
+    free(token);
+    tu_server_stop(&s);
+    assert_int_equal(tu_run(NULL, "'%s/tests/pg_cluster.sh' stop '%s'", tu_root(), sdir), 0);
+    if (tu_run(&out, "'%s' import --quiet --db '%s' '%s' --layer heat_sources --srs EPSG:4326 --x lon --y lat 2>&1",
+               tu_gisd(), uri, tu_data("reference/heat_sources.csv")) != 0)
+        fail_msg("the heat sources back: %s", out);
+    free(out);
+}
+
 static void edits_tokens_and_history(void **state)
 {
     (void)state;
@@ -310,6 +391,7 @@ int main(void)
         cmocka_unit_test(a_refused_import_leaves_the_database_as_it_was),
         cmocka_unit_test(http_answers_equal_spatialite),
         cmocka_unit_test(two_servers_see_each_import_at_once),
+        cmocka_unit_test(a_node_on_a_standby_reads_and_refuses_writes),
         cmocka_unit_test(edits_tokens_and_history),
         cmocka_unit_test(a_database_that_goes_away_gives_503_and_comes_back),
         cmocka_unit_test(the_cql2_abstract_test_suite_on_postgresql),

@@ -196,8 +196,8 @@ void store_cursor_free(store_cursor *c);
 
 /* Waits up to timeout_ms for a change another process commits to the store
  * (an import or an edit): 1 when one came, 0 when the time passed, -1 with
- * err. GISD_E_INPUT: this store sends no notifications (SpatiaLite: readers
- * ask the change counters instead). */
+ * err. GISD_E_INPUT: this store sends no notifications (SpatiaLite, or a
+ * PostgreSQL streaming standby: readers ask the change counters instead). */
 int store_wait_changes(store *s, int timeout_ms, gisd_error *err);
 
 /* Runs SQLite's quick_check: 0 when the store is sound, 1 with what is wrong

@@ -97,6 +97,9 @@ static int pg_fail(pg_store *s, PGresult *r, gisd_error *err, const char *what)
         return gisd_fail(err, GISD_E_TIMEOUT, "store: %s was cancelled at its deadline", what);
     if (state && strcmp(state, "53100") == 0)
         return gisd_fail(err, GISD_E_NOSPACE, "store: the database's disk is full; nothing was written");
+    if (state && strcmp(state, "25006") == 0)
+        return gisd_fail(err, GISD_E_IO, "store: %s: the database is a read-only standby; nothing was written "
+                                         "(send writes to a node on the primary)", what);
     return gisd_fail(err, GISD_E_INTERNAL, "store: %s: %s", what, clean);
 }
 
@@ -1475,6 +1478,15 @@ int pg_wait_changes(pg_store *s, int timeout_ms, gisd_error *err)
     if (connected(s, err) != 0)
         return -1;
     if (!s->listening) {
+        /* a streaming standby takes no LISTEN (and replays no NOTIFY): its
+         * nodes rely on the change counters, which replication brings */
+        PGresult *r;
+        if (run(s, "SELECT pg_is_in_recovery()", 0, NULL, &r, err, "asking whether the database is a standby") != 0)
+            return -1;
+        int standby = PQgetvalue(r, 0, 0)[0] == 't';
+        PQclear(r);
+        if (standby)
+            return gisd_fail(err, GISD_E_INPUT, "a standby announces no changes");
         if (exec(s, "LISTEN gisd_changes", 0, NULL, err, "listening for changes") != 0)
             return -1;
         s->listening = 1;
