@@ -13,6 +13,7 @@
 #include "testutil.h"
 
 static char dir[1200], uri[256], sldb[1200];
+static char sdir[1300]; /* the standby's cluster, once a test made one */
 
 static int setup(void **state)
 {
@@ -38,6 +39,8 @@ static int teardown(void **state)
 {
     (void)state;
     tu_run(NULL, "'%s/tests/pg_cluster.sh' stop '%s'", tu_root(), dir);
+    if (sdir[0]) /* a failed standby test left it running */
+        tu_run(NULL, "'%s/tests/pg_cluster.sh' stop '%s'", tu_root(), sdir);
     return 0;
 }
 
@@ -235,7 +238,7 @@ static long long matched(const tu_server *s, const char *path)
 static void a_node_on_a_standby_reads_and_refuses_writes(void **state)
 {
     (void)state;
-    char sdir[1300], suri[256], *out;
+    char suri[256], *out;
     snprintf(sdir, sizeof sdir, "%s/standby", tu_tmpdir("pg-standby"));
     if (tu_run(&out, "'%s/tests/pg_cluster.sh' standby '%s' '%s'", tu_root(), sdir, dir) != 0)
         fail_msg("the standby did not start: %s", out);
