@@ -36,32 +36,10 @@ psql -q "host=127.0.0.1 port=$PG_PORT user=postgres dbname=gisd_nodes" -c "VACUU
 rm -f "$W/gisd.sqlite"
 $G import --quiet --db "$W/gisd.sqlite" --manifest "$city/manifest.json" >/dev/null
 
-# ---- the requests: tiles around enterprises, boxes around enterprises ----
-ogr2ogr -f CSV "$W/points.csv" "$city/city.gpkg" enterprises -lco GEOMETRY=AS_XY -select ent_id
-/usr/bin/python3 - "$W" <<'PY'
-import csv, math, random, sys
-w = sys.argv[1]
-pts = [(float(r['X']), float(r['Y'])) for r in csv.DictReader(open(w + '/points.csv'))]
-random.seed(7)
-with open(w + '/tiles.paths', 'w') as out:
-    for _ in range(1000):
-        lon, lat = random.choice(pts)
-        z = random.randint(10, 16)
-        n = 2 ** z
-        x = int((lon + 180) / 360 * n)
-        y = int((1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * n)
-        out.write(f'/tiles/all/{z}/{x}/{y}.mvt\n')
-with open(w + '/items.paths', 'w') as out:
-    for _ in range(200):
-        lon, lat = random.choice(pts)
-        out.write(f'/collections/enterprises/items?bbox={lon - 0.01:.4f},{lat - 0.01:.4f},{lon + 0.01:.4f},{lat + 0.01:.4f}&limit=100\n')
-PY
-cat > "$W/random.lua" <<'LUA'
-local paths = {}
-for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
-math.randomseed(42)
-request = function() return wrk.format("GET", paths[math.random(#paths)]) end
-LUA
+# ---- the requests: tiles and boxes around enterprises ----
+bench/sample_requests.sh "$city" "$W"
+awk '{ printf "/tiles/all/%s/%s/%s.mvt\n", $1, $2, $3 }' "$W/tiles.txt" > "$W/tiles.paths"
+awk '{ printf "/collections/enterprises/items?bbox=%s&limit=100\n", $1 }' "$W/boxes.txt" > "$W/items.paths"
 
 # CPU seconds (user + system) of the processes whose pids are given.
 cpu() { for p in "$@"; do [ -r "/proc/$p/stat" ] && awk '{ print $14 + $15 }' "/proc/$p/stat"; done |

@@ -16,29 +16,9 @@ DUR=${BENCH_SECONDS:-10}
 G=./gisd/gisd
 
 # ---- the fixed list: 1,000 tiles at z10-z16 around features of the city ----
-ogr2ogr -f CSV "$W/points.csv" "$city/city.gpkg" enterprises -lco GEOMETRY=AS_XY -select ent_id
-/usr/bin/python3 - "$W" <<'PY'
-import csv, math, random, sys
-w = sys.argv[1]
-pts = [(float(r['X']), float(r['Y'])) for r in csv.DictReader(open(w + '/points.csv'))]
-random.seed(7)
-with open(w + '/tiles.txt', 'w') as out:
-    for _ in range(1000):
-        lon, lat = random.choice(pts)
-        z = random.randint(10, 16)
-        n = 2 ** z
-        x = int((lon + 180) / 360 * n)
-        y = int((1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * n)
-        out.write(f'{z} {x} {y}\n')
-PY
+bench/sample_requests.sh "$city" "$W"
 awk '{ printf "/tiles/all/%s/%s/%s.mvt\n", $1, $2, $3 }' "$W/tiles.txt" > "$W/gisd.paths"
 awk '{ printf "/mapserv?mode=tile&tilemode=gmap&tile=%s+%s+%s&layers=all&map.imagetype=mvt\n", $2, $3, $1 }' "$W/tiles.txt" > "$W/mapserver.paths"
-cat > "$W/random.lua" <<'LUA'
-local paths = {}
-for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
-math.randomseed(42)
-request = function() return wrk.format("GET", paths[math.random(#paths)]) end
-LUA
 rps() { PATHS=$2 wrk -t2 -c32 -d"${DUR}s" -s "$W/random.lua" "$1" | awk '/Requests\/sec/ { print $2 }'; }
 
 # ---- gisd ----

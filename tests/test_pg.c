@@ -148,7 +148,7 @@ static void http_answers_equal_spatialite(void **state)
     for (size_t i = 0; i < sizeof filters / sizeof *filters; i++)
         fprintf(f, "%s\n", filters[i]);
     fclose(f);
-    if (tu_run(&out, "python3 '%s/tests/cql2_counts.py' same '%s' '%s' '%s' enterprises 2>&1", tu_root(), path, pg.base,
+    if (tu_run(&out, "python3 '%s/tests/cql2_counts.py' '%s' '%s' '%s' enterprises 2>&1", tu_root(), path, pg.base,
                sl.base) != 0)
         fail_msg("CQL2 on PostgreSQL and SpatiaLite:\n%s", out);
     free(out);
@@ -359,34 +359,6 @@ static void a_database_that_goes_away_gives_503_and_comes_back(void **state)
     tu_server_stop(&s);
 }
 
-/* The CQL2 abstract test suite (data/cql2-ats: its Natural Earth tables and
- * 216 predicates with their expected counts) on the PostgreSQL store. */
-static void the_cql2_abstract_test_suite_on_postgresql(void **state)
-{
-    (void)state;
-    char layers[1400], *out;
-    snprintf(layers, sizeof layers, "%s/data/cql2-ats/layers", tu_root());
-    static const char *const tables[] = {"ne_110m_admin_0_countries", "ne_110m_populated_places_simple",
-                                         "ne_110m_rivers_lake_centerlines"};
-    for (size_t i = 0; i < 3; i++) {
-        if (tu_run(&out, "'%s' import --quiet --layers '%s' --db '%s' '%s/data/cql2-ats/ne110m4cql2.gpkg' --layer %s 2>&1",
-                   tu_gisd(), layers, uri, tu_root(), tables[i]) != 0)
-            fail_msg("importing %s: %s", tables[i], out);
-        free(out);
-    }
-    char rules[1400];
-    snprintf(rules, sizeof rules, "%s/layers/site-rules.json", tu_root());
-    const char *extra[] = {"--layers", layers, "--rules", rules, NULL};
-    tu_server ats;
-    tu_server_start_args(&ats, uri, extra);
-    int rc = tu_run(&out, "python3 '%s/tests/cql2_counts.py' ats '%s/data/cql2-ats/expected.tsv' '%s' 2>&1", tu_root(),
-                    tu_root(), ats.base);
-    tu_server_stop(&ats);
-    if (rc != 0)
-        fail_msg("the CQL2 abstract test suite on PostgreSQL:\n%s", out);
-    free(out);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,7 +369,6 @@ int main(void)
         cmocka_unit_test(a_node_on_a_standby_reads_and_refuses_writes),
         cmocka_unit_test(edits_tokens_and_history),
         cmocka_unit_test(a_database_that_goes_away_gives_503_and_comes_back),
-        cmocka_unit_test(the_cql2_abstract_test_suite_on_postgresql),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -21,6 +21,7 @@
 
 #include "cancel.h"
 #include "crs.h"
+#include "store_cql.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -1049,8 +1050,9 @@ static void params_free(params *ps)
 
 /* A literal of the CQL2 tree as a typed parameter. ts: a date read as its
  * midnight timestamp. */
-static void cql_literal(const cql_node *n, int ts, sqlite3_str *b, params *ps)
+static void pg_cql_literal(const cql_node *n, int ts, sqlite3_str *b, void *ud)
 {
+    params *ps = ud;
     if (n->kind == CQL_GEOM) {
         char *hex = sqlite3_malloc64(n->wkb_len * 2 + 1);
         if (!hex) {
@@ -1078,174 +1080,25 @@ static void cql_literal(const cql_node *n, int ts, sqlite3_str *b, params *ps)
     }
 }
 
-/* One end (hi: the upper) of a temporal operand; see store_spatialite.c. */
-static void temporal_end(const layer_def *l, const cql_node *n, int hi, int ts, sqlite3_str *b, params *ps)
-{
-    if (n->kind == CQL_INTERVAL)
-        n = n->args[hi];
-    if (n->kind == CQL_TEXT) /* '..' */
-        sqlite3_str_appendall(b, hi ? "'9999-12-31T23:59:59Z'" : "'0000-01-01'");
-    else if (n->kind == CQL_PROPERTY && ts && l->fields[n->field].type == FIELD_DATE)
-        sqlite3_str_appendf(b, "(\"%w\" || 'T00:00:00Z')", l->fields[n->field].name);
-    else if (n->kind == CQL_PROPERTY)
-        sqlite3_str_appendf(b, "\"%w\"", l->fields[n->field].name);
-    else
-        cql_literal(n, ts, b, ps);
-}
-
-/* A temporal function as the comparisons of its relation (cql2.h), on ISO
- * text compared by its bytes (COLLATE "C"), as SQLite does. */
-static void temporal_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, params *ps)
-{
-    cql_temporal_term t[3];
-    int negate, k = cql_temporal_terms(n->op, t, &negate);
-    sqlite3_str_appendall(b, negate ? "(NOT (" : "((");
-    for (int i = 0; i < k; i++) {
-        if (i)
-            sqlite3_str_appendall(b, " AND ");
-        temporal_end(l, n->args[t[i].x], t[i].xhi, n->as_timestamp, b, ps);
-        sqlite3_str_appendf(b, " COLLATE \"C\" %s ", t[i].op);
-        temporal_end(l, n->args[t[i].y], t[i].yhi, n->as_timestamp, b, ps);
-    }
-    sqlite3_str_appendall(b, "))");
-}
-
-static void cql_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, params *ps);
-
-/* n where SQL wants a condition (a filter, an operand of AND, OR, NOT):
- * PostgreSQL does not read an integer as one, and booleans are stored as
- * integers (as in SpatiaLite), so a boolean property or literal standing
- * alone is compared with 0. */
-static void cql_condition(const layer_def *l, const cql_node *n, sqlite3_str *b, params *ps)
-{
-    if (n->kind == CQL_BOOL)
-        sqlite3_str_appendall(b, n->number != 0 ? "true" : "false");
-    else if (n->kind == CQL_PROPERTY && n->field != CQL_GEOMETRY_FIELD)
-        sqlite3_str_appendf(b, "(\"%w\" <> 0)", l->fields[n->field].name);
-    else
-        cql_sql(l, n, b, ps);
-}
-
-/* The SQL of the checked CQL2 tree n: properties as quoted columns, every
- * literal a typed parameter. CASEI is lower() (Unicode under the database's
- * UTF-8 locale), ACCENTI the unaccent extension, LIKE PostgreSQL's (the same
- * wildcards and backslash escape as CQL2); division by zero gives NULL, as
- * in SQLite. */
-static void cql_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, params *ps)
-{
-    static const char *const CMP[] = {"=", "<>", "<", "<=", ">", ">="};
-    static const char *const SPATIAL[] = {"ST_Intersects", "ST_Disjoint", "ST_Equals", "ST_Touches",
-                                          "ST_Crosses",    "ST_Within",   "ST_Contains", "ST_Overlaps"};
-    switch (n->kind) {
-    case CQL_AND:
-    case CQL_OR:
-        sqlite3_str_appendall(b, "(");
-        for (size_t i = 0; i < n->nargs; i++) {
-            if (i)
-                sqlite3_str_appendall(b, n->kind == CQL_AND ? " AND " : " OR ");
-            cql_condition(l, n->args[i], b, ps);
-        }
-        sqlite3_str_appendall(b, ")");
-        return;
-    case CQL_NOT:
-        sqlite3_str_appendall(b, "(NOT ");
-        cql_condition(l, n->args[0], b, ps);
-        sqlite3_str_appendall(b, ")");
-        return;
-    case CQL_CMP:
-        sqlite3_str_appendall(b, "(");
-        cql_sql(l, n->args[0], b, ps);
-        sqlite3_str_appendf(b, " %s ", CMP[n->op]);
-        cql_sql(l, n->args[1], b, ps);
-        sqlite3_str_appendall(b, ")");
-        return;
-    case CQL_LIKE:
-        sqlite3_str_appendall(b, "((");
-        cql_sql(l, n->args[0], b, ps);
-        sqlite3_str_appendall(b, ") LIKE (");
-        cql_sql(l, n->args[1], b, ps);
-        sqlite3_str_appendall(b, "))");
-        return;
-    case CQL_BETWEEN:
-        sqlite3_str_appendall(b, "(");
-        cql_sql(l, n->args[0], b, ps);
-        sqlite3_str_appendall(b, " BETWEEN ");
-        cql_sql(l, n->args[1], b, ps);
-        sqlite3_str_appendall(b, " AND ");
-        cql_sql(l, n->args[2], b, ps);
-        sqlite3_str_appendall(b, ")");
-        return;
-    case CQL_IN:
-        sqlite3_str_appendall(b, "(");
-        cql_sql(l, n->args[0], b, ps);
-        sqlite3_str_appendall(b, " IN (");
-        for (size_t i = 1; i < n->nargs; i++) {
-            if (i > 1)
-                sqlite3_str_appendall(b, ", ");
-            cql_sql(l, n->args[i], b, ps);
-        }
-        sqlite3_str_appendall(b, "))");
-        return;
-    case CQL_ISNULL:
-        sqlite3_str_appendall(b, "(");
-        cql_sql(l, n->args[0], b, ps);
-        sqlite3_str_appendall(b, " IS NULL)");
-        return;
-    case CQL_SPATIAL:
-        sqlite3_str_appendf(b, "%s(", SPATIAL[n->op]);
-        cql_sql(l, n->args[0], b, ps);
-        sqlite3_str_appendall(b, ", ");
-        cql_sql(l, n->args[1], b, ps);
-        sqlite3_str_appendall(b, ")");
-        return;
-    case CQL_ARITH:
-        if (n->op == CQL_MOD) {
-            sqlite3_str_appendall(b, "mod((");
-            cql_sql(l, n->args[0], b, ps);
-            sqlite3_str_appendall(b, ")::numeric, NULLIF((");
-            cql_sql(l, n->args[1], b, ps);
-            sqlite3_str_appendall(b, ")::numeric, 0))");
-            return;
-        }
-        /* CQL2's / is real division; div the integer one, toward zero */
-        sqlite3_str_appendall(b, n->op == CQL_INTDIV ? "trunc((" : "((");
-        cql_sql(l, n->args[0], b, ps);
-        sqlite3_str_appendall(b, n->op == CQL_ADD   ? ") + ("
-                                 : n->op == CQL_SUB ? ") - ("
-                                 : n->op == CQL_MUL ? ") * ("
-                                                    : ")::double precision / NULLIF((");
-        cql_sql(l, n->args[1], b, ps);
-        sqlite3_str_appendall(b, n->op == CQL_DIV || n->op == CQL_INTDIV ? "), 0))" : "))");
-        return;
-    case CQL_CASEI:
-    case CQL_ACCENTI:
-        sqlite3_str_appendall(b, n->kind == CQL_CASEI ? "lower(" : "unaccent(");
-        cql_sql(l, n->args[0], b, ps);
-        sqlite3_str_appendall(b, ")");
-        return;
-    case CQL_PROPERTY:
-        if (n->field == CQL_GEOMETRY_FIELD)
-            sqlite3_str_appendall(b, "geom");
-        else
-            sqlite3_str_appendf(b, "\"%w\"", l->fields[n->field].name);
-        return;
-    case CQL_GEOM:
-    case CQL_BBOX:
-    case CQL_TEXT:
-    case CQL_NUMBER:
-    case CQL_BOOL:
-    case CQL_DATE:
-    case CQL_TIMESTAMP:
-        cql_literal(n, 0, b, ps);
-        return;
-    case CQL_TEMPORAL:
-        temporal_sql(l, n, b, ps);
-        return;
-    case CQL_INTERVAL: /* only inside a temporal function, which reads its ends */
-        sqlite3_str_appendall(b, "NULL");
-        return;
-    }
-}
+/* CQL2 in PostgreSQL: CASEI as lower() (Unicode under the database's UTF-8
+ * locale), ACCENTI through the unaccent extension, LIKE PostgreSQL's (the
+ * same wildcards and backslash escape as CQL2); division by zero gives NULL
+ * as in SQLite; temporal text compared by its bytes (COLLATE "C"), as
+ * SQLite does. */
+static const store_cql_dialect PG_CQL = {
+    .literal = pg_cql_literal,
+    .like = {"((", ") LIKE (", "))"},
+    .spatial = {"", ")"},
+    .arith = {[CQL_ADD] = {"((", ") + (", "))"},
+              [CQL_SUB] = {"((", ") - (", "))"},
+              [CQL_MUL] = {"((", ") * (", "))"},
+              [CQL_DIV] = {"((", ")::double precision / NULLIF((", "), 0))"},
+              [CQL_MOD] = {"mod((", ")::numeric, NULLIF((", ")::numeric, 0))"},
+              [CQL_INTDIV] = {"trunc((", ")::double precision / NULLIF((", "), 0))"}},
+    .casei = "lower(",
+    .accenti = "unaccent(",
+    .temporal_cmp = " COLLATE \"C\"",
+};
 
 static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b, params *ps, gisd_error *err)
 {
@@ -1297,7 +1150,7 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
         sqlite3_str_appendall(b, " AND false");
     if (q->filter) {
         sqlite3_str_appendall(b, " AND ");
-        cql_condition(l, q->filter, b, ps);
+        store_cql_condition(&PG_CQL, l, q->filter, b, ps);
     }
     if (q->has_after) {
         param(ps, sql_text("%lld", q->after_fid));

@@ -13,6 +13,7 @@
 
 #include "cancel.h"
 #include "cql2_text.h"
+#include "store_cql.h"
 #include "crs.h"
 #include "xalloc.h"
 
@@ -1074,157 +1075,35 @@ static void bind_alt(cql_binds *bv, const cql_node *n, int alt)
     bv->lits[bv->n++].alt = alt;
 }
 
-static void bind_later(cql_binds *bv, const cql_node *n) { bind_alt(bv, n, 0); }
-
-/* One end (hi: the upper) of a temporal operand as SQL; an instant is both
- * ends of itself, an open end the smallest or largest ISO text. ts: dates
- * read as their midnight timestamps. */
-static void temporal_end(const layer_def *l, const cql_node *n, int hi, int ts, sqlite3_str *b, cql_binds *bv)
+/* A CQL2 literal as SQLite parameters, bound later by bind_cql in order. */
+static void sl_cql_literal(const cql_node *n, int ts, sqlite3_str *b, void *params)
 {
-    if (n->kind == CQL_INTERVAL)
-        n = n->args[hi];
-    if (n->kind == CQL_TEXT) /* '..' */
-        sqlite3_str_appendall(b, hi ? "'9999-12-31T23:59:59Z'" : "'0000-01-01'");
-    else if (n->kind == CQL_PROPERTY && ts && l->fields[n->field].type == FIELD_DATE)
-        sqlite3_str_appendf(b, "(\"%w\" || 'T00:00:00Z')", l->fields[n->field].name);
-    else if (n->kind == CQL_PROPERTY)
-        sqlite3_str_appendf(b, "\"%w\"", l->fields[n->field].name);
-    else {
-        sqlite3_str_appendall(b, "?");
-        bind_alt(bv, n, ts && n->kind == CQL_DATE);
-    }
-}
-
-/* A temporal function as the comparisons of its relation (cql2.h), on ISO text. */
-static void temporal_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, cql_binds *bv)
-{
-    cql_temporal_term t[3];
-    int negate, k = cql_temporal_terms(n->op, t, &negate);
-    sqlite3_str_appendall(b, negate ? "(NOT (" : "((");
-    for (int i = 0; i < k; i++) {
-        if (i)
-            sqlite3_str_appendall(b, " AND ");
-        temporal_end(l, n->args[t[i].x], t[i].xhi, n->as_timestamp, b, bv);
-        sqlite3_str_appendf(b, " %s ", t[i].op);
-        temporal_end(l, n->args[t[i].y], t[i].yhi, n->as_timestamp, b, bv);
-    }
-    sqlite3_str_appendall(b, "))");
-}
-
-/* Appends the SQL of the CQL2 tree n (already checked by cql2_parse):
- * properties as quoted columns, every literal as a parameter. */
-static void cql_sql(const layer_def *l, const cql_node *n, sqlite3_str *b, cql_binds *bv)
-{
-    static const char *const CMP[] = {"=", "<>", "<", "<=", ">", ">="};
-    static const char *const SPATIAL[] = {"ST_Intersects", "ST_Disjoint", "ST_Equals", "ST_Touches",
-                                          "ST_Crosses",    "ST_Within",   "ST_Contains", "ST_Overlaps"};
-    switch (n->kind) {
-    case CQL_AND:
-    case CQL_OR:
-        sqlite3_str_appendall(b, "(");
-        for (size_t i = 0; i < n->nargs; i++) {
-            if (i)
-                sqlite3_str_appendall(b, n->kind == CQL_AND ? " AND " : " OR ");
-            cql_sql(l, n->args[i], b, bv);
-        }
-        sqlite3_str_appendall(b, ")");
-        return;
-    case CQL_NOT:
-        sqlite3_str_appendall(b, "(NOT ");
-        cql_sql(l, n->args[0], b, bv);
-        sqlite3_str_appendall(b, ")");
-        return;
-    case CQL_CMP:
-        sqlite3_str_appendall(b, "(");
-        cql_sql(l, n->args[0], b, bv);
-        sqlite3_str_appendf(b, " %s ", CMP[n->op]);
-        cql_sql(l, n->args[1], b, bv);
-        sqlite3_str_appendall(b, ")");
-        return;
-    case CQL_LIKE:
-        sqlite3_str_appendall(b, "(gisd_like(");
-        cql_sql(l, n->args[0], b, bv);
-        sqlite3_str_appendall(b, ", ");
-        cql_sql(l, n->args[1], b, bv);
-        sqlite3_str_appendall(b, ") = 1)");
-        return;
-    case CQL_BETWEEN:
-        sqlite3_str_appendall(b, "(");
-        cql_sql(l, n->args[0], b, bv);
-        sqlite3_str_appendall(b, " BETWEEN ");
-        cql_sql(l, n->args[1], b, bv);
-        sqlite3_str_appendall(b, " AND ");
-        cql_sql(l, n->args[2], b, bv);
-        sqlite3_str_appendall(b, ")");
-        return;
-    case CQL_IN:
-        sqlite3_str_appendall(b, "(");
-        cql_sql(l, n->args[0], b, bv);
-        sqlite3_str_appendall(b, " IN (");
-        for (size_t i = 1; i < n->nargs; i++) {
-            if (i > 1)
-                sqlite3_str_appendall(b, ", ");
-            cql_sql(l, n->args[i], b, bv);
-        }
-        sqlite3_str_appendall(b, "))");
-        return;
-    case CQL_ISNULL:
-        sqlite3_str_appendall(b, "(");
-        cql_sql(l, n->args[0], b, bv);
-        sqlite3_str_appendall(b, " IS NULL)");
-        return;
-    case CQL_SPATIAL:
-        sqlite3_str_appendf(b, "(%s(", SPATIAL[n->op]);
-        cql_sql(l, n->args[0], b, bv);
-        sqlite3_str_appendall(b, ", ");
-        cql_sql(l, n->args[1], b, bv);
-        sqlite3_str_appendall(b, ") = 1)");
-        return;
-    case CQL_ARITH:
-        /* CQL2's / is real division; div the integer one */
-        sqlite3_str_appendall(b, n->op == CQL_INTDIV ? "CAST((" : "((");
-        cql_sql(l, n->args[0], b, bv);
-        sqlite3_str_appendall(b, n->op == CQL_ADD ? ") + (" : n->op == CQL_SUB ? ") - (" : n->op == CQL_MUL ? ") * ("
-                                 : n->op == CQL_MOD ? ") % (" : ") * 1.0 / (");
-        cql_sql(l, n->args[1], b, bv);
-        sqlite3_str_appendall(b, n->op == CQL_INTDIV ? ") AS INTEGER)" : "))");
-        return;
-    case CQL_CASEI:
-    case CQL_ACCENTI:
-        sqlite3_str_appendall(b, n->kind == CQL_CASEI ? "gisd_casei(" : "gisd_accenti(");
-        cql_sql(l, n->args[0], b, bv);
-        sqlite3_str_appendall(b, ")");
-        return;
-    case CQL_PROPERTY:
-        if (n->field == CQL_GEOMETRY_FIELD)
-            sqlite3_str_appendall(b, "geom");
-        else
-            sqlite3_str_appendf(b, "\"%w\"", l->fields[n->field].name);
-        return;
-    case CQL_GEOM:
+    if (n->kind == CQL_GEOM)
         sqlite3_str_appendf(b, "GeomFromWKB(?, %d)", STORE_SRID);
-        bind_later(bv, n);
-        return;
-    case CQL_BBOX:
+    else if (n->kind == CQL_BBOX)
         sqlite3_str_appendf(b, "BuildMbr(?, ?, ?, ?, %d)", STORE_SRID);
-        bind_later(bv, n);
-        return;
-    case CQL_TEXT:
-    case CQL_NUMBER:
-    case CQL_BOOL:
-    case CQL_DATE:
-    case CQL_TIMESTAMP:
+    else
         sqlite3_str_appendall(b, "?");
-        bind_later(bv, n);
-        return;
-    case CQL_TEMPORAL:
-        temporal_sql(l, n, b, bv);
-        return;
-    case CQL_INTERVAL: /* only inside a temporal function, which reads its ends */
-        sqlite3_str_appendall(b, "NULL");
-        return;
-    }
+    bind_alt(params, n, ts && n->kind == CQL_DATE);
 }
+
+/* CQL2 in SpatiaLite: LIKE, CASEI and ACCENTI through gisd's own SQL
+ * functions (Unicode, as CQL2 wants), spatial predicates as 0/1 integers,
+ * / as real division and div truncated. */
+static const store_cql_dialect SL_CQL = {
+    .literal = sl_cql_literal,
+    .like = {"(gisd_like(", ", ", ") = 1)"},
+    .spatial = {"(", ") = 1)"},
+    .arith = {[CQL_ADD] = {"((", ") + (", "))"},
+              [CQL_SUB] = {"((", ") - (", "))"},
+              [CQL_MUL] = {"((", ") * (", "))"},
+              [CQL_DIV] = {"((", ") * 1.0 / (", "))"},
+              [CQL_MOD] = {"((", ") % (", "))"},
+              [CQL_INTDIV] = {"CAST((", ") * 1.0 / (", ") AS INTEGER)"}},
+    .casei = "gisd_casei(",
+    .accenti = "gisd_accenti(",
+    .temporal_cmp = "",
+};
 
 static int bind_cql(sqlite3_stmt *st, int k, const cql_binds *bv)
 {
@@ -1272,7 +1151,7 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
     }
     if (q->filter) {
         sqlite3_str_appendall(b, " AND ");
-        cql_sql(l, q->filter, b, bv);
+        store_cql_condition(&SL_CQL, l, q->filter, b, bv);
     }
     if (q->feature_id)
         sqlite3_str_appendf(b, " AND \"%w\" = ?", layer_id_column(l));
