@@ -16,7 +16,7 @@ BENCH_PKGS := postgresql postgresql-15-postgis-3 mapserver-bin nginx-light spawn
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lgeos_c -lpthread -lm
 
-WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
+WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
 CFLAGS   ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
@@ -76,12 +76,12 @@ build/san/gen/%.o: build/gen/%.c $(GEN_HDR)
 gisd/gisd: $(REL_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/rel/%.o: %.c $(HEADERS) | build/.deps
+build/rel/%.o: %.c | build/.deps $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
 # ---- sanitized builds for the tests ----
-build/san/%.o: %.c $(HEADERS) | build/.deps
+build/san/%.o: %.c | build/.deps $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
@@ -96,7 +96,7 @@ build/san/tests/%: tests/%.c tests/testutil.c $(SAN_OBJ) $(HEADERS) | build/.dep
 # The ThreadSanitizer build of the server, for tests/test_races.c.
 TSAN_OBJ := $(patsubst %.c,build/tsan/%.o,$(LIB_SRC)) $(patsubst %,build/tsan/gen/%.pb-c.o,$(PROTOS))
 
-build/tsan/%.o: %.c $(HEADERS) | build/.deps
+build/tsan/%.o: %.c | build/.deps $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g -fsanitize=thread $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
@@ -117,7 +117,7 @@ FUZZERS    := $(patsubst fuzz/%.c,build/fuzz/bin/%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 600
 .SECONDARY: $(FUZZ_OBJ)
 
-build/fuzz/%.o: %.c $(HEADERS) | build/.deps
+build/fuzz/%.o: %.c | build/.deps $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(WARN) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
@@ -170,3 +170,6 @@ bench: build/.deps build/.npm build/.bench-deps gisd/gisd build/bench/jsonmatch
 
 clean:
 	rm -rf build gisd/gisd
+
+# Each object's headers, as the compiler found them (-MMD -MP).
+-include $(shell find build -name '*.d' 2>/dev/null)

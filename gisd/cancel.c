@@ -28,6 +28,14 @@ int cancel_requested(void)
     return deadline > 0 && cancel_now() >= deadline;
 }
 
+int cancel_stopped(void)
+{
+    return atomic_load_explicit(&shutting_down, memory_order_relaxed) ||
+           (flag && __atomic_load_n(flag, __ATOMIC_RELAXED));
+}
+
+double cancel_deadline(void) { return deadline; }
+
 double cancel_remaining(void)
 {
     if (cancel_requested())

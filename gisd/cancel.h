@@ -14,6 +14,11 @@ void cancel_set_flag(const int *flag);
 /* 1 when this thread's deadline has passed, its flag is set or the process
  * is shutting down. */
 int cancel_requested(void);
+/* 1 when this thread's flag is set or the process is shutting down: the
+ * work is not wanted any more (its deadline aside). */
+int cancel_stopped(void);
+/* This thread's deadline (CLOCK_MONOTONIC seconds), 0 when it has none. */
+double cancel_deadline(void);
 /* Seconds left before this thread's deadline (0 when it has passed or the
  * process is shutting down; a negative number when there is no deadline). */
 double cancel_remaining(void);

@@ -252,6 +252,176 @@ static void dismiss_stops_a_running_job(void **state)
     tu_server_stop(&s);
 }
 
+
+/* Posts n asynchronous site checks to s in batches the queue takes, waiting
+ * for each batch; fails unless every one was accepted (201). */
+static void post_site_jobs(const tu_server *s, int n, const char *auth)
+{
+    char *out;
+    int rc = tu_run(&out,
+                    "python3 -c \"import json; fc=json.load(open('%s')); "
+                    "json.dump({'inputs':{'site':fc['features'][0]}},open('build/tmp/site-job.json','w'))\" && "
+                    "for b in $(seq 1 %d); do for i in $(seq 1 10); do "
+                    "curl -s -o /dev/null -w '%%{http_code}\\n' -X POST -H 'Prefer: respond-async' %s "
+                    "-H 'Content-Type: application/json' --data-binary @build/tmp/site-job.json "
+                    "'%s/processes/site-check/execution'; done; sleep 0.5; done | sort | uniq -c",
+                    tu_data("reference/sites.geojson"), n / 10, auth, s->base);
+    if (rc != 0)
+        fail_msg("posting site-check jobs: %s", out);
+    char want[64];
+    snprintf(want, sizeof want, "%d 201\n", n / 10 * 10);
+    if (strstr(out, want) == NULL || strchr(strstr(out, want) + strlen(want), '\n'))
+        fail_msg("posting %d site-check jobs answered:\n%s", n, out);
+    free(out);
+}
+
+static int post_async(const tu_server *s, const char *process, const char *body, char id[64], const char *auth)
+{
+    char path[128], opts[256], *out;
+    snprintf(path, sizeof path, "/processes/%s/execution", process);
+    snprintf(opts, sizeof opts, "-H 'Prefer: respond-async' %s", auth);
+    int status = post(s, path, body, opts, &out);
+    id[0] = 0;
+    if (status == 201) {
+        json_t *j = tu_json_text(out);
+        snprintf(id, 64, "%s", json_string_value(json_object_get(j, "jobID")));
+        json_decref(j);
+    }
+    free(out);
+    return status;
+}
+
+/* A full job table makes room with jobs whose run has returned, never with a
+ * dismissed job that is still stopping (it used to free that one under its
+ * solver: a use-after-free that ASan aborts the server on). */
+static void a_full_job_table_never_frees_a_running_job(void **state)
+{
+    (void)state;
+    tu_server s;
+    const char *args[] = {"--analysis-timeout-s", "600", NULL};
+    tu_server_start_args(&s, heavydb, args);
+    char id[64], path[256];
+    assert_int_equal(post_async(&s, "heating-coverage", "{\"inputs\":{\"radius_m\":50000}}", id, ""), 201);
+    /* 128 random bits, not the clock and a serial */
+    assert_int_equal(strlen(id), 32);
+    assert_int_equal(strspn(id, "0123456789abcdef"), 32);
+    for (int i = 0; i < 100 && strcmp(job_status(&s, id, NULL), "running") != 0; i++)
+        usleep(50000);
+    assert_string_equal(job_status(&s, id, NULL), "running");
+    post_site_jobs(&s, 100, ""); /* the table is full: the long job and 99 finished ones */
+    char *body = NULL;
+    snprintf(path, sizeof path, "/jobs/%s", id);
+    assert_int_equal(tu_http(&s, "DELETE", path, NULL, &body, NULL), 200);
+    free(body);
+    post_site_jobs(&s, 20, ""); /* each makes room while the dismissed job stops */
+    /* the dismissed job is listed until its run returns, then may make room */
+    int gone = 0;
+    for (int i = 0; i < 100 && !gone; i++) {
+        body = NULL;
+        int status = tu_http(&s, "GET", path, NULL, &body, NULL);
+        gone = status == 404 || (status == 200 && strstr(body, "\"finished\""));
+        free(body);
+        if (!gone)
+            usleep(50000);
+    }
+    assert_true(gone);
+    json_t *j = get(&s, "/healthz", 200);
+    json_decref(j);
+    tu_server_stop(&s); /* exits cleanly: no sanitizer report */
+}
+
+/* Every job has the request deadline: an async job does not outlive
+ * --analysis-timeout-s, whatever its time_limit_s. */
+static void async_jobs_keep_the_deadline(void **state)
+{
+    (void)state;
+    tu_server s;
+    const char *args[] = {"--analysis-timeout-s", "3", NULL};
+    tu_server_start_args(&s, heavydb, args);
+    char id[64];
+    assert_int_equal(post_async(&s, "heating-coverage", "{\"inputs\":{\"radius_m\":50000}}", id, ""), 201);
+    int i = 0;
+    for (; i < 200 && strcmp(job_status(&s, id, NULL), "failed") != 0; i++)
+        usleep(50000);
+    assert_string_equal(job_status(&s, id, NULL), "failed");
+    if (i * 0.05 > 3 + 3)
+        fail_msg("the job ran %.1f s past a 3 s deadline", i * 0.05);
+    char path[256];
+    snprintf(path, sizeof path, "/jobs/%s", id);
+    json_t *j = get(&s, path, 200);
+    assert_non_null(strstr(json_string_value(json_object_get(j, "message")), "--analysis-timeout-s 3"));
+    json_decref(j);
+    tu_server_stop(&s);
+}
+
+static void new_token(const char *db, const char *name, const char *scope, char out[80])
+{
+    char *o;
+    if (tu_run(&o, "'%s' token add --db '%s' --name %s --scope '%s' 2>/dev/null", tu_gisd(), db, name, scope) != 0)
+        fail_msg("token add: %s", o);
+    o[strcspn(o, "\n")] = 0;
+    snprintf(out, 80, "%s", o);
+    free(o);
+}
+
+/* With --require-token-for-reads every route that reads or runs needs a
+ * token (POSTed analyses and processes, and job dismissal, used not to), and
+ * a job is seen and dismissed only by the token that made it, or an admin. */
+static void read_tokens_cover_runs_and_jobs(void **state)
+{
+    (void)state;
+    char db[1200], a[80], b[80], admin[80];
+    tu_db(db, sizeof db, tu_tmpdir("processes-auth"), "auth");
+    tu_import_reference(db);
+    new_token(db, "alice", "write:zones", a);
+    new_token(db, "bob", "write:parks", b);
+    new_token(db, "root", "admin", admin);
+    tu_server s;
+    const char *args[] = {"--require-token-for-reads", NULL};
+    tu_server_start_args(&s, db, args);
+    char *out;
+    const char *site = "{\"inputs\":{\"site\":{\"type\":\"Feature\",\"properties\":{\"project_class\":\"M1\"},"
+                       "\"geometry\":{\"type\":\"Point\",\"coordinates\":[120.7,28.0]}}}}";
+    assert_int_equal(post(&s, "/processes/site-check/execution", site, "", &out), 401);
+    free(out);
+    assert_int_equal(post(&s, "/processes/site-check/execution", site, "-H 'Prefer: respond-async'", &out), 401);
+    free(out);
+    assert_int_equal(post(&s, "/analysis/site-check", "{\"type\":\"Feature\",\"properties\":{\"project_class\":"
+                                                       "\"M1\"},\"geometry\":{\"type\":\"Point\","
+                                                       "\"coordinates\":[120.7,28.0]}}", "", &out), 401);
+    free(out);
+    char *body = NULL;
+    assert_int_equal(tu_http(&s, "DELETE", "/jobs/0123456789abcdef0123456789abcdef", NULL, &body, NULL), 401);
+    free(body);
+    assert_int_equal(tu_http(&s, "GET", "/healthz", NULL, &body, NULL), 200);
+    free(body);
+    char ha[128], hb[128], hadmin[128], id[64];
+    snprintf(ha, sizeof ha, "-H 'Authorization: Bearer %s'", a);
+    snprintf(hb, sizeof hb, "-H 'Authorization: Bearer %s'", b);
+    snprintf(hadmin, sizeof hadmin, "-H 'Authorization: Bearer %s'", admin);
+    assert_int_equal(post(&s, "/processes/site-check/execution", site, ha, &out), 200);
+    free(out);
+    assert_int_equal(post_async(&s, "site-check", site, id, ha), 201);
+    /* bob neither sees nor dismisses alice's job; alice and an admin do */
+    char *o;
+    const char *checks[][3] = {{hb, "GET", "404"}, {hb, "DELETE", "404"}, {ha, "GET", "200"}, {hadmin, "GET", "200"}};
+    for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
+        assert_int_equal(tu_run(&o, "curl -s -o /dev/null -w '%%{http_code}' -X %s %s '%s/jobs/%s'", checks[i][1],
+                                checks[i][0], s.base, id), 0);
+        if (strcmp(o, checks[i][2]) != 0)
+            fail_msg("%s /jobs/%s as %.30s: %s, want %s", checks[i][1], id, checks[i][0], o, checks[i][2]);
+        free(o);
+    }
+    assert_int_equal(tu_run(&o, "curl -s %s '%s/jobs'", hb, s.base), 0);
+    if (strstr(o, id))
+        fail_msg("bob's job list shows alice's job: %s", o);
+    free(o);
+    assert_int_equal(tu_run(&o, "curl -s -o /dev/null -w '%%{http_code}' -X DELETE %s '%s/jobs/%s'", ha, s.base, id), 0);
+    assert_string_equal(o, "200");
+    free(o);
+    tu_server_stop(&s);
+}
+
 static void owslib_lists_describes_and_executes(void **state)
 {
     (void)state;
@@ -270,6 +440,9 @@ int main(void)
         cmocka_unit_test(bad_executions_are_refused),
         cmocka_unit_test(async_jobs_run_report_and_dismiss),
         cmocka_unit_test(dismiss_stops_a_running_job),
+        cmocka_unit_test(a_full_job_table_never_frees_a_running_job),
+        cmocka_unit_test(async_jobs_keep_the_deadline),
+        cmocka_unit_test(read_tokens_cover_runs_and_jobs),
         cmocka_unit_test(owslib_lists_describes_and_executes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -65,6 +65,8 @@ static int authorize(http_req *r, const layer_def *l, int write, char who[128], 
         *ret = http_reply_error(r, 401, "Unauthorized", "the token is not valid (unknown or revoked)");
         return 0;
     }
+    snprintf(r->who, sizeof r->who, "%s", who);
+    r->admin = strcmp(scope, "admin") == 0;
     if (write && !edit_scope_allows(scope, l->id)) {
         *ret = http_reply_error(r, 403, "Forbidden", "token %s may write %s, not %s", who, scope, l->id);
         return 0;
@@ -74,8 +76,7 @@ static int authorize(http_req *r, const layer_def *l, int write, char who[128], 
 
 int http_read_allowed(http_req *r, enum MHD_Result *ret)
 {
-    if (!server_config_of(r->srv)->require_token_for_reads ||
-        (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) || strcmp(r->url, "/healthz") == 0)
+    if (!server_config_of(r->srv)->require_token_for_reads)
         return 1;
     char who[128];
     return authorize(r, NULL, 0, who, ret);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "cancel.h"
@@ -160,17 +161,23 @@ static execution *execution_parse(http_req *r, const process_def *p, gisd_error 
     return e;
 }
 
-/* ---- asynchronous jobs ---- */
+/* ---- asynchronous jobs ----
+ * A job's record belongs to the job table; the work that runs it holds a
+ * pointer to it until job_run returns, so a record is freed only once its
+ * run has returned (ran), whatever its status says: a dismissed job's solver
+ * may still be stopping. */
 
 typedef enum { JOB_ACCEPTED, JOB_RUNNING, JOB_SUCCESSFUL, JOB_FAILED, JOB_DISMISSED } job_status;
 static const char *const STATUS[] = {"accepted", "running", "successful", "failed", "dismissed"};
 
 typedef struct {
-    char id[40];
+    char id[33]; /* 128 random bits in hex: not to be guessed */
+    char owner[128]; /* the token holder who created it ("" without read tokens) */
     gisd_server *srv;
     execution *e;
     job_status status;
     int progress;
+    int ran;    /* job_run has returned: nothing refers to the record any more */
     int cancel; /* read by cancel_requested() in the job's thread */
     time_t created, started, finished;
     char *result;
@@ -180,7 +187,6 @@ typedef struct {
 static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
 static job *jobs[JOBS_KEPT];
 static size_t njobs;
-static unsigned long job_serial;
 
 static void job_free(job *j)
 {
@@ -202,8 +208,8 @@ void http_jobs_free(void)
 }
 
 /* A solve's state as the job's percentage: 10 once running, then up to 95
- * with the share of the optimality gap closed (the p-median's rounds tell;
- * CBC's own log stays off in the server). */
+ * with the share of the optimality gap closed (CBC's messages and the
+ * p-median's rounds tell). */
 static void job_progress(void *ud, double incumbent, double bound)
 {
     job *j = ud;
@@ -222,6 +228,7 @@ static void job_run(void *arg)
     job *j = arg;
     pthread_mutex_lock(&jobs_lock);
     if (j->status == JOB_DISMISSED) {
+        j->ran = 1;
         pthread_mutex_unlock(&jobs_lock);
         return;
     }
@@ -229,8 +236,11 @@ static void job_run(void *arg)
     j->progress = 10;
     j->started = time(NULL);
     pthread_mutex_unlock(&jobs_lock);
+    /* the same deadline as a synchronous call, from the moment it starts */
+    double timeout = server_config_of(j->srv)->analysis_timeout_s;
+    cancel_set_deadline(cancel_now() + timeout);
     cancel_set_flag(&j->cancel);
-    milp_progress_set(job_progress, j, 0);
+    milp_progress_set(job_progress, j, 1);
     http_answer a = {0};
     worker *w = server_worker_acquire(j->srv, &a.err);
     if (w) {
@@ -238,7 +248,11 @@ static void job_run(void *arg)
         server_worker_release(j->srv, w);
     }
     milp_progress_set(NULL, NULL, 0);
+    int dismissed = __atomic_load_n(&j->cancel, __ATOMIC_RELAXED);
+    if (!a.body && a.err.code == GISD_E_TIMEOUT && !dismissed && !strstr(a.err.message, "--analysis-timeout-s"))
+        gisd_error_prefix(&a.err, "stopped after --analysis-timeout-s %g: ", timeout);
     cancel_set_flag(NULL);
+    cancel_set_deadline(0);
     pthread_mutex_lock(&jobs_lock);
     if (j->status != JOB_DISMISSED) {
         j->status = a.body ? JOB_SUCCESSFUL : JOB_FAILED;
@@ -248,6 +262,7 @@ static void job_run(void *arg)
     }
     j->progress = 100;
     j->finished = time(NULL);
+    j->ran = 1;
     pthread_mutex_unlock(&jobs_lock);
     free(a.body);
 }
@@ -286,13 +301,14 @@ static json_t *job_status_doc(http_req *r, const job *j)
     return doc;
 }
 
-/* Makes room for one more job: the oldest finished one goes (jobs_lock held). */
+/* Makes room for one more job: the oldest one whose run has returned goes
+ * (jobs_lock held). */
 static int jobs_make_room(void)
 {
     if (njobs < JOBS_KEPT)
         return 0;
     for (size_t i = 0; i < njobs; i++)
-        if (jobs[i]->status >= JOB_SUCCESSFUL) {
+        if (jobs[i]->ran) {
             job_free(jobs[i]);
             memmove(&jobs[i], &jobs[i + 1], (njobs - i - 1) * sizeof *jobs);
             njobs--;
@@ -318,8 +334,15 @@ enum MHD_Result http_process_execute(http_req *r)
     j->srv = r->srv;
     j->e = e;
     j->created = time(NULL);
+    snprintf(j->owner, sizeof j->owner, "%s", r->who);
+    unsigned char raw[16];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+        job_free(j);
+        return http_reply_error(r, 503, "ServiceUnavailable", "the system gave no random bytes for a job id; retry");
+    }
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(j->id + 2 * i, 3, "%02x", raw[i]);
     pthread_mutex_lock(&jobs_lock);
-    snprintf(j->id, sizeof j->id, "%lx-%lu", (unsigned long)j->created, ++job_serial);
     if (jobs_make_room() != 0) {
         pthread_mutex_unlock(&jobs_lock);
         job_free(j);
@@ -346,11 +369,20 @@ enum MHD_Result http_process_execute(http_req *r)
                      hdrs);
 }
 
-static job *job_find_locked(const char *id)
+/* j may be seen by r: a job made with a token is its holder's (and an
+ * admin's); one made without is anyone's who knows its id. */
+static int job_visible(const http_req *r, const job *j)
+{
+    return !j->owner[0] || r->admin || strcmp(j->owner, r->who) == 0;
+}
+
+/* The job called id that r may see, or NULL (jobs_lock held): another
+ * holder's job is answered as absent, so ids cannot be probed. */
+static job *job_find_locked(const http_req *r, const char *id)
 {
     for (size_t i = 0; i < njobs; i++)
         if (strcmp(jobs[i]->id, id) == 0)
-            return jobs[i];
+            return job_visible(r, jobs[i]) ? jobs[i] : NULL;
     return NULL;
 }
 
@@ -359,7 +391,8 @@ enum MHD_Result http_jobs(http_req *r)
     json_t *list = json_array();
     pthread_mutex_lock(&jobs_lock);
     for (size_t i = 0; i < njobs; i++)
-        json_array_append_new(list, job_status_doc(r, jobs[i]));
+        if (job_visible(r, jobs[i]))
+            json_array_append_new(list, job_status_doc(r, jobs[i]));
     pthread_mutex_unlock(&jobs_lock);
     json_t *links = json_array();
     json_array_append_new(links, http_link(r, "self", MEDIA_JSON, "the jobs", "/jobs"));
@@ -369,7 +402,7 @@ enum MHD_Result http_jobs(http_req *r)
 enum MHD_Result http_job(http_req *r)
 {
     pthread_mutex_lock(&jobs_lock);
-    job *j = job_find_locked(r->params[0]);
+    job *j = job_find_locked(r, r->params[0]);
     json_t *doc = j ? job_status_doc(r, j) : NULL;
     pthread_mutex_unlock(&jobs_lock);
     if (!doc)
@@ -380,11 +413,12 @@ enum MHD_Result http_job(http_req *r)
 enum MHD_Result http_job_dismiss(http_req *r)
 {
     pthread_mutex_lock(&jobs_lock);
-    job *j = job_find_locked(r->params[0]);
+    job *j = job_find_locked(r, r->params[0]);
     json_t *doc = NULL;
     if (j) {
         /* a queued job never starts; a running one stops at its next check
-         * (GEOS, SQLite), and its answer is dropped */
+         * (GEOS, SQLite, the p-median's rounds) or has its CBC process
+         * killed, and its answer is dropped */
         __atomic_store_n(&j->cancel, 1, __ATOMIC_RELAXED);
         j->status = JOB_DISMISSED;
         free(j->result);
@@ -400,7 +434,7 @@ enum MHD_Result http_job_dismiss(http_req *r)
 enum MHD_Result http_job_results(http_req *r)
 {
     pthread_mutex_lock(&jobs_lock);
-    job *j = job_find_locked(r->params[0]);
+    job *j = job_find_locked(r, r->params[0]);
     char *text = j && j->result ? xstrdup(j->result) : NULL;
     int status = j ? (int)j->status : -1;
     gisd_error err = j ? j->err : (gisd_error){0};

@@ -17,8 +17,10 @@ enum MHD_Result http_item_replace(http_req *r);
 enum MHD_Result http_item_update(http_req *r);
 enum MHD_Result http_item_delete(http_req *r);
 enum MHD_Result http_item_history(http_req *r);
-/* 1 when the request may go on; else 0 with the 401/429 answer in *ret
- * (reads need a token under --require-token-for-reads). */
+/* 1 when the request may go on (r->who and r->admin then tell whose token it
+ * carried, if one was needed); else 0 with the 401/429 answer in *ret. Every
+ * route but the health check and the writes (which check their own token)
+ * needs a token under --require-token-for-reads. */
 int http_read_allowed(http_req *r, enum MHD_Result *ret);
 enum MHD_Result http_items(http_req *r);
 enum MHD_Result http_item(http_req *r);

@@ -22,52 +22,60 @@
 
 #define POOL_MAX 64
 
+/* Who may call a route: anyone (the health check, for load balancers and
+ * service managers); a reader, who needs a token under
+ * --require-token-for-reads; a writer, whose handler checks the token and
+ * its scope itself. Running an analysis or a process and dismissing a job
+ * are reads here: they change no data, but they spend the server's time. */
+typedef enum { ROUTE_OPEN, ROUTE_READ, ROUTE_WRITE } route_access;
+
 typedef struct {
     const char *method;
     const char *pattern; /* segments; "{}" matches one segment */
     http_handler handler;
+    route_access access;
 } route;
 
 /* Read top-down: this is where every request goes. */
 static const route ROUTES[] = {
-    {"GET", "/", http_landing},
-    {"GET", "/conformance", http_conformance},
-    {"GET", "/api", http_openapi},
-    {"GET", "/collections", http_collections},
-    {"GET", "/collections/{}", http_collection},
-    {"GET", "/collections/{}/items", http_items},
-    {"POST", "/collections/{}/items", http_item_create},
-    {"PUT", "/collections/{}/items/{}", http_item_replace},
-    {"PATCH", "/collections/{}/items/{}", http_item_update},
-    {"DELETE", "/collections/{}/items/{}", http_item_delete},
-    {"GET", "/collections/{}/items/{}/history", http_item_history},
-    {"GET", "/collections/{}/queryables", http_queryables},
-    {"GET", "/collections/{}/items/{}", http_item},
-    {"GET", "/collections/{}/tiles", http_collection_tilesets},
-    {"GET", "/collections/{}/tiles/{}", http_collection_tileset},
-    {"GET", "/collections/{}/tiles/{}/{}/{}/{}", http_collection_tile},
-    {"GET", "/tileMatrixSets", http_tilematrixsets},
-    {"GET", "/tileMatrixSets/{}", http_tilematrixset},
-    {"GET", "/tiles/{}", http_tilejson},
-    {"GET", "/tiles/{}/{}/{}/{}", http_tile},
-    {"GET", "/styles", http_styles},
-    {"GET", "/styles/{}", http_style},
-    {"GET", "/viewer/{}", http_viewer_file},
-    {"GET", "/vendor/{}", http_vendor_file},
-    {"GET", "/fonts/{}/{}", http_glyphs},
-    {"GET", "/healthz", http_healthz},
-    {"GET", "/metrics", http_metrics},
-    {"GET", "/analysis/{}", http_analysis_get},
-    {"GET", "/parks/{}/{}", http_park},
-    {"GET", "/qgis/project.qgz", http_qgis_project},
-    {"POST", "/analysis/{}", http_analysis_post},
-    {"GET", "/processes", http_processes},
-    {"GET", "/processes/{}", http_process},
-    {"POST", "/processes/{}/execution", http_process_execute},
-    {"GET", "/jobs", http_jobs},
-    {"GET", "/jobs/{}", http_job},
-    {"DELETE", "/jobs/{}", http_job_dismiss},
-    {"GET", "/jobs/{}/results", http_job_results},
+    {"GET", "/", http_landing, ROUTE_READ},
+    {"GET", "/conformance", http_conformance, ROUTE_READ},
+    {"GET", "/api", http_openapi, ROUTE_READ},
+    {"GET", "/collections", http_collections, ROUTE_READ},
+    {"GET", "/collections/{}", http_collection, ROUTE_READ},
+    {"GET", "/collections/{}/items", http_items, ROUTE_READ},
+    {"POST", "/collections/{}/items", http_item_create, ROUTE_WRITE},
+    {"PUT", "/collections/{}/items/{}", http_item_replace, ROUTE_WRITE},
+    {"PATCH", "/collections/{}/items/{}", http_item_update, ROUTE_WRITE},
+    {"DELETE", "/collections/{}/items/{}", http_item_delete, ROUTE_WRITE},
+    {"GET", "/collections/{}/items/{}/history", http_item_history, ROUTE_READ},
+    {"GET", "/collections/{}/queryables", http_queryables, ROUTE_READ},
+    {"GET", "/collections/{}/items/{}", http_item, ROUTE_READ},
+    {"GET", "/collections/{}/tiles", http_collection_tilesets, ROUTE_READ},
+    {"GET", "/collections/{}/tiles/{}", http_collection_tileset, ROUTE_READ},
+    {"GET", "/collections/{}/tiles/{}/{}/{}/{}", http_collection_tile, ROUTE_READ},
+    {"GET", "/tileMatrixSets", http_tilematrixsets, ROUTE_READ},
+    {"GET", "/tileMatrixSets/{}", http_tilematrixset, ROUTE_READ},
+    {"GET", "/tiles/{}", http_tilejson, ROUTE_READ},
+    {"GET", "/tiles/{}/{}/{}/{}", http_tile, ROUTE_READ},
+    {"GET", "/styles", http_styles, ROUTE_READ},
+    {"GET", "/styles/{}", http_style, ROUTE_READ},
+    {"GET", "/viewer/{}", http_viewer_file, ROUTE_READ},
+    {"GET", "/vendor/{}", http_vendor_file, ROUTE_READ},
+    {"GET", "/fonts/{}/{}", http_glyphs, ROUTE_READ},
+    {"GET", "/healthz", http_healthz, ROUTE_OPEN},
+    {"GET", "/metrics", http_metrics, ROUTE_READ},
+    {"GET", "/analysis/{}", http_analysis_get, ROUTE_READ},
+    {"GET", "/parks/{}/{}", http_park, ROUTE_READ},
+    {"GET", "/qgis/project.qgz", http_qgis_project, ROUTE_READ},
+    {"POST", "/analysis/{}", http_analysis_post, ROUTE_READ},
+    {"GET", "/processes", http_processes, ROUTE_READ},
+    {"GET", "/processes/{}", http_process, ROUTE_READ},
+    {"POST", "/processes/{}/execution", http_process_execute, ROUTE_READ},
+    {"GET", "/jobs", http_jobs, ROUTE_READ},
+    {"GET", "/jobs/{}", http_job, ROUTE_READ},
+    {"DELETE", "/jobs/{}", http_job_dismiss, ROUTE_READ},
+    {"GET", "/jobs/{}/results", http_job_results, ROUTE_READ},
 };
 
 /* Bad tokens: an address that sent AUTH_MAX_FAILURES within AUTH_WINDOW_S
@@ -553,7 +561,7 @@ static enum MHD_Result dispatch(gisd_server *srv, struct MHD_Connection *conn, c
     if (i >= 0) {
         rs->route = ROUTES[i].pattern;
         memcpy(r.params, params, sizeof params);
-        if (!http_read_allowed(&r, &ret))
+        if (ROUTES[i].access == ROUTE_READ && !http_read_allowed(&r, &ret))
             ; /* answered: a read without a valid token under --require-token-for-reads */
         else
             ret = ROUTES[i].handler(&r);

@@ -76,6 +76,8 @@ typedef struct {
     const char *vary;      /* the Vary the links make necessary, or NULL */
     request_stats *stats;  /* add what a response sends */
     void *state;           /* the server's own state of the request */
+    char who[128];         /* the bearer token's holder once authorized, else "" */
+    int admin;             /* that token has the admin scope */
 } http_req;
 
 typedef enum MHD_Result (*http_handler)(http_req *r);

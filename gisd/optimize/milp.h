@@ -36,10 +36,8 @@ typedef struct {
  * none) and the proven bound on the objective, offset included. */
 typedef void (*milp_progress_fn)(void *ud, double incumbent, double bound);
 /* Sets this thread's sink (NULL: none). With cbc_log, CBC's log is turned
- * on too so that its incumbent and bound messages reach the sink; CBC 2.10
- * prints that log on standard output whatever the callback, so milp_solve
- * then points descriptor 1 at /dev/null while it runs: only a
- * single-threaded process (the command line) may ask for cbc_log. */
+ * on too so that its incumbent and bound messages reach the sink (the log
+ * itself goes to /dev/null in the solver process). */
 void milp_progress_set(milp_progress_fn fn, void *ud, int cbc_log);
 /* Tells this thread's sink, if any. */
 void milp_progress_note(double incumbent, double bound);
@@ -48,8 +46,10 @@ void milp_progress_note(double incumbent, double bound);
 void milp_offset(milp *m, double offset);
 
 /* Solves within time_limit_s, and within the thread's deadline (cancel.h)
- * when that comes first (the best solution so far when time runs out); 0, or
- * -1 with err when CBC fails. */
+ * when that comes first (the best solution so far when time runs out), in a
+ * solver process of its own that is killed within 0.1 s of the thread's
+ * work being cancelled (cancel_requested()). 0; or -1 with err: GISD_E_TIMEOUT
+ * when cancelled, GISD_E_INTERNAL when CBC or its process fails. */
 int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err);
 
 #endif

@@ -80,9 +80,16 @@ static void greedy(pm *s)
     for (long k = 0; k < pb->p; k++) {
         size_t pick = 0;
         double pick_total = INFINITY;
+        /* stopped: the rest are the first closed candidates, so that the
+         * layout stays one of p points while the caller gives up */
+        int stopped = out_of_time(s);
         for (size_t j = 0; j < pb->nc; j++) {
             if (s->is_open[j])
                 continue;
+            if (stopped) {
+                pick = j;
+                break;
+            }
             double t = 0;
             for (size_t i = 0; i < pb->nd && t < pick_total; i++)
                 t += fmin(best[i], cost(pb, i, j));
