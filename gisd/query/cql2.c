@@ -84,6 +84,17 @@ void cql_free(cql_node *n)
     free(n);
 }
 
+int cql_is_literal(const cql_node *n)
+{
+    switch (n->kind) {
+    case CQL_TEXT: case CQL_NUMBER: case CQL_BOOL: case CQL_GEOM: case CQL_BBOX: case CQL_DATE:
+    case CQL_TIMESTAMP: case CQL_INTERVAL:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* ---- geometry literals ---- */
 
 /* A CQL_GEOM node of g (borrowed): its WKB, which keeps every digit (S_TOUCHES
@@ -123,10 +134,26 @@ static cql_node *geom_node(parser *p, OGRGeometryH g, size_t at)
         if (t)
             OCTDestroyCoordinateTransformation(t);
     }
-    cql_node *n = ok ? ogr_node(p, g) : NULL;
+    /* an invalid literal (a self-overlapping polygon) made valid here, by
+     * GEOS's MakeValid, so that both stores are given the same geometry:
+     * left alone, each engine's predicates read it their own way */
+    if (ok) {
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        if (!OGR_G_IsValid(g)) {
+            OGRGeometryH v = OGR_G_MakeValid(g);
+            if (v) {
+                OGR_G_DestroyGeometry(g);
+                g = v;
+            } else {
+                ok = -1;
+            }
+        }
+        CPLPopErrorHandler();
+    }
+    cql_node *n = ok > 0 ? ogr_node(p, g) : NULL;
     OGR_G_DestroyGeometry(g);
     if (!n)
-        fail_at(p, at, "a geometry PROJ can bring to the data's CRS");
+        fail_at(p, at, ok < 0 ? "a geometry GEOS can make valid" : "a geometry PROJ can bring to the data's CRS");
     return n;
 }
 
@@ -690,11 +717,19 @@ static cql_node *arith_chain(parser *p, cql_node *(*next)(parser *), const char 
     return left;
 }
 
+/* CQL2's powerTerm: a factor raised by ^, tighter than * and / */
+static cql_node *power(parser *p)
+{
+    static const char *const ops[] = {"^", NULL};
+    static const int codes[] = {CQL_POW};
+    return arith_chain(p, factor, ops, codes);
+}
+
 static cql_node *term(parser *p)
 {
     static const char *const ops[] = {"*", "/", "%", "div", NULL};
     static const int codes[] = {CQL_MUL, CQL_DIV, CQL_MOD, CQL_INTDIV};
-    return arith_chain(p, factor, ops, codes);
+    return arith_chain(p, power, ops, codes);
 }
 
 static cql_node *scalar(parser *p)
@@ -1141,7 +1176,7 @@ static cql_node *json_expr(parser *p, json_t *j, int boolean)
             ok = (v[i] = json_value(p, a)) != NULL;
         }
         static const char *const CMP[] = {"=", "<>", "<", "<=", ">", ">=", NULL};
-        static const char *const ARITH[] = {"+", "-", "*", "/", "%", "div", NULL};
+        static const char *const ARITH[] = {"+", "-", "*", "/", "%", "div", "^", NULL};
         int k;
         for (k = 0; CMP[k] && strcmp(CMP[k], op) != 0; k++)
             ;
@@ -1254,13 +1289,83 @@ static cql_node *json_expr(parser *p, json_t *j, int boolean)
 
 /* ---- entry points ---- */
 
+/* n with what changes no answer undone, so that what reaches SQL is as
+ * shallow as it can be: an AND (OR) inside an AND (OR) joins it, and NOT
+ * NOT x is x (in SQL's three-valued logic too). Takes n; returns the result. */
+static cql_node *simplify(cql_node *n)
+{
+    for (size_t i = 0; i < n->nargs; i++)
+        n->args[i] = simplify(n->args[i]);
+    if (n->kind == CQL_LIKE) {
+        /* a pattern ending in a lone \ means the \ itself (cql2_like); an
+         * SQL engine refuses it, so it is written escaped */
+        cql_node *pat = n->args[1];
+        while ((pat->kind == CQL_CASEI || pat->kind == CQL_ACCENTI) && pat->nargs == 1)
+            pat = pat->args[0];
+        size_t len = pat->kind == CQL_TEXT ? strlen(pat->text) : 0, run = 0;
+        while (run < len && pat->text[len - 1 - run] == '\\')
+            run++;
+        if (run % 2) {
+            pat->text = xrealloc(pat->text, len + 2);
+            memcpy(pat->text + len, "\\", 2);
+        }
+    }
+    if (n->kind == CQL_NOT && n->args[0]->kind == CQL_NOT) {
+        cql_node *inner = n->args[0], *x = inner->args[0];
+        inner->nargs = 0;
+        n->nargs = 0;
+        cql_free(inner);
+        cql_free(n);
+        return x;
+    }
+    if (n->kind == CQL_AND || n->kind == CQL_OR) {
+        size_t total = 0;
+        for (size_t i = 0; i < n->nargs; i++)
+            total += n->args[i]->kind == n->kind ? n->args[i]->nargs : 1;
+        if (total != n->nargs) {
+            cql_node **args = xreallocarray(NULL, total, sizeof *args);
+            size_t k = 0;
+            for (size_t i = 0; i < n->nargs; i++) {
+                cql_node *a = n->args[i];
+                if (a->kind != n->kind) {
+                    args[k++] = a;
+                    continue;
+                }
+                for (size_t j = 0; j < a->nargs; j++)
+                    args[k++] = a->args[j];
+                a->nargs = 0;
+                cql_free(a);
+            }
+            free(n->args);
+            n->args = args;
+            n->nargs = total;
+        }
+    }
+    return n;
+}
+
+/* How deeply operators nest in n: every node with operands counts one
+ * (a literal or a property none; an interval is a literal). */
+static int nesting(const cql_node *n)
+{
+    if (n->kind == CQL_INTERVAL)
+        return 0;
+    int deepest = 0;
+    for (size_t i = 0; i < n->nargs; i++) {
+        int d = nesting(n->args[i]);
+        if (d > deepest)
+            deepest = d;
+    }
+    return deepest + (n->nargs > 0);
+}
+
 int cql2_parse(const char *filter, const char *lang, const char *crs, const layer_def *layer,
                cql_node **out, gisd_error *err)
 {
     *out = NULL;
     parser p = {.layer = layer, .err = err, .code = 4326, .lonlat = 1};
     if (crs && (p.code = crs_parse(crs, &p.lonlat, err)) < 0)
-        return gisd_fail(err, GISD_E_INPUT, "filter-crs: %s", err->message);
+        return gisd_error_prefix(err, "filter-crs: ");
     if (!filter || !*filter)
         return gisd_fail(err, GISD_E_INPUT, "filter: it is empty");
     cql_node *n = NULL;
@@ -1291,6 +1396,14 @@ int cql2_parse(const char *filter, const char *lang, const char *crs, const laye
     if (type_of(&p, n, &t) == 0 && t != CQL_T_BOOL) {
         cql_free(n);
         return gisd_fail(err, GISD_E_INPUT, "filter: it is %s, not a condition", type_name(t));
+    }
+    n = simplify(n);
+    int levels = nesting(n);
+    if (levels > CQL_MAX_NESTING) {
+        cql_free(n);
+        return gisd_fail(err, GISD_E_INPUT,
+                         "filter: operators nested %d deep, deeper than the %d a filter may have; "
+                         "split the question", levels, CQL_MAX_NESTING);
     }
     *out = n;
     return 0;

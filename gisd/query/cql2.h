@@ -20,7 +20,8 @@ typedef enum {
     CQL_IN,       /* args[0] IN (args[1..]) */
     CQL_ISNULL,   /* args[0] IS NULL */
     CQL_SPATIAL,  /* op: CQL_S_INTERSECTS..; args[0], args[1] geometries */
-    CQL_ARITH,    /* op: + - * / % div; args[0], args[1] */
+    CQL_ARITH,    /* op: + - * / % div ^; args[0], args[1]; in double precision on every store:
+                   * / % div by zero give NULL, an overflow or undefined result is an error */
     CQL_CASEI,    /* CASEI(args[0]): compared without case (Unicode case folding) */
     CQL_ACCENTI,  /* ACCENTI(args[0]): compared without accents (diacritics removed) */
     CQL_PROPERTY, /* field: the layer's field index, or CQL_GEOMETRY_FIELD */
@@ -39,7 +40,7 @@ typedef enum {
 enum { CQL_EQ, CQL_NE, CQL_LT, CQL_LE, CQL_GT, CQL_GE };
 enum { CQL_S_INTERSECTS, CQL_S_DISJOINT, CQL_S_EQUALS, CQL_S_TOUCHES, CQL_S_CROSSES, CQL_S_WITHIN,
        CQL_S_CONTAINS, CQL_S_OVERLAPS };
-enum { CQL_ADD, CQL_SUB, CQL_MUL, CQL_DIV, CQL_MOD, CQL_INTDIV };
+enum { CQL_ADD, CQL_SUB, CQL_MUL, CQL_DIV, CQL_MOD, CQL_INTDIV, CQL_POW };
 enum { CQL_T_AFTER, CQL_T_BEFORE, CQL_T_CONTAINS, CQL_T_DISJOINT, CQL_T_DURING, CQL_T_EQUALS, CQL_T_FINISHEDBY,
        CQL_T_FINISHES, CQL_T_INTERSECTS, CQL_T_MEETS, CQL_T_METBY, CQL_T_OVERLAPPEDBY, CQL_T_OVERLAPS,
        CQL_T_STARTEDBY, CQL_T_STARTS };
@@ -65,10 +66,16 @@ struct cql_node {
     size_t nargs;
 };
 
-/* The most nodes one filter may have: past it the filter is refused (400),
- * never a runaway parse or SQL statement. */
+/* The most nodes one filter may have, and how deeply its operators (AND,
+ * OR, NOT, comparisons, arithmetic, functions) may nest once (a AND (b AND
+ * c)) is read as one AND and NOT NOT as nothing: past them the filter is
+ * refused (400), never a runaway parse or an SQL statement an engine cannot
+ * parse (SQLite's parser takes about 30 levels of alternating AND and OR).
+ * CQL_MAX_DEPTH bounds the parser's own recursion: 64 levels of
+ * parentheses (or of JSON), and the two frames a filter starts with. */
 #define CQL_MAX_NODES 2000
-#define CQL_MAX_DEPTH 64
+#define CQL_MAX_NESTING 24
+#define CQL_MAX_DEPTH 66
 
 /* Parses filter in lang ("cql2-text" or "cql2-json"; NULL: text) for layer,
  * geometry literals in crs ("EPSG:n", a CRS URI or NULL: CRS84). *out is the
@@ -77,6 +84,9 @@ struct cql_node {
 int cql2_parse(const char *filter, const char *lang, const char *crs, const layer_def *layer,
                cql_node **out, gisd_error *err);
 void cql_free(cql_node *n);
+/* 1 when n is a literal (text, number, boolean, geometry, bbox, date,
+ * timestamp or interval), which is never null. */
+int cql_is_literal(const cql_node *n);
 
 /* One comparison of a temporal relation: end xhi (0 lower, 1 upper) of
  * operand x (0: A, 1: B), op ("<", "<=", "=", ">", ">="), end yhi of operand y. */

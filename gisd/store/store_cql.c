@@ -49,6 +49,24 @@ static void binary(const store_cql_dialect *d, const layer_def *l, const char *c
     sqlite3_str_appendall(b, t[2]);
 }
 
+/* args[from..to) of an AND or OR, grouped as a balanced tree: SQL engines
+ * parse "a AND b AND c" into a chain as deep as it is long, and SQLite
+ * refuses an expression deeper than 1,000; balanced, 2,000 terms are 11 deep. */
+static void junction(const store_cql_dialect *d, const layer_def *l, const cql_node *n, size_t from, size_t to,
+                     sqlite3_str *b, void *ps)
+{
+    if (to - from == 1) {
+        store_cql_condition(d, l, n->args[from], b, ps);
+        return;
+    }
+    size_t mid = from + (to - from) / 2;
+    sqlite3_str_appendall(b, "(");
+    junction(d, l, n, from, mid, b, ps);
+    sqlite3_str_appendall(b, n->kind == CQL_AND ? " AND " : " OR ");
+    junction(d, l, n, mid, to, b, ps);
+    sqlite3_str_appendall(b, ")");
+}
+
 void store_cql_condition(const store_cql_dialect *d, const layer_def *l, const cql_node *n, sqlite3_str *b,
                          void *ps)
 {
@@ -69,13 +87,7 @@ static void expr(const store_cql_dialect *d, const layer_def *l, const cql_node 
     switch (n->kind) {
     case CQL_AND:
     case CQL_OR:
-        sqlite3_str_appendall(b, "(");
-        for (size_t i = 0; i < n->nargs; i++) {
-            if (i)
-                sqlite3_str_appendall(b, n->kind == CQL_AND ? " AND " : " OR ");
-            store_cql_condition(d, l, n->args[i], b, ps);
-        }
-        sqlite3_str_appendall(b, ")");
+        junction(d, l, n, 0, n->nargs, b, ps);
         return;
     case CQL_NOT:
         sqlite3_str_appendall(b, "(NOT ");
@@ -109,6 +121,12 @@ static void expr(const store_cql_dialect *d, const layer_def *l, const cql_node 
         sqlite3_str_appendall(b, "))");
         return;
     case CQL_ISNULL:
+        /* a literal is never null: without this an interval (written as
+         * NULL, its ends being read by temporal functions) would match all */
+        if (cql_is_literal(n->args[0])) {
+            sqlite3_str_appendall(b, "false");
+            return;
+        }
         sqlite3_str_appendall(b, "(");
         expr(d, l, n->args[0], b, ps);
         sqlite3_str_appendall(b, " IS NULL)");

@@ -18,7 +18,7 @@ typedef struct {
     void (*literal)(const cql_node *n, int ts, sqlite3_str *b, void *params);
     const char *like[3];    /* before, between and after LIKE's two operands */
     const char *spatial[2]; /* before a spatial function's name; after its second operand */
-    const char *arith[6][3]; /* per CQL_ADD..CQL_INTDIV: before, between and after the operands */
+    const char *arith[7][3]; /* per CQL_ADD..CQL_POW: before, between and after the operands */
     const char *casei, *accenti; /* the function names, "(" included */
     const char *temporal_cmp; /* between an ISO-text operand and its comparison: a collation, or "" */
 } store_cql_dialect;

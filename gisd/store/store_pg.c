@@ -20,13 +20,16 @@
 #include <time.h>
 
 #include "cancel.h"
+#include "cql2_text.h"
 #include "crs.h"
 #include "store_cql.h"
 #include "utf8.h"
 #include "xalloc.h"
 
 #define STMT_CACHE 32
-#define SCHEMA_VERSION 2 /* 2: unaccent, for CQL2's ACCENTI */
+/* 2: unaccent, for CQL2's ACCENTI; 3: gisd_casei, gisd_accenti and
+ * gisd_mod, CQL2's text and arithmetic as SQLite's store computes them */
+#define SCHEMA_VERSION 3
 #define COPY_FLUSH (256 * 1024)
 
 struct pg_store {
@@ -98,6 +101,8 @@ static int pg_fail(pg_store *s, PGresult *r, gisd_error *err, const char *what)
         return gisd_fail(err, GISD_E_TIMEOUT, "store: %s was cancelled at its deadline", what);
     if (state && strcmp(state, "53100") == 0)
         return gisd_fail(err, GISD_E_NOSPACE, "store: the database's disk is full; nothing was written");
+    if (state && strncmp(state, "22", 2) == 0) /* data exceptions: a filter's arithmetic out of range */
+        return gisd_fail(err, GISD_E_INPUT, "a value cannot be computed (%s): %s", what, clean);
     if (state && strcmp(state, "25006") == 0)
         return gisd_fail(err, GISD_E_IO, "store: %s: the database is a read-only standby; nothing was written "
                                          "(send writes to a node on the primary)", what);
@@ -216,7 +221,6 @@ static void utc_now(char *buf, size_t n)
 
 static const char SCHEMA[] =
     "CREATE EXTENSION IF NOT EXISTS postgis;"
-    "CREATE EXTENSION IF NOT EXISTS unaccent;"
     "CREATE TABLE IF NOT EXISTS gisd_schema_version(version integer NOT NULL);"
     "CREATE TABLE IF NOT EXISTS gisd_meta(key text PRIMARY KEY, value text NOT NULL);"
     "CREATE TABLE IF NOT EXISTS gisd_imports(id bigserial PRIMARY KEY, file text NOT NULL,"
@@ -231,6 +235,61 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS gisd_tokens(name text PRIMARY KEY, hash text NOT NULL UNIQUE,"
     " scope text NOT NULL, created_at text NOT NULL, revoked_at text);";
 
+/* CREATE FUNCTION name(text): CASEI's folding (accents 0) or ACCENTI's
+ * (accents 1) character by character, from cql2_text's own table, so that a
+ * filter means on PostgreSQL what it means on SpatiaLite (lower() leaves ß
+ * and unaccent() its own list). ASCII text, and text with no character the
+ * table names (a regular expression of them all: Chinese names, mostly),
+ * take the short way. sqlite3_free the result. */
+static char *fold_function_sql(const char *name, int accents)
+{
+    cql2_char_table t;
+    cql2_char_table_make(accents, &t);
+    sqlite3_str *cls = sqlite3_str_new(NULL), *b = sqlite3_str_new(NULL);
+    sqlite3_str_appendf(cls, "[%s", t.from);
+    for (size_t i = 0; i < t.nmulti; i++)
+        sqlite3_str_appendall(cls, t.multi[i][0]);
+    sqlite3_str_appendall(cls, "]");
+    char *klass = sqlite3_str_finish(cls);
+    const char *ascii = accents ? "t" : "translate(t, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
+    sqlite3_str_appendf(b,
+                        "CREATE OR REPLACE FUNCTION %s(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT "
+                        "PARALLEL SAFE AS $gisd$ SELECT CASE WHEN octet_length(t) = char_length(t) OR NOT t ~ %Q "
+                        "THEN %s ELSE translate(",
+                        name, klass, ascii);
+    for (size_t i = 0; i < t.nmulti; i++)
+        sqlite3_str_appendall(b, "replace(");
+    sqlite3_str_appendall(b, ascii);
+    for (size_t i = 0; i < t.nmulti; i++)
+        sqlite3_str_appendf(b, ", %Q, %Q)", t.multi[i][0], t.multi[i][1]);
+    sqlite3_str_appendf(b, ", %Q, %Q) END $gisd$;", t.from, t.to);
+    sqlite3_free(klass);
+    cql2_char_table_free(&t);
+    char *sql = sqlite3_str_finish(b);
+    if (!sql) {
+        fprintf(stderr, "gisd: out of memory building SQL\n");
+        abort();
+    }
+    return sql;
+}
+
+/* What version 3 adds: the functions CQL2 filters call. */
+static int create_functions(pg_store *s, gisd_error *err)
+{
+    char *casei = fold_function_sql("gisd_casei", 0), *accenti = fold_function_sql("gisd_accenti", 1);
+    int rc = exec(s, casei, 0, NULL, err, "creating gisd_casei");
+    if (rc == 0)
+        rc = exec(s, accenti, 0, NULL, err, "creating gisd_accenti");
+    if (rc == 0)
+        rc = exec(s,
+                  "CREATE OR REPLACE FUNCTION gisd_mod(a float8, b float8) RETURNS float8 LANGUAGE sql "
+                  "IMMUTABLE STRICT PARALLEL SAFE AS $gisd$ SELECT a - b * trunc(a / NULLIF(b, 0)) $gisd$",
+                  0, NULL, err, "creating gisd_mod");
+    sqlite3_free(casei);
+    sqlite3_free(accenti);
+    return rc;
+}
+
 /* Creates or migrates the schema under an advisory lock, so that nodes
  * starting together do not race; 0 or -1. With keep_open the transaction
  * stays open (schema_pending) for the caller's first write to commit or
@@ -244,14 +303,16 @@ static int migrate(pg_store *s, int keep_open, gisd_error *err)
     if (rc == 0)
         rc = exec(s, SCHEMA, 0, NULL, err, "creating the schema");
     if (rc == 0)
+        rc = create_functions(s, err);
+    if (rc == 0)
         rc = run(s, "SELECT version FROM gisd_schema_version", 0, NULL, &r, err, "reading the schema version");
     if (rc == 0 && PQntuples(r) == 0)
-        rc = exec(s, "INSERT INTO gisd_schema_version VALUES (2)", 0, NULL, err, "recording the schema version");
+        rc = exec(s, "INSERT INTO gisd_schema_version VALUES (3)", 0, NULL, err, "recording the schema version");
     else if (rc == 0 && atoi(PQgetvalue(r, 0, 0)) > SCHEMA_VERSION)
         rc = gisd_fail(err, GISD_E_INPUT, "the database's gisd schema is version %s, newer than this gisd's %d",
                        PQgetvalue(r, 0, 0), SCHEMA_VERSION);
     else if (rc == 0) /* the statements above brought it up to date */
-        rc = exec(s, "UPDATE gisd_schema_version SET version = 2", 0, NULL, err, "recording the schema version");
+        rc = exec(s, "UPDATE gisd_schema_version SET version = 3", 0, NULL, err, "recording the schema version");
     PQclear(r);
     if (rc == 0 && keep_open) {
         s->schema_pending = 1;
@@ -1080,23 +1141,25 @@ static void pg_cql_literal(const cql_node *n, int ts, sqlite3_str *b, void *ud)
     }
 }
 
-/* CQL2 in PostgreSQL: CASEI as lower() (Unicode under the database's UTF-8
- * locale), ACCENTI through the unaccent extension, LIKE PostgreSQL's (the
- * same wildcards and backslash escape as CQL2); division by zero gives NULL
- * as in SQLite; temporal text compared by its bytes (COLLATE "C"), as
- * SQLite does. */
+/* CQL2 in PostgreSQL: CASEI and ACCENTI by gisd's own folding
+ * (fold_function_sql), LIKE PostgreSQL's (the same wildcards and backslash
+ * escape as CQL2; a pattern's lone final backslash is escaped by the
+ * parser), arithmetic in double precision as in SQLite's gisd_arith (/, %
+ * and div by zero give NULL), temporal text compared by its bytes (COLLATE
+ * "C"), as SQLite does. */
 static const store_cql_dialect PG_CQL = {
     .literal = pg_cql_literal,
     .like = {"((", ") LIKE (", "))"},
     .spatial = {"", ")"},
-    .arith = {[CQL_ADD] = {"((", ") + (", "))"},
-              [CQL_SUB] = {"((", ") - (", "))"},
-              [CQL_MUL] = {"((", ") * (", "))"},
-              [CQL_DIV] = {"((", ")::double precision / NULLIF((", "), 0))"},
-              [CQL_MOD] = {"mod((", ")::numeric, NULLIF((", ")::numeric, 0))"},
-              [CQL_INTDIV] = {"trunc((", ")::double precision / NULLIF((", "), 0))"}},
-    .casei = "lower(",
-    .accenti = "unaccent(",
+    .arith = {[CQL_ADD] = {"((", ")::float8 + (", ")::float8)"},
+              [CQL_SUB] = {"((", ")::float8 - (", ")::float8)"},
+              [CQL_MUL] = {"((", ")::float8 * (", ")::float8)"},
+              [CQL_DIV] = {"((", ")::float8 / NULLIF((", ")::float8, 0))"},
+              [CQL_MOD] = {"gisd_mod((", ")::float8, (", ")::float8)"},
+              [CQL_INTDIV] = {"trunc((", ")::float8 / NULLIF((", ")::float8, 0))"},
+              [CQL_POW] = {"power((", ")::float8, (", ")::float8)"}},
+    .casei = "gisd_casei(",
+    .accenti = "gisd_accenti(",
     .temporal_cmp = " COLLATE \"C\"",
 };
 

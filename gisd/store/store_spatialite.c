@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 /* spatialite.h needs sqlite3.h first */
 #include <spatialite.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,8 @@ static int sql_code_fail(int code, gisd_error *err, const char *what, const char
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
         return gisd_fail(err, GISD_E_IO, "the store cannot be read or written (%s: %s)", what, msg);
+    case SQLITE_MISMATCH: /* a filter whose arithmetic cannot be evaluated */
+        return gisd_fail(err, GISD_E_INPUT, "%s", msg);
     case SQLITE_INTERRUPT:
         return gisd_fail(err, GISD_E_TIMEOUT, "cancelled at its deadline or at shutdown (%s)", what);
     case SQLITE_BUSY:
@@ -174,10 +177,51 @@ static void sql_like_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     (void)argc;
     const char *s = (const char *)sqlite3_value_text(argv[0]), *p = (const char *)sqlite3_value_text(argv[1]);
+    int m = s && p ? cql2_like(s, p) : 0;
     if (!s || !p)
         sqlite3_result_null(ctx);
+    else if (m < 0) /* past the filter's deadline: the statement ends as the progress handler would end it */
+        sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
     else
-        sqlite3_result_int(ctx, cql2_like(s, p));
+        sqlite3_result_int(ctx, m);
+}
+
+/* CQL2's arithmetic as PostgreSQL computes it in double precision (the
+ * other store): the same operations in the same order give the same bits.
+ * A result out of range (or an underflow to zero, which PostgreSQL also
+ * refuses) ends the statement with SQLITE_MISMATCH, which gisd answers 400. */
+static void sql_arith_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    if (sqlite3_value_type(argv[1]) == SQLITE_NULL || sqlite3_value_type(argv[2]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    int op = sqlite3_value_int(argv[0]);
+    double a = sqlite3_value_double(argv[1]), b = sqlite3_value_double(argv[2]), r = 0;
+    if ((op == CQL_DIV || op == CQL_MOD || op == CQL_INTDIV) && b == 0) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    int under = 0;
+    switch (op) {
+    case CQL_ADD: r = a + b; break;
+    case CQL_SUB: r = a - b; break;
+    case CQL_MUL: r = a * b; under = r == 0 && a != 0 && b != 0; break;
+    case CQL_DIV: r = a / b; under = r == 0 && a != 0; break;
+    case CQL_MOD: r = a - b * trunc(a / b); break;
+    case CQL_INTDIV: r = trunc(a / b); break;
+    default: r = pow(a, b); under = r == 0 && a != 0; break;
+    }
+    if (!isfinite(r) || under) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "filter: arithmetic %s (%.17g and %.17g)",
+                 under ? "underflows to zero" : isnan(r) ? "is undefined" : "overflows", a, b);
+        sqlite3_result_error(ctx, msg, -1);
+        sqlite3_result_error_code(ctx, SQLITE_MISMATCH);
+        return;
+    }
+    sqlite3_result_double(ctx, r);
 }
 
 static int register_functions(sqlite3 *db)
@@ -186,7 +230,8 @@ static int register_functions(sqlite3 *db)
     return sqlite3_create_function_v2(db, "gisd_casei", 1, flags, (void *)cql2_casefold, sql_text_fn, NULL, NULL, NULL) ||
            sqlite3_create_function_v2(db, "gisd_accenti", 1, flags, (void *)cql2_strip_accents, sql_text_fn, NULL,
                                       NULL, NULL) ||
-           sqlite3_create_function_v2(db, "gisd_like", 2, flags, NULL, sql_like_fn, NULL, NULL, NULL);
+           sqlite3_create_function_v2(db, "gisd_like", 2, flags, NULL, sql_like_fn, NULL, NULL, NULL) ||
+           sqlite3_create_function_v2(db, "gisd_arith", 3, flags, NULL, sql_arith_fn, NULL, NULL, NULL);
 }
 
 static int progress_cancel(void *unused)
@@ -1094,12 +1139,13 @@ static const store_cql_dialect SL_CQL = {
     .literal = sl_cql_literal,
     .like = {"(gisd_like(", ", ", ") = 1)"},
     .spatial = {"(", ") = 1)"},
-    .arith = {[CQL_ADD] = {"((", ") + (", "))"},
-              [CQL_SUB] = {"((", ") - (", "))"},
-              [CQL_MUL] = {"((", ") * (", "))"},
-              [CQL_DIV] = {"((", ") * 1.0 / (", "))"},
-              [CQL_MOD] = {"((", ") % (", "))"},
-              [CQL_INTDIV] = {"CAST((", ") * 1.0 / (", ") AS INTEGER)"}},
+    .arith = {[CQL_ADD] = {"gisd_arith(0, ", ", ", ")"},
+              [CQL_SUB] = {"gisd_arith(1, ", ", ", ")"},
+              [CQL_MUL] = {"gisd_arith(2, ", ", ", ")"},
+              [CQL_DIV] = {"gisd_arith(3, ", ", ", ")"},
+              [CQL_MOD] = {"gisd_arith(4, ", ", ", ")"},
+              [CQL_INTDIV] = {"gisd_arith(5, ", ", ", ")"},
+              [CQL_POW] = {"gisd_arith(6, ", ", ", ")"}},
     .casei = "gisd_casei(",
     .accenti = "gisd_accenti(",
     .temporal_cmp = "",
