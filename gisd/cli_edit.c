@@ -11,6 +11,7 @@
 typedef struct {
     const char *db, *layers, *name, *scope, *layer, *feature, *who;
     long long change;
+    int cascade;
 } edit_opts;
 
 static int parse(int argc, char **argv, int first, edit_opts *o, const char *usage)
@@ -19,7 +20,7 @@ static int parse(int argc, char **argv, int first, edit_opts *o, const char *usa
                                          {"name", required_argument, 0, 'n'},    {"scope", required_argument, 0, 's'},
                                          {"layer", required_argument, 0, 'l'},   {"feature", required_argument, 0, 'f'},
                                          {"change", required_argument, 0, 'c'},  {"who", required_argument, 0, 'w'},
-                                         {0, 0, 0, 0}};
+                                         {"cascade", no_argument, 0, 'C'},       {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->db = "gisd.sqlite";
     int c;
@@ -34,6 +35,7 @@ static int parse(int argc, char **argv, int first, edit_opts *o, const char *usa
         case 'f': o->feature = optarg; break;
         case 'c': o->change = strtoll(optarg, NULL, 10); break;
         case 'w': o->who = optarg; break;
+        case 'C': o->cascade = 1; break;
         default: fprintf(stderr, "%s\n", usage); return -1;
         }
     }
@@ -124,7 +126,7 @@ int cmd_history(int argc, char **argv)
 int cmd_revert(int argc, char **argv)
 {
     edit_opts o;
-    if (parse(argc, argv, 1, &o, "gisd revert --db F --change N [--who NAME]") != 0)
+    if (parse(argc, argv, 1, &o, "gisd revert --db F --change N [--cascade] [--who NAME]") != 0)
         return 2;
     if (o.change <= 0) {
         fprintf(stderr, "gisd revert: --change N (a number of gisd history) is required\n");
@@ -136,7 +138,7 @@ int cmd_revert(int argc, char **argv)
     long long undo = 0;
     int rc = open_store(&o, STORE_READWRITE, &reg, &s, &err);
     if (rc == 0)
-        rc = edit_revert(s, reg, o.change, o.who ? o.who : "gisd revert", &undo, &err);
+        rc = edit_revert(s, reg, o.change, o.cascade, o.who ? o.who : "gisd revert", &undo, &err);
     if (rc == 0)
         printf("change %lld reverted by change %lld\n", o.change, undo);
     store_close(s);

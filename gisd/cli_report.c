@@ -62,7 +62,9 @@ int cmd_report(int argc, char **argv)
     store *s = NULL;
     site_rules rules;
     strbuf doc = {0};
-    int rc = layer_registry_load(layers_dir ? layers_dir : layers_default_dir(), &reg, &err);
+    int rc = report_font_check(&err);
+    if (rc == 0)
+        rc = layer_registry_load(layers_dir ? layers_dir : layers_default_dir(), &reg, &err);
     if (rc == 0)
         rc = rules_load(rules_path, reg->dir, &rules, &err);
     if (rc == 0)

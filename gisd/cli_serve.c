@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "report.h"
 #include "layers.h"
 #include "server.h"
 
@@ -140,7 +141,9 @@ int cmd_serve(int argc, char **argv)
     }
     gisd_error err = {0};
     layer_registry *reg;
-    if (layer_registry_load(layers_dir ? layers_dir : layers_default_dir(), &reg, &err) != 0)
+    /* the reports and maps it serves need a font that writes Chinese */
+    if (report_font_check(&err) != 0 ||
+        layer_registry_load(layers_dir ? layers_dir : layers_default_dir(), &reg, &err) != 0)
         return cli_report(&err);
     cfg.reg = reg;
     site_rules rules;

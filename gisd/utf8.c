@@ -1,5 +1,8 @@
 #include "utf8.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <string.h>
 
 #include "strbuf.h"
@@ -81,4 +84,14 @@ char *utf8_clean(const char *s, size_t max)
     if (!b.data)
         strbuf_append(&b, "", 0);
     return b.data;
+}
+
+void utf8_format(char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(out, n, fmt, ap);
+    va_end(ap);
+    if (k >= 0 && (size_t)k >= n)
+        out[utf8_cut(out, n - 1)] = 0;
 }

@@ -18,5 +18,8 @@ char *utf8_clean(const char *s, size_t max);
 /* The length of the first n bytes of s (or all of it when shorter) less a
  * character they would split at the end. */
 size_t utf8_cut(const char *s, size_t n);
+/* snprintf into out (n bytes) cut at a character boundary when it does not
+ * fit, so that text with user names in it stays valid UTF-8. */
+void utf8_format(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -22,7 +22,7 @@ for t in "$@"; do
     if ! uri=$("$(dirname "$0")/pg_cluster.sh" start "$pg_dir" 2>&1) ||
        ! psql -X -q -v ON_ERROR_STOP=1 "$uri" -c "CREATE DATABASE gisd_template" > /dev/null ||
        ! psql -X -q -v ON_ERROR_STOP=1 "${uri%/*}/gisd_template" \
-            -c "CREATE EXTENSION postgis" -c "CREATE EXTENSION unaccent" > /dev/null; then
+            -c "CREATE EXTENSION postgis" > /dev/null; then
       echo "error: the PostgreSQL cluster for the second pass did not start: $uri"
       failed=$((failed + 1)); stop_pg; break
     fi

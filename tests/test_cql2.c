@@ -9,10 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "cql2.h"
 #include "cql2_text.h"
 #include "strbuf.h"
 #include "testutil.h"
+#include "xalloc.h"
 
 static char refdb[1200], oracle[1200];
 static tu_server srv;
@@ -115,6 +117,47 @@ static void text_semantics(void **state)
     assert_false(cql2_like("500", "50\\%"));
     assert_true(cql2_like("", "%"));
     assert_false(cql2_like("a", ""));
+    /* segments between %s: anchored first and last, leftmost between */
+    assert_true(cql2_like("abcabd", "%ab_"));
+    assert_true(cql2_like("xaaab", "%a_b"));
+    assert_false(cql2_like("ab", "a%%b%c"));
+    assert_true(cql2_like("a%b", "a\\%b"));
+    assert_true(cql2_like("a\\", "a\\")); /* a lone final backslash is itself */
+    assert_true(cql2_like("温州化工", "__化_"));
+    assert_false(cql2_like("温州化工", "___"));
+    assert_true(cql2_like("aXbXc", "a%b%c"));
+    assert_false(cql2_like("aXcXb", "a%b%c"));
+}
+
+/* The pattern the hostile user sent: '%' + 1,000 a + 'b' against a 2 MB
+ * value of a's, which the backtracking walk took 29 s over; linear now. */
+static void like_is_linear_in_the_text(void **state)
+{
+    (void)state;
+    size_t n = 2 * 1024 * 1024;
+    char *s = xmalloc(n + 1), *p = xmalloc(1004);
+    memset(s, 'a', n);
+    s[n] = 0;
+    p[0] = '%';
+    memset(p + 1, 'a', 1000);
+    strcpy(p + 1001, "b");
+    double t0 = cancel_now();
+    assert_int_equal(cql2_like(s, p), 0);
+    s[n - 1] = 'b';
+    assert_int_equal(cql2_like(s, p), 1);
+    p[500] = '_';
+    assert_int_equal(cql2_like(s, p), 1);
+    double took = cancel_now() - t0;
+    if (took > 2.0)
+        fail_msg("three LIKEs over 2 MB took %.2f s", took);
+    /* and it stops at the request's deadline (a segment between two %s is searched) */
+    s[n - 1] = 'a';
+    strcpy(p + 1001, "b%");
+    cancel_set_deadline(cancel_now() - 1);
+    assert_int_equal(cql2_like(s, p), -1);
+    cancel_set_deadline(0);
+    free(s);
+    free(p);
 }
 
 /* ---- on the server, against SQLite ---- */
@@ -313,6 +356,193 @@ static void gdal_and_owslib_send_their_filters(void **state)
     free(out);
 }
 
+static int filter_status(const tu_server *s, const char *layer, const char *filter, const char *lang, long long *matched)
+{
+    char path[1400], *out;
+    snprintf(path, sizeof path, "%s/filter.txt", tu_tmpdir("cql2-f"));
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(filter, fp);
+    fclose(fp);
+    int rc = tu_run(&out, "curl -s -G -o %s.out -w '%%{http_code}' --data-urlencode 'filter@%s' %s%s '%s/collections/%s/items?limit=1'",
+                    path, path, lang ? "--data-urlencode filter-lang=" : "", lang ? lang : "", s->base, layer);
+    assert_int_equal(rc, 0);
+    int status = atoi(out);
+    free(out);
+    *matched = -1;
+    if (status == 200) {
+        char body[1500];
+        snprintf(body, sizeof body, "%s.out", path);
+        json_t *j = tu_json_file(body);
+        *matched = json_integer_value(json_object_get(j, "numberMatched"));
+        json_decref(j);
+    }
+    return status;
+}
+
+/* What the hostile round found, on each store: limits said by gisd before
+ * the engine sees the query, and one meaning of every operator. */
+static void hostile_filters_are_bounded_and_mean_the_same(void **state)
+{
+    (void)state;
+    long long m, zones = sql_count("1", "zones"), ents = sql_count("1", "enterprises");
+    strbuf f = {0};
+    /* 1,000 terms (the limit is 2,000) balanced for SQLite's depth limit */
+    for (int i = 0; i < 1000; i++)
+        strbuf_puts(&f, i ? " AND TRUE" : "TRUE");
+    assert_int_equal(filter_status(&srv, "zones", f.data, NULL, &m), 200);
+    assert_int_equal(m, zones);
+    strbuf_free(&f);
+    strbuf_puts(&f, "{\"op\":\"or\",\"args\":[");
+    for (int i = 0; i < 1000; i++)
+        strbuf_puts(&f, i ? ",true" : "true");
+    strbuf_puts(&f, "]}");
+    assert_int_equal(filter_status(&srv, "zones", f.data, "cql2-json", &m), 200);
+    assert_int_equal(m, zones);
+    strbuf_free(&f);
+    /* 64 parentheses are taken, 65 refused */
+    for (int k = 64; k <= 65; k++) {
+        for (int i = 0; i < k; i++)
+            strbuf_puts(&f, "(");
+        strbuf_puts(&f, "land_use = 'M2'");
+        for (int i = 0; i < k; i++)
+            strbuf_puts(&f, ")");
+        assert_int_equal(filter_status(&srv, "zones", f.data, NULL, &m), k == 64 ? 200 : 400);
+        strbuf_free(&f);
+    }
+    /* operators nested 24 deep are taken (alternating AND, OR, NOT: what
+     * SQLite's parser finds hardest), 25 refused */
+    for (int k = 23; k <= 24; k++) {
+        strbuf_puts(&f, "land_use = 'M2'");
+        for (int i = 0; i < k; i++) {
+            char *inner = xstrdup(f.data);
+            strbuf_free(&f);
+            if (i % 3 == 2)
+                strbuf_printf(&f, "NOT (%s)", inner);
+            else
+                strbuf_printf(&f, "(zone_id <> 'x' %s %s)", i % 3 ? "OR" : "AND", inner);
+            free(inner);
+        }
+        int status = filter_status(&srv, "zones", f.data, NULL, &m);
+        if (status != (k == 23 ? 200 : 400))
+            fail_msg("nested %d: %d", k + 1, status);
+        strbuf_free(&f);
+    }
+    /* 11 nested additions and a comparison taken (2 each and 1: 23), 12 refused */
+    for (int k = 12; k <= 13; k++) {
+        for (int i = 0; i < k; i++)
+            strbuf_puts(&f, i ? "+1" : "1");
+        strbuf_puts(&f, " > 0");
+        assert_int_equal(filter_status(&srv, "zones", f.data, NULL, &m), k == 12 ? 200 : 400);
+        strbuf_free(&f);
+    }
+    /* functions under alternating AND and OR: 5 levels of 4 (AND/OR, a
+     * comparison, CASEI) and a LIKE at the bottom */
+    strbuf_puts(&f, "CASEI(name) LIKE CASEI('%a%')");
+    for (int i = 0; i < 5; i++) {
+        char *inner = xstrdup(f.data);
+        strbuf_free(&f);
+        strbuf_printf(&f, "(CASEI(zone_id) <> CASEI('x') %s %s)", i % 2 ? "OR" : "AND", inner);
+        free(inner);
+    }
+    assert_int_equal(filter_status(&srv, "zones", f.data, NULL, &m), 200);
+    strbuf_free(&f);
+    /* one meaning on both stores (each was 0 on one of them) */
+    const char *all[] = {"CASEI('Straße') = CASEI('STRASSE')", "7.5 % 2 = 1.5", "-7.5 % 2 = -1.5", "2^3 = 8",
+                         "-2^2 = 4", "10 div 3 = 3", "1/0 IS NULL", "ACCENTI('Ñandú') = 'Nandu'"};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+        if (filter_status(&srv, "zones", all[i], NULL, &m) != 200 || m != zones)
+            fail_msg("%s: matched %lld of %lld", all[i], m, zones);
+    }
+    const char *none[] = {"INTERVAL('2020-01-01','..') IS NULL", "name LIKE '\\'", "DATE('2020-01-01') IS NULL"};
+    for (size_t i = 0; i < sizeof none / sizeof *none; i++) {
+        if (filter_status(&srv, "zones", none[i], NULL, &m) != 200 || m != 0)
+            fail_msg("%s: matched %lld, want 0", none[i], m);
+    }
+    /* an overflow is the user's 400, never a 500 */
+    const char *overflow[] = {"boiler_tph*1e308*1e308 > 0", "1e308*1e308 > 0", "(-8)^0.5 > 0", "0^(-1) > 0"};
+    for (size_t i = 0; i < sizeof overflow / sizeof *overflow; i++)
+        if (filter_status(&srv, "enterprises", overflow[i], NULL, &m) != 400)
+            fail_msg("%s: not a 400", overflow[i]);
+    /* a self-overlapping multipolygon means its union on both stores */
+    const char *bowtie = "S_INTERSECTS(geometry, MULTIPOLYGON(((120.6 27.9,120.8 27.9,120.8 28.1,120.6 28.1,120.6 27.9)),"
+                         "((120.7 28.0,120.9 28.0,120.9 28.2,120.7 28.2,120.7 28.0))))";
+    assert_int_equal(filter_status(&srv, "enterprises", bowtie, NULL, &m), 200);
+    long long want = sql_count("ST_Intersects(geom, ST_Union(GeomFromText('POLYGON((120.6 27.9,120.8 27.9,120.8 28.1,"
+                               "120.6 28.1,120.6 27.9))', 4490), GeomFromText('POLYGON((120.7 28.0,120.9 28.0,120.9 "
+                               "28.2,120.7 28.2,120.7 28.0))', 4490))) = 1", "enterprises");
+    assert_int_equal(m, want);
+    assert_true(ents > 0);
+    /* the message of a bad filter-crs is whole */
+    char *out;
+    assert_int_equal(tu_run(&out, "curl -s '%s/collections/zones/items?filter=land_use%%3D%%27M2%%27&filter-crs=bogus'",
+                            srv.base), 0);
+    if (!strstr(out, "filter-crs: ") || strstr(out, "filter-crs: filter-crs"))
+        fail_msg("filter-crs=bogus: %s", out);
+    free(out);
+}
+
+/* A few hundred filters drawn at random give the same answers on
+ * PostgreSQL as on SpatiaLite (on the PostgreSQL pass, which has both). */
+static void both_stores_agree_on_random_filters(void **state)
+{
+    (void)state;
+    if (!tu_on_pg())
+        skip(); /* the SpatiaLite pass has one store; the PostgreSQL pass compares the two */
+    tu_server sl;
+    tu_server_start(&sl, oracle);
+    char *out;
+    int rc = tu_run(&out, "python3 '%s/tests/cql2_differential.py' '%s' '%s' 300 %d", tu_root(), sl.base, srv.base,
+                    (int)getpid());
+    if (rc != 0)
+        fail_msg("%s", out);
+    free(out);
+    tu_server_stop(&sl);
+}
+
+/* A 2 MB value and a pattern built to make LIKE backtrack: answered within
+ * the filter timeout, never a pinned thread. */
+static void like_over_a_huge_value_is_bounded(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("cql2-huge");
+    char db[1200], path[1400];
+    tu_db(db, sizeof db, dir, "huge");
+    snprintf(path, sizeof path, "%s/zones.geojson", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{\"zone_id\":\"Z1\","
+          "\"park_id\":\"WZ01\",\"land_use\":\"M2\",\"name\":\"", fp);
+    for (int i = 0; i < 2 * 1024 * 1024; i++)
+        fputc('a', fp);
+    fputs("\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[120.6,27.9],[120.7,27.9],[120.7,28.0],"
+          "[120.6,27.9]]]}}]}", fp);
+    fclose(fp);
+    char *out;
+    if (tu_run(&out, "'%s' import --db '%s' '%s' --layer zones", tu_gisd(), db, path) != 0)
+        fail_msg("import: %s", out);
+    free(out);
+    tu_server s;
+    const char *extra[] = {"--filter-timeout-ms", "3000", NULL};
+    tu_server_start_args(&s, db, extra);
+    strbuf f = {0};
+    strbuf_puts(&f, "name LIKE '%");
+    for (int i = 0; i < 1000; i++)
+        strbuf_puts(&f, "a");
+    strbuf_puts(&f, "b'");
+    long long m;
+    double t0 = cancel_now();
+    int status = filter_status(&s, "zones", f.data, NULL, &m);
+    double took = cancel_now() - t0;
+    strbuf_free(&f);
+    /* SpatiaLite's gisd_like is linear; PostgreSQL's LIKE may be cancelled at the timeout */
+    if (!(status == 200 && m == 0) && !(tu_on_pg() && status == 400))
+        fail_msg("LIKE over 2 MB: %d", status);
+    if (took > 3.0 + 2.0)
+        fail_msg("LIKE over 2 MB took %.1f s, past a 3 s filter timeout", took);
+    tu_server_stop(&s);
+}
+
 static void a_slow_filter_is_cancelled_with_400(void **state)
 {
     (void)state;
@@ -496,11 +726,15 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(errors_say_where),
         cmocka_unit_test(text_semantics),
+        cmocka_unit_test(like_is_linear_in_the_text),
         cmocka_unit_test(filters_match_hand_written_sql),
         cmocka_unit_test(both_encodings_and_filter_crs_agree),
         cmocka_unit_test(queryables_and_conformance),
         cmocka_unit_test(gdal_and_owslib_send_their_filters),
         cmocka_unit_test(a_slow_filter_is_cancelled_with_400),
+        cmocka_unit_test(hostile_filters_are_bounded_and_mean_the_same),
+        cmocka_unit_test(both_stores_agree_on_random_filters),
+        cmocka_unit_test(like_over_a_huge_value_is_bounded),
         cmocka_unit_test(a_dropped_in_layer_with_dates_and_keywords),
         cmocka_unit_test(the_standards_abstract_test_suite),
     };

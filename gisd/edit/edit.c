@@ -178,6 +178,10 @@ int edit_feature_parse(const layer_def *l, json_t *feature, int crs, int lonlat,
         }
     }
     const store_value *idv = l->id_field ? &out->values[l->id_index] : NULL;
+    if (idv && idv->text && strlen(idv->text) > STORE_ID_MAX) {
+        edit_feature_free(out);
+        return gisd_fail(err, GISD_E_INPUT, "the feature's %s is over %d bytes", l->id_field, STORE_ID_MAX);
+    }
     if (!idv)
         out->id[0] = 0; /* the store numbers it */
     else if (idv->text)
@@ -268,8 +272,30 @@ int edit_scope_valid(const layer_registry *reg, const char *scope, gisd_error *e
     return 1;
 }
 
-int edit_revert(store *s, const layer_registry *reg, long long change, const char *who, long long *undo,
-                gisd_error *err)
+/* The changes to feature of layer made after change, as "change 59, change 61" into
+ * *list (malloc'd, NULL when none); 0 or -1 with err. */
+static int later_changes(store *s, const char *layer, const char *feature, long long change, char **list,
+                         gisd_error *err)
+{
+    *list = NULL;
+    json_t *rows = NULL;
+    if (store_history(s, layer, feature, 0, &rows, err) != 0)
+        return -1;
+    strbuf b = {0};
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        long long c = json_integer_value(json_object_get(row, "change"));
+        if (c > change)
+            strbuf_printf(&b, "%schange %lld", b.len ? ", " : "", c);
+    }
+    json_decref(rows);
+    *list = b.data;
+    return 0;
+}
+
+int edit_revert(store *s, const layer_registry *reg, long long change, int cascade, const char *who,
+                long long *undo, gisd_error *err)
 {
     *undo = 0;
     json_t *rows = NULL;
@@ -286,20 +312,34 @@ int edit_revert(store *s, const layer_registry *reg, long long change, const cha
         const layer_def *l = layer_registry_find(reg, json_string_value(json_object_get(row, "layer")));
         json_t *before = json_object_get(row, "before"), *after = json_object_get(row, "after");
         const char *feature = json_string_value(json_object_get(row, "feature"));
+        char *later = NULL;
         if (strcmp(action, "import") == 0)
             rc = gisd_fail(err, GISD_E_INPUT, "change %lld is an import (%s): import the file again instead", change,
                            json_string_value(json_object_get(row, "note")));
         else if (!l || !feature)
             rc = gisd_fail(err, GISD_E_INPUT, "change %lld names no layer of this registry", change);
+        else if (later_changes(s, l->id, feature, change, &later, err) != 0)
+            rc = -1;
+        else if (later && !cascade)
+            /* undoing it alone would lose what they wrote over it */
+            rc = gisd_fail(err, GISD_E_CONFLICT,
+                           "feature %s was changed again after change %lld (%s); revert those first, "
+                           "or revert with --cascade to undo them all",
+                           feature, change, later);
         if (rc == 0) {
-            /* the feature must exist as the change left it: created or replaced, not deleted */
+            /* without later changes the feature must be as the change left it
+             * (created or replaced, not deleted); with --cascade, as the last
+             * one left it, whatever that was: it goes back to before change */
             char *now = NULL, etag[65], after_etag[65] = "";
             int found = store_feature_state(s, l, feature, &now, etag, err);
             if (found < 0)
                 rc = -1;
-            else if ((json_is_null(after) && found == 0) || (!json_is_null(after) && found == 1))
+            else if (!later && ((json_is_null(after) && found == 0) || (!json_is_null(after) && found == 1)))
                 rc = gisd_fail(err, GISD_E_STALE, "feature %s was %s after change %lld; revert the later changes first",
                                feature, found == 0 ? "created again" : "deleted", change);
+            else if (json_is_null(before) && found == 1)
+                rc = gisd_fail(err, GISD_E_STALE, "feature %s is already absent, as before change %lld", feature,
+                               change);
             edit_feature ef = {0};
             store_edit e = {.feature_id = feature, .who = who, .action = "revert", .if_match = found == 0 ? etag : NULL};
             if (rc == 0 && json_is_object(before) &&
@@ -315,6 +355,7 @@ int edit_revert(store *s, const layer_registry *reg, long long change, const cha
             edit_feature_free(&ef);
             free(now);
         }
+        free(later);
     }
     json_decref(rows);
     return rc;

@@ -17,7 +17,7 @@ typedef struct {
     size_t ntexts;
     unsigned char *wkb;
     size_t wkb_len;
-    char id[256]; /* the feature's id as text */
+    char id[STORE_ID_MAX + 1]; /* the feature's id as text */
 } edit_feature;
 
 /* Checks feature (a GeoJSON Feature, borrowed) against layer: every property
@@ -44,9 +44,12 @@ int edit_scope_valid(const layer_registry *reg, const char *scope, gisd_error *e
 
 /* Undoes the recorded change: a created feature deleted, a deleted one
  * restored, a replaced one set back, as a new change by who (*undo its
- * number). An import cannot be reverted one change at a time (GISD_E_INPUT);
- * a feature changed since is GISD_E_STALE. */
-int edit_revert(store *s, const layer_registry *reg, long long change, const char *who, long long *undo,
-                gisd_error *err);
+ * number). An import cannot be reverted one change at a time (GISD_E_INPUT).
+ * A feature that later changes touched is GISD_E_CONFLICT naming them,
+ * unless cascade: then the feature goes back to its state before change in
+ * one write, undoing them all. A feature no longer as the change left it
+ * is GISD_E_STALE. 0 or -1 with err; nothing is written on failure. */
+int edit_revert(store *s, const layer_registry *reg, long long change, int cascade, const char *who,
+                long long *undo, gisd_error *err);
 
 #endif

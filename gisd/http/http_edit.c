@@ -23,7 +23,7 @@ static int authorize(http_req *r, const layer_def *l, int write, char who[128], 
                                 "or --allow-insecure-writes");
         return 0;
     }
-    char ip[64];
+    char ip[64], key[80];
     server_client_address(r, ip, sizeof ip);
     const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
     if (!auth || strncasecmp(auth, "Bearer ", 7) != 0) {
@@ -37,19 +37,22 @@ static int authorize(http_req *r, const layer_def *l, int write, char who[128], 
         *ret = http_send(r, 401, MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE), hdrs);
         return 0;
     }
-    if (server_auth_throttled(r->srv, ip)) {
+    /* a token is 64 random hex digits, which no guessing finds: the count
+     * is kept per address and the token's first 8 characters */
+    const char *token = auth + 7;
+    while (*token == ' ')
+        token++;
+    snprintf(key, sizeof key, "%s|%.8s", ip, token);
+    if (server_auth_throttled(r->srv, key)) {
         static const char *const later[][2] = {{"Retry-After", "60"}, {NULL, NULL}};
         json_t *doc = json_pack("{s:s, s:s, s:i}", "code", "TooManyRequests", "description",
-                                "too many bad tokens from this address: wait a minute", "status", 429);
+                                "too many bad tokens like this one from this address: wait a minute", "status", 429);
         char *text = json_dumps(doc, JSON_COMPACT);
         json_decref(doc);
         const char *hdrs[][2] = {{"Content-Type", MEDIA_JSON}, {later[0][0], later[0][1]}, {NULL, NULL}};
         *ret = http_send(r, 429, MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE), hdrs);
         return 0;
     }
-    const char *token = auth + 7;
-    while (*token == ' ')
-        token++;
     char hash[65], scope[512];
     edit_token_hash(token, hash);
     gisd_error err = {0};
@@ -61,7 +64,7 @@ static int authorize(http_req *r, const layer_def *l, int write, char who[128], 
         return 0;
     }
     if (found == 1) {
-        server_auth_failed(r->srv, ip);
+        server_auth_failed(r->srv, key);
         *ret = http_reply_error(r, 401, "Unauthorized", "the token is not valid (unknown or revoked)");
         return 0;
     }
@@ -166,37 +169,82 @@ static json_t *body_json(http_req *r, enum MHD_Result *ret)
     return j;
 }
 
-/* Writes a Feature (create or replace) of layer l. */
-static enum MHD_Result write_feature(http_req *r, const layer_def *l, json_t *feature, store_edit_kind kind,
-                                     const char *action, const char *who, const char *etag, int body_crs)
+/* The body's feature f of l, read in its CRS, for the path's feature
+ * (path_id, NULL for a creation): 0, or -1 with err. */
+static int feature_of(const layer_def *l, json_t *feature, int code, int lonlat, const char *path_id,
+                      edit_feature *f, gisd_error *err)
+{
+    if (edit_feature_parse(l, feature, code, lonlat, f, err) != 0)
+        return -1;
+    if (path_id && l->id_field && strcmp(f->id, path_id) != 0) {
+        gisd_fail(err, GISD_E_INPUT, "the body's %s \"%s\" is not the path's \"%s\"", l->id_field, f->id, path_id);
+        edit_feature_free(f);
+        return -1;
+    }
+    return 0;
+}
+
+/* Applies e (its feature f, or its rewrite) to l: the answer sent. */
+static enum MHD_Result apply(http_req *r, const layer_def *l, store_edit *e)
 {
     gisd_error err = {0};
-    int code = 4326, lonlat = 1;
-    edit_feature f;
-    if ((body_crs && content_crs(r, &code, &lonlat, &err) != 0) ||
-        edit_feature_parse(l, feature, code, lonlat, &f, &err) != 0)
-        return http_reply_gisd_error(r, &err);
-    if (kind == STORE_REPLACE && l->id_field && strcmp(f.id, r->params[1]) != 0) {
-        edit_feature_free(&f);
-        return http_reply_error(r, 400, "InvalidParameterValue", "the body's %s \"%s\" is not the path's \"%s\"",
-                                l->id_field, f.id, r->params[1]);
-    }
     store *st = NULL;
     long long change = 0;
-    char new_etag[65], created[64] = "";
-    store_edit e = {.kind = kind, .feature_id = r->params[1], .values = f.values, .wkb = f.wkb,
-                    .wkb_len = f.wkb_len, .if_match = etag, .who = who, .action = action};
+    char new_etag[65], created[STORE_ID_MAX + 1] = "";
     int rc = store_open(server_config_of(r->srv)->db_path, STORE_READWRITE, r->reg, &st, NULL, &err);
     if (rc == 0)
-        rc = store_edit_apply(st, l, &e, &change, new_etag, created, &err);
-    char id[256];
-    snprintf(id, sizeof id, "%s", created);
-    edit_feature_free(&f);
+        rc = store_edit_apply(st, l, e, &change, new_etag, created, &err);
     if (rc != 0) {
         store_close(st);
         return http_reply_gisd_error(r, &err);
     }
-    return written(r, st, l, id, kind == STORE_CREATE ? 201 : 200, change);
+    return written(r, st, l, created, e->kind == STORE_CREATE ? 201 : 200, change);
+}
+
+/* Writes a Feature (create or replace) of layer l. */
+static enum MHD_Result write_feature(http_req *r, const layer_def *l, json_t *feature, store_edit_kind kind,
+                                     const char *action, const char *who, const char *etag)
+{
+    gisd_error err = {0};
+    int code = 4326, lonlat = 1;
+    edit_feature f;
+    if (content_crs(r, &code, &lonlat, &err) != 0 ||
+        feature_of(l, feature, code, lonlat, kind == STORE_REPLACE ? r->params[1] : NULL, &f, &err) != 0)
+        return http_reply_gisd_error(r, &err);
+    store_edit e = {.kind = kind, .feature_id = r->params[1], .values = f.values, .wkb = f.wkb,
+                    .wkb_len = f.wkb_len, .if_match = etag, .who = who, .action = action};
+    enum MHD_Result ret = apply(r, l, &e);
+    edit_feature_free(&f);
+    return ret;
+}
+
+/* A merge patch read against the feature as the write's transaction finds it. */
+typedef struct {
+    const layer_def *l;
+    json_t *patch;
+    const char *path_id;
+    int code, lonlat; /* of a new geometry; a kept one is the stored lon/lat */
+    edit_feature f;
+    int parsed;
+} patching;
+
+static int patch_rewrite(void *ud, const char *current, store_edit *out, gisd_error *err)
+{
+    patching *p = ud;
+    json_t *target = json_loads(current, 0, NULL);
+    if (!target)
+        return gisd_fail(err, GISD_E_INTERNAL, "the stored feature \"%s\" is not GeoJSON", p->path_id);
+    json_t *merged = edit_merge_patch(target, p->patch);
+    json_decref(target);
+    int rc = feature_of(p->l, merged, p->code, p->lonlat, p->path_id, &p->f, err);
+    json_decref(merged);
+    if (rc != 0)
+        return -1;
+    p->parsed = 1;
+    out->values = p->f.values;
+    out->wkb = p->f.wkb;
+    out->wkb_len = p->f.wkb_len;
+    return 0;
 }
 
 enum MHD_Result http_item_create(http_req *r)
@@ -209,7 +257,7 @@ enum MHD_Result http_item_create(http_req *r)
     json_t *j = body_json(r, &ret);
     if (!j)
         return ret;
-    ret = write_feature(r, l, j, STORE_CREATE, "create", who, NULL, 1);
+    ret = write_feature(r, l, j, STORE_CREATE, "create", who, NULL);
     json_decref(j);
     return ret;
 }
@@ -240,7 +288,7 @@ enum MHD_Result http_item_replace(http_req *r)
     if (json_is_object(j) && !json_object_get(j, "id") &&
         (!l->id_field || !json_object_get(json_object_get(j, "properties"), l->id_field)))
         json_object_set_new(j, "id", json_string(r->params[1])); /* the path names the feature */
-    ret = write_feature(r, l, j, STORE_REPLACE, "replace", who, strcmp(etag, "*") ? etag : NULL, 1);
+    ret = write_feature(r, l, j, STORE_REPLACE, "replace", who, strcmp(etag, "*") ? etag : NULL);
     json_decref(j);
     return ret;
 }
@@ -258,28 +306,21 @@ enum MHD_Result http_item_update(http_req *r)
     json_t *patch = body_json(r, &ret);
     if (!patch)
         return ret;
-    /* the merge patch applies to the feature as it is now; the write checks
-     * that it is still the version If-Match names */
+    /* the merge patch applies to the feature as the write finds it, inside
+     * its transaction: two patches of one feature both land (If-Match: *),
+     * or the second is refused as stale */
     gisd_error err = {0};
-    char *state = NULL, current[65];
-    worker *w = server_worker_acquire(r->srv, &err);
-    int found = w ? store_feature_state(w->st, l, r->params[1], &state, current, &err) : -1;
-    server_worker_release(r->srv, w);
-    if (found != 0) {
+    patching p = {.l = l, .patch = patch, .path_id = r->params[1], .code = 4326, .lonlat = 1};
+    if (json_is_object(patch) && json_object_get(patch, "geometry") && content_crs(r, &p.code, &p.lonlat, &err) != 0) {
         json_decref(patch);
-        free(state);
-        return found < 0 ? http_reply_gisd_error(r, &err)
-                         : http_reply_error(r, 404, "NotFound", "collection %s has no feature \"%s\"", l->id, r->params[1]);
+        return http_reply_gisd_error(r, &err);
     }
-    json_t *target = json_loads(state, 0, NULL);
-    free(state);
-    json_t *merged = edit_merge_patch(target, patch);
-    json_decref(target);
-    /* a new geometry is in Content-Crs; a kept one is the stored lon/lat */
-    int new_geometry = json_is_object(patch) && json_object_get(patch, "geometry") != NULL;
+    store_edit e = {.kind = STORE_REPLACE, .feature_id = r->params[1], .if_match = strcmp(etag, "*") ? etag : NULL,
+                    .who = who, .action = "update", .rewrite = patch_rewrite, .rewrite_ud = &p};
+    ret = apply(r, l, &e);
+    if (p.parsed)
+        edit_feature_free(&p.f);
     json_decref(patch);
-    ret = write_feature(r, l, merged, STORE_REPLACE, "update", who, strcmp(etag, "*") ? etag : NULL, new_geometry);
-    json_decref(merged);
     return ret;
 }
 

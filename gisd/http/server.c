@@ -31,7 +31,7 @@ typedef enum { ROUTE_OPEN, ROUTE_READ, ROUTE_WRITE } route_access;
 
 typedef struct {
     const char *method;
-    const char *pattern; /* segments; "{}" matches one segment */
+    const char *pattern; /* segments; "{}" matches one segment, a last "{*}" the rest */
     http_handler handler;
     route_access access;
 } route;
@@ -76,6 +76,11 @@ static const route ROUTES[] = {
     {"GET", "/jobs/{}", http_job, ROUTE_READ},
     {"DELETE", "/jobs/{}", http_job_dismiss, ROUTE_READ},
     {"GET", "/jobs/{}/results", http_job_results, ROUTE_READ},
+    /* last: the item routes again for ids with a slash in them */
+    {"GET", "/collections/{}/items/{*}", http_item, ROUTE_READ},
+    {"PUT", "/collections/{}/items/{*}", http_item_replace, ROUTE_WRITE},
+    {"PATCH", "/collections/{}/items/{*}", http_item_update, ROUTE_WRITE},
+    {"DELETE", "/collections/{}/items/{*}", http_item_delete, ROUTE_WRITE},
 };
 
 /* Bad tokens: an address that sent AUTH_MAX_FAILURES within AUTH_WINDOW_S
@@ -106,7 +111,7 @@ struct gisd_server {
     char damage[512];
     /* addresses that sent bad tokens lately (guarded by lock) */
     struct {
-        char ip[64];
+        char ip[80]; /* the key: address and token prefix */
         int failures;
         double since;
     } bad_tokens[AUTH_TRACKED];
@@ -224,6 +229,14 @@ static int route_match(const char *pattern, const char *url, char *segbuf, size_
         size_t plen = pend ? (size_t)(pend - p) : strlen(p);
         char *uend = strchr(u, '/');
         size_t ulen = uend ? (size_t)(uend - u) : strlen(u);
+        if (plen == 3 && strncmp(p, "{*}", 3) == 0 && !pend) {
+            /* the rest of the path, slashes and all: a feature id such as
+             * "S/1", which a client sends as S%2F1 and libmicrohttpd decodes */
+            if (ulen == 0 || np == 6)
+                return 0;
+            params[np++] = u;
+            return 1;
+        }
         if (plen == 2 && strncmp(p, "{}", 2) == 0) {
             if (ulen == 0 || np == 6)
                 return 0;
@@ -313,26 +326,26 @@ int server_loopback(gisd_server *srv)
     return strncmp(l, "127.", 4) == 0 || strncmp(l, "localhost", 9) == 0 || strncmp(l, "[::1]", 5) == 0;
 }
 
-int server_auth_throttled(gisd_server *srv, const char *ip)
+int server_auth_throttled(gisd_server *srv, const char *key)
 {
     double now = cancel_now();
     int throttled = 0;
     pthread_mutex_lock(&srv->lock);
     for (size_t i = 0; i < AUTH_TRACKED; i++)
-        if (strcmp(srv->bad_tokens[i].ip, ip) == 0 && now - srv->bad_tokens[i].since < AUTH_WINDOW_S)
+        if (strcmp(srv->bad_tokens[i].ip, key) == 0 && now - srv->bad_tokens[i].since < AUTH_WINDOW_S)
             throttled = srv->bad_tokens[i].failures >= AUTH_MAX_FAILURES;
     pthread_mutex_unlock(&srv->lock);
     return throttled;
 }
 
-void server_auth_failed(gisd_server *srv, const char *ip)
+void server_auth_failed(gisd_server *srv, const char *key)
 {
     double now = cancel_now();
     pthread_mutex_lock(&srv->lock);
     size_t slot = 0, oldest = 0;
     int found = 0;
     for (size_t i = 0; i < AUTH_TRACKED && !found; i++) {
-        if (strcmp(srv->bad_tokens[i].ip, ip) == 0) {
+        if (strcmp(srv->bad_tokens[i].ip, key) == 0) {
             slot = i;
             found = 1;
         } else if (srv->bad_tokens[i].since < srv->bad_tokens[oldest].since) {
@@ -341,7 +354,7 @@ void server_auth_failed(gisd_server *srv, const char *ip)
     }
     if (!found) {
         slot = oldest;
-        snprintf(srv->bad_tokens[slot].ip, sizeof srv->bad_tokens[slot].ip, "%s", ip);
+        snprintf(srv->bad_tokens[slot].ip, sizeof srv->bad_tokens[slot].ip, "%s", key);
         srv->bad_tokens[slot].failures = 0;
         srv->bad_tokens[slot].since = now;
     }

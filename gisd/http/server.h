@@ -113,10 +113,12 @@ int server_tls(gisd_server *srv);
 int server_loopback(gisd_server *srv);
 /* The client's address as text (empty when unknown). */
 void server_client_address(http_req *r, char *out, size_t n);
-/* Bad bearer tokens from one address: 1 when it has sent too many lately
- * (the next tries wait), after which server_auth_failed counts one more. */
-int server_auth_throttled(gisd_server *srv, const char *ip);
-void server_auth_failed(gisd_server *srv, const char *ip);
+/* Bad bearer tokens, counted per key (the client's address and the token's
+ * first characters, so that one client's bad tokens never lock out another's
+ * good one behind the same NAT or proxy): 1 when the key has sent too many
+ * lately (its next tries wait), after which server_auth_failed counts one more. */
+int server_auth_throttled(gisd_server *srv, const char *key);
+void server_auth_failed(gisd_server *srv, const char *key);
 /* The outcome of the last quick_check: 0 sound (or not checked yet), 1
  * damaged with why in msg. */
 int server_store_damaged(gisd_server *srv, char *msg, size_t n);

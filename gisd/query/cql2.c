@@ -140,7 +140,11 @@ static cql_node *geom_node(parser *p, OGRGeometryH g, size_t at)
     if (ok) {
         CPLPushErrorHandler(CPLQuietErrorHandler);
         if (!OGR_G_IsValid(g)) {
-            OGRGeometryH v = OGR_G_MakeValid(g);
+            /* the structure method: overlapping parts are their union, as a
+             * planner who drew them means (the linework method would cut
+             * the overlap out) */
+            char *opts[] = {"METHOD=STRUCTURE", NULL};
+            OGRGeometryH v = OGR_G_MakeValidEx(g, opts);
             if (v) {
                 OGR_G_DestroyGeometry(g);
                 g = v;
@@ -1344,11 +1348,14 @@ static cql_node *simplify(cql_node *n)
     return n;
 }
 
-/* How deeply operators nest in n: every node with operands counts one
- * (a literal or a property none; an interval is a literal). */
+/* How deeply operators nest in n: an operator written as a function call
+ * in SQL (arithmetic, CASEI, ACCENTI, LIKE, the spatial and temporal
+ * functions) counts two, for a call costs SQLite's parser twice what a
+ * parenthesis does; any other operator one; a literal or a property none
+ * (an interval is a literal). */
 static int nesting(const cql_node *n)
 {
-    if (n->kind == CQL_INTERVAL)
+    if (n->kind == CQL_INTERVAL || n->nargs == 0)
         return 0;
     int deepest = 0;
     for (size_t i = 0; i < n->nargs; i++) {
@@ -1356,7 +1363,9 @@ static int nesting(const cql_node *n)
         if (d > deepest)
             deepest = d;
     }
-    return deepest + (n->nargs > 0);
+    int call = n->kind == CQL_ARITH || n->kind == CQL_CASEI || n->kind == CQL_ACCENTI || n->kind == CQL_LIKE ||
+               n->kind == CQL_SPATIAL || n->kind == CQL_TEMPORAL;
+    return deepest + 1 + call;
 }
 
 int cql2_parse(const char *filter, const char *lang, const char *crs, const layer_def *layer,
@@ -1402,8 +1411,8 @@ int cql2_parse(const char *filter, const char *lang, const char *crs, const laye
     if (levels > CQL_MAX_NESTING) {
         cql_free(n);
         return gisd_fail(err, GISD_E_INPUT,
-                         "filter: operators nested %d deep, deeper than the %d a filter may have; "
-                         "split the question", levels, CQL_MAX_NESTING);
+                         "filter: operators nested %d deep (a function or arithmetic counts 2), "
+                         "deeper than the %d a filter may have; split the question", levels, CQL_MAX_NESTING);
     }
     *out = n;
     return 0;

@@ -30,6 +30,11 @@ int report_scorecard(store *s, const layer_registry *reg, const site_rules *rule
 /* The park's A4 report as PDF appended to pdf: the title block, its map, the
  * scorecard as tables and its charts; analysis_crs "EPSG:n" or NULL (the
  * store's). 0, or -1 with err (an unknown park is GISD_E_INPUT). */
+/* 0 when the font reports are drawn with can write Chinese and Latin text;
+ * else -1 with err naming what fontconfig offers and what to install. The
+ * commands that draw (gisd serve, gisd report) ask at start. */
+int report_font_check(gisd_error *err);
+
 int report_park_pdf(store *s, const layer_registry *reg, const site_rules *rules,
                     const char *analysis_crs, const char *park_id, strbuf *pdf, gisd_error *err);
 

@@ -57,6 +57,35 @@ void draw_fonts_attach(cairo_t *cr)
     cairo_set_user_data(cr, &FONT_MAP_KEY, pango_cairo_font_map_new(), g_object_unref);
 }
 
+int report_font_check(gisd_error *err)
+{
+    pthread_once(&fonts_once, fonts_init);
+    /* the font Pango would take for Chinese text: it must have 中 and A */
+    FcPattern *want = FcNameParse((const FcChar8 *)"sans-serif:lang=zh-cn");
+    FcResult res;
+    FcPattern *got = NULL;
+    if (want && FcConfigSubstitute(NULL, want, FcMatchPattern)) {
+        FcDefaultSubstitute(want);
+        got = FcFontMatch(NULL, want, &res);
+    }
+    FcCharSet *cs = NULL;
+    int ok = got && FcPatternGetCharSet(got, FC_CHARSET, 0, &cs) == FcResultMatch && FcCharSetHasChar(cs, 0x4E2D) &&
+             FcCharSetHasChar(cs, 'A');
+    FcChar8 *family = NULL;
+    if (got)
+        FcPatternGetString(got, FC_FAMILY, 0, &family);
+    int rc = ok ? 0
+                : gisd_fail(err, GISD_E_IO,
+                            "no installed font draws Chinese (fontconfig %s%s): reports would have no text; "
+                            "install fonts-wqy-zenhei or fonts-noto-cjk",
+                            family ? "offers only " : "finds no font at all", family ? (const char *)family : "");
+    if (got)
+        FcPatternDestroy(got);
+    if (want)
+        FcPatternDestroy(want);
+    return rc;
+}
+
 double draw_text(cairo_t *cr, double x, double y, double w, const char *text, double size, int bold,
                  rgb colour)
 {

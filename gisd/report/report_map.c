@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report_int.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 /* The planning style's colours (styles/planning.json), which a test keeps equal. */
@@ -115,7 +116,7 @@ static void add_zones(map_doc *m, aset *zones, afail *fail)
         const char *lu = zones->f[i].vals[0];
         add_styled(m, zones->f[i].g, report_landuse_colour(lu), 0.8, "#ffffff", 0.3, fail);
         char label[64];
-        snprintf(label, sizeof label, "用地 %s", lu ? lu : "?");
+        utf8_format(label, sizeof label, "用地 %s", lu ? lu : "?");
         legend(m, label, report_landuse_colour(lu), 0);
     }
 }
@@ -184,7 +185,7 @@ int map_of_park(store *st, const layer_registry *reg, int srid, const char *park
     const char *level = park && park->vals[1] ? park->vals[1] : "";
     const char *park_colour = strcmp(level, "national") == 0 ? PARK_NATIONAL : PARK_OTHER;
     if (rc == 0) {
-        snprintf(m->title, sizeof m->title, "%s (%s)", park->vals[2] ? park->vals[2] : park_id, park_id);
+        utf8_format(m->title, sizeof m->title, "%s (%s)", park->vals[2] ? park->vals[2] : park_id, park_id);
         add_zones(m, &zones, &fail);
         /* the park's covered area: the park within reach of a pipe, as heating-coverage measures it */
         GEOSGeometry **buf = xcalloc(pipes.n + 1, sizeof *buf);
@@ -244,7 +245,7 @@ int map_of_park(store *st, const layer_registry *reg, int srid, const char *park
                 map_add(m, line, rgb_hex(colour), 0, rgb_hex(colour), 1.0, 0, 1);
                 m->items[m->n - 1].dashed = 1;
                 char label[128];
-                snprintf(label, sizeof label, "共生 %s", bp);
+                utf8_format(label, sizeof label, "共生 %s", bp);
                 legend(m, label, colour, 1);
             }
         }

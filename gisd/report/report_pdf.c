@@ -10,6 +10,7 @@
 
 #include "crs.h"
 #include "report_int.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 static const rgb INK = {0.1, 0.1, 0.1}, GREY = {0.4, 0.4, 0.4}, PASS = {0.0, 0.5, 0.2}, FAIL = {0.8, 0.1, 0.1};
@@ -28,9 +29,9 @@ static void dataset_line(store *st, char *out, size_t n, char date[16])
     store_import_row *rows = NULL;
     size_t nrows = 0;
     if (store_import_history(st, &rows, &nrows, &err) == 0 && nrows > 0)
-        snprintf(out, n, "%s, imported %s", name, rows[0].imported_at);
+        utf8_format(out, n, "%s, imported %s", name, rows[0].imported_at);
     else
-        snprintf(out, n, "%s", name);
+        utf8_format(out, n, "%s", name);
     free(rows);
 }
 
@@ -219,8 +220,8 @@ int report_park_pdf(store *st, const layer_registry *reg, const site_rules *rule
     char ds[320], date[16], footer[512], title[512];
     dataset_line(st, ds, sizeof ds, date);
     const char *name = json_string_value(json_object_get(p.card, "name"));
-    snprintf(title, sizeof title, "%s 园区循环化改造评估报告", name ? name : park_id);
-    snprintf(footer, sizeof footer, "gisd · %s (%s) · %s · %s", name ? name : "", park_id, ds, date);
+    utf8_format(title, sizeof title, "%s 园区循环化改造评估报告", name ? name : park_id);
+    utf8_format(footer, sizeof footer, "gisd · %s (%s) · %s · %s", name ? name : "", park_id, ds, date);
     rdoc *d = rdoc_pdf_new(pdf, title, footer);
 
     rdoc_text(d, "园区循环化改造评估报告", 20, 1, INK);
@@ -340,7 +341,7 @@ static int site_pdf(store *st, const layer_registry *reg, int srid, json_t *site
         id = json_string_value(json_object_get(site, "id"));
     if (!id)
         id = json_string_value(json_object_get(props, "name"));
-    snprintf(footer, sizeof footer, "gisd · 选址合规审查 %s · %s · %s", id ? id : "", ds, date);
+    utf8_format(footer, sizeof footer, "gisd · 选址合规审查 %s · %s · %s", id ? id : "", ds, date);
     rdoc *d = rdoc_pdf_new(pdf, "选址合规审查意见", footer);
     rdoc_text(d, "建设项目选址合规审查意见", 20, 1, INK);
     rdoc_text(d, "Site compliance opinion (选址合规审查意见)", 11, 0, GREY);

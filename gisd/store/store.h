@@ -83,7 +83,8 @@ int store_feature_state(store *s, const layer_def *layer, const char *id, char *
 
 typedef enum { STORE_CREATE, STORE_REPLACE, STORE_DELETE } store_edit_kind;
 
-typedef struct {
+typedef struct store_edit store_edit;
+struct store_edit {
     store_edit_kind kind;
     const char *feature_id;     /* REPLACE, DELETE; CREATE takes values[layer->id_index] */
     const store_value *values;  /* CREATE, REPLACE: layer->nfields of them */
@@ -92,10 +93,20 @@ typedef struct {
     const char *if_match;       /* REPLACE, DELETE: the ETag the writer saw; NULL skips the check */
     const char *who;            /* the token's name, "gisd revert", ... */
     const char *action;         /* the history's word: create, replace, update, delete, revert */
-} store_edit;
+    /* REPLACE, when set: called inside the write's transaction, after the
+     * ETag check, with the feature as stored (GeoJSON text), to fill
+     * values, wkb and wkb_len of *out (a copy of this edit) from it, as a
+     * merge patch is read against what it replaces, so that no write made
+     * between a read and this one is lost; 0, or -1 with err. */
+    int (*rewrite)(void *ud, const char *current, store_edit *out, gisd_error *err);
+    void *rewrite_ud;
+};
+
+/* The longest feature id a write takes, in bytes. */
+#define STORE_ID_MAX 255
 
 /* Applies e in one transaction that also bumps the layer's change counter
- * and records the history row (*change its number; id_out, 64 bytes or
+ * and records the history row (*change its number; id_out, STORE_ID_MAX + 1 bytes or
  * NULL, the feature's id, which the store gives a layer without an id
  * field): 0 with etag the
  * feature's new ETag ("" once deleted), or -1 with err: GISD_E_NOTFOUND (no

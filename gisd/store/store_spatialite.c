@@ -792,6 +792,8 @@ int sl_edit_apply(sl_store *s, const layer_def *l, const store_edit *e, long lon
     const char *id = e->feature_id;
     if (id_out)
         id_out[0] = 0;
+    if (e->feature_id && strlen(e->feature_id) > STORE_ID_MAX)
+        return gisd_fail(err, GISD_E_NOTFOUND, "%s has no feature of an id over %d bytes", l->id, STORE_ID_MAX);
     if (e->kind == STORE_CREATE && !l->id_field) {
         id = NULL; /* numbered by the store, below */
     } else if (e->kind == STORE_CREATE) {
@@ -822,6 +824,12 @@ int sl_edit_apply(sl_store *s, const layer_def *l, const store_edit *e, long lon
     else if (e->kind != STORE_CREATE && e->if_match && strcmp(e->if_match, old) != 0)
         rc = gisd_fail(err, GISD_E_STALE, "feature \"%s\" changed since its ETag %s was read (now %s): read it again",
                        id, e->if_match, old);
+    store_edit rewritten;
+    if (rc == 0 && e->kind == STORE_REPLACE && e->rewrite) {
+        rewritten = *e;
+        rc = e->rewrite(e->rewrite_ud, before, &rewritten, err);
+        e = &rewritten;
+    }
     if (rc == 0)
         rc = edit_row(s, l, e, id, err);
     if (rc == 0 && !id) {
@@ -829,7 +837,7 @@ int sl_edit_apply(sl_store *s, const layer_def *l, const store_edit *e, long lon
         id = idbuf;
     }
     if (rc == 0 && id_out)
-        snprintf(id_out, 64, "%s", id);
+        snprintf(id_out, STORE_ID_MAX + 1, "%s", id);
     if (rc == 0 && e->kind != STORE_DELETE && sl_feature_state(s, l, id, &after, etag, err) != 0)
         rc = gisd_fail(err, GISD_E_INTERNAL, "the feature \"%s\" cannot be read back after the write", id);
     if (rc == 0)
