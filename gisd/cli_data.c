@@ -17,7 +17,8 @@
 int cli_report(const gisd_error *err)
 {
     fprintf(stderr, "gisd: error: %s\n", err->message);
-    return err->code == GISD_E_INTERNAL ? 70 : err->code == GISD_E_NOSPACE ? 74 : 1;
+    /* 70 (EX_SOFTWARE) when the fault is gisd's or a server's it needs, not the input's */
+    return err->code == GISD_E_INTERNAL || err->code == GISD_E_UNAVAILABLE ? 70 : err->code == GISD_E_NOSPACE ? 74 : 1;
 }
 
 /* Splits "A=a,B=b" into the two arrays; returns the count or -1. */

@@ -148,3 +148,23 @@ int crs_bbox_to_lonlat(int srid, const double in[4], double out[4], gisd_error *
     out[2] = fmin(out[2], 180), out[3] = fmin(out[3], 90);
     return 0;
 }
+
+int crs_scale_at(int code, double lon, double lat, double *k, gisd_error *err)
+{
+    /* measured: 100 m steps north and east as CGCS2000's ellipsoid has them
+     * (its radii of curvature there), against what the projection makes of them */
+    const double a = 6378137.0, f = 1 / 298.257222101, e2 = f * (2 - f), step = 100.0;
+    double phi = lat * M_PI / 180, w = sqrt(1 - e2 * sin(phi) * sin(phi));
+    double meridian = a * (1 - e2) / (w * w * w), prime = a / w;
+    double dlat = step / meridian * 180 / M_PI, dlon = step / (prime * cos(phi)) * 180 / M_PI;
+    double x[3] = {lon, lon, lon + dlon}, y[3] = {lat, lat + dlat, lat}, z[3] = {0, 0, 0};
+    OGRCoordinateTransformationH t = crs_transform_new(4490, code);
+    int ok = t && OCTTransform(t, 3, x, y, z);
+    if (t)
+        OCTDestroyCoordinateTransformation(t);
+    if (!ok)
+        return gisd_fail(err, GISD_E_INPUT, "PROJ cannot bring %.4f, %.4f into EPSG:%d", lon, lat, code);
+    double kn = hypot(x[1] - x[0], y[1] - y[0]) / step, ke = hypot(x[2] - x[0], y[2] - y[0]) / step;
+    *k = fabs(kn - 1) > fabs(ke - 1) ? kn : ke;
+    return 0;
+}

@@ -18,6 +18,10 @@ int crs_exists(int code);
 int crs_is_projected_metres(int code);
 /* 1 when the authority's axis order puts latitude or northing first. */
 int crs_northing_first(int code);
+/* The scale factor of the projected CRS EPSG:code at lon/lat that is
+ * furthest from 1 (along the meridian or the parallel), in *k: 0, or -1
+ * with err when PROJ cannot tell. */
+int crs_scale_at(int code, double lon, double lat, double *k, gisd_error *err);
 /* The CGCS2000 3-degree Gauss-Kruger CRS (central meridian in the code, no
  * zone prefix: EPSG:4534..4554) whose meridian is nearest lon. */
 int crs_gk_zone_for_lon(double lon);

@@ -16,7 +16,8 @@ typedef enum {
     GISD_E_BUSY,     /* no room to queue the work now: 503 with Retry-After */
     GISD_E_INTERNAL, /* a bug or a broken library call: 500 */
     GISD_E_CONFLICT, /* the write clashes with what is stored (an id taken): 409 */
-    GISD_E_STALE     /* the write was made against an older version (If-Match): 412 */
+    GISD_E_STALE,    /* the write was made against an older version (If-Match): 412 */
+    GISD_E_UNAVAILABLE /* a server gisd needs (PostgreSQL) is gone: 503, exit 70; nothing was written */
 } gisd_code;
 
 typedef struct {

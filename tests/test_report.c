@@ -421,6 +421,61 @@ static void a_site_check_as_a_compliance_opinion(void **state)
     free(text);
 }
 
+/* Text of any length: a site named with 200 Chinese characters and a park
+ * renamed to 200 give whole PDFs (a fixed title buffer used to cut a
+ * character in two: 500 and thousands of Pango-CRITICAL lines); with no font
+ * that writes Chinese, gisd report and gisd serve refuse to start. */
+static void long_names_and_a_missing_font(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("report-long");
+    char site[1400], pdf[1400], db[1200], *out;
+    snprintf(site, sizeof site, "%s/site.json", dir);
+    snprintf(pdf, sizeof pdf, "%s/long.pdf", dir);
+    assert_int_equal(tu_run(&out, "python3 -c \"import json; f=json.load(open('%s'))['features'][0]; "
+                                  "f['properties']['name']='循环'*100; f['properties']['id']='长'*200; "
+                                  "json.dump(f, open('%s','w'), ensure_ascii=False)\"",
+                            tu_data("reference/sites.geojson"), site), 0);
+    free(out);
+    char *status;
+    assert_int_equal(tu_run(&status, "curl -s -o '%s' -H 'Accept: application/pdf' -H 'Content-Type: application/geo+json' "
+                                     "--data-binary '@%s' -w '%%{http_code}' '%s/analysis/site-check'", pdf, site, srv.base), 0);
+    assert_string_equal(status, "200");
+    free(status);
+    char *text = pdf_text(pdf, 0);
+    assert_non_null(strstr(text, "选址合规审查意见"));
+    free(text);
+    tu_db(db, sizeof db, dir, "city");
+    tu_import_reference(db);
+    assert_int_equal(tu_sql(&out, db, "UPDATE parks SET name = '温州经济技术开发区循环化改造示范园区温州经济技术开发区循环化改造示范园区"
+                                      "温州经济技术开发区循环化改造示范园区温州经济技术开发区循环化改造示范园区温州经济技术开发区循环化改造示范园区"
+                                      "温州经济技术开发区循环化改造示范园区温州经济技术开发区循环化改造示范园区温州经济技术开发区循环化改造示范园区"
+                                      "温州经济技术开发区循环化改造示范园区温州经济技术开发区循环化改造示范园区' WHERE park_id = 'WZ01'"), 0);
+    free(out);
+    if (tu_run(&out, "'%s' report park --db '%s' --park-id WZ01 --out '%s' 2>&1", tu_gisd(), db, pdf) != 0 ||
+        strstr(out, "CRITICAL"))
+        fail_msg("a park of a long name: %s", out);
+    free(out);
+    text = pdf_text(pdf, 0);
+    assert_non_null(strstr(text, "园区循环化改造评估报告"));
+    free(text);
+    /* no font: refused at start, saying what to install */
+    char conf[1400];
+    snprintf(conf, sizeof conf, "%s/fonts.conf", dir);
+    FILE *fp = fopen(conf, "w");
+    assert_non_null(fp);
+    fprintf(fp, "<?xml version=\"1.0\"?>\n<fontconfig><dir>%s/none</dir><cachedir>%s/cache</cachedir></fontconfig>\n", dir, dir);
+    fclose(fp);
+    assert_int_equal(tu_run(&out, "FONTCONFIG_FILE='%s' '%s' report park --db '%s' --park-id WZ01 --out '%s.nofont'",
+                            conf, tu_gisd(), db, pdf), 1);
+    assert_non_null(strstr(out, "fonts-wqy-zenhei"));
+    free(out);
+    assert_int_equal(tu_run(&out, "FONTCONFIG_FILE='%s' timeout 20 '%s' serve --db '%s' --listen 127.0.0.1:0", conf,
+                            tu_gisd(), db), 1);
+    assert_non_null(strstr(out, "fonts-wqy-zenhei"));
+    free(out);
+}
+
 /* A site inside a district but outside every park, and a park with no
  * enterprises, still give whole reports. */
 static void empty_parks_and_sites_outside_every_park(void **state)
@@ -517,6 +572,7 @@ int main(void)
         cmocka_unit_test(a_park_map_as_png),
         cmocka_unit_test(a_site_check_as_a_compliance_opinion),
         cmocka_unit_test(empty_parks_and_sites_outside_every_park),
+        cmocka_unit_test(long_names_and_a_missing_font),
         cmocka_unit_test(land_use_colours_are_the_styles),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -17,6 +17,9 @@
  * Server, Vary, Retry-After on 503). Aborts when resp is NULL (out of memory). */
 enum MHD_Result http_send(http_req *r, unsigned status, struct MHD_Response *resp,
                           const char *const headers[][2]);
+/* http_send of data (len bytes, xmalloc'd, taken), counted in the request's
+ * bytes for the access log and the metrics. */
+enum MHD_Result http_send_owned(http_req *r, unsigned status, char *data, size_t len, const char *const headers[][2]);
 /* Sends doc (and releases it) with the content type. */
 enum MHD_Result http_reply_json(http_req *r, unsigned status, json_t *doc, const char *type);
 /* Sends the bytes (copied). */

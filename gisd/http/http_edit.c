@@ -34,7 +34,7 @@ static int authorize(http_req *r, const layer_def *l, int write, char who[128], 
         char *text = json_dumps(doc, JSON_COMPACT);
         json_decref(doc);
         const char *hdrs[][2] = {{"Content-Type", MEDIA_JSON}, {challenge[0][0], challenge[0][1]}, {NULL, NULL}};
-        *ret = http_send(r, 401, MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE), hdrs);
+        *ret = http_send_owned(r, 401, text, strlen(text), hdrs);
         return 0;
     }
     /* a token is 64 random hex digits, which no guessing finds: the count
@@ -50,7 +50,7 @@ static int authorize(http_req *r, const layer_def *l, int write, char who[128], 
         char *text = json_dumps(doc, JSON_COMPACT);
         json_decref(doc);
         const char *hdrs[][2] = {{"Content-Type", MEDIA_JSON}, {later[0][0], later[0][1]}, {NULL, NULL}};
-        *ret = http_send(r, 429, MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE), hdrs);
+        *ret = http_send_owned(r, 429, text, strlen(text), hdrs);
         return 0;
     }
     char hash[65], scope[512];
@@ -150,7 +150,7 @@ static enum MHD_Result written(http_req *r, store *st, const layer_def *l, const
     const char *hdrs[][2] = {{"Content-Type", MEDIA_GEOJSON}, {"ETag", quoted}, {"Location", loc.data},
                              {"X-Gisd-Change", changed}, {NULL, NULL}};
     enum MHD_Result ret =
-        http_send(r, status, MHD_create_response_from_buffer(strlen(state), state, MHD_RESPMEM_MUST_FREE), hdrs);
+        http_send_owned(r, status, state, strlen(state), hdrs);
     strbuf_free(&loc);
     return ret;
 }

@@ -485,6 +485,53 @@ static char *items_trailer(http_req *r, const layer_def *l, long long matched, l
 static const char *const ITEMS_ARGS[] = {"f", "limit", "offset", "bbox", "bbox-crs", "crs",
                                          "datetime", "filter", "filter-lang", "filter-crs", NULL};
 
+/* 1 when s (n bytes) is an RFC 3339 date or date-time, as datetime takes them. */
+static int rfc3339_instant(const char *s, size_t n)
+{
+    int y, mo, d, h, mi, used = 0;
+    double sec;
+    char rest[16] = "";
+    if (n == 10)
+        return sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &used) == 3 && used == 10 && mo >= 1 && mo <= 12 && d >= 1 &&
+               d <= 31;
+    if (n < 20 || n > 40 || (s[10] != 'T' && s[10] != 't'))
+        return 0;
+    char buf[48];
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    if (sscanf(buf, "%4d-%2d-%2d%*1[Tt]%2d:%2d:%lf%15s", &y, &mo, &d, &h, &mi, &sec, rest) != 7)
+        return 0;
+    int zh, zm;
+    return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec >= 0 && sec < 61 &&
+           (strcmp(rest, "Z") == 0 || strcmp(rest, "z") == 0 ||
+            ((rest[0] == '+' || rest[0] == '-') && strlen(rest) == 6 && sscanf(rest + 1, "%2d:%2d", &zh, &zm) == 2));
+}
+
+/* datetime's form: an instant, or an interval of two instants or open ends
+ * (".." or nothing), not both open. No planning layer has a temporal
+ * extent, so a well-formed datetime selects every feature; a malformed one
+ * (an empty one too) is the client's mistake and a 400. */
+static int datetime_check(const char *v, gisd_error *err)
+{
+    if (!v)
+        return 0;
+    const char *slash = strchr(v, '/');
+    int ok;
+    if (!slash) {
+        ok = rfc3339_instant(v, strlen(v));
+    } else {
+        size_t a = (size_t)(slash - v), b = strlen(slash + 1);
+        int open_a = a == 0 || (a == 2 && strncmp(v, "..", 2) == 0), open_b = b == 0 || strcmp(slash + 1, "..") == 0;
+        ok = !strchr(slash + 1, '/') && !(open_a && open_b) && (open_a || rfc3339_instant(v, a)) &&
+             (open_b || rfc3339_instant(slash + 1, b));
+    }
+    return ok ? 0
+              : gisd_fail(err, GISD_E_INPUT,
+                          "datetime \"%s\" must be an RFC 3339 date or date-time (2024-05-01, "
+                          "2024-05-01T08:00:00Z) or an interval of them with .. for an open end",
+                          v);
+}
+
 /* Parses everything /items and /items/{id} share into q; returns 0 or an error. */
 static int items_query(http_req *r, const layer_def *l, store_query *q, out_crs *oc,
                        filter_scan *fs, gisd_error *err)
@@ -500,7 +547,7 @@ static int items_query(http_req *r, const layer_def *l, store_query *q, out_crs 
                          "parameters are f, limit, offset, bbox, bbox-crs, crs, filter, filter-lang, "
                          "filter-crs and its fields",
                          unknown, l->id);
-    if (parse_crs_param(http_arg(r, "crs"), oc, "crs", err) != 0)
+    if (parse_crs_param(http_arg(r, "crs"), oc, "crs", err) != 0 || datetime_check(http_arg(r, "datetime"), err) != 0)
         return -1;
     q->out_srid = oc->srid;
     q->swap_axes = oc->swap;
@@ -696,6 +743,5 @@ enum MHD_Result http_item(http_req *r)
     snprintf(header, sizeof header, "<%s>", oc.uri);
     snprintf(quoted, sizeof quoted, "\"%s\"", etag);
     const char *hdrs[][2] = {{"Content-Type", MEDIA_GEOJSON}, {"Content-Crs", header}, {"ETag", quoted}, {NULL, NULL}};
-    return http_send(r, 200, MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_FREE),
-                     hdrs);
+    return http_send_owned(r, 200, b.data, b.len, hdrs);
 }

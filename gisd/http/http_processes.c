@@ -113,11 +113,27 @@ static execution *execution_parse(http_req *r, const process_def *p, gisd_error 
     json_error_t jerr;
     json_t *body = json_loadb(r->body, r->body_len, 0, &jerr);
     json_t *inputs = body ? json_object_get(body, "inputs") : NULL;
-    if (!body || (inputs && !json_is_object(inputs))) {
-        gisd_fail(err, GISD_E_INPUT, body ? "inputs must be an object" : "the body is not JSON: line %d: %s",
+    if (!body || !json_is_object(body) || (inputs && !json_is_object(inputs))) {
+        gisd_fail(err, GISD_E_INPUT,
+                  !body ? "the body is not JSON: line %d: %s"
+                  : !json_is_object(body) ? "the body must be an execute request, {\"inputs\": {...}}"
+                                          : "inputs must be an object",
                   jerr.line, jerr.text);
         json_decref(body);
         return NULL;
+    }
+    /* an execute request's members (OGC API - Processes, execute.yaml); a
+     * misspelt one would otherwise be ignored in silence */
+    const char *member;
+    json_t *value;
+    json_object_foreach(body, member, value) {
+        if (strcmp(member, "inputs") && strcmp(member, "outputs") && strcmp(member, "response") &&
+            strcmp(member, "subscriber")) {
+            gisd_fail(err, GISD_E_INPUT, "an execute request has no member \"%s\"; it takes inputs, outputs, "
+                                         "response and subscriber", member);
+            json_decref(body);
+            return NULL;
+        }
     }
     execution *e = xcalloc(1, sizeof *e);
     *e = (execution){.p = p, .reg = r->reg, .rules = server_rules(r->srv)};
@@ -364,9 +380,7 @@ enum MHD_Result http_process_execute(http_req *r)
     char location[600];
     snprintf(location, sizeof location, "%s/jobs/%s", r->base, j->id);
     const char *hdrs[][2] = {{"Content-Type", MEDIA_JSON}, {"Location", location}, {NULL, NULL}};
-    r->stats->bytes += (long long)strlen(text);
-    return http_send(r, 201, MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE),
-                     hdrs);
+    return http_send_owned(r, 201, text, strlen(text), hdrs);
 }
 
 /* j may be seen by r: a job made with a token is its holder's (and an
@@ -447,6 +461,5 @@ enum MHD_Result http_job_results(http_req *r)
         return http_reply_error(r, 404, "ResultNotReady", "job %s is %s; its results come when it is successful",
                                 r->params[0], STATUS[status]);
     const char *hdrs[][2] = {{"Content-Type", MEDIA_JSON}, {NULL, NULL}};
-    r->stats->bytes += (long long)strlen(text);
-    return http_send(r, 200, MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE), hdrs);
+    return http_send_owned(r, 200, text, strlen(text), hdrs);
 }

@@ -117,5 +117,5 @@ enum MHD_Result http_qgis_project(http_req *r)
                                              {"Content-Disposition", "attachment; filename=\"gisd.qgz\""},
                                              {"Cache-Control", "no-cache"},
                                              {NULL, NULL}};
-    return http_send(r, 200, MHD_create_response_from_buffer(qgz.len, qgz.data, MHD_RESPMEM_MUST_FREE), headers);
+    return http_send_owned(r, 200, qgz.data, qgz.len, headers);
 }

@@ -34,6 +34,12 @@ enum MHD_Result http_send(http_req *r, unsigned status, struct MHD_Response *res
     return ret;
 }
 
+enum MHD_Result http_send_owned(http_req *r, unsigned status, char *data, size_t len, const char *const headers[][2])
+{
+    r->stats->bytes += (long long)len;
+    return http_send(r, status, MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE), headers);
+}
+
 enum MHD_Result http_reply_bytes(http_req *r, unsigned status, const void *data, size_t len,
                                  const char *type)
 {
@@ -89,6 +95,7 @@ unsigned http_status_of(gisd_code code)
     case GISD_E_TOOBIG: return 413;
     case GISD_E_NOSPACE: return 507;
     case GISD_E_IO:
+    case GISD_E_UNAVAILABLE:
     case GISD_E_TIMEOUT:
     case GISD_E_BUSY: return 503;
     case GISD_E_CONFLICT: return 409;
@@ -105,7 +112,7 @@ enum MHD_Result http_reply_gisd_error(http_req *r, const gisd_error *err)
         [GISD_E_IO] = "ServiceUnavailable", [GISD_E_NOSPACE] = "InsufficientStorage",
         [GISD_E_TIMEOUT] = "Timeout",       [GISD_E_BUSY] = "ServiceUnavailable",
         [GISD_E_INTERNAL] = "ServerError",  [GISD_E_CONFLICT] = "Conflict",
-        [GISD_E_STALE] = "PreconditionFailed"};
+        [GISD_E_STALE] = "PreconditionFailed", [GISD_E_UNAVAILABLE] = "ServiceUnavailable"};
     return http_reply_error(r, http_status_of(err->code), CODES[err->code], "%s", err->message);
 }
 

@@ -725,7 +725,7 @@ static void *checker_main(void *arg)
         store_close(st);
         pthread_mutex_lock(&srv->lock);
         /* a check that could not run (cancelled at shutdown) leaves the last verdict */
-        if (rc == 1 || (rc < 0 && err.code == GISD_E_IO)) {
+        if (rc == 1 || (rc < 0 && (err.code == GISD_E_IO || err.code == GISD_E_UNAVAILABLE))) {
             srv->damaged = 1;
             snprintf(srv->damage, sizeof srv->damage, "%.500s", rc == 1 ? msg : err.message);
         } else if (rc == 0) {

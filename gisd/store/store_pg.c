@@ -95,8 +95,9 @@ static int pg_fail(pg_store *s, PGresult *r, gisd_error *err, const char *what)
     size_t n = strlen(clean);
     while (n && (clean[n - 1] == '\n' || clean[n - 1] == ' '))
         clean[--n] = 0;
-    if (PQstatus(s->conn) == CONNECTION_BAD || (state && strncmp(state, "08", 2) == 0))
-        return gisd_fail(err, GISD_E_IO, "store: the PostgreSQL server is unavailable (%s): %s", what, clean);
+    /* 08: the connection; 57P01-57P03: the server shutting down or crashed */
+    if (PQstatus(s->conn) == CONNECTION_BAD || (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)))
+        return gisd_fail(err, GISD_E_UNAVAILABLE, "store: the PostgreSQL server is unavailable (%s): %s", what, clean);
     if (state && strcmp(state, "57014") == 0)
         return gisd_fail(err, GISD_E_TIMEOUT, "store: %s was cancelled at its deadline", what);
     if (state && strcmp(state, "53100") == 0)
@@ -348,7 +349,7 @@ int pg_open(const char *uri, store_mode mode, const layer_registry *reg, pg_stor
         snprintf(clean, sizeof clean, "%s", s->conn ? PQerrorMessage(s->conn) : "out of memory");
         clean[strcspn(clean, "\n")] = 0;
         pg_close(s);
-        return gisd_fail(err, GISD_E_IO, "cannot connect to the PostgreSQL store: %s", clean);
+        return gisd_fail(err, GISD_E_UNAVAILABLE, "cannot connect to the PostgreSQL store: %s", clean);
     }
     PQclear(PQexec(s->conn, "SET client_min_messages = warning"));
     PGresult *r;
