@@ -143,8 +143,12 @@ test: build/.deps build/.npm build/san/bin/gisd build/tsan/bin/gisd $(TESTS) $(F
 	  GISD_ROOT=$(CURDIR) GISD_FUZZ_SECONDS=30 tests/run_all.sh $(TESTS) $(FUZZERS) --pg $(PG_TESTS)
 
 # The fuzz targets for as long as asked: make fuzz FUZZ_SECONDS=3600 (each).
-fuzz: build/.deps $(FUZZERS)
+# Then CQL2 across the two stores: GISD_DIFF_FILTERS random filters (default
+# 20,000) must get the same answers from SpatiaLite and PostgreSQL.
+GISD_DIFF_FILTERS ?= 20000
+fuzz: build/.deps $(FUZZERS) gisd/gisd
 	@GISD_ROOT=$(CURDIR) GISD_FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run_all.sh $(FUZZERS)
+	@GISD_ROOT=$(CURDIR) GISD_DIFF_FILTERS=$(GISD_DIFF_FILTERS) tests/cql2_diff_fuzz.sh
 
 demo: build/.deps build/.npm gisd/gisd
 	rm -f build/demo.sqlite build/demo.sqlite-wal build/demo.sqlite-shm

@@ -287,11 +287,34 @@ static void access_log_has_a_json_line_per_request(void **state)
     json_decref(j);
     assert_int_equal(get_json(&s, "/nowhere", &j), 404);
     json_decref(j);
+    /* every answer's bytes are counted: a feature, a write, a 401 and a 429 */
+    assert_int_equal(get_json(&s, "/collections/parks/items/WZ01", &j), 200);
+    json_decref(j);
+    char *tok, *o;
+    assert_int_equal(tu_run(&tok, "'%s' token add --db '%s' --name logger --scope write:zones 2>/dev/null", tu_gisd(), refdb), 0);
+    tok[strcspn(tok, "\n")] = 0;
+    assert_int_equal(tu_run(&o, "curl -s -o /dev/null -w '%%{http_code}' -X POST -H 'Authorization: Bearer %s' "
+                                "--data-binary '{\"type\":\"Feature\",\"properties\":{\"zone_id\":\"ZLOG\",\"park_id\":\"WZ01\","
+                                "\"land_use\":\"M1\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[120.7,28.0],"
+                                "[120.71,28.0],[120.71,28.01],[120.7,28.0]]]}}' '%s/collections/zones/items'", tok, s.base), 0);
+    assert_string_equal(o, "201");
+    free(o);
+    assert_int_equal(tu_run(&o, "curl -s -o /dev/null -w '%%{http_code}' -X PATCH -H 'Authorization: Bearer %s' "
+                                "-H 'If-Match: *' --data-binary '{\"properties\":{\"land_use\":\"M2\"}}' "
+                                "'%s/collections/zones/items/ZLOG'", tok, s.base), 0);
+    assert_string_equal(o, "200");
+    free(o);
+    free(tok);
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(tu_run(&o, "curl -s -o /dev/null -X DELETE -H 'Authorization: Bearer nottoken' -H 'If-Match: *' "
+                                    "'%s/collections/zones/items/ZLOG'", s.base), 0);
+        free(o);
+    }
     tu_server_stop(&s);
     FILE *f = fopen(logpath, "r");
     assert_non_null(f);
     char line[4096];
-    int items = 0, missing = 0;
+    int items = 0, missing = 0, counted = 0;
     while (fgets(line, sizeof line, f)) {
         json_t *l = tu_json_text(line);
         for (const char *k = "time\0method\0path\0query\0status\0bytes\0ms\0client\0"; *k; k += strlen(k) + 1)
@@ -306,11 +329,77 @@ static void access_log_has_a_json_line_per_request(void **state)
         }
         if (strcmp(path, "/nowhere") == 0)
             missing = json_integer_value(json_object_get(l, "status")) == 404;
+        if (strncmp(path, "/collections/parks/items/", 25) == 0 || strncmp(path, "/collections/zones/items", 24) == 0) {
+            if (json_integer_value(json_object_get(l, "bytes")) <= 0)
+                fail_msg("no bytes counted: %s", line);
+            counted++;
+        }
         json_decref(l);
     }
     fclose(f);
     assert_int_equal(items, 1);
     assert_true(missing);
+    assert_int_equal(counted, 1 + 2 + 6);
+}
+
+/* An analysis CRS must measure the ground near the data: Web Mercator (14%
+ * there) and a Gauss-Kruger zone 45 degrees away are refused, naming why and
+ * what to use; the city's own zone and UTM are taken. */
+static void analysis_crs_must_be_true_near_the_data(void **state)
+{
+    (void)state;
+    json_t *j;
+    const char *bad[] = {"EPSG:3857", "EPSG:4513", "EPSG:4326"};
+    for (size_t i = 0; i < 3; i++) {
+        char path[200];
+        snprintf(path, sizeof path, "/analysis/heating-coverage?park_id=WZ01&analysis_crs=%s", bad[i]);
+        assert_int_equal(get_json(&srv, path, &j), 400);
+        const char *d = json_string_value(json_object_get(j, "description"));
+        if (!strstr(d, i < 2 ? "distorts distances" : "not a projected CRS") || !strstr(d, "EPSG:45"))
+            fail_msg("%s: %s", bad[i], d);
+        json_decref(j);
+    }
+    assert_int_equal(get_json(&srv, "/analysis/heating-coverage?park_id=WZ01&analysis_crs=EPSG:32651", &j), 200);
+    json_decref(j);
+    char *o;
+    assert_int_equal(tu_run(&o, "'%s' analyze heating-coverage --db '%s' --park-id WZ01 --analysis-crs EPSG:3857", tu_gisd(),
+                            refdb), 1);
+    assert_non_null(strstr(o, "distorts distances"));
+    free(o);
+}
+
+/* Small things the hostile round found: datetime must be one, an execute
+ * request an object of known members. */
+static void malformed_datetime_and_execute_requests(void **state)
+{
+    (void)state;
+    json_t *j;
+    const char *bad[] = {"", "yesterday", "2024-13-01", "../..", "2024-01-01/2024-02-01/2024-03-01"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char path[200];
+        snprintf(path, sizeof path, "/collections/parks/items?datetime=%s", bad[i]);
+        if (get_json(&srv, path, &j) != 400)
+            fail_msg("datetime=%s: not a 400", bad[i]);
+        json_decref(j);
+    }
+    const char *good[] = {"2024-05-01", "2024-05-01T08:00:00Z", "2024-05-01T08:00:00%2B08:00", "../2024-05-01", "2024-05-01/.."};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        char path[200];
+        snprintf(path, sizeof path, "/collections/parks/items?limit=1&datetime=%s", good[i]);
+        if (get_json(&srv, path, &j) != 200)
+            fail_msg("datetime=%s: not a 200", good[i]);
+        json_decref(j);
+    }
+    const char *bodies[][2] = {{"[]", "execute request"}, {"{\"capable\": 1}", "capable"},
+                               {"{\"inputs\": []}", "inputs must be an object"}};
+    for (size_t i = 0; i < 3; i++) {
+        char *o;
+        assert_int_equal(tu_run(&o, "curl -s -w ' %%{http_code}' -H 'Content-Type: application/json' --data-binary '%s' "
+                                    "'%s/processes/heating-coverage/execution'", bodies[i][0], srv.base), 0);
+        if (!strstr(o, " 400") || !strstr(o, bodies[i][1]))
+            fail_msg("%s: %s", bodies[i][0], o);
+        free(o);
+    }
 }
 
 /* Row 8: analyses run on their own pool with a deadline; the queue has a
@@ -534,6 +623,8 @@ int main(void)
         cmocka_unit_test(a_damaged_store_is_reported_not_served),
         cmocka_unit_test(full_disk_and_read_only_directory),
         cmocka_unit_test(killed_imports_change_nothing),
+        cmocka_unit_test(analysis_crs_must_be_true_near_the_data),
+        cmocka_unit_test(malformed_datetime_and_execute_requests),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -353,6 +353,12 @@ static void a_database_that_goes_away_gives_503_and_comes_back(void **state)
     if (st != 503 || !strstr(body, "PostgreSQL"))
         fail_msg("with the database down: %d %s", st, body);
     free(body);
+    /* an import meanwhile is not the input's fault: exit 70, saying so */
+    char *out;
+    assert_int_equal(tu_run(&out, "'%s' import --db '%s' --manifest '%s'", tu_gisd(), uri,
+                            tu_data("reference/manifest.json")), 70);
+    assert_non_null(strstr(out, "PostgreSQL"));
+    free(out);
     assert_int_equal(tu_run(NULL, "'%s/tests/pg_cluster.sh' restart '%s'", tu_root(), dir), 0);
     assert_int_equal(tu_http(&s, "GET", "/collections/zones/items?limit=1&offset=4", NULL, &body, NULL), 200);
     free(body);

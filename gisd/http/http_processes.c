@@ -68,25 +68,19 @@ enum MHD_Result http_process(http_req *r)
     return http_reply_json(r, 200, doc, MEDIA_JSON);
 }
 
-/* ---- one execution: its inputs as the parameter table's strings ---- */
+/* ---- one execution: its inputs checked against the parameter table ---- */
 
 typedef struct {
     const process_def *p;
     const layer_registry *reg;
     const site_rules *rules;
-    char *names[16], *values[16];
-    size_t n;
-    json_t *object;
+    process_inputs in;
 } execution;
 
 static void execution_free(void *arg)
 {
     execution *e = arg;
-    for (size_t i = 0; i < e->n; i++) {
-        free(e->names[i]);
-        free(e->values[i]);
-    }
-    json_decref(e->object);
+    process_inputs_free(&e->in);
     free(e);
 }
 
@@ -95,10 +89,10 @@ static void execution_run(void *arg, worker *w, http_answer *out)
 {
     execution *e = arg;
     opt_args a = {0};
-    for (size_t i = 0; i < e->n; i++)
-        opt_args_set(&a, e->names[i], e->values[i]);
+    for (size_t i = 0; i < e->in.n; i++)
+        opt_args_set(&a, e->in.names[i], e->in.values[i]);
     json_t *doc = NULL;
-    if (e->p->run(e->p, w->st, e->reg, e->rules, &a, e->object, &doc, &out->err) != 0)
+    if (e->p->run(e->p, w->st, e->reg, e->rules, &a, e->in.object, &doc, &out->err) != 0)
         return;
     http_answer_json(out, doc, JSON_COMPACT | JSON_REAL_PRECISION(12), MEDIA_JSON);
 }
@@ -106,72 +100,10 @@ static void execution_run(void *arg, worker *w, http_answer *out)
 /* The execution the body asks for; NULL with err when it is not one. */
 static execution *execution_parse(http_req *r, const process_def *p, gisd_error *err)
 {
-    if (!r->body || r->body_len == 0) {
-        gisd_fail(err, GISD_E_INPUT, "the body must be {\"inputs\": {...}}");
-        return NULL;
-    }
-    json_error_t jerr;
-    json_t *body = json_loadb(r->body, r->body_len, 0, &jerr);
-    json_t *inputs = body ? json_object_get(body, "inputs") : NULL;
-    if (!body || !json_is_object(body) || (inputs && !json_is_object(inputs))) {
-        gisd_fail(err, GISD_E_INPUT,
-                  !body ? "the body is not JSON: line %d: %s"
-                  : !json_is_object(body) ? "the body must be an execute request, {\"inputs\": {...}}"
-                                          : "inputs must be an object",
-                  jerr.line, jerr.text);
-        json_decref(body);
-        return NULL;
-    }
-    /* an execute request's members (OGC API - Processes, execute.yaml); a
-     * misspelt one would otherwise be ignored in silence */
-    const char *member;
-    json_t *value;
-    json_object_foreach(body, member, value) {
-        if (strcmp(member, "inputs") && strcmp(member, "outputs") && strcmp(member, "response") &&
-            strcmp(member, "subscriber")) {
-            gisd_fail(err, GISD_E_INPUT, "an execute request has no member \"%s\"; it takes inputs, outputs, "
-                                         "response and subscriber", member);
-            json_decref(body);
-            return NULL;
-        }
-    }
     execution *e = xcalloc(1, sizeof *e);
     *e = (execution){.p = p, .reg = r->reg, .rules = server_rules(r->srv)};
-    const char *k;
-    json_t *v;
-    int rc = 0;
-    json_object_foreach(inputs, k, v) {
-        if (p->object && strcmp(k, p->object) == 0) {
-            e->object = json_incref(v);
-            continue;
-        }
-        const opt_param *q = process_params(p);
-        while (q->name && strcmp(q->name, k) != 0)
-            q++;
-        if (!q->name) {
-            rc = gisd_fail(err, GISD_E_INPUT, "%s has no input \"%s\"; see /processes/%s", p->id, k, p->id);
-            break;
-        }
-        char buf[64];
-        const char *text = json_string_value(v);
-        if (json_is_integer(v))
-            snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v)), text = buf;
-        else if (json_is_real(v))
-            snprintf(buf, sizeof buf, "%.17g", json_real_value(v)), text = buf;
-        else if (json_is_boolean(v))
-            text = json_is_true(v) ? "true" : "false";
-        if (!text || e->n == 16) {
-            rc = gisd_fail(err, GISD_E_INPUT, "input %s must be a number, a string or a boolean", k);
-            break;
-        }
-        e->names[e->n] = xstrdup(k);
-        e->values[e->n++] = xstrdup(text);
-    }
-    json_decref(body);
-    if (rc == 0 && p->object_required && !e->object)
-        rc = gisd_fail(err, GISD_E_INPUT, "%s needs the input %s", p->id, p->object);
-    if (rc != 0) {
-        execution_free(e);
+    if (process_inputs_parse(p, r->body, r->body_len, &e->in, err) != 0) {
+        free(e);
         return NULL;
     }
     return e;

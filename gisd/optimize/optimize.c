@@ -137,6 +137,13 @@ static int parse_value(const opt_param *p, const char *text, opt_values *v, int 
     return 0;
 }
 
+int opt_param_check(const opt_param *p, const char *text, gisd_error *err)
+{
+    opt_values v;
+    memset(&v, 0, sizeof v);
+    return parse_value(p, text, &v, 0, err);
+}
+
 static int parse_all(const opt_def *d, const opt_args *a, opt_values *v, gisd_error *err)
 {
     memset(v, 0, sizeof *v);

@@ -53,6 +53,10 @@ typedef struct {
     size_t n;
 } opt_args;
 
+/* 0 when text is a value p takes (its kind, limits and choices); else -1
+ * with an input error naming them. */
+int opt_param_check(const opt_param *p, const char *text, gisd_error *err);
+
 /* Adds name=value to a (names and values borrowed). */
 void opt_args_set(opt_args *a, const char *name, const char *value);
 

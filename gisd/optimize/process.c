@@ -1,8 +1,11 @@
 #include "process.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analysis.h"
+#include "xalloc.h"
 
 #define FORMAT_AND_CRS                                                                             \
     {"format", OPT_CHOICE, 0, 0, "json|geojson", "json", 0, "the report, or its map"},             \
@@ -126,4 +129,88 @@ json_t *process_input_schema(const opt_param *p)
             json_object_set_new(s, "default", json_string(p->dflt));
     }
     return s;
+}
+
+void process_inputs_free(process_inputs *in)
+{
+    for (size_t i = 0; i < in->n; i++) {
+        free(in->names[i]);
+        free(in->values[i]);
+    }
+    json_decref(in->object);
+    memset(in, 0, sizeof *in);
+}
+
+int process_inputs_parse(const process_def *p, const char *body, size_t len, process_inputs *in, gisd_error *err)
+{
+    memset(in, 0, sizeof *in);
+    if (!body || len == 0)
+        return gisd_fail(err, GISD_E_INPUT, "the body must be {\"inputs\": {...}}");
+    json_error_t jerr;
+    json_t *doc = json_loadb(body, len, 0, &jerr);
+    if (!doc)
+        return gisd_fail(err, GISD_E_INPUT, "the body is not JSON: line %d: %s", jerr.line, jerr.text);
+    int rc = 0;
+    json_t *inputs = json_object_get(doc, "inputs");
+    if (!json_is_object(doc))
+        rc = gisd_fail(err, GISD_E_INPUT, "the body must be an execute request, {\"inputs\": {...}}");
+    else if (inputs && !json_is_object(inputs))
+        rc = gisd_fail(err, GISD_E_INPUT, "inputs must be an object");
+    /* an execute request's members (OGC API - Processes, execute.yaml); a
+     * misspelt one would otherwise be ignored in silence */
+    const char *k;
+    json_t *v;
+    if (rc == 0)
+        json_object_foreach(doc, k, v) {
+            if (strcmp(k, "inputs") && strcmp(k, "outputs") && strcmp(k, "response") && strcmp(k, "subscriber")) {
+                rc = gisd_fail(err, GISD_E_INPUT, "an execute request has no member \"%s\"; it takes inputs, "
+                                                  "outputs, response and subscriber", k);
+                break;
+            }
+        }
+    if (rc == 0)
+        json_object_foreach(inputs, k, v) {
+            if (p->object && strcmp(k, p->object) == 0) {
+                json_decref(in->object);
+                in->object = json_incref(v);
+                continue;
+            }
+            const opt_param *q = process_params(p);
+            while (q->name && strcmp(q->name, k) != 0)
+                q++;
+            if (!q->name) {
+                rc = gisd_fail(err, GISD_E_INPUT, "%s has no input \"%s\"; see /processes/%s", p->id, k, p->id);
+                break;
+            }
+            char buf[64];
+            const char *text = json_string_value(v);
+            if (json_is_integer(v))
+                snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v)), text = buf;
+            else if (json_is_real(v))
+                snprintf(buf, sizeof buf, "%.17g", json_real_value(v)), text = buf;
+            else if (json_is_boolean(v))
+                text = json_is_true(v) ? "true" : "false";
+            if (!text || in->n == sizeof in->names / sizeof *in->names) {
+                rc = gisd_fail(err, GISD_E_INPUT, "input %s must be a number, a string or a boolean", k);
+                break;
+            }
+            /* checked now, so that a bad value is the request's 400, not a failed job */
+            if ((rc = opt_param_check(q, text, err)) != 0)
+                break;
+            in->names[in->n] = xstrdup(k);
+            in->values[in->n++] = xstrdup(text);
+        }
+    json_decref(doc);
+    if (rc == 0 && p->object_required && !in->object)
+        rc = gisd_fail(err, GISD_E_INPUT, "%s needs the input %s", p->id, p->object);
+    for (const opt_param *q = process_params(p); rc == 0 && q->name; q++) {
+        int given = 0;
+        for (size_t i = 0; i < in->n && !given; i++)
+            given = strcmp(in->names[i], q->name) == 0;
+        if (q->required && !given)
+            rc = gisd_fail(err, GISD_E_INPUT, "%s needs the input %s: %s", p->id, q->name, q->doc);
+    }
+    if (rc != 0)
+        process_inputs_free(in);
+    return rc;
 }

@@ -29,4 +29,19 @@ json_t *process_input_schema(const opt_param *p);
 /* The scalar inputs of p (an optimisation's are its opt_def's). */
 const opt_param *process_params(const process_def *p);
 
+/* An execute request's inputs: each scalar as the parameter table's text,
+ * and the GeoJSON input (object, NULL when absent). */
+typedef struct {
+    char *names[16], *values[16];
+    size_t n;
+    json_t *object;
+} process_inputs;
+
+/* Reads the execute request body (len bytes) for p into *in (the caller
+ * frees it with process_inputs_free): a JSON object of known members whose
+ * inputs p takes, each value of its kind and within its limits, the
+ * required ones present. 0, or -1 with an input error (and *in empty). */
+int process_inputs_parse(const process_def *p, const char *body, size_t len, process_inputs *in, gisd_error *err);
+void process_inputs_free(process_inputs *in);
+
 #endif
