@@ -238,11 +238,29 @@ static void a_multipart_site_spanning_two_zones(void **state)
 static void setbacks_protected_areas_and_heating(void **state)
 {
     (void)state;
-    /* ~147 m from the school: enough for M2 (100 m), not for M3 (300 m) */
+    /* ~147 m from the school, enough for M2 (100 m); but on the edge of Z2,
+     * residential land (R2), which the setback counts since ANALYSES.md's
+     * revision: so it fails, and says which zone */
     json_t *a = check_site("{\"type\":\"Point\",\"coordinates\":[120.01,28.005]}", "M2", 0);
-    assert_true(passes(a, 2));
     double d = number_in(json_object_get(rule_of(a, 2), "nearest"), "distance_m");
     assert_true(d > 140 && d < 155);
+    json_t *home = json_object_get(rule_of(a, 2), "nearest_residential_zone");
+    assert_string_equal(json_string_value(json_object_get(home, "zone_id")), "Z2");
+    assert_string_equal(json_string_value(json_object_get(home, "land_use")), "R2");
+    assert_true(number_in(home, "distance_m") < 0.01);
+    assert_false(passes(a, 2));
+    json_decref(a);
+    /* inside Z1, about 196 m west of Z2 and 830 m from the school: the
+     * residential zone alone decides (M2 100 m passes, M3 300 m fails) */
+    a = check_site("{\"type\":\"Point\",\"coordinates\":[120.003,28.005]}", "M2", 0);
+    assert_true(passes(a, 2));
+    home = json_object_get(rule_of(a, 2), "nearest_residential_zone");
+    double dz = number_in(home, "distance_m");
+    assert_true(dz > 190 && dz < 200);
+    assert_true(number_in(json_object_get(rule_of(a, 2), "nearest"), "distance_m") > 300);
+    json_decref(a);
+    a = check_site("{\"type\":\"Point\",\"coordinates\":[120.003,28.005]}", "M3", 0);
+    assert_false(passes(a, 2));
     json_decref(a);
     a = check_site("{\"type\":\"Point\",\"coordinates\":[120.01,28.005]}", "M3", 0);
     assert_false(passes(a, 2));

@@ -172,6 +172,14 @@ static int setback_kind(const afeat *f, void *ud)
     return in_list(r->setback_kinds, r->nsetback, f->vals[S_KIND]);
 }
 
+/* A zone of residential land use: GB 50137's R classes, or one the rules name. */
+static int residential_zone(const afeat *f, void *ud)
+{
+    const site_rules *r = ud;
+    const char *use = f->vals[Z_USE];
+    return use && (use[0] == 'R' || in_list(r->residential_uses, r->nresidential, use));
+}
+
 typedef struct {
     aset parks, zones, areas, pipes, districts;
 } site_layers;
@@ -327,18 +335,35 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
         afeat *near = NULL;
         rc = nearest_in_layer(h, st, reg, "sensitive_areas", srid, SENSITIVE_FIELDS, &L.areas, g, setback_kind,
                               (void *)rules, &near, &d, &fail);
-        ok = !near || d >= cls->setback_m;
+        /* homes planned on residential land count as homes, drawn as a
+         * sensitive area or not */
+        static const char *const ZONE_FIELDS[] = {"zone_id", "land_use", NULL}; /* Z_ID, Z_USE */
+        double dz = 0;
+        afeat *home = NULL;
+        if (rc == 0)
+            rc = nearest_in_layer(h, st, reg, "zones", srid, ZONE_FIELDS, &L.zones, g, residential_zone,
+                                  (void *)rules, &home, &dz, &fail);
+        int area_ok = !near || d >= cls->setback_m, zone_ok = !home || dz >= cls->setback_m;
+        ok = area_ok && zone_ok;
         r = rule("setback", ok);
         json_object_set_new(r, "required_m", analysis_number(cls->setback_m));
         json_object_set_new(r, "nearest",
                             near ? json_pack("{s:s?, s:s?, s:f}", "area_id", near->vals[S_ID], "kind",
                                              near->vals[S_KIND], "distance_m", analysis_round(d, 3))
                                  : json_null());
+        json_object_set_new(r, "nearest_residential_zone",
+                            home ? json_pack("{s:s?, s:s?, s:f}", "zone_id", home->vals[Z_ID], "land_use",
+                                             home->vals[Z_USE], "distance_m", analysis_round(dz, 3))
+                                 : json_null());
         json_array_append_new(rl, r);
-        if (features && !ok)
+        if (features && !area_ok)
             map_view_add(&mv, features, near->g,
                          json_pack("{s:s, s:s?, s:f}", "kind", "setback_too_close", "area_id",
                                    near->vals[S_ID], "distance_m", analysis_round(d, 3)));
+        if (features && !zone_ok)
+            map_view_add(&mv, features, home->g,
+                         json_pack("{s:s, s:s?, s:s?, s:f}", "kind", "setback_too_close", "zone_id", home->vals[Z_ID],
+                                   "land_use", home->vals[Z_USE], "distance_m", analysis_round(dz, 3)));
         all &= ok;
         /* protected_areas */
         collect pa = {h, &L.areas, g, point, NULL, 0, rules};

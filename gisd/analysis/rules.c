@@ -48,6 +48,9 @@ int rules_load(const char *path, const char *layers_dir, site_rules *out, gisd_e
     if (rc == 0)
         rc = copy_strings(json_object_get(root, "protected_kinds"), out->protected_kinds,
                           RULES_MAX, &out->nprotected, path, "protected_kinds", err);
+    if (rc == 0 && json_object_get(root, "residential_land_uses"))
+        rc = copy_strings(json_object_get(root, "residential_land_uses"), out->residential_uses, RULES_MAX,
+                          &out->nresidential, path, "residential_land_uses", err);
     const char *name;
     json_t *c;
     if (rc == 0) {

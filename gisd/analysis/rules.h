@@ -24,6 +24,10 @@ typedef struct {
     size_t nsetback;
     char protected_kinds[RULES_MAX][32];
     size_t nprotected;
+    /* land uses counted as homes by the setback, besides GB 50137's R classes
+     * (every code beginning with R): "residential_land_uses", optional */
+    char residential_uses[RULES_MAX][32];
+    size_t nresidential;
 } site_rules;
 
 /* Loads and validates path (NULL: site-rules.json in layers_dir); a malformed
