@@ -368,7 +368,31 @@ void server_auth_failed(gisd_server *srv, const char *key)
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t n);
 
-void server_client_address(http_req *r, char *out, size_t n) { client_address(r->conn, out, n); }
+void server_client_address(http_req *r, char *out, size_t n)
+{
+    client_address(r->conn, out, n);
+    const char *proxy = r->srv->cfg->trusted_proxy;
+    const char *xff = proxy && strcmp(out, proxy) == 0
+                          ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For")
+                          : NULL;
+    if (!xff)
+        return;
+    /* the last address is the one the trusted proxy saw; those before it
+     * are whatever the client claimed */
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    while (*last == ' ')
+        last++;
+    char ip[INET6_ADDRSTRLEN];
+    size_t len = strcspn(last, " ");
+    unsigned char bin[sizeof(struct in6_addr)];
+    if (len == 0 || len >= sizeof ip)
+        return;
+    memcpy(ip, last, len);
+    ip[len] = 0;
+    if (inet_pton(AF_INET, ip, bin) == 1 || inet_pton(AF_INET6, ip, bin) == 1)
+        snprintf(out, n, "%s", ip);
+}
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t n)
 {
