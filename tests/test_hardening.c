@@ -374,20 +374,18 @@ static void malformed_datetime_and_execute_requests(void **state)
 {
     (void)state;
     json_t *j;
-    const char *bad[] = {"", "yesterday", "2024-13-01", "../..", "2024-01-01/2024-02-01/2024-03-01"};
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    static const struct {
+        const char *value;
+        int status;
+    } cases[] = {{"", 400}, {"yesterday", 400}, {"2024-13-01", 400}, {"../..", 400},
+                 {"2024-01-01/2024-02-01/2024-03-01", 400}, {"2024-05-01", 200}, {"2024-05-01T08:00:00Z", 200},
+                 {"2024-05-01T08:00:00%2B08:00", 200}, {"../2024-05-01", 200}, {"2024-05-01/..", 200}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char path[200];
-        snprintf(path, sizeof path, "/collections/parks/items?datetime=%s", bad[i]);
-        if (get_json(&srv, path, &j) != 400)
-            fail_msg("datetime=%s: not a 400", bad[i]);
-        json_decref(j);
-    }
-    const char *good[] = {"2024-05-01", "2024-05-01T08:00:00Z", "2024-05-01T08:00:00%2B08:00", "../2024-05-01", "2024-05-01/.."};
-    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
-        char path[200];
-        snprintf(path, sizeof path, "/collections/parks/items?limit=1&datetime=%s", good[i]);
-        if (get_json(&srv, path, &j) != 200)
-            fail_msg("datetime=%s: not a 200", good[i]);
+        snprintf(path, sizeof path, "/collections/parks/items?limit=1&datetime=%s", cases[i].value);
+        int status = get_json(&srv, path, &j);
+        if (status != cases[i].status)
+            fail_msg("datetime=%s: %d, want %d", cases[i].value, status, cases[i].status);
         json_decref(j);
     }
     const char *bodies[][2] = {{"[]", "execute request"}, {"{\"capable\": 1}", "capable"},

@@ -340,6 +340,28 @@ static void edits_tokens_and_history(void **state)
     tu_server_stop(&s);
 }
 
+/* A store of schema version 2 (before gisd made its CQL2 functions) is
+ * refused by readers, saying to migrate; gisd migrate brings it to 3, and
+ * CASEI then folds as on SpatiaLite. */
+static void an_old_schema_is_migrated_not_misread(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(tu_sql(&out, uri, "UPDATE gisd_schema_version SET version = 2"), 0);
+    free(out);
+    const char *geojson = tu_tmpdir("pg-old");
+    assert_int_equal(tu_run(&out, "'%s' export --db '%s' --layer parks --format GeoJSON '%s/parks.geojson'", tu_gisd(),
+                            uri, geojson), 1);
+    assert_non_null(strstr(out, "gisd migrate"));
+    free(out);
+    assert_int_equal(tu_run(&out, "'%s' migrate --db '%s'", tu_gisd(), uri), 0);
+    free(out);
+    assert_int_equal(tu_sql(&out, uri, "SELECT version, gisd_casei('Straße'), gisd_accenti('Ñandú') FROM gisd_schema_version"), 0);
+    if (!strstr(out, "3|strasse|Nandu"))
+        fail_msg("after migrate: %s", out);
+    free(out);
+}
+
 static void a_database_that_goes_away_gives_503_and_comes_back(void **state)
 {
     (void)state;
@@ -374,6 +396,7 @@ int main(void)
         cmocka_unit_test(two_servers_see_each_import_at_once),
         cmocka_unit_test(a_node_on_a_standby_reads_and_refuses_writes),
         cmocka_unit_test(edits_tokens_and_history),
+        cmocka_unit_test(an_old_schema_is_migrated_not_misread),
         cmocka_unit_test(a_database_that_goes_away_gives_503_and_comes_back),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

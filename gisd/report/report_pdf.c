@@ -221,7 +221,11 @@ int report_park_pdf(store *st, const layer_registry *reg, const site_rules *rule
     dataset_line(st, ds, sizeof ds, date);
     const char *name = json_string_value(json_object_get(p.card, "name"));
     utf8_format(title, sizeof title, "%s 园区循环化改造评估报告", name ? name : park_id);
-    utf8_format(footer, sizeof footer, "gisd · %s (%s) · %s · %s", name ? name : "", park_id, ds, date);
+    /* the footer is one line on every page: a long name is cut there (the
+     * title block above prints it whole) */
+    char *short_name = utf8_clean(name ? name : "", 90);
+    utf8_format(footer, sizeof footer, "gisd · %s (%s) · %s · %s", short_name, park_id, ds, date);
+    free(short_name);
     rdoc *d = rdoc_pdf_new(pdf, title, footer);
 
     rdoc_text(d, "园区循环化改造评估报告", 20, 1, INK);
@@ -341,7 +345,9 @@ static int site_pdf(store *st, const layer_registry *reg, int srid, json_t *site
         id = json_string_value(json_object_get(site, "id"));
     if (!id)
         id = json_string_value(json_object_get(props, "name"));
-    utf8_format(footer, sizeof footer, "gisd · 选址合规审查 %s · %s · %s", id ? id : "", ds, date);
+    char *short_id = utf8_clean(id ? id : "", 90);
+    utf8_format(footer, sizeof footer, "gisd · 选址合规审查 %s · %s · %s", short_id, ds, date);
+    free(short_id);
     rdoc *d = rdoc_pdf_new(pdf, "选址合规审查意见", footer);
     rdoc_text(d, "建设项目选址合规审查意见", 20, 1, INK);
     rdoc_text(d, "Site compliance opinion (选址合规审查意见)", 11, 0, GREY);

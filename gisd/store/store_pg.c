@@ -364,13 +364,20 @@ int pg_open(const char *uri, store_mode mode, const layer_registry *reg, pg_stor
         return gisd_fail(err, GISD_E_IO, "the PostgreSQL database has no gisd store: import data first "
                                          "(gisd import --db postgresql://... ) or run gisd migrate");
     }
-    int current = 0;
-    if (exists && mode == STORE_READWRITE) {
+    int current = 0, version = 0;
+    if (exists) {
         /* a store at this gisd's schema needs no migration: writers open it often */
         PGresult *v = PQexec(s->conn, "SELECT version FROM gisd_schema_version");
-        current = PQresultStatus(v) == PGRES_TUPLES_OK && PQntuples(v) == 1 &&
-                  atoi(PQgetvalue(v, 0, 0)) == SCHEMA_VERSION;
+        if (PQresultStatus(v) == PGRES_TUPLES_OK && PQntuples(v) == 1)
+            version = atoi(PQgetvalue(v, 0, 0));
+        current = version == SCHEMA_VERSION;
         PQclear(v);
+    }
+    if (exists && mode == STORE_READONLY && version < SCHEMA_VERSION) {
+        /* a reader cannot migrate, and an older schema lacks what filters call */
+        pg_close(s);
+        return gisd_fail(err, GISD_E_INPUT, "the database's gisd schema is version %d, older than this gisd's %d: "
+                                            "run gisd migrate --db URI first", version, SCHEMA_VERSION);
     }
     /* a caller that asks whether the store was created (an import) gets the
      * new schema inside its transaction: a refused first import leaves the
