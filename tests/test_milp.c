@@ -71,8 +71,9 @@ static void a_flag_stops_cbc_at_once(void **state)
     milp_free(p);
 }
 
-/* A deadline shorter than time_limit_s ends the solve at the deadline with
- * what CBC has (here: no layout, not optimal), not with an error. */
+/* A deadline shorter than time_limit_s ends the solve at the deadline: with
+ * what CBC has (here: no layout, not optimal) when CBC answers in time, as
+ * a timeout when it does not (its clock is read between steps). */
 static void a_deadline_caps_the_time_limit(void **state)
 {
     (void)state;
@@ -84,11 +85,11 @@ static void a_deadline_caps_the_time_limit(void **state)
     int rc = milp_solve(p, 3600, &res, &err);
     double took = cancel_now() - t0;
     cancel_set_deadline(0);
-    if (rc != 0)
+    if (rc != 0 && err.code != GISD_E_TIMEOUT)
         fail_msg("%s", err.message);
-    assert_false(res.optimal);
-    if (took > 1.0 + 1.5)
-        fail_msg("the solve took %.2f s past a deadline of 1 s", took);
+    assert_true(rc != 0 || !res.optimal);
+    if (took > 1.0 + 1.0)
+        fail_msg("the solve took %.2f s with a deadline of 1 s", took);
     milp_free(p);
 }
 

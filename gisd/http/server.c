@@ -368,12 +368,13 @@ void server_auth_failed(gisd_server *srv, const char *key)
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t n);
 
-void server_client_address(http_req *r, char *out, size_t n)
+/* The client's address: the peer's, or the one the --trusted-proxy forwards. */
+static void forwarded_address(const gisd_server *srv, struct MHD_Connection *conn, char *out, size_t n)
 {
-    client_address(r->conn, out, n);
-    const char *proxy = r->srv->cfg->trusted_proxy;
+    client_address(conn, out, n);
+    const char *proxy = srv->cfg->trusted_proxy;
     const char *xff = proxy && strcmp(out, proxy) == 0
-                          ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For")
+                          ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For")
                           : NULL;
     if (!xff)
         return;
@@ -393,6 +394,8 @@ void server_client_address(http_req *r, char *out, size_t n)
     if (inet_pton(AF_INET, ip, bin) == 1 || inet_pton(AF_INET6, ip, bin) == 1)
         snprintf(out, n, "%s", ip);
 }
+
+void server_client_address(http_req *r, char *out, size_t n) { forwarded_address(r->srv, r->conn, out, n); }
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t n)
 {
@@ -670,7 +673,7 @@ static void access_log_write(gisd_server *srv, struct MHD_Connection *conn, requ
     strbuf query = {0};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, log_arg, &query);
     char client[INET6_ADDRSTRLEN], stamp[40];
-    client_address(conn, client, sizeof client);
+    forwarded_address(srv, conn, client, sizeof client);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     struct tm tm;

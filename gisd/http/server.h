@@ -111,7 +111,8 @@ int server_submit(gisd_server *srv, void (*run)(void *arg), void *arg);
 int server_tls(gisd_server *srv);
 /* 1 when it listens on a loopback address only. */
 int server_loopback(gisd_server *srv);
-/* The client's address as text (empty when unknown). */
+/* The client's address as text (empty when unknown): the peer's, or the
+ * last address of X-Forwarded-For when the peer is the --trusted-proxy. */
 void server_client_address(http_req *r, char *out, size_t n);
 /* Bad bearer tokens, counted per key (the client's address and the token's
  * first characters, so that one client's bad tokens never lock out another's

@@ -254,13 +254,14 @@ static int by_col(const void *a, const void *b)
  * value per column) filled when feasible; -1 with err otherwise. */
 static int child_wait(milp *m, pid_t pid, int fd, double seconds, child_result *r, double *x, gisd_error *err)
 {
-    /* CBC stops itself at its time limit, which is within the deadline, and
-     * answers with its best so far: it is killed past the deadline only when
-     * it has not answered 2 s after it, or 10 s after its own limit */
+    /* CBC stops itself at its time limit, which ends before the deadline,
+     * and answers with its best so far; it looks at its clock only between
+     * steps, so it is killed when it has not answered 0.5 s past the
+     * deadline (the work then ends as a timeout), or 10 s past its own limit */
     const double sign = m->sense == MILP_MAX ? -1 : 1, deadline = cancel_deadline();
     double hard_stop = cancel_now() + seconds + 10;
-    if (deadline > 0 && deadline + 2 < hard_stop)
-        hard_stop = deadline + 2;
+    if (deadline > 0 && deadline + 0.5 < hard_stop)
+        hard_stop = deadline + 0.5;
     size_t want = 1 + sizeof *r + m->ncols * sizeof *x;
     char *buf = xmalloc(want + 64);
     size_t have = 0;
@@ -343,8 +344,9 @@ int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err)
         }
     }
     start[m->ncols] = (CoinBigIndex)k;
-    double seconds = time_limit_s > 0 ? time_limit_s : 60, left = cancel_remaining();
-    if (left >= 0 && left < seconds)
+    /* CBC's limit ends a little before the deadline, for its answer to come back in */
+    double seconds = time_limit_s > 0 ? time_limit_s : 60, left = cancel_remaining() - 0.2;
+    if (cancel_remaining() >= 0 && left < seconds)
         seconds = left > 0.01 ? left : 0.01;
     m->x = xreallocarray(m->x, m->ncols, sizeof *m->x);
     int fds[2];

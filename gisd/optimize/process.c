@@ -208,7 +208,7 @@ int process_inputs_parse(const process_def *p, const char *body, size_t len, pro
         for (size_t i = 0; i < in->n && !given; i++)
             given = strcmp(in->names[i], q->name) == 0;
         if (q->required && !given)
-            rc = gisd_fail(err, GISD_E_INPUT, "%s needs the input %s: %s", p->id, q->name, q->doc);
+            rc = gisd_fail(err, GISD_E_INPUT, "%s needs %s: %s", p->id, q->name, q->doc);
     }
     if (rc != 0)
         process_inputs_free(in);
