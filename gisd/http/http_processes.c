@@ -185,8 +185,7 @@ static void job_run(void *arg)
     j->started = time(NULL);
     pthread_mutex_unlock(&jobs_lock);
     /* the same deadline as a synchronous call, from the moment it starts */
-    double timeout = server_config_of(j->srv)->analysis_timeout_s;
-    cancel_set_deadline(cancel_now() + timeout);
+    cancel_set_deadline(cancel_now() + server_config_of(j->srv)->analysis_timeout_s);
     cancel_set_flag(&j->cancel);
     milp_progress_set(job_progress, j, 1);
     http_answer a = {0};
@@ -196,9 +195,7 @@ static void job_run(void *arg)
         server_worker_release(j->srv, w);
     }
     milp_progress_set(NULL, NULL, 0);
-    int dismissed = __atomic_load_n(&j->cancel, __ATOMIC_RELAXED);
-    if (!a.body && a.err.code == GISD_E_TIMEOUT && !dismissed && !strstr(a.err.message, "--analysis-timeout-s"))
-        gisd_error_prefix(&a.err, "stopped after --analysis-timeout-s %g: ", timeout);
+    server_explain_timeout(j->srv, &a);
     cancel_set_flag(NULL);
     cancel_set_deadline(0);
     pthread_mutex_lock(&jobs_lock);

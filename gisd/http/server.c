@@ -486,13 +486,17 @@ static void deferred_run(void *arg)
             d->fn(d->arg, w, &d->answer);
             server_worker_release(d->srv, w);
         }
-        if (!d->answer.body && d->answer.err.code == GISD_E_TIMEOUT && !strstr(d->answer.err.message, "--analysis-timeout-s"))
-            gisd_error_prefix(&d->answer.err, "stopped after --analysis-timeout-s %g: ",
-                              d->srv->cfg->analysis_timeout_s);
+        server_explain_timeout(d->srv, &d->answer);
     }
     cancel_set_deadline(0);
     atomic_store_explicit(&d->done, 1, memory_order_release);
     MHD_resume_connection(d->conn);
+}
+
+void server_explain_timeout(const gisd_server *srv, http_answer *a)
+{
+    if (!a->body && a->err.code == GISD_E_TIMEOUT && !cancel_stopped() && !strstr(a->err.message, "--analysis-timeout-s"))
+        gisd_error_prefix(&a->err, "stopped after --analysis-timeout-s %g: ", srv->cfg->analysis_timeout_s);
 }
 
 enum MHD_Result server_defer(http_req *r, http_job_fn fn, void *arg, void (*arg_free)(void *))

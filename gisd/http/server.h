@@ -103,6 +103,9 @@ typedef void (*http_job_fn)(void *arg, worker *w, http_answer *out);
 /* Runs fn(arg) on the job pool while the connection waits, then answers;
  * arg_free(arg) follows in every case. 503 with Retry-After when the queue is
  * full. */
+/* Says in a's error that the work stopped at --analysis-timeout-s when that
+ * is why it failed (not a dismissal or shutdown, nor already said). */
+void server_explain_timeout(const gisd_server *srv, http_answer *a);
 enum MHD_Result server_defer(http_req *r, http_job_fn fn, void *arg, void (*arg_free)(void *));
 /* Runs run(arg) on the job pool, with no connection waiting: 0, or -1 when
  * the queue is full (run is not called). */

@@ -154,6 +154,13 @@ int store_feature_state(store *s, const layer_def *l, const char *id, char **geo
 int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long long *change,
                      char etag[65], char *id_out, gisd_error *err)
 {
+    if (e->feature_id && strlen(e->feature_id) > STORE_ID_MAX) { /* no write can have made it */
+        *change = 0;
+        etag[0] = 0;
+        if (id_out)
+            id_out[0] = 0;
+        return gisd_fail(err, GISD_E_NOTFOUND, "%s has no feature of an id over %d bytes", l->id, STORE_ID_MAX);
+    }
     return s->pg ? pg_edit_apply(s->pg, l, e, change, etag, id_out, err)
                  : sl_edit_apply(s->sl, l, e, change, etag, id_out, err);
 }

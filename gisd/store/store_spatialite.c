@@ -792,8 +792,6 @@ int sl_edit_apply(sl_store *s, const layer_def *l, const store_edit *e, long lon
     const char *id = e->feature_id;
     if (id_out)
         id_out[0] = 0;
-    if (e->feature_id && strlen(e->feature_id) > STORE_ID_MAX)
-        return gisd_fail(err, GISD_E_NOTFOUND, "%s has no feature of an id over %d bytes", l->id, STORE_ID_MAX);
     if (e->kind == STORE_CREATE && !l->id_field) {
         id = NULL; /* numbered by the store, below */
     } else if (e->kind == STORE_CREATE) {
