@@ -133,13 +133,13 @@ int import_manifest(store *s, const layer_registry *reg, const char *manifest_pa
 int import_update_analysis_crs(store *s, const layer_registry *reg, gisd_error *err)
 {
     char source[32];
-    int rc = store_meta_get(s, "analysis_crs_source", source, sizeof source, err);
-    if (rc < 0)
+    store_found found = store_meta_get(s, "analysis_crs_source", source, sizeof source, err);
+    if (found == STORE_FAILED)
         return -1;
-    if (rc == 0 && strcmp(source, "set") == 0)
+    if (found == STORE_FOUND && strcmp(source, "set") == 0)
         return 0;
     int srid;
-    rc = dataset_nearest_gk_zone(s, reg, &srid, err);
+    int rc = dataset_nearest_gk_zone(s, reg, &srid, err);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     char value[32];

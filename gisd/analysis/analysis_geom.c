@@ -43,14 +43,14 @@ int analysis_crs_resolve(store *s, const layer_registry *reg, int requested, int
         return 0;
     }
     char value[64];
-    int rc = store_meta_get(s, "analysis_crs", value, sizeof value, err);
-    if (rc < 0)
+    store_found found = store_meta_get(s, "analysis_crs", value, sizeof value, err);
+    if (found == STORE_FAILED)
         return -1;
-    if (rc == 0) {
+    if (found == STORE_FOUND) {
         *srid = crs_parse(value, NULL, err);
         return *srid < 0 ? -1 : 0;
     }
-    rc = dataset_nearest_gk_zone(s, reg, srid, err);
+    int rc = dataset_nearest_gk_zone(s, reg, srid, err);
     if (rc == 1)
         return gisd_fail(err, GISD_E_INPUT, "the store holds no data yet: import a city first");
     return rc;

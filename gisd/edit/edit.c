@@ -3,7 +3,6 @@
 #include "edit.h"
 
 #include <cpl_conv.h>
-#include <glib.h>
 #include <math.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
@@ -13,6 +12,7 @@
 #include <sys/random.h>
 
 #include "crs.h"
+#include "digest.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
@@ -234,9 +234,7 @@ int edit_token_new(char out[65], gisd_error *err)
 
 void edit_token_hash(const char *token, char out[65])
 {
-    gchar *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, token, -1);
-    snprintf(out, 65, "%s", h);
-    g_free(h);
+    digest_sha256_hex(token, out);
 }
 
 int edit_scope_allows(const char *scope, const char *layer)
@@ -331,17 +329,18 @@ int edit_revert(store *s, const layer_registry *reg, long long change, int casca
              * (created or replaced, not deleted); with --cascade, as the last
              * one left it, whatever that was: it goes back to before change */
             char *now = NULL, etag[65], after_etag[65] = "";
-            int found = store_feature_state(s, l, feature, &now, etag, err);
-            if (found < 0)
+            store_found found = store_feature_state(s, l, feature, &now, etag, err);
+            if (found == STORE_FAILED)
                 rc = -1;
-            else if (!later && ((json_is_null(after) && found == 0) || (!json_is_null(after) && found == 1)))
+            else if (!later && ((json_is_null(after) && found == STORE_FOUND) ||
+                                (!json_is_null(after) && found == STORE_ABSENT)))
                 rc = gisd_fail(err, GISD_E_STALE, "feature %s was %s after change %lld; revert the later changes first",
-                               feature, found == 0 ? "created again" : "deleted", change);
-            else if (json_is_null(before) && found == 1)
+                               feature, found == STORE_FOUND ? "created again" : "deleted", change);
+            else if (json_is_null(before) && found == STORE_ABSENT)
                 rc = gisd_fail(err, GISD_E_STALE, "feature %s is already absent, as before change %lld", feature,
                                change);
             edit_feature ef = {0};
-            store_edit e = {.feature_id = feature, .who = who, .action = "revert", .if_match = found == 0 ? etag : NULL};
+            store_edit e = {.feature_id = feature, .who = who, .action = "revert", .if_match = found == STORE_FOUND ? etag : NULL};
             if (rc == 0 && json_is_object(before) &&
                 edit_feature_parse(l, before, 4326, 1, &ef, err) != 0)
                 rc = -1;

@@ -57,13 +57,13 @@ static int authorize(http_req *r, const layer_def *l, int write, char who[128], 
     edit_token_hash(token, hash);
     gisd_error err = {0};
     worker *w = server_worker_acquire(r->srv, &err);
-    int found = w ? store_token_find(w->st, hash, who, scope, &err) : -1;
+    store_found found = w ? store_token_find(w->st, hash, who, scope, &err) : STORE_FAILED;
     server_worker_release(r->srv, w);
-    if (found < 0) {
+    if (found == STORE_FAILED) {
         *ret = http_reply_gisd_error(r, &err);
         return 0;
     }
-    if (found == 1) {
+    if (found == STORE_ABSENT) {
         server_auth_failed(r->srv, key);
         *ret = http_reply_error(r, 401, "Unauthorized", "the token is not valid (unknown or revoked)");
         return 0;
@@ -136,11 +136,11 @@ static enum MHD_Result written(http_req *r, store *st, const layer_def *l, const
 {
     char *state = NULL, etag[65], quoted[70], changed[32];
     gisd_error err = {0};
-    int rc = store_feature_state(st, l, id, &state, etag, &err);
+    store_found rc = store_feature_state(st, l, id, &state, etag, &err);
     store_close(st);
-    if (rc != 0) {
+    if (rc != STORE_FOUND) {
         free(state);
-        return rc < 0 ? http_reply_gisd_error(r, &err) : http_reply_error(r, 500, "ServerError", "the write is lost");
+        return rc == STORE_FAILED ? http_reply_gisd_error(r, &err) : http_reply_error(r, 500, "ServerError", "the write is lost");
     }
     strbuf loc = {0};
     strbuf_printf(&loc, "%s/collections/%s/items/", r->base, l->id);

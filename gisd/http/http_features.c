@@ -727,7 +727,7 @@ enum MHD_Result http_item(http_req *r)
     /* the ETag a later PUT, PATCH or DELETE gives back in If-Match */
     char etag[65] = "", quoted[70];
     char *state = NULL;
-    if (rc == 1 && store_feature_state(w->st, l, r->params[1], &state, etag, &err) < 0)
+    if (rc == 1 && store_feature_state(w->st, l, r->params[1], &state, etag, &err) == STORE_FAILED)
         rc = -1;
     free(state);
     server_worker_release(r->srv, w);

@@ -17,9 +17,9 @@ enum MHD_Result http_healthz(http_req *r)
     if (!w)
         return http_reply_error(r, 503, "Unavailable", "%s", err.message);
     char dataset[256] = "";
-    int rc = store_meta_get(w->st, "dataset", dataset, sizeof dataset, &err);
+    store_found rc = store_meta_get(w->st, "dataset", dataset, sizeof dataset, &err);
     server_worker_release(r->srv, w);
-    if (rc < 0)
+    if (rc == STORE_FAILED)
         return http_reply_error(r, 503, "Unavailable", "%s", err.message);
     return http_reply_json(r, 200, json_pack("{s:s, s:s}", "status", "ok", "dataset", dataset),
                            MEDIA_JSON);

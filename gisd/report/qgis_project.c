@@ -149,7 +149,7 @@ static int project_xml(store *st, const layer_registry *reg, const char *base, c
         return -1;
     char dataset[256] = "gisd";
     gisd_error ignore = {0};
-    if (store_meta_get(st, "dataset", dataset, sizeof dataset, &ignore) != 0)
+    if (store_meta_get(st, "dataset", dataset, sizeof dataset, &ignore) != STORE_FOUND)
         snprintf(dataset, sizeof dataset, "gisd");
 
     strbuf tiles = {0}; /* the vector tile source, as QGIS writes it */

@@ -24,7 +24,7 @@ static void dataset_line(store *st, char *out, size_t n, char date[16])
     strftime(date, 16, "%Y-%m-%d", &tm);
     char name[128] = "";
     gisd_error err = {0};
-    if (store_meta_get(st, "dataset", name, sizeof name, &err) != 0)
+    if (store_meta_get(st, "dataset", name, sizeof name, &err) != STORE_FOUND)
         snprintf(name, sizeof name, "(unnamed)");
     store_import_row *rows = NULL;
     size_t nrows = 0;

@@ -1,6 +1,7 @@
 /* The store: the only door to the database. Everything else in gisd calls
- * these functions and never writes SQL. store_spatialite.c implements it on a
- * SpatiaLite file; a PostGIS backend would implement this same header.
+ * these functions and never writes SQL. Two backends implement its
+ * primitives (store_backend.h): store_spatialite.c on a SpatiaLite file,
+ * store_pg.c on PostgreSQL + PostGIS; store.c writes the protocols once.
  *
  * Geometry is kept in EPSG:4490. A store handle is used by one thread at a
  * time: the server gives each worker its own read handle. */
@@ -22,12 +23,16 @@ typedef struct store_cursor store_cursor;
 
 typedef enum { STORE_READONLY, STORE_READWRITE } store_mode;
 
+/* What a lookup found; STORE_FAILED comes with its gisd_error. */
+typedef enum { STORE_FAILED = -1, STORE_FOUND = 0, STORE_ABSENT = 1 } store_found;
+
 /* Process-wide settings of the store's engine; call once at start, before
  * anything else opens a database. */
 void store_global_init(void);
 
 /* Opens (READWRITE: creating when absent, then *created is set) the store at
- * path. reg is borrowed and must outlive the store. A READONLY store whose
+ * path (a libpq URI, postgresql://..., is PostgreSQL; anything else a
+ * SpatiaLite file). reg is borrowed and must outlive the store. A READONLY store whose
  * directory cannot be written is opened immutable (store_is_immutable). Every
  * query of the handle stops when cancel_requested() (GISD_E_TIMEOUT). Errors:
  * GISD_E_NOSPACE for a full disk, GISD_E_IO for a damaged or unreadable file. */
@@ -69,16 +74,16 @@ int store_layer_replace_end(store *s, const layer_def *layer, gisd_error *err);
 int store_import_record(store *s, const char *file, const char *layer, long features,
                         long repaired, double seconds, gisd_error *err);
 int store_meta_set(store *s, const char *key, const char *value, gisd_error *err);
-/* Returns 0 and fills buf when the key exists, 1 when it does not, -1 on error. */
-int store_meta_get(store *s, const char *key, char *buf, size_t bufsize, gisd_error *err);
+/* STORE_FOUND with buf filled, STORE_ABSENT, or STORE_FAILED with err. */
+store_found store_meta_get(store *s, const char *key, char *buf, size_t bufsize, gisd_error *err);
 
 /* ---- editing: one feature a write, each its own transaction with its
  * history row; tokens ---- */
 
 /* The feature whose id field is id as GeoJSON text (lon/lat, its fields as
  * properties; *geojson malloc'd, the caller's) and its ETag (a SHA-256 of
- * that text, hex): 0, 1 when there is no such feature, -1 with err. */
-int store_feature_state(store *s, const layer_def *layer, const char *id, char **geojson, char etag[65],
+ * that text, hex): STORE_FOUND, STORE_ABSENT, or STORE_FAILED with err. */
+store_found store_feature_state(store *s, const layer_def *layer, const char *id, char **geojson, char etag[65],
                         gisd_error *err);
 
 typedef enum { STORE_CREATE, STORE_REPLACE, STORE_DELETE } store_edit_kind;
@@ -129,9 +134,9 @@ int store_token_add(store *s, const char *name, const char *scope, const char *h
 int store_token_revoke(store *s, const char *name, gisd_error *err);
 /* Every token (never its hash): [{name, scope, created_at, revoked_at}], the caller's. */
 int store_token_list(store *s, json_t **out, gisd_error *err);
-/* The live token with this hash: 0 with its name and scope, 1 when there is
- * none (or it is revoked), -1 with err. */
-int store_token_find(store *s, const char *hash, char name[128], char scope[512], gisd_error *err);
+/* The live token with this hash: STORE_FOUND with its name and scope,
+ * STORE_ABSENT when there is none (or it is revoked), STORE_FAILED with err. */
+store_found store_token_find(store *s, const char *hash, char name[128], char scope[512], gisd_error *err);
 
 /* ---- reading ---- */
 /* Starts a read transaction: every query until store_read_end sees the same

@@ -1,59 +1,97 @@
-/* The backends of store.h. store.c picks one per store from the --db value
- * (a libpq URI, postgresql://..., is PostgreSQL; anything else a SpatiaLite
- * file) and passes each call to it; every backend function keeps the
- * contract store.h states for the function of the same name. */
+/* What a backend of store.h implements: primitives only, in one table of
+ * functions (store_ops), as MapServer's layerVTable. The protocols built of
+ * them (an edit with its ETag checks and history row, feature ETags, a
+ * query's bbox in the store's lon/lat) are written once, in store.c.
+ * store.c picks the backend from the --db value: a libpq URI
+ * (postgresql://...) is PostgreSQL, anything else a SpatiaLite file. */
 #ifndef GISD_STORE_BACKEND_H
 #define GISD_STORE_BACKEND_H
 
 #include "store.h"
 
-typedef struct sl_store sl_store;
-typedef struct sl_cursor sl_cursor;
-typedef struct pg_store pg_store;
-typedef struct pg_cursor pg_cursor;
+/* The first member of every backend's handle, so that a store * is the
+ * backend's handle and the backend's handle a store *. */
+struct store {
+    const struct store_ops *ops;
+};
 
-/* One backend's functions: prefix P, store type S, cursor type C. */
-#define STORE_BACKEND(P, S, C) \
-    void P##_global_init(void); \
-    void P##_discard_created(const char *path); \
-    int P##_open(const char *path, store_mode mode, const layer_registry *reg, S **out, int *created, gisd_error *err); \
-    void P##_close(S *s); \
-    int P##_begin(S *s, gisd_error *err); \
-    int P##_read_begin(S *s, gisd_error *err); \
-    void P##_read_end(S *s); \
-    int P##_commit(S *s, gisd_error *err); \
-    void P##_rollback(S *s); \
-    int P##_layer_replace_begin(S *s, const layer_def *l, gisd_error *err); \
-    int P##_layer_insert(S *s, const layer_def *l, const store_value *values, const unsigned char *wkb, size_t wkb_len, long feature_no, long long source_fid, gisd_error *err); \
-    int P##_layer_replace_end(S *s, const layer_def *l, gisd_error *err); \
-    int P##_import_record(S *s, const char *file, const char *layer, long features, long repaired, double seconds, gisd_error *err); \
-    int P##_feature_state(S *s, const layer_def *l, const char *id, char **geojson, char etag[65], gisd_error *err); \
-    int P##_edit_apply(S *s, const layer_def *l, const store_edit *e, long long *change, char etag[65], char *id_out, gisd_error *err); \
-    int P##_history(S *s, const char *layer, const char *feature, long long change, json_t **out, gisd_error *err); \
-    int P##_token_add(S *s, const char *name, const char *scope, const char *hash, gisd_error *err); \
-    int P##_token_revoke(S *s, const char *name, gisd_error *err); \
-    int P##_token_list(S *s, json_t **out, gisd_error *err); \
-    int P##_token_find(S *s, const char *hash, char name[128], char scope[512], gisd_error *err); \
-    int P##_meta_set(S *s, const char *key, const char *value, gisd_error *err); \
-    int P##_meta_get(S *s, const char *key, char *buf, size_t bufsize, gisd_error *err); \
-    int P##_layer_changes(S *s, long long *changes, gisd_error *err); \
-    int P##_layer_stats_get(S *s, const layer_def *l, store_layer_stats *out, gisd_error *err); \
-    int P##_import_history(S *s, store_import_row **rows, size_t *n, gisd_error *err); \
-    int P##_query_count(S *s, const layer_def *l, const store_query *q, long long *out, gisd_error *err); \
-    int P##_cursor_open(S *s, const layer_def *l, const store_query *q, C **out, gisd_error *err); \
-    int P##_cursor_next(C *c, gisd_error *err); \
-    int P##_cursor_is_null(C *c, size_t f); \
-    const char *P##_cursor_text(C *c, size_t f); \
-    long long P##_cursor_int(C *c, size_t f); \
-    double P##_cursor_real(C *c, size_t f); \
-    const void *P##_cursor_geom(C *c, size_t *len); \
-    long long P##_cursor_fid(C *c); \
-    int P##_check(S *s, char *msg, size_t n, gisd_error *err); \
-    int P##_wait_changes(S *s, int timeout_ms, gisd_error *err); \
-    int P##_is_immutable(const S *s); \
-    void P##_cursor_free(C *c);
+struct store_cursor {
+    const struct store_ops *ops;
+};
 
-STORE_BACKEND(sl, sl_store, sl_cursor)
-STORE_BACKEND(pg, pg_store, pg_cursor)
+/* One history row as the edit protocol writes it; every text borrowed. */
+typedef struct {
+    const char *at, *who, *layer, *feature, *action;
+    const char *before, *after; /* GeoJSON text, or NULL */
+} store_history_row;
+
+/* Unless said otherwise below, a function keeps the contract store.h states
+ * for the store_ function of the same name. */
+typedef struct store_ops {
+    const char *name;
+    void (*global_init)(void);
+    void (*discard_created)(const char *path);
+    int (*open)(const char *path, store_mode mode, const layer_registry *reg, store **out, int *created,
+                gisd_error *err);
+    void (*close)(store *s);
+    int (*begin)(store *s, gisd_error *err);
+    int (*read_begin)(store *s, gisd_error *err);
+    void (*read_end)(store *s);
+    int (*commit)(store *s, gisd_error *err);
+    void (*rollback)(store *s);
+    int (*layer_replace_begin)(store *s, const layer_def *l, gisd_error *err);
+    int (*layer_insert)(store *s, const layer_def *l, const store_value *values, const unsigned char *wkb,
+                        size_t wkb_len, long feature_no, long long source_fid, gisd_error *err);
+    int (*layer_replace_end)(store *s, const layer_def *l, gisd_error *err);
+    int (*import_record)(store *s, const char *file, const char *layer, long features, long repaired,
+                         double seconds, gisd_error *err);
+    /* The feature as GeoJSON text (*geojson the caller's): STORE_FOUND,
+     * STORE_ABSENT, or STORE_FAILED with err. */
+    store_found (*feature_read)(store *s, const layer_def *l, const char *id, char **geojson, gisd_error *err);
+    /* Starts an edit's transaction on l, creating its table when absent;
+     * writers of one layer wait for each other until commit or rollback. */
+    int (*edit_begin)(store *s, const layer_def *l, gisd_error *err);
+    /* The row of e (id: of the feature replaced or deleted, NULL for a
+     * CREATE the store numbers, whose number new_id then receives):
+     * 0, or -1 with err (GISD_E_INPUT: the values were refused). */
+    int (*edit_row)(store *s, const layer_def *l, const store_edit *e, const char *id, char new_id[64],
+                    gisd_error *err);
+    /* Records l's count, extent and a new change counter. */
+    int (*layer_touch)(store *s, const layer_def *l, gisd_error *err);
+    /* Appends a history row: 0 with *change its number, or -1 with err. */
+    int (*history_add)(store *s, const store_history_row *row, long long *change, gisd_error *err);
+    int (*history)(store *s, const char *layer, const char *feature, long long change, json_t **out,
+                   gisd_error *err);
+    int (*token_add)(store *s, const char *name, const char *scope, const char *hash, gisd_error *err);
+    int (*token_revoke)(store *s, const char *name, gisd_error *err);
+    int (*token_list)(store *s, json_t **out, gisd_error *err);
+    store_found (*token_find)(store *s, const char *hash, char name[128], char scope[512], gisd_error *err);
+    int (*meta_set)(store *s, const char *key, const char *value, gisd_error *err);
+    store_found (*meta_get)(store *s, const char *key, char *buf, size_t bufsize, gisd_error *err);
+    int (*layer_changes)(store *s, long long *changes, gisd_error *err);
+    int (*layer_stats_get)(store *s, const layer_def *l, store_layer_stats *out, gisd_error *err);
+    int (*import_history)(store *s, store_import_row **rows, size_t *n, gisd_error *err);
+    /* The two reading calls get q with its bbox already in the store's
+     * lon/lat (bbox_srid STORE_SRID). */
+    int (*query_count)(store *s, const layer_def *l, const store_query *q, long long *out, gisd_error *err);
+    int (*cursor_open)(store *s, const layer_def *l, const store_query *q, store_cursor **out, gisd_error *err);
+    int (*cursor_next)(store_cursor *c, gisd_error *err);
+    int (*cursor_is_null)(store_cursor *c, size_t f);
+    const char *(*cursor_text)(store_cursor *c, size_t f);
+    long long (*cursor_int)(store_cursor *c, size_t f);
+    double (*cursor_real)(store_cursor *c, size_t f);
+    const void *(*cursor_geom)(store_cursor *c, size_t *len);
+    long long (*cursor_fid)(store_cursor *c);
+    void (*cursor_free)(store_cursor *c);
+    int (*check)(store *s, char *msg, size_t n, gisd_error *err);
+    int (*wait_changes)(store *s, int timeout_ms, gisd_error *err);
+    int (*is_immutable)(const store *s);
+} store_ops;
+
+extern const store_ops store_spatialite_ops;
+extern const store_ops store_pg_ops;
+
+/* Now in UTC as ISO 8601 ("2026-12-03T11:30:00Z") into buf (>= 21 bytes). */
+void store_utc_now(char *buf, size_t n);
 
 #endif

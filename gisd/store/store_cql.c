@@ -1,5 +1,33 @@
-/* The one walk of a CQL2 tree into SQL; see store_cql.h. */
+/* The SQL both backends share: text building, and the one walk of a CQL2
+ * tree into SQL; see store_cql.h. */
 #include "store_cql.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+char *store_sql_text(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *q = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    if (!q) {
+        fprintf(stderr, "gisd: out of memory building SQL\n");
+        abort();
+    }
+    return q;
+}
+
+char *store_sql_finish(sqlite3_str *b)
+{
+    char *q = sqlite3_str_finish(b);
+    if (!q) {
+        fprintf(stderr, "gisd: out of memory building SQL\n");
+        abort();
+    }
+    return q;
+}
 
 static void expr(const store_cql_dialect *d, const layer_def *l, const cql_node *n, sqlite3_str *b, void *ps);
 

@@ -1,4 +1,5 @@
-/* CQL2 filters as SQL, for both store backends: one walk of the checked
+/* The SQL both store backends write alike: text built with SQLite's
+ * formatter, and CQL2 filters as SQL, one walk of the checked
  * tree (cql2.h), with what the engines write differently (literals and their
  * parameters, LIKE, the spatial predicates, arithmetic, CASEI/ACCENTI, the
  * collation of temporal comparisons) taken from a dialect each backend
@@ -10,6 +11,12 @@
 
 #include "cql2.h"
 #include "layers.h"
+
+/* SQL text with %w (identifiers) and %Q (literals), SQLite's formatter;
+ * sqlite3_free it. Aborts when out of memory, as xmalloc. */
+char *store_sql_text(const char *fmt, ...);
+/* sqlite3_str_finish(b), aborting when out of memory; sqlite3_free it. */
+char *store_sql_finish(sqlite3_str *b);
 
 typedef struct {
     /* Appends literal n as the backend's parameter placeholder(s) and

@@ -32,7 +32,16 @@
 #define SCHEMA_VERSION 3
 #define COPY_FLUSH (256 * 1024)
 
+typedef struct pg_store pg_store;
+typedef struct pg_cursor pg_cursor;
+
+static void pg_close(store *h);
+static void pg_rollback(store *h);
+static void pg_cursor_free(store_cursor *cb);
+static int pg_commit(store *h, gisd_error *err);
+
 struct pg_store {
+    store base; /* first: a store * is this handle */
     PGconn *conn;
     const layer_registry *reg;
     const layer_def *copy_layer; /* the layer whose COPY is open */
@@ -52,6 +61,7 @@ struct pg_store {
 };
 
 struct pg_cursor {
+    store_cursor base; /* first: a store_cursor * is this cursor */
     pg_store *s;
     PGresult *res;
     const layer_def *layer;
@@ -59,30 +69,6 @@ struct pg_cursor {
     unsigned char *geom; /* the current row's WKB, decoded from bytea */
     size_t geom_len;
 };
-
-/* SQL text with %w/%Q (SQLite's formatter); sqlite3_free it. Aborts when out of memory. */
-static char *sql_text(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *q = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    if (!q) {
-        fprintf(stderr, "gisd: out of memory building SQL\n");
-        abort();
-    }
-    return q;
-}
-
-static char *str_finish(sqlite3_str *b)
-{
-    char *q = sqlite3_str_finish(b);
-    if (!q) {
-        fprintf(stderr, "gisd: out of memory building SQL\n");
-        abort();
-    }
-    return q;
-}
 
 /* The error of a failed result (or of the connection), as gisd's: a lost
  * server is unavailable for now (503), a cancelled statement a timeout. */
@@ -212,14 +198,6 @@ static int exec_owned(pg_store *s, char *sql, gisd_error *err, const char *what)
     return rc;
 }
 
-static void utc_now(char *buf, size_t n)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static const char SCHEMA[] =
     "CREATE EXTENSION IF NOT EXISTS postgis;"
     "CREATE TABLE IF NOT EXISTS gisd_schema_version(version integer NOT NULL);"
@@ -325,22 +303,23 @@ static int migrate(pg_store *s, int keep_open, gisd_error *err)
     return -1;
 }
 
-void pg_global_init(void)
+static void pg_global_init(void)
 {
 }
 
-void pg_discard_created(const char *path)
+static void pg_discard_created(const char *path)
 {
     (void)path; /* the schema went with the rolled-back transaction (migrate's keep_open) */
 }
 
-int pg_open(const char *uri, store_mode mode, const layer_registry *reg, pg_store **out, int *created,
+static int pg_open(const char *uri, store_mode mode, const layer_registry *reg, store **out, int *created,
             gisd_error *err)
 {
     *out = NULL;
     if (created)
         *created = 0;
     pg_store *s = xcalloc(1, sizeof *s);
+    s->base.ops = &store_pg_ops;
     s->reg = reg;
     s->timeout_ms = -1;
     s->conn = PQconnectdb(uri);
@@ -348,19 +327,19 @@ int pg_open(const char *uri, store_mode mode, const layer_registry *reg, pg_stor
         char clean[512];
         snprintf(clean, sizeof clean, "%s", s->conn ? PQerrorMessage(s->conn) : "out of memory");
         clean[strcspn(clean, "\n")] = 0;
-        pg_close(s);
+        pg_close(&s->base);
         return gisd_fail(err, GISD_E_UNAVAILABLE, "cannot connect to the PostgreSQL store: %s", clean);
     }
     PQclear(PQexec(s->conn, "SET client_min_messages = warning"));
     PGresult *r;
     if (run(s, "SELECT to_regclass('gisd_meta') IS NOT NULL", 0, NULL, &r, err, "opening the store") != 0) {
-        pg_close(s);
+        pg_close(&s->base);
         return -1;
     }
     int exists = PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
     if (!exists && mode == STORE_READONLY) {
-        pg_close(s);
+        pg_close(&s->base);
         return gisd_fail(err, GISD_E_IO, "the PostgreSQL database has no gisd store: import data first "
                                          "(gisd import --db postgresql://... ) or run gisd migrate");
     }
@@ -375,7 +354,7 @@ int pg_open(const char *uri, store_mode mode, const layer_registry *reg, pg_stor
     }
     if (exists && mode == STORE_READONLY && version < SCHEMA_VERSION) {
         /* a reader cannot migrate, and an older schema lacks what filters call */
-        pg_close(s);
+        pg_close(&s->base);
         return gisd_fail(err, GISD_E_INPUT, "the database's gisd schema is version %d, older than this gisd's %d: "
                                             "run gisd migrate --db URI first", version, SCHEMA_VERSION);
     }
@@ -383,17 +362,18 @@ int pg_open(const char *uri, store_mode mode, const layer_registry *reg, pg_stor
      * new schema inside its transaction: a refused first import leaves the
      * database as empty as it found it, as SpatiaLite leaves no file */
     if (mode == STORE_READWRITE && !current && migrate(s, created && !exists, err) != 0) {
-        pg_close(s);
+        pg_close(&s->base);
         return -1;
     }
     if (created)
         *created = !exists;
-    *out = s;
+    *out = &s->base;
     return 0;
 }
 
-void pg_close(pg_store *s)
+static void pg_close(store *h)
 {
+    pg_store *s = (pg_store *)h;
     if (!s)
         return;
     if (s->copy_ids)
@@ -408,33 +388,38 @@ void pg_close(pg_store *s)
     free(s);
 }
 
-int pg_begin(pg_store *s, gisd_error *err)
+static int pg_begin(store *h, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     if (s->schema_pending) /* the transaction that makes the schema is this one */
         return 0;
     return exec(s, "BEGIN", 0, NULL, err, "starting a transaction");
 }
 
-int pg_read_begin(pg_store *s, gisd_error *err)
+static int pg_read_begin(store *h, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     /* one snapshot for the whole read, as SQLite's read transaction gives */
     return exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, err, "starting a read");
 }
 
-void pg_read_end(pg_store *s)
+static void pg_read_end(store *h)
 {
+    pg_store *s = (pg_store *)h;
     if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
         PQclear(PQexec(s->conn, "COMMIT"));
 }
 
-int pg_commit(pg_store *s, gisd_error *err)
+static int pg_commit(store *h, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     s->schema_pending = 0;
     return exec(s, "COMMIT", 0, NULL, err, "committing");
 }
 
-void pg_rollback(pg_store *s)
+static void pg_rollback(store *h)
 {
+    pg_store *s = (pg_store *)h;
     if (s->copy_ids) {
         g_hash_table_destroy(s->copy_ids);
         s->copy_ids = NULL;
@@ -459,7 +444,7 @@ static const char *pg_type(field_type t)
 /* 1 when the layer's table exists, 0 when not, -1 on error. */
 static int table_exists(pg_store *s, const char *name, gisd_error *err)
 {
-    char *q = sql_text("\"%w\"", name);
+    char *q = store_sql_text("\"%w\"", name);
     const char *p[1] = {q};
     PGresult *r;
     int rc = run(s, "SELECT to_regclass($1) IS NOT NULL", 1, p, &r, err, "looking for a table");
@@ -479,7 +464,7 @@ static int create_layer_table(pg_store *s, const layer_def *l, gisd_error *err)
         sqlite3_str_appendf(b, ", \"%w\" %s%s", l->fields[i].name, pg_type(l->fields[i].type),
                             i == l->id_index ? " NOT NULL UNIQUE" : "");
     sqlite3_str_appendf(b, ", geom geometry(%s, %d) NOT NULL)", geom_kind_sql_name(l->geometry), STORE_SRID);
-    return exec_owned(s, str_finish(b), err, "creating a layer table");
+    return exec_owned(s, store_sql_finish(b), err, "creating a layer table");
 }
 
 static void put(pg_store *s, const void *p, size_t n)
@@ -519,15 +504,16 @@ static int flush(pg_store *s, gisd_error *err)
     return 0;
 }
 
-int pg_layer_replace_begin(pg_store *s, const layer_def *l, gisd_error *err)
+static int pg_layer_replace_begin(store *h, const layer_def *l, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     int exists = table_exists(s, l->id, err);
     if (exists < 0)
         return -1;
     if (!exists && create_layer_table(s, l, err) != 0)
         return -1;
     /* the rows go in without the GiST index, which replace_end builds in one pass */
-    if (exists && exec_owned(s, sql_text("DROP INDEX IF EXISTS \"%w_geom\"; TRUNCATE \"%w\"", l->id, l->id), err,
+    if (exists && exec_owned(s, store_sql_text("DROP INDEX IF EXISTS \"%w_geom\"; TRUNCATE \"%w\"", l->id, l->id), err,
                              "emptying the layer") != 0)
         return -1;
     sqlite3_str *b = sqlite3_str_new(NULL);
@@ -535,7 +521,7 @@ int pg_layer_replace_begin(pg_store *s, const layer_def *l, gisd_error *err)
     for (size_t i = 0; i < l->nfields; i++)
         sqlite3_str_appendf(b, ", \"%w\"", l->fields[i].name);
     sqlite3_str_appendall(b, ", geom) FROM STDIN (FORMAT binary)");
-    char *sql = str_finish(b);
+    char *sql = store_sql_finish(b);
     PGresult *r = PQexec(s->conn, sql);
     sqlite3_free(sql);
     if (PQresultStatus(r) != PGRES_COPY_IN) {
@@ -560,9 +546,10 @@ int pg_layer_replace_begin(pg_store *s, const layer_def *l, gisd_error *err)
     return 0;
 }
 
-int pg_layer_insert(pg_store *s, const layer_def *l, const store_value *values, const unsigned char *wkb,
+static int pg_layer_insert(store *h, const layer_def *l, const store_value *values, const unsigned char *wkb,
                     size_t wkb_len, long feature_no, long long source_fid, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     if (s->copy_layer != l)
         return gisd_fail(err, GISD_E_INTERNAL, "store: insert into %s before replace_begin", l->id);
     if (wkb_len < 5)
@@ -632,12 +619,13 @@ static long copy_line(PGresult *r)
     return at ? strtol(at + 7, NULL, 10) : 0;
 }
 
-static int record_layer(pg_store *s, const layer_def *l, gisd_error *err)
+static int pg_layer_touch(store *h, const layer_def *l, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     char now[32];
-    utc_now(now, sizeof now);
+    store_utc_now(now, sizeof now);
     const char *p[2] = {l->id, now};
-    char *sql = sql_text(
+    char *sql = store_sql_text(
         "INSERT INTO gisd_layers(layer, feature_count, minx, miny, maxx, maxy, changes, updated_at)"
         " SELECT $1, count(*), ST_XMin(ST_Extent(geom)), ST_YMin(ST_Extent(geom)), ST_XMax(ST_Extent(geom)),"
         " ST_YMax(ST_Extent(geom)), 1, $2 FROM \"%w\""
@@ -653,8 +641,9 @@ static int record_layer(pg_store *s, const layer_def *l, gisd_error *err)
     return exec(s, "SELECT pg_notify('gisd_changes', $1)", 1, p, err, "announcing the change");
 }
 
-int pg_layer_replace_end(pg_store *s, const layer_def *l, gisd_error *err)
+static int pg_layer_replace_end(store *h, const layer_def *l, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     if (s->copy_layer != l)
         return gisd_fail(err, GISD_E_INTERNAL, "store: replace_end of %s without its begin", l->id);
     put16(s, 0xFFFF); /* the trailer */
@@ -689,8 +678,8 @@ int pg_layer_replace_end(pg_store *s, const layer_def *l, gisd_error *err)
     /* COPY gave every row its fid: the sequence goes on after the last, for
      * edits. No ANALYZE: autovacuum analyses the new rows on its own, and
      * here it would add a third of the import's time */
-    char *quoted = sql_text("\"%w\"", l->id);
-    rc = exec_owned(s, sql_text("CREATE INDEX \"%w_geom\" ON \"%w\" USING gist (geom);"
+    char *quoted = store_sql_text("\"%w\"", l->id);
+    rc = exec_owned(s, store_sql_text("CREATE INDEX \"%w_geom\" ON \"%w\" USING gist (geom);"
                                 " SELECT setval(pg_get_serial_sequence(%Q, 'fid'), coalesce(max(fid), 0) + 1, false)"
                                 " FROM \"%w\"",
                                 l->id, l->id, quoted, l->id),
@@ -698,14 +687,15 @@ int pg_layer_replace_end(pg_store *s, const layer_def *l, gisd_error *err)
     sqlite3_free(quoted);
     if (rc != 0)
         return -1;
-    return record_layer(s, l, err);
+    return pg_layer_touch(h, l, err);
 }
 
-int pg_import_record(pg_store *s, const char *file, const char *layer, long features, long repaired, double seconds,
+static int pg_import_record(store *h, const char *file, const char *layer, long features, long repaired, double seconds,
                      gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     char now[32], f[32], rp[32], sec[64], note[1200];
-    utc_now(now, sizeof now);
+    store_utc_now(now, sizeof now);
     snprintf(f, sizeof f, "%ld", features);
     snprintf(rp, sizeof rp, "%ld", repaired);
     snprintf(sec, sizeof sec, "%.17g", seconds);
@@ -714,48 +704,42 @@ int pg_import_record(pg_store *s, const char *file, const char *layer, long feat
     if (exec(s, "INSERT INTO gisd_imports(file, layer, imported_at, features, repaired, seconds)"
                 " VALUES ($1, $2, $3, $4, $5, $6)", 6, p, err, "recording the import") != 0)
         return -1;
-    const char *h[3] = {now, layer, note};
+    const char *hp[3] = {now, layer, note};
     return exec(s, "INSERT INTO gisd_history(at, who, layer, action, note) VALUES ($1, 'import', $2, 'import', $3)",
-                3, h, err, "recording the import in the history");
+                3, hp, err, "recording the import in the history");
 }
 
-int pg_meta_set(pg_store *s, const char *key, const char *value, gisd_error *err)
+static int pg_meta_set(store *h, const char *key, const char *value, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     const char *p[2] = {key, value};
     return exec(s, "INSERT INTO gisd_meta(key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = $2",
                 2, p, err, "writing metadata");
 }
 
-int pg_meta_get(pg_store *s, const char *key, char *buf, size_t bufsize, gisd_error *err)
+static store_found pg_meta_get(store *h, const char *key, char *buf, size_t bufsize, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     const char *p[1] = {key};
     PGresult *r;
     if (run(s, "SELECT value FROM gisd_meta WHERE key = $1", 1, p, &r, err, "reading metadata") != 0)
-        return -1;
+        return STORE_FAILED;
     int found = PQntuples(r) > 0;
     if (found)
         snprintf(buf, bufsize, "%s", PQgetvalue(r, 0, 0));
     PQclear(r);
-    return found ? 0 : 1;
+    return found ? STORE_FOUND : STORE_ABSENT;
 }
 
 /* ---- editing ---- */
 
-static void sha256_hex(const char *text, char out[65])
+static store_found pg_feature_read(store *h, const layer_def *l, const char *id, char **geojson, gisd_error *err)
 {
-    gchar *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
-    snprintf(out, 65, "%s", h);
-    g_free(h);
-}
-
-int pg_feature_state(pg_store *s, const layer_def *l, const char *id, char **geojson, char etag[65],
-                     gisd_error *err)
-{
+    pg_store *s = (pg_store *)h;
     *geojson = NULL;
-    etag[0] = 0;
     int exists = table_exists(s, l->id, err);
     if (exists <= 0)
-        return exists < 0 ? -1 : 1;
+        return exists < 0 ? STORE_FAILED : STORE_ABSENT;
     sqlite3_str *b = sqlite3_str_new(NULL);
     sqlite3_str_appendf(b, "SELECT json_build_object('type', 'Feature', 'id', \"%w\", 'geometry',"
                            " ST_AsGeoJSON(geom, 9, 0)::json, 'properties', (SELECT row_to_json(p) FROM (SELECT ",
@@ -764,20 +748,18 @@ int pg_feature_state(pg_store *s, const layer_def *l, const char *id, char **geo
         sqlite3_str_appendf(b, l->fields[i].type == FIELD_BOOLEAN ? "%s(\"%w\" <> 0) AS \"%w\"" : "%s\"%w\" AS \"%w\"",
                             i ? ", " : "", l->fields[i].name, l->fields[i].name);
     sqlite3_str_appendf(b, ") AS p))::text FROM \"%w\" WHERE \"%w\"::text = $1", l->id, layer_id_column(l));
-    char *sql = str_finish(b);
+    char *sql = store_sql_finish(b);
     const char *p[1] = {id};
     PGresult *r;
     int rc = run(s, sql, 1, p, &r, err, "reading a feature");
     sqlite3_free(sql);
     if (rc != 0)
-        return -1;
+        return STORE_FAILED;
     int found = PQntuples(r) > 0;
-    if (found) {
+    if (found)
         *geojson = xstrdup(PQgetvalue(r, 0, 0));
-        sha256_hex(*geojson, etag);
-    }
     PQclear(r);
-    return found ? 0 : 1;
+    return found ? STORE_FOUND : STORE_ABSENT;
 }
 
 /* The text parameters of a feature's values and geometry (hex WKB). */
@@ -800,9 +782,10 @@ static void edit_params(const layer_def *l, const store_edit *e, char **p, char 
     p[l->nfields] = *hex;
 }
 
-static int edit_row(pg_store *s, const layer_def *l, const store_edit *e, const char *id, char *new_id,
-                    gisd_error *err)
+static int pg_edit_row(store *h, const layer_def *l, const store_edit *e, const char *id, char new_id[64],
+                       gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     sqlite3_str *b = sqlite3_str_new(NULL);
     size_t nf = l->nfields;
     if (e->kind == STORE_CREATE) {
@@ -823,7 +806,7 @@ static int edit_row(pg_store *s, const layer_def *l, const store_edit *e, const 
     } else {
         sqlite3_str_appendf(b, "DELETE FROM \"%w\" WHERE \"%w\"::text = $1", l->id, layer_id_column(l));
     }
-    char *sql = str_finish(b);
+    char *sql = store_sql_finish(b);
     char **p = xcalloc(nf + 3, sizeof *p), (*num)[32] = xcalloc(nf + 1, sizeof *num), *hex = NULL;
     int n = 1;
     if (e->kind != STORE_DELETE) {
@@ -840,7 +823,7 @@ static int edit_row(pg_store *s, const layer_def *l, const store_edit *e, const 
         r = PQexecParams(s->conn, sql, n, NULL, (const char *const *)p, NULL, NULL, 0);
         ExecStatusType st = PQresultStatus(r);
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-        if (st == PGRES_TUPLES_OK && new_id && PQntuples(r) == 1)
+        if (st == PGRES_TUPLES_OK && !id && PQntuples(r) == 1)
             snprintf(new_id, 64, "%s", PQgetvalue(r, 0, 0));
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
             rc = state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0 || strcmp(state, "XX000") == 0)
@@ -856,94 +839,44 @@ static int edit_row(pg_store *s, const layer_def *l, const store_edit *e, const 
     return rc;
 }
 
-int pg_edit_apply(pg_store *s, const layer_def *l, const store_edit *e, long long *change, char etag[65],
-                  char *id_out, gisd_error *err)
+static int pg_edit_begin(store *h, const layer_def *l, gisd_error *err)
 {
-    *change = 0;
-    etag[0] = 0;
-    char idbuf[64];
-    const char *id = e->feature_id;
-    if (id_out)
-        id_out[0] = 0;
-    if (e->kind == STORE_CREATE && !l->id_field) {
-        id = NULL;
-    } else if (e->kind == STORE_CREATE) {
-        const store_value *v = &e->values[l->id_index];
-        if (v->is_null || (!field_type_numeric(l->fields[l->id_index].type) && (!v->text || !*v->text)))
-            return gisd_fail(err, GISD_E_INPUT, "the feature needs its %s", l->id_field);
-        if (!field_type_numeric(l->fields[l->id_index].type))
-            id = v->text;
-        else {
-            snprintf(idbuf, sizeof idbuf, "%lld", v->i);
-            id = idbuf;
-        }
-    }
+    pg_store *s = (pg_store *)h;
     if (exec(s, "BEGIN", 0, NULL, err, "starting the write") != 0)
         return -1;
-    char *before = NULL, *after = NULL, old[65], new_id[64] = "";
     /* writers of one layer take turns, so an ETag check and its write are one step */
-    char *lock = sql_text("SELECT pg_advisory_xact_lock(hashtext(%Q))", l->id);
+    char *lock = store_sql_text("SELECT pg_advisory_xact_lock(hashtext(%Q))", l->id);
     int rc = exec(s, lock, 0, NULL, err, "locking the layer");
     sqlite3_free(lock);
     int exists = rc == 0 ? table_exists(s, l->id, err) : -1;
     if (exists == 0 && (create_layer_table(s, l, err) != 0 ||
-                        exec_owned(s, sql_text("CREATE INDEX \"%w_geom\" ON \"%w\" USING gist (geom)", l->id, l->id),
+                        exec_owned(s, store_sql_text("CREATE INDEX \"%w_geom\" ON \"%w\" USING gist (geom)", l->id, l->id),
                                    err, "indexing the layer") != 0))
         rc = -1;
     if (exists < 0)
         rc = -1;
-    int found = rc == 0 ? (id ? pg_feature_state(s, l, id, &before, old, err) : 1) : -1;
-    if (found < 0)
-        rc = -1;
-    else if (e->kind == STORE_CREATE && found == 0)
-        rc = gisd_fail(err, GISD_E_CONFLICT, "%s already has a feature %s \"%s\"", l->id, l->id_field, id);
-    else if (e->kind != STORE_CREATE && found == 1)
-        rc = gisd_fail(err, GISD_E_NOTFOUND, "%s has no feature \"%s\"", l->id, id);
-    else if (e->kind != STORE_CREATE && e->if_match && strcmp(e->if_match, old) != 0)
-        rc = gisd_fail(err, GISD_E_STALE, "feature \"%s\" changed since its ETag %s was read (now %s): read it again",
-                       id, e->if_match, old);
-    store_edit rewritten;
-    if (rc == 0 && e->kind == STORE_REPLACE && e->rewrite) {
-        rewritten = *e;
-        rc = e->rewrite(e->rewrite_ud, before, &rewritten, err);
-        e = &rewritten;
-    }
-    if (rc == 0)
-        rc = edit_row(s, l, e, id, new_id, err);
-    if (rc == 0 && !id)
-        id = new_id;
-    if (rc == 0 && id_out)
-        snprintf(id_out, STORE_ID_MAX + 1, "%s", id);
-    if (rc == 0 && e->kind != STORE_DELETE && pg_feature_state(s, l, id, &after, etag, err) != 0)
-        rc = gisd_fail(err, GISD_E_INTERNAL, "the feature \"%s\" cannot be read back after the write", id);
-    if (rc == 0)
-        rc = record_layer(s, l, err);
-    if (rc == 0) {
-        char now[32];
-        utc_now(now, sizeof now);
-        const char *p[7] = {now, e->who ? e->who : "", l->id, id, e->action, before, after};
-        PGresult *r;
-        if (run(s, "INSERT INTO gisd_history(at, who, layer, feature, action, before, after)"
-                   " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id", 7, p, &r, err, "recording the change") != 0)
-            rc = -1;
-        else {
-            *change = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-            PQclear(r);
-        }
-    }
-    free(before);
-    free(after);
-    if (rc == 0)
-        return pg_commit(s, err);
-    pg_rollback(s);
-    etag[0] = 0;
-    *change = 0;
-    return -1;
+    if (rc != 0)
+        pg_rollback(h);
+    return rc;
 }
 
-int pg_history(pg_store *s, const char *layer, const char *feature, long long change, json_t **out,
+static int pg_history_add(store *h, const store_history_row *row, long long *change, gisd_error *err)
+{
+    pg_store *s = (pg_store *)h;
+    const char *p[7] = {row->at, row->who, row->layer, row->feature, row->action, row->before, row->after};
+    PGresult *r;
+    if (run(s, "INSERT INTO gisd_history(at, who, layer, feature, action, before, after)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id", 7, p, &r, err, "recording the change") != 0)
+        return -1;
+    *change = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return 0;
+}
+
+static int pg_history(store *h, const char *layer, const char *feature, long long change, json_t **out,
                gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     *out = NULL;
     char ch[32];
     snprintf(ch, sizeof ch, "%lld", change);
@@ -970,10 +903,11 @@ int pg_history(pg_store *s, const char *layer, const char *feature, long long ch
     return 0;
 }
 
-int pg_token_add(pg_store *s, const char *name, const char *scope, const char *hash, gisd_error *err)
+static int pg_token_add(store *h, const char *name, const char *scope, const char *hash, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     char now[32];
-    utc_now(now, sizeof now);
+    store_utc_now(now, sizeof now);
     const char *p[4] = {name, hash, scope, now};
     PGresult *r;
     if (connected(s, err) != 0)
@@ -989,10 +923,11 @@ int pg_token_add(pg_store *s, const char *name, const char *scope, const char *h
     return rc;
 }
 
-int pg_token_revoke(pg_store *s, const char *name, gisd_error *err)
+static int pg_token_revoke(store *h, const char *name, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     char now[32];
-    utc_now(now, sizeof now);
+    store_utc_now(now, sizeof now);
     const char *p[2] = {now, name};
     PGresult *r;
     if (run(s, "UPDATE gisd_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL", 2, p, &r, err,
@@ -1003,8 +938,9 @@ int pg_token_revoke(pg_store *s, const char *name, gisd_error *err)
     return n ? 0 : gisd_fail(err, GISD_E_NOTFOUND, "there is no live token called \"%s\"", name);
 }
 
-int pg_token_list(pg_store *s, json_t **out, gisd_error *err)
+static int pg_token_list(store *h, json_t **out, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     *out = NULL;
     PGresult *r;
     if (run(s, "SELECT name, scope, created_at, revoked_at FROM gisd_tokens ORDER BY name", 0, NULL, &r, err,
@@ -1019,26 +955,28 @@ int pg_token_list(pg_store *s, json_t **out, gisd_error *err)
     return 0;
 }
 
-int pg_token_find(pg_store *s, const char *hash, char name[128], char scope[512], gisd_error *err)
+static store_found pg_token_find(store *h, const char *hash, char name[128], char scope[512], gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     const char *p[1] = {hash};
     PGresult *r;
     if (run(s, "SELECT name, scope FROM gisd_tokens WHERE hash = $1 AND revoked_at IS NULL", 1, p, &r, err,
             "checking the token") != 0)
-        return -1;
+        return STORE_FAILED;
     int found = PQntuples(r) > 0;
     if (found) {
         snprintf(name, 128, "%s", PQgetvalue(r, 0, 0));
         snprintf(scope, 512, "%s", PQgetvalue(r, 0, 1));
     }
     PQclear(r);
-    return found ? 0 : 1;
+    return found ? STORE_FOUND : STORE_ABSENT;
 }
 
 /* ---- reading ---- */
 
-int pg_layer_changes(pg_store *s, long long *changes, gisd_error *err)
+static int pg_layer_changes(store *h, long long *changes, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     memset(changes, 0, s->reg->n * sizeof *changes);
     PGresult *r;
     if (run(s, "SELECT layer, changes FROM gisd_layers", 0, NULL, &r, err, "reading the layers' change counters") != 0)
@@ -1052,8 +990,9 @@ int pg_layer_changes(pg_store *s, long long *changes, gisd_error *err)
     return 0;
 }
 
-int pg_layer_stats_get(pg_store *s, const layer_def *l, store_layer_stats *out, gisd_error *err)
+static int pg_layer_stats_get(store *h, const layer_def *l, store_layer_stats *out, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     memset(out, 0, sizeof *out);
     const char *p[1] = {l->id};
     PGresult *r;
@@ -1074,8 +1013,9 @@ int pg_layer_stats_get(pg_store *s, const layer_def *l, store_layer_stats *out, 
     return 0;
 }
 
-int pg_import_history(pg_store *s, store_import_row **rows, size_t *n, gisd_error *err)
+static int pg_import_history(store *h, store_import_row **rows, size_t *n, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     *rows = NULL;
     *n = 0;
     PGresult *r;
@@ -1139,19 +1079,19 @@ static void pg_cql_literal(const cql_node *n, int ts, sqlite3_str *b, void *ud)
         hex[n->wkb_len * 2] = 0;
         sqlite3_str_appendf(b, "ST_SetSRID(ST_GeomFromWKB(decode($%d, 'hex')), %d)", param(ps, hex), STORE_SRID);
     } else if (n->kind == CQL_BBOX) {
-        int k = param(ps, sql_text("%.17g", n->bbox[0]));
+        int k = param(ps, store_sql_text("%.17g", n->bbox[0]));
         for (int j = 1; j < 4; j++)
-            param(ps, sql_text("%.17g", n->bbox[j]));
+            param(ps, store_sql_text("%.17g", n->bbox[j]));
         sqlite3_str_appendf(b, "ST_MakeEnvelope($%d, $%d, $%d, $%d, %d)", k, k + 1, k + 2, k + 3, STORE_SRID);
     } else if (n->kind == CQL_DATE && ts) {
-        sqlite3_str_appendf(b, "$%d::text", param(ps, sql_text("%s", n->alt)));
+        sqlite3_str_appendf(b, "$%d::text", param(ps, store_sql_text("%s", n->alt)));
     } else if (n->kind == CQL_TEXT || n->kind == CQL_DATE || n->kind == CQL_TIMESTAMP) {
-        sqlite3_str_appendf(b, "$%d::text", param(ps, sql_text("%s", n->text)));
+        sqlite3_str_appendf(b, "$%d::text", param(ps, store_sql_text("%s", n->text)));
     } else if (n->kind == CQL_BOOL) {
         /* booleans are stored as integers, as in SpatiaLite */
-        sqlite3_str_appendf(b, "$%d::bigint", param(ps, sql_text("%d", n->number != 0)));
+        sqlite3_str_appendf(b, "$%d::bigint", param(ps, store_sql_text("%d", n->number != 0)));
     } else {
-        sqlite3_str_appendf(b, "$%d::double precision", param(ps, sql_text("%.17g", n->number)));
+        sqlite3_str_appendf(b, "$%d::double precision", param(ps, store_sql_text("%.17g", n->number)));
     }
 }
 
@@ -1181,14 +1121,9 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
 {
     sqlite3_str_appendall(b, " WHERE true");
     if (q->has_bbox) {
-        double bb[4];
-        memcpy(bb, q->bbox, sizeof bb);
-        if (q->bbox_srid != 0 && q->bbox_srid != STORE_SRID && q->bbox_srid != 4326 &&
-            crs_bbox_to_lonlat(q->bbox_srid, q->bbox, bb, err) != 0)
-            return -1;
         int k = ps->n + 1;
         for (int i = 0; i < 4; i++)
-            param(ps, sql_text("%.17g", bb[i]));
+            param(ps, store_sql_text("%.17g", q->bbox[i]));
         sqlite3_str_appendf(b, " AND geom && ST_MakeEnvelope($%d, $%d, $%d, $%d, %d)", k, k + 1, k + 2, k + 3,
                             STORE_SRID);
         if (!q->bbox_mbr_only && l->geometry != GEOM_POINT)
@@ -1207,20 +1142,20 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
                 ps->never = 1;
                 continue;
             }
-            param(ps, sql_text("%.17g", v));
+            param(ps, store_sql_text("%.17g", v));
             sqlite3_str_appendf(b, " AND \"%w\" = $%d::double precision", q->filter_fields[i], ps->n);
         } else if (!utf8_valid(q->filter_values[i])) {
             /* no UTF-8 text equals it; PostgreSQL would refuse the parameter outright */
             ps->never = 1;
         } else {
-            param(ps, sql_text("%s", q->filter_values[i]));
+            param(ps, store_sql_text("%s", q->filter_values[i]));
             sqlite3_str_appendf(b, " AND \"%w\" = $%d", q->filter_fields[i], ps->n);
         }
     }
     if (q->feature_id && !utf8_valid(q->feature_id))
         ps->never = 1; /* no such feature, as SQLite finds none */
     else if (q->feature_id) {
-        param(ps, sql_text("%s", q->feature_id));
+        param(ps, store_sql_text("%s", q->feature_id));
         sqlite3_str_appendf(b, " AND \"%w\"::text = $%d", layer_id_column(l), ps->n);
     }
     if (ps->never)
@@ -1230,14 +1165,15 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
         store_cql_condition(&PG_CQL, l, q->filter, b, ps);
     }
     if (q->has_after) {
-        param(ps, sql_text("%lld", q->after_fid));
+        param(ps, store_sql_text("%lld", q->after_fid));
         sqlite3_str_appendf(b, " AND fid > $%d", ps->n);
     }
     return 0;
 }
 
-int pg_query_count(pg_store *s, const layer_def *l, const store_query *q, long long *out, gisd_error *err)
+static int pg_query_count(store *h, const layer_def *l, const store_query *q, long long *out, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     *out = 0;
     int exists = table_exists(s, l->id, err);
     if (exists <= 0)
@@ -1246,7 +1182,7 @@ int pg_query_count(pg_store *s, const layer_def *l, const store_query *q, long l
     sqlite3_str_appendf(b, "SELECT count(*) FROM \"%w\"", l->id);
     params ps = {0};
     int rc = build_where(l, q, b, &ps, err);
-    char *sql = str_finish(b);
+    char *sql = store_sql_finish(b);
     PGresult *r = NULL;
     if (rc == 0)
         rc = run(s, sql, ps.n, (const char *const *)ps.p, &r, err, "counting features");
@@ -1258,10 +1194,12 @@ int pg_query_count(pg_store *s, const layer_def *l, const store_query *q, long l
     return rc;
 }
 
-int pg_cursor_open(pg_store *s, const layer_def *l, const store_query *q, pg_cursor **out, gisd_error *err)
+static int pg_cursor_open(store *h, const layer_def *l, const store_query *q, store_cursor **out, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     *out = NULL;
     pg_cursor *c = xcalloc(1, sizeof *c);
+    c->base.ops = &store_pg_ops;
     c->s = s;
     c->layer = l;
     c->row = -1;
@@ -1271,7 +1209,7 @@ int pg_cursor_open(pg_store *s, const layer_def *l, const store_query *q, pg_cur
             free(c);
             return -1;
         }
-        *out = c; /* a layer never imported is empty */
+        *out = &c->base; /* a layer never imported is empty */
         return 0;
     }
     sqlite3_str *b = sqlite3_str_new(NULL);
@@ -1280,9 +1218,9 @@ int pg_cursor_open(pg_store *s, const layer_def *l, const store_query *q, pg_cur
         sqlite3_str_appendf(b, "\"%w\", ", l->fields[i].name);
     int srid = q->out_srid ? q->out_srid : STORE_SRID;
     /* EPSG:4326 output is the stored CGCS2000 as is, as on SpatiaLite */
-    char *g = srid == STORE_SRID || srid == 4326 ? sql_text("geom") : sql_text("ST_Transform(geom, %d)", srid);
+    char *g = srid == STORE_SRID || srid == 4326 ? store_sql_text("geom") : store_sql_text("ST_Transform(geom, %d)", srid);
     if (q->swap_axes) {
-        char *swapped = sql_text("ST_FlipCoordinates(%s)", g);
+        char *swapped = store_sql_text("ST_FlipCoordinates(%s)", g);
         sqlite3_free(g);
         g = swapped;
     }
@@ -1299,20 +1237,20 @@ int pg_cursor_open(pg_store *s, const layer_def *l, const store_query *q, pg_cur
     sqlite3_str_appendf(b, ", fid FROM \"%w\"", l->id);
     params ps = {0};
     int rc = build_where(l, q, b, &ps, err);
-    param(&ps, q->limit < 0 ? NULL : sql_text("%lld", q->limit));
-    param(&ps, sql_text("%lld", q->offset));
+    param(&ps, q->limit < 0 ? NULL : store_sql_text("%lld", q->limit));
+    param(&ps, store_sql_text("%lld", q->offset));
     sqlite3_str_appendf(b, " ORDER BY fid LIMIT $%d OFFSET $%d", ps.n - 1, ps.n);
-    char *sql = str_finish(b);
+    char *sql = store_sql_finish(b);
     if (rc == 0)
         rc = run(s, sql, ps.n, (const char *const *)ps.p, &c->res, err, "reading features");
     sqlite3_free(sql);
     params_free(&ps);
     if (rc != 0) {
-        pg_cursor_free(c);
+        pg_cursor_free(&c->base);
         return -1;
     }
     c->nrows = PQntuples(c->res);
-    *out = c;
+    *out = &c->base;
     return 0;
 }
 
@@ -1321,8 +1259,9 @@ static int hexval(char h)
     return h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h - 'A' + 10;
 }
 
-int pg_cursor_next(pg_cursor *c, gisd_error *err)
+static int pg_cursor_next(store_cursor *cb, gisd_error *err)
 {
+    pg_cursor *c = (pg_cursor *)cb;
     (void)err;
     if (!c->res || c->row + 1 >= c->nrows)
         return 0;
@@ -1342,16 +1281,33 @@ int pg_cursor_next(pg_cursor *c, gisd_error *err)
     return 1;
 }
 
-int pg_cursor_is_null(pg_cursor *c, size_t f) { return PQgetisnull(c->res, c->row, (int)f); }
-
-const char *pg_cursor_text(pg_cursor *c, size_t f) { return PQgetvalue(c->res, c->row, (int)f); }
-
-long long pg_cursor_int(pg_cursor *c, size_t f) { return strtoll(PQgetvalue(c->res, c->row, (int)f), NULL, 10); }
-
-double pg_cursor_real(pg_cursor *c, size_t f) { return strtod(PQgetvalue(c->res, c->row, (int)f), NULL); }
-
-const void *pg_cursor_geom(pg_cursor *c, size_t *len)
+static int pg_cursor_is_null(store_cursor *cb, size_t f)
 {
+    pg_cursor *c = (pg_cursor *)cb;
+    return PQgetisnull(c->res, c->row, (int)f);
+}
+
+static const char *pg_cursor_text(store_cursor *cb, size_t f)
+{
+    pg_cursor *c = (pg_cursor *)cb;
+    return PQgetvalue(c->res, c->row, (int)f);
+}
+
+static long long pg_cursor_int(store_cursor *cb, size_t f)
+{
+    pg_cursor *c = (pg_cursor *)cb;
+    return strtoll(PQgetvalue(c->res, c->row, (int)f), NULL, 10);
+}
+
+static double pg_cursor_real(store_cursor *cb, size_t f)
+{
+    pg_cursor *c = (pg_cursor *)cb;
+    return strtod(PQgetvalue(c->res, c->row, (int)f), NULL);
+}
+
+static const void *pg_cursor_geom(store_cursor *cb, size_t *len)
+{
+    pg_cursor *c = (pg_cursor *)cb;
     int col = (int)c->layer->nfields;
     *len = 0;
     if (!c->has_geom || PQgetisnull(c->res, c->row, col))
@@ -1364,13 +1320,15 @@ const void *pg_cursor_geom(pg_cursor *c, size_t *len)
     return PQgetvalue(c->res, c->row, col);
 }
 
-long long pg_cursor_fid(pg_cursor *c)
+static long long pg_cursor_fid(store_cursor *cb)
 {
+    pg_cursor *c = (pg_cursor *)cb;
     return strtoll(PQgetvalue(c->res, c->row, (int)c->layer->nfields + 1), NULL, 10);
 }
 
-void pg_cursor_free(pg_cursor *c)
+static void pg_cursor_free(store_cursor *cb)
 {
+    pg_cursor *c = (pg_cursor *)cb;
     if (!c)
         return;
     PQclear(c->res);
@@ -1378,8 +1336,9 @@ void pg_cursor_free(pg_cursor *c)
     free(c);
 }
 
-int pg_check(pg_store *s, char *msg, size_t n, gisd_error *err)
+static int pg_check(store *h, char *msg, size_t n, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     (void)msg, (void)n;
     /* PostgreSQL checks its own pages; what gisd can see is whether it answers */
     PGresult *r;
@@ -1403,8 +1362,9 @@ static int drain_notifies(pg_store *s, gisd_error *err)
     return got;
 }
 
-int pg_wait_changes(pg_store *s, int timeout_ms, gisd_error *err)
+static int pg_wait_changes(store *h, int timeout_ms, gisd_error *err)
 {
+    pg_store *s = (pg_store *)h;
     if (connected(s, err) != 0)
         return -1;
     if (!s->listening) {
@@ -1429,8 +1389,54 @@ int pg_wait_changes(pg_store *s, int timeout_ms, gisd_error *err)
     return ready > 0 ? drain_notifies(s, err) : 0;
 }
 
-int pg_is_immutable(const pg_store *s)
+static int pg_is_immutable(const store *h)
 {
+    const pg_store *s = (const pg_store *)h;
     (void)s;
     return 0;
 }
+
+const store_ops store_pg_ops = {
+    .name = "PostgreSQL",
+    .global_init = pg_global_init,
+    .discard_created = pg_discard_created,
+    .open = pg_open,
+    .close = pg_close,
+    .begin = pg_begin,
+    .read_begin = pg_read_begin,
+    .read_end = pg_read_end,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .layer_replace_begin = pg_layer_replace_begin,
+    .layer_insert = pg_layer_insert,
+    .layer_replace_end = pg_layer_replace_end,
+    .import_record = pg_import_record,
+    .feature_read = pg_feature_read,
+    .edit_begin = pg_edit_begin,
+    .edit_row = pg_edit_row,
+    .layer_touch = pg_layer_touch,
+    .history_add = pg_history_add,
+    .history = pg_history,
+    .token_add = pg_token_add,
+    .token_revoke = pg_token_revoke,
+    .token_list = pg_token_list,
+    .token_find = pg_token_find,
+    .meta_set = pg_meta_set,
+    .meta_get = pg_meta_get,
+    .layer_changes = pg_layer_changes,
+    .layer_stats_get = pg_layer_stats_get,
+    .import_history = pg_import_history,
+    .query_count = pg_query_count,
+    .cursor_open = pg_cursor_open,
+    .cursor_next = pg_cursor_next,
+    .cursor_is_null = pg_cursor_is_null,
+    .cursor_text = pg_cursor_text,
+    .cursor_int = pg_cursor_int,
+    .cursor_real = pg_cursor_real,
+    .cursor_geom = pg_cursor_geom,
+    .cursor_fid = pg_cursor_fid,
+    .cursor_free = pg_cursor_free,
+    .check = pg_check,
+    .wait_changes = pg_wait_changes,
+    .is_immutable = pg_is_immutable,
+};

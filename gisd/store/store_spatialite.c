@@ -20,7 +20,15 @@
 
 #define STMT_CACHE 24
 
+typedef struct sl_store sl_store;
+typedef struct sl_cursor sl_cursor;
+
+static void sl_close(store *h);
+static void sl_rollback(store *h);
+static void sl_cursor_free(store_cursor *cb);
+
 struct sl_store {
+    store base; /* first: a store * is this handle */
     sqlite3 *db;
     void *splite; /* SpatiaLite's per-connection cache */
     const layer_registry *reg;
@@ -39,6 +47,7 @@ struct sl_store {
 };
 
 struct sl_cursor {
+    store_cursor base; /* first: a store_cursor * is this cursor */
     sl_store *s;
     sqlite3_stmt *stmt;
     const layer_def *layer;
@@ -133,21 +142,6 @@ static int exec_sql(sl_store *s, const char *sql, gisd_error *err)
         return -1;
     }
     return 0;
-}
-
-/* Text built with sqlite3_mprintf (%w for identifiers, %Q for literals); NULL
- * only when SQLite is out of memory, which aborts like xmalloc. */
-static char *sql_text(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *q = sqlite3_vmprintf(fmt, ap);
-    va_end(ap);
-    if (!q) {
-        fprintf(stderr, "gisd: out of memory building SQL\n");
-        abort();
-    }
-    return q;
 }
 
 /* Runs sql (from sql_text) and frees it. */
@@ -261,7 +255,7 @@ static int exec_int(sl_store *s, char *sql, long long *out, gisd_error *err)
 static int table_exists(sl_store *s, const char *name)
 {
     sqlite3_stmt *st;
-    if (stmt_acquire(s, sql_text("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?"), &st) !=
+    if (stmt_acquire(s, store_sql_text("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?"), &st) !=
         SQLITE_OK)
         return 0;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -290,17 +284,17 @@ static const char EDIT_SCHEMA[] =
 /* InitSpatialMetadata(1) runs its own transaction, so it cannot share ours. */
 static int init_schema(sl_store *s, gisd_error *err)
 {
-    if (exec_int(s, sql_text("SELECT InitSpatialMetadata(1)"), NULL, err) != 0 ||
+    if (exec_int(s, store_sql_text("SELECT InitSpatialMetadata(1)"), NULL, err) != 0 ||
         exec_sql(s, "BEGIN", err) != 0)
         return -1;
     if (exec_sql(s, SCHEMA, err) != 0) {
-        sl_rollback(s);
+        sl_rollback(&s->base);
         return -1;
     }
     return exec_sql(s, "COMMIT", err);
 }
 
-void sl_discard_created(const char *path)
+static void sl_discard_created(const char *path)
 {
     size_t n = strlen(path);
     char *side = xmalloc(n + 5);
@@ -313,7 +307,7 @@ void sl_discard_created(const char *path)
     free(side);
 }
 
-void sl_global_init(void)
+static void sl_global_init(void)
 {
     /* SQLite's memory statistics take one process-wide mutex on every
      * allocation: with many request threads that lock is the bottleneck.
@@ -330,7 +324,7 @@ static int readable(sl_store *s)
 /* 1 when the directory holding path cannot be written by us. */
 static int access_dir_readonly(const char *path)
 {
-    char *dir = sql_text("%s", path);
+    char *dir = store_sql_text("%s", path);
     char *slash = strrchr(dir, '/');
     if (slash)
         slash[slash == dir ? 1 : 0] = '\0';
@@ -360,7 +354,7 @@ static char *immutable_uri(const char *path)
     return uri;
 }
 
-int sl_open(const char *path, store_mode mode, const layer_registry *reg, sl_store **out,
+static int sl_open(const char *path, store_mode mode, const layer_registry *reg, store **out,
                int *created, gisd_error *err)
 {
     *out = NULL;
@@ -371,13 +365,14 @@ int sl_open(const char *path, store_mode mode, const layer_registry *reg, sl_sto
         return gisd_fail(err, GISD_E_IO,
                          "no store at %s: import data first (gisd import --db %s ...)", path, path);
     sl_store *s = xcalloc(1, sizeof *s);
+    s->base.ops = &store_spatialite_ops;
     s->reg = reg;
     int flags = mode == STORE_READONLY ? SQLITE_OPEN_READONLY
                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         gisd_fail(err, GISD_E_IO, "cannot open the store %s: %s", path,
                   s->db ? sqlite3_errmsg(s->db) : "out of memory");
-        sl_close(s);
+        sl_close(&s->base);
         return -1;
     }
     if (mode == STORE_READONLY && !readable(s) && access_dir_readonly(path)) {
@@ -391,7 +386,7 @@ int sl_open(const char *path, store_mode mode, const layer_registry *reg, sl_sto
         if (rc != SQLITE_OK) {
             gisd_fail(err, GISD_E_IO, "cannot open the store %s read-only: %s", path,
                       s->db ? sqlite3_errmsg(s->db) : "out of memory");
-            sl_close(s);
+            sl_close(&s->base);
             return -1;
         }
         s->immutable = 1;
@@ -400,24 +395,24 @@ int sl_open(const char *path, store_mode mode, const layer_registry *reg, sl_sto
     sqlite3_progress_handler(s->db, 1000, progress_cancel, NULL);
     if (register_functions(s->db) != SQLITE_OK) {
         gisd_fail(err, GISD_E_INTERNAL, "cannot register gisd's SQL functions: %s", sqlite3_errmsg(s->db));
-        sl_close(s);
+        sl_close(&s->base);
         return -1;
     }
     s->splite = spatialite_alloc_connection();
     spatialite_init_ex(s->db, s->splite, 0);
     if (mode == STORE_READWRITE) {
         if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err) != 0) {
-            sl_close(s);
+            sl_close(&s->base);
             return -1;
         }
         if (!table_exists(s, "gisd_meta")) {
             if (init_schema(s, err) != 0) {
-                sl_close(s);
+                sl_close(&s->base);
                 return -1;
             }
         }
         if (!table_exists(s, "gisd_tokens") && exec_sql(s, EDIT_SCHEMA, err) != 0) {
-            sl_close(s);
+            sl_close(&s->base);
             return -1;
         }
         if (created)
@@ -426,18 +421,19 @@ int sl_open(const char *path, store_mode mode, const layer_registry *reg, sl_sto
         int code = sqlite3_extended_errcode(s->db);
         if (code != SQLITE_OK && code != SQLITE_DONE && code != SQLITE_ROW) {
             sql_fail(s, err, path);
-            sl_close(s);
+            sl_close(&s->base);
             return -1;
         }
-        sl_close(s);
+        sl_close(&s->base);
         return gisd_fail(err, GISD_E_INPUT, "%s is not a gisd store (no gisd_meta table)", path);
     }
-    *out = s;
+    *out = &s->base;
     return 0;
 }
 
-void sl_close(sl_store *s)
+static void sl_close(store *h)
 {
+    sl_store *s = (sl_store *)h;
     if (!s)
         return;
     if (s->insert)
@@ -455,18 +451,28 @@ void sl_close(sl_store *s)
     free(s);
 }
 
-int sl_begin(sl_store *s, gisd_error *err) { return exec_sql(s, "BEGIN IMMEDIATE", err); }
-
-int sl_read_begin(sl_store *s, gisd_error *err) { return exec_sql(s, "BEGIN", err); }
-
-void sl_read_end(sl_store *s)
+static int sl_begin(store *h, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
+    return exec_sql(s, "BEGIN IMMEDIATE", err);
+}
+
+static int sl_read_begin(store *h, gisd_error *err)
+{
+    sl_store *s = (sl_store *)h;
+    return exec_sql(s, "BEGIN", err);
+}
+
+static void sl_read_end(store *h)
+{
+    sl_store *s = (sl_store *)h;
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 }
 
-int sl_commit(sl_store *s, gisd_error *err)
+static int sl_commit(store *h, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     if (s->insert) {
         sqlite3_finalize(s->insert);
         s->insert = NULL;
@@ -474,8 +480,9 @@ int sl_commit(sl_store *s, gisd_error *err)
     return exec_sql(s, "COMMIT", err);
 }
 
-void sl_rollback(sl_store *s)
+static void sl_rollback(store *h)
 {
+    sl_store *s = (sl_store *)h;
     if (s->insert) {
         sqlite3_finalize(s->insert);
         s->insert = NULL;
@@ -490,16 +497,6 @@ static const char *sql_type(field_type t)
 }
 
 /* Text from a sqlite3_str; aborts when SQLite ran out of memory. */
-static char *str_finish(sqlite3_str *b)
-{
-    char *q = sqlite3_str_finish(b);
-    if (!q) {
-        fprintf(stderr, "gisd: out of memory building SQL\n");
-        abort();
-    }
-    return q;
-}
-
 static int create_layer_table(sl_store *s, const layer_def *l, gisd_error *err)
 {
     sqlite3_str *b = sqlite3_str_new(s->db);
@@ -508,10 +505,10 @@ static int create_layer_table(sl_store *s, const layer_def *l, gisd_error *err)
         sqlite3_str_appendf(b, ", \"%w\" %s%s", l->fields[i].name, sql_type(l->fields[i].type),
                             i == l->id_index ? " NOT NULL UNIQUE" : "");
     sqlite3_str_appendall(b, ")");
-    if (exec_owned(s, str_finish(b), err) != 0)
+    if (exec_owned(s, store_sql_finish(b), err) != 0)
         return -1;
     long long ok = 0;
-    if (exec_int(s, sql_text("SELECT AddGeometryColumn(%Q, 'geom', %d, %Q, 'XY', 1)", l->id,
+    if (exec_int(s, store_sql_text("SELECT AddGeometryColumn(%Q, 'geom', %d, %Q, 'XY', 1)", l->id,
                              STORE_SRID, geom_kind_sql_name(l->geometry)),
                  &ok, err) != 0)
         return -1;
@@ -521,16 +518,17 @@ static int create_layer_table(sl_store *s, const layer_def *l, gisd_error *err)
     return 0;
 }
 
-int sl_layer_replace_begin(sl_store *s, const layer_def *l, gisd_error *err)
+static int sl_layer_replace_begin(store *h, const layer_def *l, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     if (!table_exists(s, l->id)) {
         if (create_layer_table(s, l, err) != 0)
             return -1;
     } else {
         /* Rows go in without the R*Tree, which replace_end builds in one pass:
          * per-row index triggers make a large import several times slower. */
-        if (exec_int(s, sql_text("SELECT DisableSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0 ||
-            exec_owned(s, sql_text("DROP TABLE IF EXISTS \"idx_%w_geom\"; DELETE FROM \"%w\"",
+        if (exec_int(s, store_sql_text("SELECT DisableSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0 ||
+            exec_owned(s, store_sql_text("DROP TABLE IF EXISTS \"idx_%w_geom\"; DELETE FROM \"%w\"",
                                    l->id, l->id), err) != 0)
             return -1;
     }
@@ -543,7 +541,7 @@ int sl_layer_replace_begin(sl_store *s, const layer_def *l, gisd_error *err)
     for (size_t i = 0; i < l->nfields + (l->id_field ? 0 : 1); i++)
         sqlite3_str_appendall(b, "?, ");
     sqlite3_str_appendf(b, "GeomFromWKB(?, %d))", STORE_SRID);
-    char *ins = str_finish(b);
+    char *ins = store_sql_finish(b);
     if (s->insert)
         sqlite3_finalize(s->insert);
     s->insert = NULL;
@@ -555,10 +553,11 @@ int sl_layer_replace_begin(sl_store *s, const layer_def *l, gisd_error *err)
     return 0;
 }
 
-int sl_layer_insert(sl_store *s, const layer_def *l, const store_value *values,
+static int sl_layer_insert(store *h, const layer_def *l, const store_value *values,
                        const unsigned char *wkb, size_t wkb_len, long feature_no, long long source_fid,
                        gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     if (!s->insert || s->insert_layer != l)
         return gisd_fail(err, GISD_E_INTERNAL, "store: insert into %s before replace_begin", l->id);
     sqlite3_stmt *st = s->insert;
@@ -602,34 +601,27 @@ int sl_layer_insert(sl_store *s, const layer_def *l, const store_value *values,
                      sqlite3_errmsg(s->db));
 }
 
-static int record_layer(sl_store *s, const layer_def *l, gisd_error *err);
+static int sl_layer_touch(store *h, const layer_def *l, gisd_error *err);
 static int prepare_str(sl_store *s, sqlite3_str *b, sqlite3_stmt **st, const char *what, gisd_error *err);
 
-static void utc_now(char *buf, size_t n)
+static int sl_layer_replace_end(store *h, const layer_def *l, gisd_error *err)
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-int sl_layer_replace_end(sl_store *s, const layer_def *l, gisd_error *err)
-{
+    sl_store *s = (sl_store *)h;
     if (s->insert) {
         sqlite3_finalize(s->insert);
         s->insert = NULL;
     }
-    if (exec_int(s, sql_text("SELECT CreateSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0)
+    if (exec_int(s, store_sql_text("SELECT CreateSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0)
         return -1;
-    return record_layer(s, l, err);
+    return sl_layer_touch(h, l, err);
 }
 
-/* Records the layer's count, extent and a new change counter. */
-static int record_layer(sl_store *s, const layer_def *l, gisd_error *err)
+static int sl_layer_touch(store *h, const layer_def *l, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     char now[32];
-    utc_now(now, sizeof now);
-    char *sql = sql_text(
+    store_utc_now(now, sizeof now);
+    char *sql = store_sql_text(
         "INSERT INTO gisd_layers(layer, feature_count, minx, miny, maxx, maxy, changes, updated_at)"
         " SELECT %Q, (SELECT count(*) FROM \"%w\"), MbrMinX(e), MbrMinY(e), MbrMaxX(e),"
         " MbrMaxY(e), 1, ? FROM (SELECT Extent(geom) AS e FROM \"%w\") WHERE 1"
@@ -648,12 +640,13 @@ static int record_layer(sl_store *s, const layer_def *l, gisd_error *err)
     return rc == SQLITE_DONE ? 0 : sql_fail(s, err, "recording the layer's extent");
 }
 
-int sl_import_record(sl_store *s, const char *file, const char *layer, long features,
+static int sl_import_record(store *h, const char *file, const char *layer, long features,
                         long repaired, double seconds, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     sqlite3_stmt *st;
     char now[32];
-    utc_now(now, sizeof now);
+    store_utc_now(now, sizeof now);
     if (sqlite3_prepare_v2(s->db,
                            "INSERT INTO gisd_imports(file, layer, imported_at, features, repaired,"
                            " seconds) VALUES (?, ?, ?, ?, ?, ?)",
@@ -685,20 +678,12 @@ int sl_import_record(sl_store *s, const char *file, const char *layer, long feat
 
 /* ---- editing ---- */
 
-static void sha256_hex(const char *text, char out[65])
+static store_found sl_feature_read(store *h, const layer_def *l, const char *id, char **geojson, gisd_error *err)
 {
-    gchar *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
-    snprintf(out, 65, "%s", h);
-    g_free(h);
-}
-
-int sl_feature_state(sl_store *s, const layer_def *l, const char *id, char **geojson, char etag[65],
-                        gisd_error *err)
-{
+    sl_store *s = (sl_store *)h;
     *geojson = NULL;
-    etag[0] = 0;
     if (!table_exists(s, l->id))
-        return 1;
+        return STORE_ABSENT;
     sqlite3_str *b = sqlite3_str_new(s->db);
     sqlite3_str_appendf(b, "SELECT json_object('type', 'Feature', 'id', \"%w\", 'geometry', json(AsGeoJSON(geom, 9)),"
                            " 'properties', json_object(", layer_id_column(l));
@@ -710,14 +695,13 @@ int sl_feature_state(sl_store *s, const layer_def *l, const char *id, char **geo
     sqlite3_str_appendf(b, ")) FROM \"%w\" WHERE \"%w\" = ?", l->id, layer_id_column(l));
     sqlite3_stmt *st;
     if (prepare_str(s, b, &st, "reading a feature", err) != 0)
-        return -1;
+        return STORE_FAILED;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    if (rc == SQLITE_ROW)
         *geojson = xstrdup((const char *)sqlite3_column_text(st, 0));
-        sha256_hex(*geojson, etag);
-    }
-    int out = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : sql_fail(s, err, "reading a feature");
+    store_found out = rc == SQLITE_ROW ? STORE_FOUND : rc == SQLITE_DONE ? STORE_ABSENT
+                                                                         : (sql_fail(s, err, "reading a feature"), STORE_FAILED);
     stmt_release(s, st);
     return out;
 }
@@ -737,9 +721,23 @@ static void bind_values(sqlite3_stmt *st, const layer_def *l, const store_value 
     }
 }
 
-/* The write itself: an insert, an update or a delete of one row. */
-static int edit_row(sl_store *s, const layer_def *l, const store_edit *e, const char *id, gisd_error *err)
+static int sl_edit_begin(store *h, const layer_def *l, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
+    if (exec_sql(s, "BEGIN IMMEDIATE", err) != 0)
+        return -1;
+    if (!table_exists(s, l->id) && (create_layer_table(s, l, err) != 0 ||
+                                    exec_int(s, store_sql_text("SELECT CreateSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0)) {
+        sl_rollback(h);
+        return -1;
+    }
+    return 0;
+}
+
+static int sl_edit_row(store *h, const layer_def *l, const store_edit *e, const char *id, char new_id[64],
+                       gisd_error *err)
+{
+    sl_store *s = (sl_store *)h;
     sqlite3_str *b = sqlite3_str_new(s->db);
     if (e->kind == STORE_CREATE) {
         sqlite3_str_appendf(b, "INSERT INTO \"%w\" (", l->id);
@@ -757,7 +755,7 @@ static int edit_row(sl_store *s, const layer_def *l, const store_edit *e, const 
     } else {
         sqlite3_str_appendf(b, "DELETE FROM \"%w\" WHERE \"%w\" = ?", l->id, layer_id_column(l));
     }
-    char *sql = str_finish(b);
+    char *sql = store_sql_finish(b);
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
     sqlite3_free(sql);
@@ -776,6 +774,8 @@ static int edit_row(sl_store *s, const layer_def *l, const store_edit *e, const 
     char msg[512];
     snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(s->db));
     sqlite3_finalize(st);
+    if (rc == SQLITE_DONE && !id)
+        snprintf(new_id, 64, "%lld", (long long)sqlite3_last_insert_rowid(s->db));
     if (rc == SQLITE_DONE)
         return 0;
     if ((ext & 0xFF) == SQLITE_CONSTRAINT || (ext & 0xFF) == SQLITE_MISMATCH)
@@ -783,99 +783,29 @@ static int edit_row(sl_store *s, const layer_def *l, const store_edit *e, const 
     return sql_fail(s, err, "writing the feature");
 }
 
-int sl_edit_apply(sl_store *s, const layer_def *l, const store_edit *e, long long *change, char etag[65],
-                     char *id_out, gisd_error *err)
+static int sl_history_add(store *h, const store_history_row *row, long long *change, gisd_error *err)
 {
-    *change = 0;
-    etag[0] = 0;
-    char idbuf[64];
-    const char *id = e->feature_id;
-    if (id_out)
-        id_out[0] = 0;
-    if (e->kind == STORE_CREATE && !l->id_field) {
-        id = NULL; /* numbered by the store, below */
-    } else if (e->kind == STORE_CREATE) {
-        const store_value *v = &e->values[l->id_index];
-        if (v->is_null || (!field_type_numeric(l->fields[l->id_index].type) && (!v->text || !*v->text)))
-            return gisd_fail(err, GISD_E_INPUT, "the feature needs its %s", l->id_field);
-        if (!field_type_numeric(l->fields[l->id_index].type))
-            id = v->text;
-        else {
-            snprintf(idbuf, sizeof idbuf, "%lld", v->i);
-            id = idbuf;
-        }
-    }
-    if (exec_sql(s, "BEGIN IMMEDIATE", err) != 0)
-        return -1;
-    char *before = NULL, *after = NULL, old[65];
-    int rc = 0;
-    if (!table_exists(s, l->id) && (create_layer_table(s, l, err) != 0 ||
-                                    exec_int(s, sql_text("SELECT CreateSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0))
-        rc = -1;
-    int found = rc == 0 ? (id ? sl_feature_state(s, l, id, &before, old, err) : 1) : -1;
-    if (found < 0)
-        rc = -1;
-    else if (e->kind == STORE_CREATE && found == 0)
-        rc = gisd_fail(err, GISD_E_CONFLICT, "%s already has a feature %s \"%s\"", l->id, l->id_field, id);
-    else if (e->kind != STORE_CREATE && found == 1)
-        rc = gisd_fail(err, GISD_E_NOTFOUND, "%s has no feature \"%s\"", l->id, id);
-    else if (e->kind != STORE_CREATE && e->if_match && strcmp(e->if_match, old) != 0)
-        rc = gisd_fail(err, GISD_E_STALE, "feature \"%s\" changed since its ETag %s was read (now %s): read it again",
-                       id, e->if_match, old);
-    store_edit rewritten;
-    if (rc == 0 && e->kind == STORE_REPLACE && e->rewrite) {
-        rewritten = *e;
-        rc = e->rewrite(e->rewrite_ud, before, &rewritten, err);
-        e = &rewritten;
-    }
-    if (rc == 0)
-        rc = edit_row(s, l, e, id, err);
-    if (rc == 0 && !id) {
-        snprintf(idbuf, sizeof idbuf, "%lld", (long long)sqlite3_last_insert_rowid(s->db));
-        id = idbuf;
-    }
-    if (rc == 0 && id_out)
-        snprintf(id_out, STORE_ID_MAX + 1, "%s", id);
-    if (rc == 0 && e->kind != STORE_DELETE && sl_feature_state(s, l, id, &after, etag, err) != 0)
-        rc = gisd_fail(err, GISD_E_INTERNAL, "the feature \"%s\" cannot be read back after the write", id);
-    if (rc == 0)
-        rc = record_layer(s, l, err);
-    if (rc == 0) {
-        char now[32];
-        utc_now(now, sizeof now);
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, "INSERT INTO gisd_history(at, who, layer, feature, action, before, after)"
-                                      " VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
-            rc = sql_fail(s, err, "recording the change");
-        } else {
-            sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 2, e->who ? e->who : "", -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 3, l->id, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 4, id, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, 5, e->action, -1, SQLITE_TRANSIENT);
-            if (before)
-                sqlite3_bind_text(st, 6, before, -1, SQLITE_TRANSIENT);
-            if (after)
-                sqlite3_bind_text(st, 7, after, -1, SQLITE_TRANSIENT);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                rc = sql_fail(s, err, "recording the change");
-            sqlite3_finalize(st);
-            *change = sqlite3_last_insert_rowid(s->db);
-        }
-    }
-    free(before);
-    free(after);
-    if (rc == 0)
-        return sl_commit(s, err);
-    sl_rollback(s);
-    etag[0] = 0;
-    *change = 0;
-    return -1;
+    sl_store *s = (sl_store *)h;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO gisd_history(at, who, layer, feature, action, before, after)"
+                                  " VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, "recording the change");
+    const char *v[7] = {row->at, row->who, row->layer, row->feature, row->action, row->before, row->after};
+    for (int i = 0; i < 7; i++)
+        if (v[i])
+            sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return sql_fail(s, err, "recording the change");
+    *change = sqlite3_last_insert_rowid(s->db);
+    return 0;
 }
 
-int sl_history(sl_store *s, const char *layer, const char *feature, long long change, json_t **out,
+static int sl_history(store *h, const char *layer, const char *feature, long long change, json_t **out,
                   gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     *out = json_array();
     if (!table_exists(s, "gisd_history"))
         return 0;
@@ -911,10 +841,11 @@ int sl_history(sl_store *s, const char *layer, const char *feature, long long ch
     return sql_fail(s, err, "reading the history");
 }
 
-int sl_token_add(sl_store *s, const char *name, const char *scope, const char *hash, gisd_error *err)
+static int sl_token_add(store *h, const char *name, const char *scope, const char *hash, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     char now[32];
-    utc_now(now, sizeof now);
+    store_utc_now(now, sizeof now);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "INSERT INTO gisd_tokens(name, hash, scope, created_at) VALUES (?, ?, ?, ?)", -1,
                            &st, NULL) != SQLITE_OK)
@@ -933,10 +864,11 @@ int sl_token_add(sl_store *s, const char *name, const char *scope, const char *h
     return sql_fail(s, err, "storing the token");
 }
 
-int sl_token_revoke(sl_store *s, const char *name, gisd_error *err)
+static int sl_token_revoke(store *h, const char *name, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     char now[32];
-    utc_now(now, sizeof now);
+    store_utc_now(now, sizeof now);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "UPDATE gisd_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", -1,
                            &st, NULL) != SQLITE_OK)
@@ -952,8 +884,9 @@ int sl_token_revoke(sl_store *s, const char *name, gisd_error *err)
     return 0;
 }
 
-int sl_token_list(sl_store *s, json_t **out, gisd_error *err)
+static int sl_token_list(store *h, json_t **out, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     *out = json_array();
     if (!table_exists(s, "gisd_tokens"))
         return 0;
@@ -979,14 +912,15 @@ int sl_token_list(sl_store *s, json_t **out, gisd_error *err)
     return sql_fail(s, err, "listing the tokens");
 }
 
-int sl_token_find(sl_store *s, const char *hash, char name[128], char scope[512], gisd_error *err)
+static store_found sl_token_find(store *h, const char *hash, char name[128], char scope[512], gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     if (!table_exists(s, "gisd_tokens"))
-        return 1;
+        return STORE_ABSENT;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT name, scope FROM gisd_tokens WHERE hash = ? AND revoked_at IS NULL", -1, &st,
                            NULL) != SQLITE_OK)
-        return sql_fail(s, err, "checking the token");
+        return sql_fail(s, err, "checking the token"), STORE_FAILED;
     sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -994,11 +928,12 @@ int sl_token_find(sl_store *s, const char *hash, char name[128], char scope[512]
         snprintf(scope, 512, "%s", (const char *)sqlite3_column_text(st, 1));
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : sql_fail(s, err, "checking the token");
+    return rc == SQLITE_ROW ? STORE_FOUND : rc == SQLITE_DONE ? STORE_ABSENT : (sql_fail(s, err, "checking the token"), STORE_FAILED);
 }
 
-int sl_meta_set(sl_store *s, const char *key, const char *value, gisd_error *err)
+static int sl_meta_set(store *h, const char *key, const char *value, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO gisd_meta(key, value) VALUES (?, ?)", -1,
                            &st, NULL) != SQLITE_OK)
@@ -1010,12 +945,13 @@ int sl_meta_set(sl_store *s, const char *key, const char *value, gisd_error *err
     return rc == SQLITE_DONE ? 0 : sql_fail(s, err, "writing metadata");
 }
 
-int sl_meta_get(sl_store *s, const char *key, char *buf, size_t bufsize, gisd_error *err)
+static store_found sl_meta_get(store *h, const char *key, char *buf, size_t bufsize, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT value FROM gisd_meta WHERE key = ?", -1, &st, NULL) !=
         SQLITE_OK)
-        return sql_fail(s, err, "reading metadata");
+        return sql_fail(s, err, "reading metadata"), STORE_FAILED;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     int found = rc == SQLITE_ROW;
@@ -1023,12 +959,13 @@ int sl_meta_get(sl_store *s, const char *key, char *buf, size_t bufsize, gisd_er
         snprintf(buf, bufsize, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return sql_fail(s, err, "reading metadata");
-    return found ? 0 : 1;
+        return sql_fail(s, err, "reading metadata"), STORE_FAILED;
+    return found ? STORE_FOUND : STORE_ABSENT;
 }
 
-int sl_layer_changes(sl_store *s, long long *changes, gisd_error *err)
+static int sl_layer_changes(store *h, long long *changes, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     memset(changes, 0, s->reg->n * sizeof *changes);
     if (!s->changes &&
         sqlite3_prepare_v2(s->db, "SELECT layer, changes FROM gisd_layers", -1, &s->changes,
@@ -1044,11 +981,12 @@ int sl_layer_changes(sl_store *s, long long *changes, gisd_error *err)
     return rc == SQLITE_DONE ? 0 : sql_fail(s, err, "reading the layers' change counters");
 }
 
-int sl_layer_stats_get(sl_store *s, const layer_def *l, store_layer_stats *out, gisd_error *err)
+static int sl_layer_stats_get(store *h, const layer_def *l, store_layer_stats *out, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
-    if (stmt_acquire(s, sql_text("SELECT feature_count, minx, miny, maxx, maxy, changes, updated_at"
+    if (stmt_acquire(s, store_sql_text("SELECT feature_count, minx, miny, maxx, maxy, changes, updated_at"
                                  " FROM gisd_layers WHERE layer = ?"), &st) != SQLITE_OK)
         return sql_fail(s, err, "reading layer statistics");
     sqlite3_bind_text(st, 1, l->id, -1, SQLITE_TRANSIENT);
@@ -1068,8 +1006,9 @@ int sl_layer_stats_get(sl_store *s, const layer_def *l, store_layer_stats *out, 
     return fail;
 }
 
-int sl_import_history(sl_store *s, store_import_row **rows, size_t *n, gisd_error *err)
+static int sl_import_history(store *h, store_import_row **rows, size_t *n, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     *rows = NULL;
     *n = 0;
     sqlite3_stmt *st;
@@ -1097,15 +1036,6 @@ int sl_import_history(sl_store *s, store_import_row **rows, size_t *n, gisd_erro
 }
 
 /* ---- queries ---- */
-
-/* Brings the query's bbox to the store's lon/lat. */
-static int bbox_to_store(const store_query *q, double out[4], gisd_error *err)
-{
-    memcpy(out, q->bbox, 4 * sizeof *out);
-    if (q->bbox_srid == 0 || q->bbox_srid == STORE_SRID || q->bbox_srid == 4326)
-        return 0;
-    return crs_bbox_to_lonlat(q->bbox_srid, q->bbox, out, err);
-}
 
 /* The values a CQL2 filter binds, in the order its SQL names them. */
 typedef struct {
@@ -1184,8 +1114,7 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
 {
     sqlite3_str_appendall(b, " WHERE 1");
     if (q->has_bbox) {
-        if (bbox_to_store(q, bbox, err) != 0)
-            return -1;
+        memcpy(bbox, q->bbox, 4 * sizeof *bbox);
         sqlite3_str_appendf(b,
                             " AND fid IN (SELECT pkid FROM \"idx_%w_geom\" WHERE xmin <= ? AND xmax >= ?"
                             " AND ymin <= ? AND ymax >= ?)", l->id);
@@ -1237,12 +1166,13 @@ static int bind_where(sqlite3_stmt *st, const store_query *q, const double bbox[
 static int prepare_str(sl_store *s, sqlite3_str *b, sqlite3_stmt **st, const char *what,
                        gisd_error *err)
 {
-    return stmt_acquire(s, str_finish(b), st) == SQLITE_OK ? 0 : sql_fail(s, err, what);
+    return stmt_acquire(s, store_sql_finish(b), st) == SQLITE_OK ? 0 : sql_fail(s, err, what);
 }
 
-int sl_query_count(sl_store *s, const layer_def *l, const store_query *q, long long *out,
+static int sl_query_count(store *h, const layer_def *l, const store_query *q, long long *out,
                       gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     *out = 0;
     if (!table_exists(s, l->id))
         return 0;
@@ -1251,7 +1181,7 @@ int sl_query_count(sl_store *s, const layer_def *l, const store_query *q, long l
     cql_binds bv = {0};
     sqlite3_str_appendf(b, "SELECT count(*) FROM \"%w\"", l->id);
     if (build_where(l, q, b, bbox, &bv, err) != 0) {
-        sqlite3_free(str_finish(b));
+        sqlite3_free(store_sql_finish(b));
         free(bv.lits);
         return -1;
     }
@@ -1270,15 +1200,17 @@ int sl_query_count(sl_store *s, const layer_def *l, const store_query *q, long l
     return fail;
 }
 
-int sl_cursor_open(sl_store *s, const layer_def *l, const store_query *q, sl_cursor **out,
+static int sl_cursor_open(store *h, const layer_def *l, const store_query *q, store_cursor **out,
                       gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     *out = NULL;
     sl_cursor *c = xcalloc(1, sizeof *c);
+    c->base.ops = &store_spatialite_ops;
     c->s = s;
     c->layer = l;
     if (!table_exists(s, l->id)) {
-        *out = c; /* a layer never imported is empty */
+        *out = &c->base; /* a layer never imported is empty */
         return 0;
     }
     sqlite3_str *b = sqlite3_str_new(s->db);
@@ -1287,10 +1219,10 @@ int sl_cursor_open(sl_store *s, const layer_def *l, const store_query *q, sl_cur
         sqlite3_str_appendf(b, "\"%w\", ", l->fields[i].name);
     int srid = q->out_srid ? q->out_srid : STORE_SRID;
     /* EPSG:4326 output is the stored CGCS2000 as is: the two differ by centimetres. */
-    char *g = srid == STORE_SRID || srid == 4326 ? sql_text("geom")
-                                                 : sql_text("ST_Transform(geom, %d)", srid);
+    char *g = srid == STORE_SRID || srid == 4326 ? store_sql_text("geom")
+                                                 : store_sql_text("ST_Transform(geom, %d)", srid);
     if (q->swap_axes) {
-        char *swapped = sql_text("SwapCoordinates(%s)", g);
+        char *swapped = store_sql_text("SwapCoordinates(%s)", g);
         sqlite3_free(g);
         g = swapped;
     }
@@ -1306,27 +1238,28 @@ int sl_cursor_open(sl_store *s, const layer_def *l, const store_query *q, sl_cur
     double bbox[4];
     cql_binds bv = {0};
     if (build_where(l, q, b, bbox, &bv, err) != 0) {
-        sqlite3_free(str_finish(b));
+        sqlite3_free(store_sql_finish(b));
         free(bv.lits);
-        sl_cursor_free(c);
+        sl_cursor_free(&c->base);
         return -1;
     }
     sqlite3_str_appendall(b, " ORDER BY fid LIMIT ? OFFSET ?");
     if (prepare_str(s, b, &c->stmt, "reading features", err) != 0) {
         free(bv.lits);
-        sl_cursor_free(c);
+        sl_cursor_free(&c->base);
         return -1;
     }
     int k = bind_where(c->stmt, q, bbox, &bv);
     free(bv.lits);
     sqlite3_bind_int64(c->stmt, k++, q->limit);
     sqlite3_bind_int64(c->stmt, k, q->offset);
-    *out = c;
+    *out = &c->base;
     return 0;
 }
 
-int sl_cursor_next(sl_cursor *c, gisd_error *err)
+static int sl_cursor_next(store_cursor *cb, gisd_error *err)
 {
+    sl_cursor *c = (sl_cursor *)cb;
     if (!c->stmt)
         return 0;
     int rc = sqlite3_step(c->stmt);
@@ -1338,22 +1271,33 @@ int sl_cursor_next(sl_cursor *c, gisd_error *err)
     return sql_code_fail(sqlite3_extended_errcode(db), err, c->layer->id, sqlite3_errmsg(db));
 }
 
-int sl_cursor_is_null(sl_cursor *c, size_t f)
+static int sl_cursor_is_null(store_cursor *cb, size_t f)
 {
+    sl_cursor *c = (sl_cursor *)cb;
     return sqlite3_column_type(c->stmt, (int)f) == SQLITE_NULL;
 }
 
-const char *sl_cursor_text(sl_cursor *c, size_t f)
+static const char *sl_cursor_text(store_cursor *cb, size_t f)
 {
+    sl_cursor *c = (sl_cursor *)cb;
     const unsigned char *t = sqlite3_column_text(c->stmt, (int)f);
     return t ? (const char *)t : "";
 }
 
-long long sl_cursor_int(sl_cursor *c, size_t f) { return sqlite3_column_int64(c->stmt, (int)f); }
-double sl_cursor_real(sl_cursor *c, size_t f) { return sqlite3_column_double(c->stmt, (int)f); }
-
-const void *sl_cursor_geom(sl_cursor *c, size_t *len)
+static long long sl_cursor_int(store_cursor *cb, size_t f)
 {
+    sl_cursor *c = (sl_cursor *)cb;
+    return sqlite3_column_int64(c->stmt, (int)f);
+}
+static double sl_cursor_real(store_cursor *cb, size_t f)
+{
+    sl_cursor *c = (sl_cursor *)cb;
+    return sqlite3_column_double(c->stmt, (int)f);
+}
+
+static const void *sl_cursor_geom(store_cursor *cb, size_t *len)
+{
+    sl_cursor *c = (sl_cursor *)cb;
     int col = (int)c->layer->nfields;
     if (!c->has_geom || sqlite3_column_type(c->stmt, col) == SQLITE_NULL) {
         *len = 0;
@@ -1364,13 +1308,15 @@ const void *sl_cursor_geom(sl_cursor *c, size_t *len)
     return p;
 }
 
-long long sl_cursor_fid(sl_cursor *c)
+static long long sl_cursor_fid(store_cursor *cb)
 {
+    sl_cursor *c = (sl_cursor *)cb;
     return sqlite3_column_int64(c->stmt, (int)c->layer->nfields + 1);
 }
 
-int sl_check(sl_store *s, char *msg, size_t n, gisd_error *err)
+static int sl_check(store *h, char *msg, size_t n, gisd_error *err)
 {
+    sl_store *s = (sl_store *)h;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
         return sql_fail(s, err, "checking the store");
@@ -1389,19 +1335,70 @@ int sl_check(sl_store *s, char *msg, size_t n, gisd_error *err)
     return sql_fail(s, err, "checking the store");
 }
 
-int sl_is_immutable(const sl_store *s) { return s->immutable; }
-
-int sl_wait_changes(sl_store *s, int timeout_ms, gisd_error *err)
+static int sl_is_immutable(const store *h)
 {
+    const sl_store *s = (const sl_store *)h;
+    return s->immutable;
+}
+
+static int sl_wait_changes(store *h, int timeout_ms, gisd_error *err)
+{
+    sl_store *s = (sl_store *)h;
     (void)s, (void)timeout_ms;
     return gisd_fail(err, GISD_E_INPUT, "a SpatiaLite store sends no change notifications");
 }
 
-void sl_cursor_free(sl_cursor *c)
+static void sl_cursor_free(store_cursor *cb)
 {
+    sl_cursor *c = (sl_cursor *)cb;
     if (!c)
         return;
     if (c->stmt)
         stmt_release(c->s, c->stmt);
     free(c);
 }
+
+const store_ops store_spatialite_ops = {
+    .name = "SpatiaLite",
+    .global_init = sl_global_init,
+    .discard_created = sl_discard_created,
+    .open = sl_open,
+    .close = sl_close,
+    .begin = sl_begin,
+    .read_begin = sl_read_begin,
+    .read_end = sl_read_end,
+    .commit = sl_commit,
+    .rollback = sl_rollback,
+    .layer_replace_begin = sl_layer_replace_begin,
+    .layer_insert = sl_layer_insert,
+    .layer_replace_end = sl_layer_replace_end,
+    .import_record = sl_import_record,
+    .feature_read = sl_feature_read,
+    .edit_begin = sl_edit_begin,
+    .edit_row = sl_edit_row,
+    .layer_touch = sl_layer_touch,
+    .history_add = sl_history_add,
+    .history = sl_history,
+    .token_add = sl_token_add,
+    .token_revoke = sl_token_revoke,
+    .token_list = sl_token_list,
+    .token_find = sl_token_find,
+    .meta_set = sl_meta_set,
+    .meta_get = sl_meta_get,
+    .layer_changes = sl_layer_changes,
+    .layer_stats_get = sl_layer_stats_get,
+    .import_history = sl_import_history,
+    .query_count = sl_query_count,
+    .cursor_open = sl_cursor_open,
+    .cursor_next = sl_cursor_next,
+    .cursor_is_null = sl_cursor_is_null,
+    .cursor_text = sl_cursor_text,
+    .cursor_int = sl_cursor_int,
+    .cursor_real = sl_cursor_real,
+    .cursor_geom = sl_cursor_geom,
+    .cursor_fid = sl_cursor_fid,
+    .cursor_free = sl_cursor_free,
+    .check = sl_check,
+    .wait_changes = sl_wait_changes,
+    .is_immutable = sl_is_immutable,
+};
