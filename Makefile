@@ -22,7 +22,7 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 
 # gisd/ holds what every part uses; each room has a folder of its own. Their
 # headers are found for #include "..." only (-iquote): features.h is also libc's.
-ROOMS    := http store tiles analysis optimize report query edit
+ROOMS    := http store tiles analysis optimize report query edit catalog
 INC      := -iquote gisd $(patsubst %,-iquote gisd/%,$(ROOMS)) -iquote importers -Ibuild/gen
 LIB_SRC  := $(filter-out gisd/main.c,$(wildcard gisd/*.c gisd/*/*.c)) $(wildcard importers/*.c)
 # The MVT and glyph encodings compiled by protoc-c from their published .proto files.

@@ -60,7 +60,7 @@ static void a_flag_stops_cbc_at_once(void **state)
     milp_result res;
     gisd_error err = {0};
     double t0 = cancel_now();
-    int rc = milp_solve(p, 3600, &res, &err);
+    int rc = milp_solve(p, 3600, NULL, &res, &err);
     double took = cancel_now() - t0;
     cancel_set_flag(NULL);
     pthread_join(t, NULL);
@@ -82,7 +82,7 @@ static void a_deadline_caps_the_time_limit(void **state)
     milp_result res;
     gisd_error err = {0};
     double t0 = cancel_now();
-    int rc = milp_solve(p, 3600, &res, &err);
+    int rc = milp_solve(p, 3600, NULL, &res, &err);
     double took = cancel_now() - t0;
     cancel_set_deadline(0);
     if (rc != 0 && err.code != GISD_E_TIMEOUT)
@@ -104,7 +104,7 @@ static void a_small_model_is_solved(void **state)
     milp_offset(p, 10);
     milp_result res;
     gisd_error err = {0};
-    if (milp_solve(p, 10, &res, &err) != 0)
+    if (milp_solve(p, 10, NULL, &res, &err) != 0)
         fail_msg("%s", err.message);
     assert_true(res.optimal);
     assert_true(fabs(res.objective - 15) < 1e-9);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "param.h"
 #include "layers.h"
 #include "rules.h"
 #include "store.h"
@@ -36,6 +37,33 @@ typedef struct {
     const char *level; /* community, transit, sorting or any */
 } recycling_params;
 
+/* heating-coverage of one park, as numbers. */
+typedef struct {
+    char *park_id;
+    double area_km2, covered_km2, coverage_ratio;
+    long enterprises, enterprises_covered;
+    size_t ncoal;        /* coal boilers inside the coverage, */
+    char **coal_ids;     /* by id, */
+    double *coal_tph;    /* each one's t/h */
+} heating_park;
+
+typedef struct {
+    double radius_m;
+    size_t nparks;
+    heating_park *parks; /* in park_id order */
+    double area_km2, covered_km2, coverage_ratio;
+    long enterprises, enterprises_covered, coal_boilers;
+} heating_result;
+
+/* heating-coverage as numbers in *out (free with heating_result_free), and
+ * with map (not NULL) its map view, a FeatureCollection, the caller's:
+ * 0, or -1 with err. */
+int analysis_heating_compute(store *s, const layer_registry *reg, int srid, const heating_params *p,
+                             heating_result *out, json_t **map, gisd_error *err);
+/* The report of r (docs/ANALYSES.md), the caller's. */
+json_t *heating_result_json(const heating_result *r);
+void heating_result_free(heating_result *r);
+
 /* geojson: answer with the map's view (a FeatureCollection) instead of the report. */
 int analysis_heating_coverage(store *s, const layer_registry *reg, int srid,
                               const heating_params *p, int geojson, json_t **out, gisd_error *err);
@@ -50,28 +78,31 @@ int analysis_symbiosis(store *s, const layer_registry *reg, int srid, const symb
 int analysis_site_check(store *s, const layer_registry *reg, int srid, const site_rules *rules,
                         json_t *site, int geojson, json_t **out, gisd_error *err);
 
-/* The parameters of any analysis as the user wrote them (NULL: default), so
- * that the command line and HTTP parse them in one place. */
-typedef struct {
-    const char *radius_m, *park_id, *capable, *max_km, *level, *format, *analysis_crs;
-} analysis_args;
-
 /* The documented limits of the parameters: past them the answer is a 400
  * naming the limit, never minutes of GEOS work. */
 #define ANALYSIS_RADIUS_MAX_M 50000.0
 #define ANALYSIS_DISTANCE_MAX_KM 1000.0
 #define ANALYSIS_SITE_MAX_VERTICES 100000
 
-/* Checks what needs no store (the name, the format, the CRS, each parameter
- * against its limit): 0, or -1 with err (GISD_E_NOTFOUND for an unknown name). */
-int analysis_check(const char *name, const analysis_args *args, gisd_error *err);
-/* Runs the analysis called name ("heating-coverage", "hw-proximity",
- * "recycling-coverage", "site-check", "symbiosis"); site is the Feature for site-check.
- * *out is the caller's on success; on failure it is NULL and err says why
- * (GISD_E_TIMEOUT when cancelled, GISD_E_INTERNAL when GEOS failed). */
-int analysis_dispatch(store *s, const layer_registry *reg, const site_rules *rules,
-                      const char *name, const analysis_args *args, json_t *site, json_t **out,
-                      gisd_error *err);
+/* Each analysis' parameters (param.h), which the catalog serves through
+ * every door; the last two of each are format (json|geojson: the report or
+ * its map) and analysis_crs. */
+extern const param_def HEATING_COVERAGE_PARAMS[];
+extern const param_def HW_PROXIMITY_PARAMS[];
+extern const param_def RECYCLING_COVERAGE_PARAMS[];
+extern const param_def SITE_CHECK_PARAMS[];
+extern const param_def SYMBIOSIS_PARAMS[];
+
+/* The two parameters every analysis and optimisation ends with. */
+#define ANALYSIS_FORMAT_AND_CRS_PARAMS                                                                    \
+    {"format", PARAM_CHOICE, NULL, 0, 0, "json|geojson", "json", 0, "the report, or its map"},           \
+        {"analysis_crs", PARAM_CRS, NULL, 0, 0, NULL, NULL, 0,                                           \
+         "the projected CRS in metres measured in (EPSG:n); default: the store's"}
+
+/* The analysis CRS asked for in v's analysis_crs (the store's when absent)
+ * and whether v's format asks for the map: 0, or -1 with err. */
+int analysis_setup(store *s, const layer_registry *reg, const param_values *v, int *srid, int *geojson,
+                   gisd_error *err);
 
 /* The JSON encoding flags every analysis answer is written with. */
 #define ANALYSIS_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))

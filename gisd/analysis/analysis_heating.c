@@ -63,6 +63,7 @@ typedef struct {
     double radius;
     long inside, covered;
     char **coal;
+    double *tph;
     size_t ncoal;
     json_t *view; /* map features of covered coal boilers, or NULL */
     map_view *mv;
@@ -99,7 +100,9 @@ static void scan_enterprise(afeat *f, void *ud)
     s->covered++;
     if (f->vals[E_FUEL] && strcmp(f->vals[E_FUEL], "coal") == 0 && afeat_num(f, E_TPH) > 0) {
         s->coal = xreallocarray(s->coal, s->ncoal + 1, sizeof *s->coal);
-        s->coal[s->ncoal++] = f->vals[E_ID];
+        s->tph = xreallocarray(s->tph, s->ncoal + 1, sizeof *s->tph);
+        s->coal[s->ncoal] = xstrdup(f->vals[E_ID]);
+        s->tph[s->ncoal++] = afeat_num(f, E_TPH);
         if (s->view)
             map_view_add(s->mv, s->view, f->g,
                          json_pack("{s:s, s:s, s:f}", "kind", "coal_boiler", "ent_id", f->vals[E_ID],
@@ -107,10 +110,40 @@ static void scan_enterprise(afeat *f, void *ud)
     }
 }
 
-int analysis_heating_coverage(store *st, const layer_registry *reg, int srid,
-                              const heating_params *p, int geojson, json_t **out, gisd_error *err)
+/* Sorts the coal boilers by id, their t/h with them. */
+static void sort_coal(ent_scan *es)
 {
-    *out = NULL;
+    for (size_t i = 1; i < es->ncoal; i++)
+        for (size_t k = i; k > 0 && analysis_id_cmp(&es->coal[k - 1], &es->coal[k]) > 0; k--) {
+            char *t = es->coal[k];
+            es->coal[k] = es->coal[k - 1];
+            es->coal[k - 1] = t;
+            double x = es->tph[k];
+            es->tph[k] = es->tph[k - 1];
+            es->tph[k - 1] = x;
+        }
+}
+
+void heating_result_free(heating_result *r)
+{
+    for (size_t i = 0; r->parks && i < r->nparks; i++) {
+        heating_park *hp = &r->parks[i];
+        for (size_t k = 0; k < hp->ncoal; k++)
+            free(hp->coal_ids[k]);
+        free(hp->coal_ids);
+        free(hp->coal_tph);
+        free(hp->park_id);
+    }
+    free(r->parks);
+    memset(r, 0, sizeof *r);
+}
+
+int analysis_heating_compute(store *st, const layer_registry *reg, int srid, const heating_params *p,
+                             heating_result *out, json_t **map, gisd_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (map)
+        *map = NULL;
     if (!(p->radius_m >= 0 && p->radius_m <= ANALYSIS_RADIUS_MAX_M))
         return gisd_fail(err, GISD_E_INPUT, "radius_m must be 0 to %g metres", ANALYSIS_RADIUS_MAX_M);
     GEOSContextHandle_t h = geos_context_new();
@@ -142,12 +175,12 @@ int analysis_heating_coverage(store *st, const layer_registry *reg, int srid,
     if (p->park_id && n == 0)
         rc = gisd_fail(err, GISD_E_INPUT, "park_id \"%s\" is not a park of this dataset", p->park_id);
     map_view mv = {0};
-    json_t *features = geojson ? json_array() : NULL;
-    if (rc == 0 && geojson)
+    json_t *features = map ? json_array() : NULL;
+    if (rc == 0 && map)
         rc = map_view_open(&mv, h, srid, &fail);
-    json_t *list = json_array();
+    out->radius_m = p->radius_m;
+    out->parks = xcalloc(n ? n : 1, sizeof *out->parks);
     double area_t = 0, covered_t = 0;
-    long ent_t = 0, cov_t = 0, coal_t = 0;
     for (size_t i = 0; rc == 0 && i < n && afail_live(&fail); i++) {
         afeat *park = order[i];
         double area = 0, covered = 0;
@@ -156,52 +189,39 @@ int analysis_heating_coverage(store *st, const layer_registry *reg, int srid,
         GEOSGeometry *inside = reach ? GEOSIntersection_r(h, park->g, reach) : NULL;
         if (reach && afail_ok(&fail, inside != NULL, "intersecting a park with the network's reach"))
             afail_ok(&fail, GEOSArea_r(h, inside, &covered), "measuring the covered area");
-        ent_scan es = {h, &pipes, afeat_prepared(&parks, park), p->radius_m, 0, 0, NULL, 0,
+        ent_scan es = {h, &pipes, afeat_prepared(&parks, park), p->radius_m, 0, 0, NULL, NULL, 0,
                        features, &mv};
         aset_near(&ents, park->g, 0, scan_enterprise, &es);
-        if (es.ncoal > 1)
-            qsort(es.coal, es.ncoal, sizeof *es.coal, analysis_id_cmp);
-        json_t *coal = json_array();
-        for (size_t k = 0; k < es.ncoal; k++)
-            json_array_append_new(coal, json_string(es.coal[k]));
+        sort_coal(&es);
         if (features && inside)
             map_view_add(&mv, features, inside,
                          json_pack("{s:s, s:s, s:f}", "kind", "coverage", "park_id", park->vals[P_ID],
                                    "covered_km2", analysis_round(covered / 1e6, 6)));
-        json_array_append_new(
-            list, json_pack("{s:s, s:f, s:f, s:f, s:I, s:I, s:o}", "park_id", park->vals[P_ID],
-                            "area_km2", analysis_round(area / 1e6, 6), "covered_km2",
-                            analysis_round(covered / 1e6, 6), "coverage_ratio",
-                            analysis_round(area > 0 ? covered / area : 0, 6), "enterprises",
-                            (json_int_t)es.inside, "enterprises_covered", (json_int_t)es.covered,
-                            "coal_boilers_in_coverage", coal));
+        out->parks[out->nparks++] = (heating_park){
+            .park_id = xstrdup(park->vals[P_ID]), .area_km2 = area / 1e6, .covered_km2 = covered / 1e6,
+            .coverage_ratio = area > 0 ? covered / area : 0, .enterprises = es.inside,
+            .enterprises_covered = es.covered, .ncoal = es.ncoal, .coal_ids = es.coal, .coal_tph = es.tph};
         area_t += area;
         covered_t += covered;
-        ent_t += es.inside;
-        cov_t += es.covered;
-        coal_t += (long)es.ncoal;
-        free(es.coal);
+        out->enterprises += es.inside;
+        out->enterprises_covered += es.covered;
+        out->coal_boilers += (long)es.ncoal;
         if (inside)
             GEOSGeom_destroy_r(h, inside);
         if (reach)
             GEOSGeom_destroy_r(h, reach);
     }
+    out->area_km2 = area_t / 1e6;
+    out->covered_km2 = covered_t / 1e6;
+    out->coverage_ratio = area_t > 0 ? covered_t / area_t : 0;
     if (rc == 0 && fail.failed)
         rc = -1;
-    if (rc == 0 && geojson) {
-        json_decref(list);
-        *out = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
+    if (rc == 0 && map) {
+        *map = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
         features = NULL;
-    } else if (rc == 0) {
-        *out = json_pack("{s:o, s:o, s:{s:f, s:f, s:f, s:I, s:I, s:I}}", "radius_m", analysis_number(p->radius_m),
-                         "parks", list, "total", "area_km2", analysis_round(area_t / 1e6, 6),
-                         "covered_km2", analysis_round(covered_t / 1e6, 6), "coverage_ratio",
-                         analysis_round(area_t > 0 ? covered_t / area_t : 0, 6), "enterprises",
-                         (json_int_t)ent_t, "enterprises_covered", (json_int_t)cov_t,
-                         "coal_boilers_in_coverage", (json_int_t)coal_t);
-    } else {
-        json_decref(list);
     }
+    if (rc != 0)
+        heating_result_free(out);
     json_decref(features);
     map_view_close(&mv);
     free(order);
@@ -210,4 +230,39 @@ int analysis_heating_coverage(store *st, const layer_registry *reg, int srid,
     aset_free(&ents);
     GEOS_finish_r(h);
     return rc;
+}
+
+json_t *heating_result_json(const heating_result *r)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < r->nparks; i++) {
+        const heating_park *hp = &r->parks[i];
+        json_t *coal = json_array();
+        for (size_t k = 0; k < hp->ncoal; k++)
+            json_array_append_new(coal, json_string(hp->coal_ids[k]));
+        json_array_append_new(
+            list, json_pack("{s:s, s:f, s:f, s:f, s:I, s:I, s:o}", "park_id", hp->park_id, "area_km2",
+                            analysis_round(hp->area_km2, 6), "covered_km2", analysis_round(hp->covered_km2, 6),
+                            "coverage_ratio", analysis_round(hp->coverage_ratio, 6), "enterprises",
+                            (json_int_t)hp->enterprises, "enterprises_covered",
+                            (json_int_t)hp->enterprises_covered, "coal_boilers_in_coverage", coal));
+    }
+    return json_pack("{s:o, s:o, s:{s:f, s:f, s:f, s:I, s:I, s:I}}", "radius_m", analysis_number(r->radius_m),
+                     "parks", list, "total", "area_km2", analysis_round(r->area_km2, 6), "covered_km2",
+                     analysis_round(r->covered_km2, 6), "coverage_ratio", analysis_round(r->coverage_ratio, 6),
+                     "enterprises", (json_int_t)r->enterprises, "enterprises_covered",
+                     (json_int_t)r->enterprises_covered, "coal_boilers_in_coverage", (json_int_t)r->coal_boilers);
+}
+
+int analysis_heating_coverage(store *st, const layer_registry *reg, int srid, const heating_params *p, int geojson,
+                              json_t **out, gisd_error *err)
+{
+    heating_result r;
+    json_t *map = NULL;
+    *out = NULL;
+    if (analysis_heating_compute(st, reg, srid, p, &r, geojson ? &map : NULL, err) != 0)
+        return -1;
+    *out = geojson ? map : heating_result_json(&r);
+    heating_result_free(&r);
+    return 0;
 }

@@ -5,20 +5,18 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "catalog.h"
 #include "http.h"
 #include "report.h"
 #include "routes.h"
 #include "xalloc.h"
 
-static const char *const ARGS[] = {"radius_m", "park_id", "capable", "max_km",
-                                   "level", "f", "analysis_crs", NULL};
-
-/* What the job needs; the strings are the connection's, alive while it waits. */
+/* What the job needs: the entry, its checked values, the site. */
 typedef struct {
+    const catalog_entry *e;
     const layer_registry *reg;
     const site_rules *rules;
-    char *name; /* owned: the route's segments do not outlive the first call */
-    analysis_args args;
+    param_values v;
     int pdf;      /* site-check asked for as a PDF report */
     json_t *site; /* owned */
 } analysis_job;
@@ -27,7 +25,7 @@ static void job_free(void *arg)
 {
     analysis_job *j = arg;
     json_decref(j->site);
-    free(j->name);
+    param_values_free(&j->v);
     free(j);
 }
 
@@ -37,7 +35,9 @@ static void job_run(void *arg, worker *w, http_answer *out)
     json_t *doc = NULL;
     if (j->pdf) {
         strbuf b = {0};
-        if (report_site_check_pdf(w->st, j->reg, j->rules, &j->args, j->site, &b, &out->err) != 0) {
+        int srid, geojson;
+        if (analysis_setup(w->st, j->reg, &j->v, &srid, &geojson, &out->err) != 0 ||
+            report_site_check_pdf(w->st, j->reg, j->rules, srid, j->site, &b, &out->err) != 0) {
             strbuf_free(&b);
             return;
         }
@@ -47,10 +47,11 @@ static void job_run(void *arg, worker *w, http_answer *out)
         out->type = "application/pdf";
         return;
     }
-    if (analysis_dispatch(w->st, j->reg, j->rules, j->name, &j->args, j->site, &doc, &out->err) != 0)
+    catalog_ctx ctx = {w->st, j->reg, j->rules, NULL};
+    if (catalog_run(j->e, &ctx, &j->v, j->site, &doc, &out->err) != 0)
         return;
-    http_answer_json(out, doc, ANALYSIS_JSON_FLAGS,
-                     j->args.format && strcmp(j->args.format, "geojson") == 0 ? MEDIA_GEOJSON : MEDIA_JSON);
+    const char *format = param_find(j->e->params, "format") ? param_text(&j->v, "format") : "json";
+    http_answer_json(out, doc, ANALYSIS_JSON_FLAGS, strcmp(format, "geojson") == 0 ? MEDIA_GEOJSON : MEDIA_JSON);
 }
 
 /* A site-check answered as its PDF report: asked for with Accept:
@@ -61,26 +62,50 @@ static int wants_pdf(http_req *r)
     return !http_arg(r, "f") && accept && strstr(accept, "application/pdf") != NULL;
 }
 
+/* The query's parameters for e (format spelt f, as everywhere in the
+ * OGC APIs) into v: 0, or -1 with the 400's err. */
+static int query_values(http_req *r, const catalog_entry *e, param_values *v, gisd_error *err)
+{
+    const char *names[PARAM_MAX + 1];
+    size_t n = 0;
+    for (const param_def *p = e->params; p->name; p++)
+        names[n++] = strcmp(p->name, "format") == 0 ? "f" : p->name;
+    names[n] = NULL;
+    const char *unknown = http_unknown_arg(r, names, NULL);
+    if (unknown) {
+        strbuf known = {0};
+        for (size_t k = 0; k < n; k++)
+            strbuf_printf(&known, "%s%s", k ? ", " : "", names[k]);
+        int rc = gisd_fail(err, GISD_E_INPUT, "%s takes no parameter \"%s\"; it takes %s", e->id, unknown,
+                           known.data);
+        strbuf_free(&known);
+        return rc;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const char *text = http_arg(r, names[k]);
+        if (text && param_set_text(v, e->params[k].name, text, err) != 0)
+            return -1;
+    }
+    return param_finish(v, err);
+}
+
 static enum MHD_Result run(http_req *r, json_t *site)
 {
-    const char *unknown = http_unknown_arg(r, ARGS, NULL);
-    if (unknown) {
+    gisd_error err = {0};
+    const catalog_entry *e = catalog_find(r->params[0], CATALOG_ANALYSIS);
+    if (!e) {
+        char ids[512];
+        catalog_ids(CATALOG_ANALYSIS, ids, sizeof ids);
         json_decref(site);
-        return http_reply_error(r, 400, "InvalidParameterValue",
-                                "unknown parameter \"%s\"; the analyses take radius_m, park_id, "
-                                "capable, max_km, level, f and analysis_crs", unknown);
+        gisd_fail(&err, GISD_E_NOTFOUND, "there is no analysis \"%s\": %s", r->params[0], ids);
+        return http_reply_gisd_error(r, &err);
     }
     analysis_job *j = xcalloc(1, sizeof *j);
-    *j = (analysis_job){.reg = r->reg, .rules = server_rules(r->srv), .name = xstrdup(r->params[0]),
-                        .site = site,
-                        .args = {http_arg(r, "radius_m"), http_arg(r, "park_id"),
-                                 http_arg(r, "capable"), http_arg(r, "max_km"),
-                                 http_arg(r, "level"), http_arg(r, "f"),
-                                 http_arg(r, "analysis_crs")},
+    *j = (analysis_job){.e = e, .reg = r->reg, .rules = server_rules(r->srv), .site = site,
                         .pdf = site && wants_pdf(r)};
+    catalog_values_init(e, &j->v);
     /* the cheap checks answer at once; the work itself goes to the job pool */
-    gisd_error err = {0};
-    if (analysis_check(j->name, &j->args, &err) != 0) {
+    if (query_values(r, e, &j->v, &err) != 0) {
         job_free(j);
         return http_reply_gisd_error(r, &err);
     }

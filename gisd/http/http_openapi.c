@@ -5,7 +5,7 @@
 
 #include "http.h"
 #include "strbuf.h"
-#include "process.h"
+#include "catalog.h"
 #include "routes.h"
 
 static json_t *param_ref(const char *name) { return json_pack("{s:s}", "$ref", name); }
@@ -224,17 +224,17 @@ enum MHD_Result http_openapi(http_req *r)
                         get_op("getStyle", "a MapLibre style (version 8)",
                                json_pack("[o]", path_param("styleId", "planning, recycling, ...", "string")),
                                error_responses(json_response("MapLibre style", MEDIA_JSON))));
-    /* the GET analyses, with the inputs the process table gives them */
-    for (const process_def *pd = PROCESSES; pd->id; pd++) {
-        if (!pd->analysis || pd->object)
+    /* the GET analyses, with the parameters the catalog gives them */
+    for (const catalog_entry *pd = CATALOG; pd->id; pd++) {
+        if (pd->kind != CATALOG_ANALYSIS || pd->object)
             continue;
         json_t *params = json_array();
         char path[128], id[128];
         snprintf(path, sizeof path, "/analysis/%s", pd->id);
         snprintf(id, sizeof id, "analysis_%s", pd->id);
-        for (const opt_param *q = process_params(pd); q->name; q++) {
+        for (const param_def *q = pd->params; q->name; q++) {
             const char *name = strcmp(q->name, "format") == 0 ? "f" : q->name;
-            json_array_append_new(params, query_param(name, q->doc, process_input_schema(q)));
+            json_array_append_new(params, query_param(name, q->doc, param_schema(q)));
         }
         json_object_set_new(paths, path, get_op(id, pd->title, params,
                                                 error_responses(json_response("the answer", MEDIA_JSON))));

@@ -1,6 +1,6 @@
-/* OGC API - Processes (Part 1: Core): the analyses and optimisations of
- * process.c, described from their parameter table and executed on the job
- * pool, synchronously (the connection waits) or, with Prefer: respond-async,
+/* OGC API - Processes (Part 1: Core): the entries of the catalog (the
+ * analyses and optimisations), described from their parameter tables and
+ * executed on the job pool, synchronously (the connection waits) or, with Prefer: respond-async,
  * as a job to poll, fetch and dismiss. */
 #include <math.h>
 #include <pthread.h>
@@ -13,14 +13,14 @@
 #include "cancel.h"
 #include "http.h"
 #include "milp.h"
-#include "process.h"
+#include "catalog.h"
 #include "routes.h"
 #include "xalloc.h"
 
 #define JOBS_KEPT 100
 
 
-static json_t *process_summary(http_req *r, const process_def *p)
+static json_t *process_summary(http_req *r, const catalog_entry *p)
 {
     json_t *links = json_array();
     json_array_append_new(links, http_link(r, "self", MEDIA_JSON, p->title, "/processes/%s", p->id));
@@ -32,7 +32,7 @@ static json_t *process_summary(http_req *r, const process_def *p)
 enum MHD_Result http_processes(http_req *r)
 {
     json_t *list = json_array();
-    for (const process_def *p = PROCESSES; p->id; p++)
+    for (const catalog_entry *p = CATALOG; p->id; p++)
         json_array_append_new(list, process_summary(r, p));
     json_t *links = json_array();
     json_array_append_new(links, http_link(r, "self", MEDIA_JSON, "the processes", "/processes"));
@@ -41,23 +41,20 @@ enum MHD_Result http_processes(http_req *r)
 
 enum MHD_Result http_process(http_req *r)
 {
-    const process_def *p = process_find(r->params[0]);
+    const catalog_entry *p = catalog_find_any(r->params[0]);
     if (!p)
         return http_reply_error(r, 404, "NoSuchProcess", "there is no process \"%s\"; see /processes",
                                 r->params[0]);
     json_t *doc = process_summary(r, p), *inputs = json_object();
-    for (const opt_param *q = process_params(p); q->name; q++)
+    for (const param_def *q = p->params; q->name; q++)
         json_object_set_new(inputs, q->name,
                             json_pack("{s:s, s:s, s:o, s:i, s:i}", "title", q->name, "description",
-                                      q->doc, "schema", process_input_schema(q), "minOccurs", q->required,
+                                      q->doc, "schema", param_schema(q), "minOccurs", q->required,
                                       "maxOccurs", 1));
     if (p->object)
         json_object_set_new(inputs, p->object,
                             json_pack("{s:s, s:s, s:{s:s, s:s}, s:i, s:i}", "title", p->object,
-                                      "description",
-                                      strcmp(p->object, "site") == 0
-                                          ? "the site: a GeoJSON Feature with project_class"
-                                          : "candidate sites: a GeoJSON FeatureCollection of Points with ids",
+                                      "description", p->object_doc,
                                       "schema", "type", "object", "contentMediaType", MEDIA_GEOJSON,
                                       "minOccurs", p->object_required, "maxOccurs", 1));
     json_object_set_new(doc, "inputs", inputs);
@@ -71,16 +68,19 @@ enum MHD_Result http_process(http_req *r)
 /* ---- one execution: its inputs checked against the parameter table ---- */
 
 typedef struct {
-    const process_def *p;
+    const catalog_entry *p;
     const layer_registry *reg;
     const site_rules *rules;
-    process_inputs in;
+    param_values v;
+    json_t *object;
+    const milp_progress *progress; /* an async job's; NULL for a synchronous call */
 } execution;
 
 static void execution_free(void *arg)
 {
     execution *e = arg;
-    process_inputs_free(&e->in);
+    param_values_free(&e->v);
+    json_decref(e->object);
     free(e);
 }
 
@@ -88,21 +88,19 @@ static void execution_free(void *arg)
 static void execution_run(void *arg, worker *w, http_answer *out)
 {
     execution *e = arg;
-    opt_args a = {0};
-    for (size_t i = 0; i < e->in.n; i++)
-        opt_args_set(&a, e->in.names[i], e->in.values[i]);
+    catalog_ctx ctx = {w->st, e->reg, e->rules, e->progress};
     json_t *doc = NULL;
-    if (e->p->run(e->p, w->st, e->reg, e->rules, &a, e->in.object, &doc, &out->err) != 0)
+    if (catalog_run(e->p, &ctx, &e->v, e->object, &doc, &out->err) != 0)
         return;
     http_answer_json(out, doc, JSON_COMPACT | JSON_REAL_PRECISION(12), MEDIA_JSON);
 }
 
 /* The execution the body asks for; NULL with err when it is not one. */
-static execution *execution_parse(http_req *r, const process_def *p, gisd_error *err)
+static execution *execution_parse(http_req *r, const catalog_entry *p, gisd_error *err)
 {
     execution *e = xcalloc(1, sizeof *e);
     *e = (execution){.p = p, .reg = r->reg, .rules = server_rules(r->srv)};
-    if (process_inputs_parse(p, r->body, r->body_len, &e->in, err) != 0) {
+    if (catalog_parse_execute(p, r->body, r->body_len, &e->v, &e->object, err) != 0) {
         free(e);
         return NULL;
     }
@@ -125,6 +123,7 @@ typedef struct {
     execution *e;
     job_status status;
     int progress;
+    milp_progress solver; /* tells job_progress how the solve goes */
     int ran;    /* job_run has returned: nothing refers to the record any more */
     int cancel; /* read by cancel_requested() in the job's thread */
     time_t created, started, finished;
@@ -187,14 +186,14 @@ static void job_run(void *arg)
     /* the same deadline as a synchronous call, from the moment it starts */
     cancel_set_deadline(cancel_now() + server_config_of(j->srv)->analysis_timeout_s);
     cancel_set_flag(&j->cancel);
-    milp_progress_set(job_progress, j, 1);
+    j->solver = (milp_progress){job_progress, j, 1};
+    j->e->progress = &j->solver;
     http_answer a = {0};
     worker *w = server_worker_acquire(j->srv, &a.err);
     if (w) {
         execution_run(j->e, w, &a);
         server_worker_release(j->srv, w);
     }
-    milp_progress_set(NULL, NULL, 0);
     server_explain_timeout(j->srv, &a);
     cancel_set_flag(NULL);
     cancel_set_deadline(0);
@@ -264,7 +263,7 @@ static int jobs_make_room(void)
 
 enum MHD_Result http_process_execute(http_req *r)
 {
-    const process_def *p = process_find(r->params[0]);
+    const catalog_entry *p = catalog_find_any(r->params[0]);
     if (!p)
         return http_reply_error(r, 404, "NoSuchProcess", "there is no process \"%s\"; see /processes",
                                 r->params[0]);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "catalog.h"
 #include "http.h"
 #include "qgis_project.h"
 #include "report.h"
@@ -33,10 +34,16 @@ static void park_job_run(void *arg, worker *w, http_answer *out)
 {
     park_job *j = arg;
     if (j->what == PARK_SCORECARD) {
-        analysis_args a = {.park_id = j->park_id, .analysis_crs = j->analysis_crs};
+        const catalog_entry *e = catalog_find("park-scorecard", CATALOG_ANALYSIS);
+        param_values v;
+        catalog_values_init(e, &v);
+        catalog_ctx ctx = {w->st, j->reg, j->rules, NULL};
         json_t *doc = NULL;
-        if (analysis_dispatch(w->st, j->reg, j->rules, "park-scorecard", &a, NULL, &doc, &out->err) == 0)
+        if (param_set_text(&v, "park_id", j->park_id, &out->err) == 0 &&
+            (!j->analysis_crs || param_set_text(&v, "analysis_crs", j->analysis_crs, &out->err) == 0) &&
+            param_finish(&v, &out->err) == 0 && catalog_run(e, &ctx, &v, NULL, &doc, &out->err) == 0)
             http_answer_json(out, doc, ANALYSIS_JSON_FLAGS, MEDIA_JSON);
+        param_values_free(&v);
         return;
     }
     strbuf b = {0};

@@ -33,21 +33,10 @@ struct milp {
     double offset;
 };
 
-static _Thread_local milp_progress_fn progress_fn;
-static _Thread_local void *progress_ud;
-static _Thread_local int progress_cbc;
-
-void milp_progress_set(milp_progress_fn fn, void *ud, int cbc_log)
+void milp_progress_note(const milp_progress *p, double incumbent, double bound)
 {
-    progress_fn = fn;
-    progress_ud = ud;
-    progress_cbc = fn && cbc_log;
-}
-
-void milp_progress_note(double incumbent, double bound)
-{
-    if (progress_fn)
-        progress_fn(progress_ud, incumbent, bound);
+    if (p && p->fn)
+        p->fn(p->ud, incumbent, bound);
 }
 
 void milp_offset(milp *m, double offset)
@@ -252,7 +241,8 @@ static int by_col(const void *a, const void *b)
  * it when this thread's work is cancelled or when it outlives its time limit
  * by a margin (a solver that hangs). 0 with the record 'R' in *r and x (one
  * value per column) filled when feasible; -1 with err otherwise. */
-static int child_wait(milp *m, pid_t pid, int fd, double seconds, child_result *r, double *x, gisd_error *err)
+static int child_wait(milp *m, pid_t pid, int fd, double seconds, const milp_progress *progress, child_result *r,
+                      double *x, gisd_error *err)
 {
     /* CBC stops itself at its time limit, which ends before the deadline,
      * and answers with its best so far; it looks at its clock only between
@@ -288,7 +278,7 @@ static int child_wait(milp *m, pid_t pid, int fd, double seconds, child_result *
             double inc, bound;
             memcpy(&inc, buf + 1, sizeof inc);
             memcpy(&bound, buf + 1 + sizeof inc, sizeof bound);
-            milp_progress_note(isfinite(inc) ? sign * inc + m->offset : NAN,
+            milp_progress_note(progress, isfinite(inc) ? sign * inc + m->offset : NAN,
                                isfinite(bound) ? sign * bound + m->offset : NAN);
             have = 0;
         } else if (!got_result && have >= 1 && buf[0] == 'R') {
@@ -319,7 +309,7 @@ static int child_wait(milp *m, pid_t pid, int fd, double seconds, child_result *
     return rc;
 }
 
-int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err)
+int milp_solve(milp *m, double time_limit_s, const milp_progress *progress, milp_result *out, gisd_error *err)
 {
     memset(out, 0, sizeof *out);
     if (m->ncols == 0) {
@@ -360,7 +350,7 @@ int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err)
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        child_solve(m, start, index, value, seconds, progress_cbc, fds[1]);
+        child_solve(m, start, index, value, seconds, progress && progress->fn && progress->solver_log, fds[1]);
     }
     close(fds[1]);
     free(start);
@@ -371,7 +361,7 @@ int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err)
         return gisd_fail(err, GISD_E_INTERNAL, "cannot start the CBC solver process: %s", strerror(errno));
     }
     child_result r;
-    if (child_wait(m, pid, fds[0], seconds, &r, m->x, err) != 0)
+    if (child_wait(m, pid, fds[0], seconds, progress, &r, m->x, err) != 0)
         return -1;
     out->infeasible = r.infeasible;
     out->feasible = r.feasible;

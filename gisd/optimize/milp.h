@@ -32,24 +32,27 @@ typedef struct {
     const double *x; /* one value per column, valid until the next solve or milp_free */
 } milp_result;
 
-/* Where long solves tell how they go: the incumbent (NAN while there is
- * none) and the proven bound on the objective, offset included. */
-typedef void (*milp_progress_fn)(void *ud, double incumbent, double bound);
-/* Sets this thread's sink (NULL: none). With cbc_log, CBC's log is turned
- * on too so that its incumbent and bound messages reach the sink (the log
+/* Where a long solve tells how it goes, passed down by whoever asked for it
+ * (as GDAL's pfnProgress): fn gets the incumbent (NAN while there is none)
+ * and the proven bound on the objective, offset included. solver_log turns
+ * CBC's log on so that its incumbent and bound messages reach fn (the log
  * itself goes to /dev/null in the solver process). */
-void milp_progress_set(milp_progress_fn fn, void *ud, int cbc_log);
-/* Tells this thread's sink, if any. */
-void milp_progress_note(double incumbent, double bound);
+typedef struct {
+    void (*fn)(void *ud, double incumbent, double bound);
+    void *ud;
+    int solver_log;
+} milp_progress;
+/* Tells p, when p (or its fn) is not NULL. */
+void milp_progress_note(const milp_progress *p, double incumbent, double bound);
 /* A constant the model's objective leaves out, added to the objective and
  * bound reported (milp_result, progress). */
 void milp_offset(milp *m, double offset);
 
-/* Solves within time_limit_s, and within the thread's deadline (cancel.h)
+/* Solves within time_limit_s (progress, when not NULL, told as it goes), and within the thread's deadline (cancel.h)
  * when that comes first (the best solution so far when time runs out), in a
  * solver process of its own that is killed within 0.1 s of the thread's
  * work being cancelled (cancel_requested()). 0; or -1 with err: GISD_E_TIMEOUT
  * when cancelled, GISD_E_INTERNAL when CBC or its process fails. */
-int milp_solve(milp *m, double time_limit_s, milp_result *out, gisd_error *err);
+int milp_solve(milp *m, double time_limit_s, const milp_progress *progress, milp_result *out, gisd_error *err);
 
 #endif

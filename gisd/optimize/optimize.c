@@ -1,5 +1,5 @@
-/* The optimisations' one table of parameters, their parsing and the run that
- * every door (the command line, HTTP) goes through. */
+/* The optimisations' parameter tables (param.h; the catalog serves them
+ * through every door) and the run each goes through. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,42 +9,40 @@
 #include "optimize_int.h"
 #include "xalloc.h"
 
+#define END_PARAMS {NULL, 0, NULL, 0, 0, NULL, NULL, 0, NULL}
 #define COMMON_PARAMS                                                                              \
-    {"time_limit_s", OPT_NUMBER, 0.1, 3600, NULL, "60", 0,                                         \
+    {"time_limit_s", PARAM_NUMBER, "s", 0.1, 3600, NULL, "60", 0,                                  \
      "seconds the solver may take; past them the best layout so far, optimal false"},              \
-        {"format", OPT_CHOICE, 0, 0, "json|geojson", "json", 0, "the report, or its map"},        \
-        {"analysis_crs", OPT_CHOICE, 0, 0, NULL, NULL, 0, "a projected CRS in metres (EPSG:n)"}
+        ANALYSIS_FORMAT_AND_CRS_PARAMS
 
-static const opt_param RECYCLING[] = {
-    {"radius_m", OPT_NUMBER, 1, 50000, NULL, "1000", 0, "a community is covered within this many metres"},
-    {"p", OPT_INT, 1, 100000, NULL, NULL, 0, "at most this many new points (maximal covering); absent: the fewest that cover all (set covering)"},
-    {"existing", OPT_CHOICE, 0, 0, "keep|none", "keep", 0, "keep today's community points, or plan from scratch"},
-    {"exclude_protected", OPT_BOOL, 0, 0, NULL, "true", 0, "no candidate inside a water source, ecological redline or basic farmland"},
+const param_def RECYCLING_SITING_PARAMS[] = {
+    {"radius_m", PARAM_NUMBER, "m", 1, 50000, NULL, "1000", 0, "a community is covered within this many metres"},
+    {"p", PARAM_INT, NULL, 1, 100000, NULL, NULL, 0, "at most this many new points (maximal covering); absent: the fewest that cover all (set covering)"},
+    {"existing", PARAM_CHOICE, NULL, 0, 0, "keep|none", "keep", 0, "keep today's community points, or plan from scratch"},
+    {"exclude_protected", PARAM_BOOL, NULL, 0, 0, NULL, "true", 0, "no candidate inside a water source, ecological redline or basic farmland"},
     COMMON_PARAMS,
-    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
-static const opt_param SORTING[] = {
-    {"p", OPT_INT, 1, 100000, NULL, NULL, 1, "how many sorting centres"},
+    END_PARAMS};
+const param_def SORTING_SITING_PARAMS[] = {
+    {"p", PARAM_INT, NULL, 1, 100000, NULL, NULL, 1, "how many sorting centres"},
     COMMON_PARAMS,
-    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
-static const opt_param HW[] = {
-    {"max_km", OPT_NUMBER, 0.001, 1000, NULL, "50", 0, "waste travels at most this far"},
+    END_PARAMS};
+const param_def HW_ALLOCATION_PARAMS[] = {
+    {"max_km", PARAM_NUMBER, "km", 0.001, 1000, NULL, "50", 0, "waste travels at most this far"},
     COMMON_PARAMS,
-    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
-static const opt_param HEAT[] = {
-    {"radius_m", OPT_NUMBER, 0, 50000, NULL, "1000", 0, "heat-network coverage today"},
-    {"budget_km", OPT_NUMBER, 0, 100000, NULL, NULL, 1, "kilometres of spur pipe to build"},
-    {"frontier", OPT_INT, 2, 200, NULL, NULL, 0, "also the t/h retired at this many budgets from 0 to connecting every boiler"},
-    {"park_id", OPT_CHOICE, 0, 0, NULL, NULL, 0, "only the boilers inside this park (its own programme)"},
+    END_PARAMS};
+const param_def HEAT_EXTENSION_PARAMS[] = {
+    {"radius_m", PARAM_NUMBER, "m", 0, 50000, NULL, "1000", 0, "heat-network coverage today"},
+    {"budget_km", PARAM_NUMBER, "km", 0, 100000, NULL, NULL, 1, "kilometres of spur pipe to build"},
+    {"frontier", PARAM_INT, NULL, 2, 200, NULL, NULL, 0, "also the t/h retired at this many budgets from 0 to connecting every boiler"},
+    {"park_id", PARAM_TEXT, NULL, 0, 0, NULL, NULL, 0, "only the boilers inside this park (its own programme)"},
     COMMON_PARAMS,
-    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+    END_PARAMS};
 
-const opt_def OPTIMIZATIONS[] = {
-    {"recycling-siting", "community recycling points: maximal or set covering", RECYCLING, 1,
-     optimize_recycling},
-    {"sorting-siting", "sorting centres: p-median", SORTING, 1, optimize_sorting},
-    {"hw-allocation", "hazardous-waste disposal capacity: lexicographic transport", HW, 0, optimize_hw},
-    {"heat-extension", "retiring coal boilers by extending the heat network", HEAT, 0, optimize_heat},
-    {NULL, NULL, NULL, 0, NULL}};
+const opt_def OPTIMIZATIONS[] = {{"recycling-siting", optimize_recycling},
+                                  {"sorting-siting", optimize_sorting},
+                                  {"hw-allocation", optimize_hw},
+                                  {"heat-extension", optimize_heat},
+                                  {NULL, NULL}};
 
 const opt_def *optimize_find(const char *name)
 {
@@ -54,156 +52,18 @@ const opt_def *optimize_find(const char *name)
     return NULL;
 }
 
-void opt_args_set(opt_args *a, const char *name, const char *value)
-{
-    for (size_t i = 0; i < a->n; i++)
-        if (strcmp(a->names[i], name) == 0) {
-            a->values[i] = value;
-            return;
-        }
-    if (a->n < sizeof a->names / sizeof *a->names) {
-        a->names[a->n] = name;
-        a->values[a->n++] = value;
-    }
-}
-
-static int index_of(const opt_def *d, const char *name)
-{
-    for (int k = 0; d->params[k].name; k++)
-        if (strcmp(d->params[k].name, name) == 0)
-            return k;
-    return -1;
-}
-
-double opt_get(const opt_values *v, const char *name)
-{
-    int k = index_of(v->def, name);
-    return k < 0 ? 0 : v->v[k];
-}
-
-int opt_given(const opt_values *v, const char *name)
-{
-    int k = index_of(v->def, name);
-    return k >= 0 && v->given[k];
-}
-
-const char *opt_choice(const opt_values *v, const char *name)
-{
-    int k = index_of(v->def, name);
-    return k < 0 ? NULL : v->text[k];
-}
-
-static int parse_value(const opt_param *p, const char *text, opt_values *v, int k, gisd_error *err)
-{
-    char *end;
-    switch (p->kind) {
-    case OPT_NUMBER:
-    case OPT_INT: {
-        double x = strtod(text, &end);
-        if (!*text || *end || !isfinite(x) || (p->kind == OPT_INT && x != floor(x)))
-            return gisd_fail(err, GISD_E_INPUT, "%s \"%s\" must be %s from %g to %g", p->name, text,
-                             p->kind == OPT_INT ? "a whole number" : "a number", p->min, p->max);
-        if (x < p->min || x > p->max)
-            return gisd_fail(err, GISD_E_INPUT, "%s %s is out of range: it must be from %g to %g",
-                             p->name, text, p->min, p->max);
-        v->v[k] = x;
-        return 0;
-    }
-    case OPT_BOOL:
-        if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0)
-            v->v[k] = 1;
-        else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0)
-            v->v[k] = 0;
-        else
-            return gisd_fail(err, GISD_E_INPUT, "%s \"%s\" must be true or false", p->name, text);
-        return 0;
-    case OPT_CHOICE:
-        if (p->choices) {
-            size_t len = strlen(text);
-            const char *c = p->choices;
-            int found = 0;
-            while (*c && !found) {
-                size_t n = strcspn(c, "|");
-                found = n == len && strncmp(c, text, n) == 0;
-                c += n + (c[n] == '|');
-            }
-            if (!found)
-                return gisd_fail(err, GISD_E_INPUT, "%s \"%s\" must be one of %s", p->name, text,
-                                 p->choices);
-        }
-        v->text[k] = text;
-        return 0;
-    }
-    return 0;
-}
-
-int opt_param_check(const opt_param *p, const char *text, gisd_error *err)
-{
-    opt_values v;
-    memset(&v, 0, sizeof v);
-    return parse_value(p, text, &v, 0, err);
-}
-
-static int parse_all(const opt_def *d, const opt_args *a, opt_values *v, gisd_error *err)
-{
-    memset(v, 0, sizeof *v);
-    v->def = d;
-    for (size_t i = 0; i < a->n; i++)
-        if (index_of(d, a->names[i]) < 0) {
-            char known[512] = "";
-            for (int k = 0; d->params[k].name; k++)
-                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", k ? ", " : "",
-                         d->params[k].name);
-            return gisd_fail(err, GISD_E_INPUT, "%s takes no parameter \"%s\"; it takes %s", d->name,
-                             a->names[i], known);
-        }
-    for (int k = 0; d->params[k].name; k++) {
-        const opt_param *p = &d->params[k];
-        const char *text = NULL;
-        for (size_t i = 0; i < a->n; i++)
-            if (strcmp(a->names[i], p->name) == 0)
-                text = a->values[i];
-        v->given[k] = text != NULL;
-        if (!text && p->required)
-            return gisd_fail(err, GISD_E_INPUT, "%s needs %s: %s", d->name, p->name, p->doc);
-        if (!text)
-            text = p->dflt;
-        if (text && parse_value(p, text, v, k, err) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int analysis_crs_of(opt_run *r, const opt_values *v, gisd_error *err)
-{
-    const char *text = opt_choice(v, "analysis_crs");
-    int requested = 0;
-    if (text && (requested = crs_parse(text, NULL, err)) < 0)
-        return -1;
-    return analysis_crs_resolve(r->st, r->reg, requested, &r->srid, err);
-}
-
-int optimize_run(store *s, const layer_registry *reg, const site_rules *rules, const char *name,
-                 const opt_args *args, json_t *candidates, json_t **out, gisd_error *err)
+int optimize_run(store *s, const layer_registry *reg, const site_rules *rules, const opt_def *d,
+                 const param_values *v, json_t *candidates, const milp_progress *progress, json_t **out,
+                 gisd_error *err)
 {
     *out = NULL;
-    const opt_def *d = optimize_find(name);
-    if (!d)
-        return gisd_fail(err, GISD_E_NOTFOUND,
-                         "there is no optimisation \"%s\": recycling-siting, sorting-siting, "
-                         "hw-allocation or heat-extension", name);
-    if (candidates && !d->takes_candidates)
-        return gisd_fail(err, GISD_E_INPUT, "%s takes no candidates", name);
-    opt_values v;
-    if (parse_all(d, args, &v, err) != 0)
-        return -1;
-    opt_run r = {.st = s, .reg = reg, .rules = rules, .time_limit_s = opt_get(&v, "time_limit_s"),
-                 .geojson = strcmp(opt_choice(&v, "format"), "geojson") == 0};
-    if (analysis_crs_of(&r, &v, err) != 0)
+    opt_run r = {.st = s, .reg = reg, .rules = rules, .time_limit_s = param_num(v, "time_limit_s"),
+                 .progress = progress};
+    if (analysis_setup(s, reg, v, &r.srid, &r.geojson, err) != 0)
         return -1;
     r.h = geos_context_new();
     r.fail = (afail){err, 0};
-    int rc = d->solve(&r, &v, candidates, out, err);
+    int rc = d->solve(&r, v, candidates, out, err);
     GEOS_finish_r(r.h);
     if (rc != 0) {
         json_decref(*out);
@@ -296,7 +156,7 @@ void opt_report(json_t *doc, const milp_result *res, double objective, double bo
 
 int opt_solve(opt_run *r, milp *m, milp_result *res, gisd_error *err)
 {
-    if (milp_solve(m, r->time_limit_s, res, err) != 0)
+    if (milp_solve(m, r->time_limit_s, r->progress, res, err) != 0)
         return -1;
     if (!res->feasible)
         return gisd_fail(err, GISD_E_INPUT, res->infeasible ? "the problem is infeasible as posed"

@@ -10,61 +10,38 @@
 
 #include "error.h"
 #include "layers.h"
+#include "milp.h"
+#include "param.h"
 #include "rules.h"
 #include "store.h"
 
-typedef enum { OPT_NUMBER, OPT_INT, OPT_BOOL, OPT_CHOICE } opt_kind;
+struct opt_run;
 
-/* One parameter: its name (as HTTP and the JSON inputs spell it; the command
- * line writes it with dashes), kind, limits, default (NULL: required or
- * absent) and what it means. The command line, HTTP and the process
- * descriptions all read this table. */
+/* An optimisation's solver; its title, parameters and inputs are its entry
+ * in the catalog (catalog.h). */
 typedef struct {
     const char *name;
-    opt_kind kind;
-    double min, max;     /* OPT_NUMBER, OPT_INT */
-    const char *choices; /* OPT_CHOICE: "keep|none" */
-    const char *dflt;
-    int required;
-    const char *doc;
-} opt_param;
-
-struct opt_run;
-struct opt_values;
-
-typedef struct {
-    const char *name, *title;
-    const opt_param *params; /* ending with a NULL name */
-    int takes_candidates;    /* a FeatureCollection of candidate Points */
     /* builds and solves the model (optimize_*.c) */
-    int (*solve)(struct opt_run *r, const struct opt_values *v, json_t *candidates, json_t **out,
-                 gisd_error *err);
+    int (*solve)(struct opt_run *r, const param_values *v, json_t *candidates, json_t **out, gisd_error *err);
 } opt_def;
+
+/* Each optimisation's parameters; the last three of each are time_limit_s,
+ * format and analysis_crs. */
+extern const param_def RECYCLING_SITING_PARAMS[], SORTING_SITING_PARAMS[], HW_ALLOCATION_PARAMS[],
+    HEAT_EXTENSION_PARAMS[];
 
 /* The optimisations, ending with a NULL name. */
 extern const opt_def OPTIMIZATIONS[];
 /* The definition named name, or NULL. */
 const opt_def *optimize_find(const char *name);
 
-/* The parameter values as the user wrote them, by name (NULL: default). */
-typedef struct {
-    const char *names[16];
-    const char *values[16];
-    size_t n;
-} opt_args;
-
-/* 0 when text is a value p takes (its kind, limits and choices); else -1
- * with an input error naming them. */
-int opt_param_check(const opt_param *p, const char *text, gisd_error *err);
-
-/* Adds name=value to a (names and values borrowed). */
-void opt_args_set(opt_args *a, const char *name, const char *value);
-
-/* Runs the optimisation name with args and candidates (a FeatureCollection,
- * borrowed; NULL: the default candidates); *out is the OPTIMIZE.md answer (or,
- * with format geojson, its map), the caller's. 0, or -1 with err: an unknown
- * name GISD_E_NOTFOUND, a bad or infeasible input GISD_E_INPUT. */
-int optimize_run(store *s, const layer_registry *reg, const site_rules *rules, const char *name,
-                 const opt_args *args, json_t *candidates, json_t **out, gisd_error *err);
+/* Runs the optimisation d with v (its parameters, param_finish'ed) and
+ * candidates (a FeatureCollection, borrowed; NULL: the default candidates),
+ * telling progress (NULL: no one) as the solver goes; *out is the
+ * OPTIMIZE.md answer (or, with format geojson, its map), the caller's. 0, or
+ * -1 with err: a bad or infeasible input GISD_E_INPUT. */
+int optimize_run(store *s, const layer_registry *reg, const site_rules *rules, const opt_def *d,
+                 const param_values *v, json_t *candidates, const milp_progress *progress, json_t **out,
+                 gisd_error *err);
 
 #endif

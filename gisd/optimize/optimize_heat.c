@@ -43,13 +43,13 @@ static int knapsack(opt_run *r, const boiler *b, size_t n, double budget_m, milp
     return rc;
 }
 
-int optimize_heat(opt_run *r, const opt_values *v, json_t *candidates, json_t **out, gisd_error *err)
+int optimize_heat(opt_run *r, const param_values *v, json_t *candidates, json_t **out, gisd_error *err)
 {
     (void)candidates;
-    double radius = opt_get(v, "radius_m"), budget_km = opt_get(v, "budget_km");
+    double radius = param_num(v, "radius_m"), budget_km = param_num(v, "budget_km");
     static const char *const ef[] = {"ent_id", "boiler_fuel", "boiler_tph", NULL};
     static const char *const pf[] = {"park_id", NULL};
-    const char *park_id = opt_choice(v, "park_id");
+    const char *park_id = param_text(v, "park_id");
     aset ents = {0}, pipes = {0}, parks = {0};
     if (aset_load(r->h, r->st, r->reg, "enterprises", r->srid, ef, NULL, &ents, &r->fail) ||
         aset_load(r->h, r->st, r->reg, "heat_network", r->srid, NULL, NULL, &pipes, &r->fail) ||
@@ -127,8 +127,8 @@ int optimize_heat(opt_run *r, const opt_values *v, json_t *candidates, json_t **
                 rc = -1;
         }
     }
-    if (rc == 0 && opt_given(v, "frontier")) {
-        long k = (long)opt_get(v, "frontier");
+    if (rc == 0 && param_given(v, "frontier")) {
+        long k = (long)param_num(v, "frontier");
         json_t *fr = json_array();
         char *c2 = xcalloc(n + 1, 1);
         for (long i = 0; rc == 0 && i < k; i++) {

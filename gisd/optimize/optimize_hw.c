@@ -54,10 +54,10 @@ static void rows_by(milp *m, const arc *arcs, size_t narcs, int by_facility, siz
     free(cols);
 }
 
-int optimize_hw(opt_run *r, const opt_values *v, json_t *candidates, json_t **out, gisd_error *err)
+int optimize_hw(opt_run *r, const param_values *v, json_t *candidates, json_t **out, gisd_error *err)
 {
     (void)candidates;
-    double max_m = opt_get(v, "max_km") * 1000.0;
+    double max_m = param_num(v, "max_km") * 1000.0;
     static const char *const ef[] = {"ent_id", "hw_tpy", "hw_codes", NULL};
     static const char *const ff[] = {"facility_id", "hw_codes", "capacity_tpy", NULL};
     aset ents = {0}, facs = {0};
@@ -165,7 +165,7 @@ int optimize_hw(opt_run *r, const opt_values *v, json_t *candidates, json_t **ou
                                                     "tonnes", opt_number(left, 3)));
         }
         *out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "max_km",
-                         analysis_number(opt_get(v, "max_km")), "tonnes", opt_number(tonnes, 3),
+                         analysis_number(param_num(v, "max_km")), "tonnes", opt_number(tonnes, 3),
                          "served_t", opt_number(served_t, 3), "unserved_t",
                          opt_number(tonnes - served_t, 3), "tonne_km", opt_number(tkm, 3), "flows",
                          flows, "facilities", fl, "unserved", ul);

@@ -7,21 +7,6 @@
 #include "optimize.h"
 
 
-/* The parsed parameters of one run: value by the table's order. */
-typedef struct opt_values {
-    const opt_def *def;
-    double v[16];
-    int given[16];
-    const char *text[16]; /* OPT_CHOICE: the choice */
-} opt_values;
-
-/* The value of parameter name (its default when not given). */
-double opt_get(const opt_values *v, const char *name);
-/* 1 when parameter name was given. */
-int opt_given(const opt_values *v, const char *name);
-/* The choice of an OPT_CHOICE parameter. */
-const char *opt_choice(const opt_values *v, const char *name);
-
 /* One run: the GEOS work, its failures, the store and the analysis CRS. */
 typedef struct opt_run {
     GEOSContextHandle_t h;
@@ -32,6 +17,7 @@ typedef struct opt_run {
     int srid;
     double time_limit_s;
     int geojson;
+    const milp_progress *progress; /* NULL: no one asked */
 } opt_run;
 
 /* A candidate site: an id and a point in the analysis CRS. */
@@ -71,11 +57,11 @@ void opt_report(json_t *doc, const milp_result *res, double objective, double bo
 json_t *opt_number(double x, int d);
 int opt_str_cmp(const void *a, const void *b); /* qsort of const char * */
 
-int optimize_recycling(opt_run *r, const opt_values *v, json_t *candidates, json_t **out,
+int optimize_recycling(opt_run *r, const param_values *v, json_t *candidates, json_t **out,
                        gisd_error *err);
-int optimize_sorting(opt_run *r, const opt_values *v, json_t *candidates, json_t **out,
+int optimize_sorting(opt_run *r, const param_values *v, json_t *candidates, json_t **out,
                      gisd_error *err);
-int optimize_hw(opt_run *r, const opt_values *v, json_t *candidates, json_t **out, gisd_error *err);
-int optimize_heat(opt_run *r, const opt_values *v, json_t *candidates, json_t **out, gisd_error *err);
+int optimize_hw(opt_run *r, const param_values *v, json_t *candidates, json_t **out, gisd_error *err);
+int optimize_heat(opt_run *r, const param_values *v, json_t *candidates, json_t **out, gisd_error *err);
 
 #endif

@@ -130,14 +130,14 @@ static void drop_dominated(int *const *cover, const size_t *ncover, size_t nd, s
     free(at);
 }
 
-int optimize_recycling(opt_run *r, const opt_values *v, json_t *candidates, json_t **out,
+int optimize_recycling(opt_run *r, const param_values *v, json_t *candidates, json_t **out,
                        gisd_error *err)
 {
-    double radius = opt_get(v, "radius_m");
-    int mclp = opt_given(v, "p");
-    long p = (long)opt_get(v, "p");
-    int keep = strcmp(opt_choice(v, "existing"), "keep") == 0;
-    int exclude = opt_get(v, "exclude_protected") != 0;
+    double radius = param_num(v, "radius_m");
+    int mclp = param_given(v, "p");
+    long p = (long)param_num(v, "p");
+    int keep = strcmp(param_text(v, "existing"), "keep") == 0;
+    int exclude = param_num(v, "exclude_protected") != 0;
     static const char *const cf[] = {"community_id", "households", NULL};
     static const char *const pf[] = {"point_id", "level", NULL};
     static const char *const sf[] = {"area_id", "kind", NULL};
@@ -354,10 +354,10 @@ int optimize_recycling(opt_run *r, const opt_values *v, json_t *candidates, json
     return rc;
 }
 
-int optimize_sorting(opt_run *r, const opt_values *v, json_t *candidates, json_t **out,
+int optimize_sorting(opt_run *r, const param_values *v, json_t *candidates, json_t **out,
                      gisd_error *err)
 {
-    long p = (long)opt_get(v, "p");
+    long p = (long)param_num(v, "p");
     static const char *const cf[] = {"community_id", "households", NULL};
     static const char *const pf[] = {"point_id", "level", NULL};
     aset comms = {0}, points = {0};
@@ -407,7 +407,7 @@ int optimize_sorting(opt_run *r, const opt_values *v, json_t *candidates, json_t
     pmedian_result pr = {0};
     milp_result res = {0};
     if (rc == 0) {
-        pmedian_problem pb = {nd, nc, dx, dy, w, cx, cy, p, r->time_limit_s};
+        pmedian_problem pb = {nd, nc, dx, dy, w, cx, cy, p, r->time_limit_s, r->progress};
         rc = pmedian_solve(&pb, &pr, err);
         res.feasible = 1;
         res.optimal = pr.optimal;

@@ -139,7 +139,7 @@ static void interchange(pm *s)
                 s->is_open[in] = 1;
                 evaluate(s);
                 improved = 1;
-                milp_progress_note(s->total, s->lb);
+                milp_progress_note(s->pb->progress, s->total, s->lb);
             }
         }
     }
@@ -292,7 +292,7 @@ static void lagrange(pm *s, const lists *l, double *best_rho, size_t *best_rank)
             break;
         if (cancel_now() - last >= 0.5) {
             last = cancel_now();
-            milp_progress_note(s->total, s->lb);
+            milp_progress_note(s->pb->progress, s->total, s->lb);
         }
         memset(chosen, 0, nc);
         for (size_t k = 0; k < (size_t)pb->p; k++)
@@ -436,7 +436,7 @@ static int exact(pm *s, const char *state, gisd_error *err)
     milp_offset(m, offset);
     double left = s->deadline - cancel_now();
     milp_result res;
-    int r = milp_solve(m, left > 0.01 ? left : 0.01, &res, err);
+    int r = milp_solve(m, left > 0.01 ? left : 0.01, pb->progress, &res, err);
     if (r == 0) {
         if (res.feasible) {
             size_t k = 0;
@@ -502,9 +502,9 @@ int pmedian_solve(const pmedian_problem *pb, pmedian_result *out, gisd_error *er
         s.lb = s.total;
     } else {
         greedy(&s);
-        milp_progress_note(s.total, s.lb);
+        milp_progress_note(pb->progress, s.total, s.lb);
         interchange(&s);
-        milp_progress_note(s.total, s.lb);
+        milp_progress_note(pb->progress, s.total, s.lb);
         lists l = {0};
         double *rho = xreallocarray(NULL, nc, sizeof *rho);
         size_t *rank = xreallocarray(NULL, nc, sizeof *rank);
@@ -512,13 +512,13 @@ int pmedian_solve(const pmedian_problem *pb, pmedian_result *out, gisd_error *er
         if (!out_of_time(&s)) {
             lists_build(&s, &l);
             lagrange(&s, &l, rho, rank);
-            milp_progress_note(s.total, s.lb);
+            milp_progress_note(pb->progress, s.total, s.lb);
         }
         if (s.have_lagr && s.lb < s.total - tolerance(&s) && !out_of_time(&s)) {
             fix(&s, rho, rank, state, out);
             out->used_cbc = 1;
             rc = exact(&s, state, err) < 0 ? -1 : 0;
-            milp_progress_note(s.total, s.lb);
+            milp_progress_note(pb->progress, s.total, s.lb);
         }
         lists_free(&l);
         free(rho);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "milp.h"
 
 typedef struct {
     size_t nd, nc;
@@ -23,6 +24,7 @@ typedef struct {
     const double *cx, *cy;     /* candidates */
     long p;                    /* 1 <= p <= nc */
     double time_limit_s;
+    const milp_progress *progress; /* told (incumbent, bound) as the search goes; NULL: no one */
 } pmedian_problem;
 
 typedef struct {
@@ -35,8 +37,7 @@ typedef struct {
 } pmedian_result;
 
 /* Solves pb within its time limit (and the thread's deadline): 0 with the
- * best layout found in *out, or -1 with err when CBC fails. Progress
- * (incumbent, bound) goes to the thread's milp progress sink. */
+ * best layout found in *out, or -1 with err when CBC fails. */
 int pmedian_solve(const pmedian_problem *pb, pmedian_result *out, gisd_error *err);
 
 #endif

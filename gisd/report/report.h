@@ -22,6 +22,9 @@
 #define SCORECARD_SYMBIOSIS_MAX_KM 10.0
 #define SCORECARD_RECYCLING_RADIUS_M 1000.0
 
+/* The scorecard's parameters: park_id (required) and analysis_crs. */
+extern const param_def PARK_SCORECARD_PARAMS[];
+
 /* The scorecard of park_id (docs/ANALYSES.md) in *out, the caller's; srid is
  * the analysis CRS. -1 with err: an unknown park is GISD_E_INPUT. */
 int report_scorecard(store *s, const layer_registry *reg, const site_rules *rules, int srid,
@@ -46,10 +49,10 @@ int report_park_png(store *s, const layer_registry *reg, const site_rules *rules
                     const char *analysis_crs, const char *park_id, int width, int height, strbuf *png,
                     gisd_error *err);
 
-/* site-check of site (a GeoJSON Feature in lon/lat, borrowed) with the
- * parameters a, as a compliance opinion in PDF appended to pdf: the site on
- * its map, each rule with its verdict and evidence. 0, or -1 with err. */
-int report_site_check_pdf(store *s, const layer_registry *reg, const site_rules *rules,
-                          const analysis_args *a, json_t *site, strbuf *pdf, gisd_error *err);
+/* site-check of site (a GeoJSON Feature in lon/lat, borrowed) in the
+ * analysis CRS srid, as a compliance opinion in PDF appended to pdf: the
+ * site on its map, each rule with its verdict and evidence. 0, or -1 with err. */
+int report_site_check_pdf(store *s, const layer_registry *reg, const site_rules *rules, int srid, json_t *site,
+                          strbuf *pdf, gisd_error *err);
 
 #endif

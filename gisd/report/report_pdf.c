@@ -390,16 +390,11 @@ static int site_pdf(store *st, const layer_registry *reg, int srid, json_t *site
     return rdoc_finish(d, err);
 }
 
-int report_site_check_pdf(store *st, const layer_registry *reg, const site_rules *rules,
-                          const analysis_args *a, json_t *site, strbuf *pdf, gisd_error *err)
+int report_site_check_pdf(store *st, const layer_registry *reg, const site_rules *rules, int srid, json_t *site,
+                          strbuf *pdf, gisd_error *err)
 {
-    analysis_args json = *a;
-    json.format = NULL; /* the report is drawn from the JSON answer */
-    json_t *answer = NULL;
-    int srid;
-    int rc = analysis_dispatch(st, reg, rules, "site-check", &json, site, &answer, err);
-    if (rc == 0)
-        rc = resolve_srid(st, reg, a->analysis_crs, &srid, err);
+    json_t *answer = NULL; /* the report is drawn from the JSON answer */
+    int rc = analysis_site_check(st, reg, srid, rules, site, 0, &answer, err);
     if (rc == 0)
         rc = site_pdf(st, reg, srid, site, answer, pdf, err);
     json_decref(answer);

@@ -133,17 +133,36 @@ static int load_facts(store *st, const layer_registry *reg, int srid, const char
     return rc;
 }
 
-/* optimize_run with name=value pairs (ending with NULL). */
-static int optimize(store *st, const layer_registry *reg, const site_rules *rules, const char *name,
-                    json_t **out, gisd_error *err, ...)
+const param_def PARK_SCORECARD_PARAMS[] = {
+    {"park_id", PARAM_TEXT, NULL, 0, 0, NULL, NULL, 1, "the park"},
+    {"analysis_crs", PARAM_CRS, NULL, 0, 0, NULL, NULL, 0,
+     "the projected CRS in metres measured in (EPSG:n); default: the store's"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL, 0, NULL}};
+
+/* The optimisation name at the scorecard's settings (numbers: name, value
+ * pairs ending with NULL) in the analysis CRS srid. */
+static int optimize(store *st, const layer_registry *reg, const site_rules *rules, const char *name, int srid,
+                    const char *park_id, json_t **out, gisd_error *err, ...)
 {
-    opt_args a = {0};
+    const opt_def *d = optimize_find(name);
+    param_values v;
+    param_values_init(&v, strcmp(name, "heat-extension") == 0 ? HEAT_EXTENSION_PARAMS : HW_ALLOCATION_PARAMS, name);
+    char crs[32];
+    snprintf(crs, sizeof crs, "EPSG:%d", srid);
+    int rc = param_set_text(&v, "analysis_crs", crs, err);
+    if (rc == 0 && park_id)
+        rc = param_set_text(&v, "park_id", park_id, err);
     va_list ap;
     va_start(ap, err);
-    for (const char *k; (k = va_arg(ap, const char *));)
-        opt_args_set(&a, k, va_arg(ap, const char *));
+    for (const char *k; rc == 0 && (k = va_arg(ap, const char *));)
+        rc = param_set_num(&v, k, va_arg(ap, double), err);
     va_end(ap);
-    return optimize_run(st, reg, rules, name, &a, NULL, out, err);
+    if (rc == 0)
+        rc = param_finish(&v, err);
+    if (rc == 0)
+        rc = optimize_run(st, reg, rules, d, &v, NULL, NULL, out, err);
+    param_values_free(&v);
+    return rc;
 }
 
 int report_scorecard(store *st, const layer_registry *reg, const site_rules *rules, int srid,
@@ -155,48 +174,42 @@ int report_scorecard(store *st, const layer_registry *reg, const site_rules *rul
     park_facts facts;
     if (load_facts(st, reg, srid, park_id, &facts, err) != 0)
         return -1;
-    json_t *heat = NULL, *heat_map = NULL, *ext = NULL, *hw = NULL, *sym = NULL, *rec = NULL;
-    char srid_s[32], radius_s[32], budget_s[32], hw_km[32];
-    snprintf(srid_s, sizeof srid_s, "EPSG:%d", srid);
-    snprintf(radius_s, sizeof radius_s, "%g", SCORECARD_HEATING_RADIUS_M);
-    snprintf(budget_s, sizeof budget_s, "%g", SCORECARD_EXTENSION_BUDGET_KM);
-    snprintf(hw_km, sizeof hw_km, "%g", SCORECARD_HW_MAX_KM);
+    json_t *ext = NULL, *hw = NULL, *sym = NULL, *rec = NULL;
     heating_params hp = {SCORECARD_HEATING_RADIUS_M, park_id};
     symbiosis_params sp = {SCORECARD_SYMBIOSIS_MAX_KM, park_id};
     recycling_params rp = {SCORECARD_RECYCLING_RADIUS_M, "community"};
-    int rc = analysis_heating_coverage(st, reg, srid, &hp, 0, &heat, err);
-    if (rc == 0) /* its map view carries each covered coal boiler's t/h */
-        rc = analysis_heating_coverage(st, reg, srid, &hp, 1, &heat_map, err);
+    heating_result heat;
+    int rc = analysis_heating_compute(st, reg, srid, &hp, &heat, NULL, err);
     if (rc == 0)
-        rc = optimize(st, reg, rules, "heat-extension", &ext, err, "radius_m", radius_s, "budget_km", budget_s,
-                      "park_id", park_id, "frontier", "9", "analysis_crs", srid_s, NULL);
+        rc = optimize(st, reg, rules, "heat-extension", srid, park_id, &ext, err, "radius_m",
+                      SCORECARD_HEATING_RADIUS_M, "budget_km", SCORECARD_EXTENSION_BUDGET_KM, "frontier", 9.0,
+                      (const char *)NULL);
     if (rc == 0)
-        rc = optimize(st, reg, rules, "hw-allocation", &hw, err, "max_km", hw_km, "analysis_crs", srid_s, NULL);
+        rc = optimize(st, reg, rules, "hw-allocation", srid, NULL, &hw, err, "max_km", SCORECARD_HW_MAX_KM,
+                      (const char *)NULL);
     if (rc == 0)
         rc = analysis_symbiosis(st, reg, srid, &sp, 0, &sym, err);
     if (rc == 0)
         rc = analysis_recycling_coverage(st, reg, srid, &rp, 0, &rec, err);
     if (rc == 0) {
-        json_t *hpark = json_array_get(json_object_get(heat, "parks"), 0);
+        const heating_park *hpark = &heat.parks[0]; /* the one park asked for */
         double coal_tph = 0;
-        json_t *f;
+        json_t *coal = json_array(), *f;
         size_t i;
-        json_array_foreach(json_object_get(heat_map, "features"), i, f) {
-            json_t *props = json_object_get(f, "properties");
-            if (strcmp(json_string_value(json_object_get(props, "kind")), "coal_boiler") == 0)
-                coal_tph += num(props, "boiler_tph");
+        for (size_t k = 0; k < hpark->ncoal; k++) {
+            coal_tph += hpark->coal_tph[k];
+            json_array_append_new(coal, json_string(hpark->coal_ids[k]));
         }
-        json_t *coal = json_object_get(hpark, "coal_boilers_in_coverage");
         json_t *selected = json_array();
         json_array_foreach(json_object_get(ext, "selected"), i, f)
             json_array_append(selected, json_object_get(f, "ent_id"));
         json_t *heating = json_pack(
-            "{s:o, s:O, s:O, s:O, s:O, s:{s:I, s:f, s:O}, s:{s:O, s:O}, s:{s:o, s:O, s:O, s:o, s:O}}",
+            "{s:o, s:f, s:f, s:I, s:I, s:{s:I, s:f, s:o}, s:{s:O, s:O}, s:{s:o, s:O, s:O, s:o, s:O}}",
             "radius_m", analysis_number(SCORECARD_HEATING_RADIUS_M), "covered_km2",
-            json_object_get(hpark, "covered_km2"), "coverage_ratio", json_object_get(hpark, "coverage_ratio"),
-            "enterprises", json_object_get(hpark, "enterprises"), "enterprises_covered",
-            json_object_get(hpark, "enterprises_covered"), "coal_boilers_in_coverage", "count",
-            (json_int_t)json_array_size(coal), "tph", analysis_round(coal_tph, 3), "ids", coal,
+            analysis_round(hpark->covered_km2, 6), "coverage_ratio", analysis_round(hpark->coverage_ratio, 6),
+            "enterprises", (json_int_t)hpark->enterprises, "enterprises_covered",
+            (json_int_t)hpark->enterprises_covered, "coal_boilers_in_coverage", "count",
+            (json_int_t)hpark->ncoal, "tph", analysis_round(coal_tph, 3), "ids", coal,
             "coal_boilers_outside", "count", json_object_get(ext, "boilers"), "tph",
             json_object_get(ext, "boiler_tph"), "extension", "budget_km",
             analysis_number(SCORECARD_EXTENSION_BUDGET_KM), "tph_retired", json_object_get(ext, "tph_retired"),
@@ -238,18 +251,17 @@ int report_scorecard(store *st, const layer_registry *reg, const site_rules *rul
         for (size_t k = 0; RK[k]; k++)
             json_object_set(recycling, RK[k], district ? json_object_get(district, RK[k]) : json_null());
 
-        *out = json_pack("{s:O, s:O, s:O, s:O, s:O, s:o, s:o, s:o, s:o, s:o}", "park_id",
+        *out = json_pack("{s:O, s:O, s:O, s:O, s:f, s:o, s:o, s:o, s:o, s:o}", "park_id",
                          json_object_get(facts.park, "park_id"), "name", json_object_get(facts.park, "name"),
                          "level", json_object_get(facts.park, "level"), "circular_retrofit",
                          json_object_get(facts.park, "circular_retrofit"), "area_km2",
-                         json_object_get(hpark, "area_km2"), "heating", heating, "hazardous_waste", hazardous,
+                         analysis_round(hpark->area_km2, 6), "heating", heating, "hazardous_waste", hazardous,
                          "symbiosis", symbiosis, "recycling", recycling, "sources",
                          json_pack("{s:s, s:s, s:s, s:s, s:s}", "heating", "heating-coverage",
                                    "coal_boilers_outside", "heat-extension", "hazardous_waste", "hw-allocation",
                                    "symbiosis", "symbiosis", "recycling", "recycling-coverage"));
     }
-    json_decref(heat);
-    json_decref(heat_map);
+    heating_result_free(&heat);
     json_decref(ext);
     json_decref(hw);
     json_decref(sym);
