@@ -8,82 +8,9 @@
 #include "crs.h"
 #include "edit.h"
 #include "http.h"
+#include "auth.h"
 #include "routes.h"
 #include "xalloc.h"
-
-/* The bearer token's holder (who) when it is valid; else the answer is sent
- * (*ret) and 0 returned. write: a write of layer l (its scope is checked). */
-static int authorize(http_req *r, const layer_def *l, int write, char who[128], enum MHD_Result *ret)
-{
-    const server_config *cfg = server_config_of(r->srv);
-    static const char *const challenge[][2] = {{"WWW-Authenticate", "Bearer realm=\"gisd\""}, {NULL, NULL}};
-    if (write && !server_tls(r->srv) && !server_loopback(r->srv) && !cfg->allow_insecure_writes) {
-        *ret = http_reply_error(r, 403, "Forbidden",
-                                "writes need HTTPS (--tls-cert and --tls-key) on an address other than loopback, "
-                                "or --allow-insecure-writes");
-        return 0;
-    }
-    char ip[64], key[80];
-    server_client_address(r, ip, sizeof ip);
-    const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
-    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0) {
-        json_t *doc = json_pack("{s:s, s:s, s:i}", "code", "Unauthorized", "description",
-                                write ? "a write needs Authorization: Bearer TOKEN (gisd token add)"
-                                      : "this server needs Authorization: Bearer TOKEN for reads too",
-                                "status", 401);
-        char *text = json_dumps(doc, JSON_COMPACT);
-        json_decref(doc);
-        const char *hdrs[][2] = {{"Content-Type", MEDIA_JSON}, {challenge[0][0], challenge[0][1]}, {NULL, NULL}};
-        *ret = http_send_owned(r, 401, text, strlen(text), hdrs);
-        return 0;
-    }
-    /* a token is 64 random hex digits, which no guessing finds: the count
-     * is kept per address and the token's first 8 characters */
-    const char *token = auth + 7;
-    while (*token == ' ')
-        token++;
-    snprintf(key, sizeof key, "%s|%.8s", ip, token);
-    if (server_auth_throttled(r->srv, key)) {
-        static const char *const later[][2] = {{"Retry-After", "60"}, {NULL, NULL}};
-        json_t *doc = json_pack("{s:s, s:s, s:i}", "code", "TooManyRequests", "description",
-                                "too many bad tokens like this one from this address: wait a minute", "status", 429);
-        char *text = json_dumps(doc, JSON_COMPACT);
-        json_decref(doc);
-        const char *hdrs[][2] = {{"Content-Type", MEDIA_JSON}, {later[0][0], later[0][1]}, {NULL, NULL}};
-        *ret = http_send_owned(r, 429, text, strlen(text), hdrs);
-        return 0;
-    }
-    char hash[65], scope[512];
-    edit_token_hash(token, hash);
-    gisd_error err = {0};
-    worker *w = server_worker_acquire(r->srv, &err);
-    store_found found = w ? store_token_find(w->st, hash, who, scope, &err) : STORE_FAILED;
-    server_worker_release(r->srv, w);
-    if (found == STORE_FAILED) {
-        *ret = http_reply_gisd_error(r, &err);
-        return 0;
-    }
-    if (found == STORE_ABSENT) {
-        server_auth_failed(r->srv, key);
-        *ret = http_reply_error(r, 401, "Unauthorized", "the token is not valid (unknown or revoked)");
-        return 0;
-    }
-    snprintf(r->who, sizeof r->who, "%s", who);
-    r->admin = strcmp(scope, "admin") == 0;
-    if (write && !edit_scope_allows(scope, l->id)) {
-        *ret = http_reply_error(r, 403, "Forbidden", "token %s may write %s, not %s", who, scope, l->id);
-        return 0;
-    }
-    return 1;
-}
-
-int http_read_allowed(http_req *r, enum MHD_Result *ret)
-{
-    if (!server_config_of(r->srv)->require_token_for_reads)
-        return 1;
-    char who[128];
-    return authorize(r, NULL, 0, who, ret);
-}
 
 /* The CRS of a body: Content-Crs (<URI> or EPSG:n), CRS84 when absent. */
 static int content_crs(http_req *r, int *code, int *lonlat, gisd_error *err)
@@ -252,7 +179,7 @@ enum MHD_Result http_item_create(http_req *r)
     enum MHD_Result ret;
     char who[128];
     const layer_def *l = layer_of(r, &ret);
-    if (!l || !authorize(r, l, 1, who, &ret))
+    if (!l || !http_write_allowed(r, l, who, &ret))
         return ret;
     json_t *j = body_json(r, &ret);
     if (!j)
@@ -277,7 +204,7 @@ enum MHD_Result http_item_replace(http_req *r)
     enum MHD_Result ret;
     char who[128], buf[80];
     const layer_def *l = layer_of(r, &ret);
-    if (!l || !authorize(r, l, 1, who, &ret))
+    if (!l || !http_write_allowed(r, l, who, &ret))
         return ret;
     const char *etag = precondition(r, buf, &ret);
     if (!etag)
@@ -298,7 +225,7 @@ enum MHD_Result http_item_update(http_req *r)
     enum MHD_Result ret;
     char who[128], buf[80];
     const layer_def *l = layer_of(r, &ret);
-    if (!l || !authorize(r, l, 1, who, &ret))
+    if (!l || !http_write_allowed(r, l, who, &ret))
         return ret;
     const char *etag = precondition(r, buf, &ret);
     if (!etag)
@@ -329,7 +256,7 @@ enum MHD_Result http_item_delete(http_req *r)
     enum MHD_Result ret;
     char who[128], buf[80];
     const layer_def *l = layer_of(r, &ret);
-    if (!l || !authorize(r, l, 1, who, &ret))
+    if (!l || !http_write_allowed(r, l, who, &ret))
         return ret;
     const char *etag = precondition(r, buf, &ret);
     if (!etag)

@@ -1,4 +1,4 @@
-/* Every handler the routing table in server.c names, by API family. */
+/* Every handler the routing table (route_table.c) names, by API family. */
 #ifndef GISD_ROUTES_H
 #define GISD_ROUTES_H
 
@@ -17,11 +17,6 @@ enum MHD_Result http_item_replace(http_req *r);
 enum MHD_Result http_item_update(http_req *r);
 enum MHD_Result http_item_delete(http_req *r);
 enum MHD_Result http_item_history(http_req *r);
-/* 1 when the request may go on (r->who and r->admin then tell whose token it
- * carried, if one was needed); else 0 with the 401/429 answer in *ret. Every
- * route but the health check and the writes (which check their own token)
- * needs a token under --require-token-for-reads. */
-int http_read_allowed(http_req *r, enum MHD_Result *ret);
 enum MHD_Result http_items(http_req *r);
 enum MHD_Result http_item(http_req *r);
 /* http_tiles.c: OGC API - Tiles, XYZ tiles and TileJSON */
@@ -52,12 +47,11 @@ enum MHD_Result http_analysis_post(http_req *r);
 enum MHD_Result http_processes(http_req *r);
 enum MHD_Result http_process(http_req *r);
 enum MHD_Result http_process_execute(http_req *r);
+/* jobs.c: the asynchronous jobs */
 enum MHD_Result http_jobs(http_req *r);
 enum MHD_Result http_job(http_req *r);
 enum MHD_Result http_job_dismiss(http_req *r);
 enum MHD_Result http_job_results(http_req *r);
-/* Frees the asynchronous jobs' records, once the job pool has ended. */
-void http_jobs_free(void);
 /* http_ops.c */
 enum MHD_Result http_healthz(http_req *r);
 enum MHD_Result http_metrics(http_req *r);

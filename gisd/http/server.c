@@ -16,78 +16,15 @@
 #include "cancel.h"
 #include "http.h"
 #include "jobpool.h"
+#include "auth.h"
+#include "jobs.h"
+#include "store_watch.h"
+#include "route_table.h"
 #include "routes.h"
 #include "utf8.h"
 #include "xalloc.h"
 
 #define POOL_MAX 64
-
-/* Who may call a route: anyone (the health check, for load balancers and
- * service managers); a reader, who needs a token under
- * --require-token-for-reads; a writer, whose handler checks the token and
- * its scope itself. Running an analysis or a process and dismissing a job
- * are reads here: they change no data, but they spend the server's time. */
-typedef enum { ROUTE_OPEN, ROUTE_READ, ROUTE_WRITE } route_access;
-
-typedef struct {
-    const char *method;
-    const char *pattern; /* segments; "{}" matches one segment, a last "{*}" the rest */
-    http_handler handler;
-    route_access access;
-} route;
-
-/* Read top-down: this is where every request goes. */
-static const route ROUTES[] = {
-    {"GET", "/", http_landing, ROUTE_READ},
-    {"GET", "/conformance", http_conformance, ROUTE_READ},
-    {"GET", "/api", http_openapi, ROUTE_READ},
-    {"GET", "/collections", http_collections, ROUTE_READ},
-    {"GET", "/collections/{}", http_collection, ROUTE_READ},
-    {"GET", "/collections/{}/items", http_items, ROUTE_READ},
-    {"POST", "/collections/{}/items", http_item_create, ROUTE_WRITE},
-    {"PUT", "/collections/{}/items/{}", http_item_replace, ROUTE_WRITE},
-    {"PATCH", "/collections/{}/items/{}", http_item_update, ROUTE_WRITE},
-    {"DELETE", "/collections/{}/items/{}", http_item_delete, ROUTE_WRITE},
-    {"GET", "/collections/{}/items/{}/history", http_item_history, ROUTE_READ},
-    {"GET", "/collections/{}/queryables", http_queryables, ROUTE_READ},
-    {"GET", "/collections/{}/items/{}", http_item, ROUTE_READ},
-    {"GET", "/collections/{}/tiles", http_collection_tilesets, ROUTE_READ},
-    {"GET", "/collections/{}/tiles/{}", http_collection_tileset, ROUTE_READ},
-    {"GET", "/collections/{}/tiles/{}/{}/{}/{}", http_collection_tile, ROUTE_READ},
-    {"GET", "/tileMatrixSets", http_tilematrixsets, ROUTE_READ},
-    {"GET", "/tileMatrixSets/{}", http_tilematrixset, ROUTE_READ},
-    {"GET", "/tiles/{}", http_tilejson, ROUTE_READ},
-    {"GET", "/tiles/{}/{}/{}/{}", http_tile, ROUTE_READ},
-    {"GET", "/styles", http_styles, ROUTE_READ},
-    {"GET", "/styles/{}", http_style, ROUTE_READ},
-    {"GET", "/viewer/{}", http_viewer_file, ROUTE_READ},
-    {"GET", "/vendor/{}", http_vendor_file, ROUTE_READ},
-    {"GET", "/fonts/{}/{}", http_glyphs, ROUTE_READ},
-    {"GET", "/healthz", http_healthz, ROUTE_OPEN},
-    {"GET", "/metrics", http_metrics, ROUTE_READ},
-    {"GET", "/analysis/{}", http_analysis_get, ROUTE_READ},
-    {"GET", "/parks/{}/{}", http_park, ROUTE_READ},
-    {"GET", "/qgis/project.qgz", http_qgis_project, ROUTE_READ},
-    {"POST", "/analysis/{}", http_analysis_post, ROUTE_READ},
-    {"GET", "/processes", http_processes, ROUTE_READ},
-    {"GET", "/processes/{}", http_process, ROUTE_READ},
-    {"POST", "/processes/{}/execution", http_process_execute, ROUTE_READ},
-    {"GET", "/jobs", http_jobs, ROUTE_READ},
-    {"GET", "/jobs/{}", http_job, ROUTE_READ},
-    {"DELETE", "/jobs/{}", http_job_dismiss, ROUTE_READ},
-    {"GET", "/jobs/{}/results", http_job_results, ROUTE_READ},
-    /* last: the item routes again for ids with a slash in them */
-    {"GET", "/collections/{}/items/{*}", http_item, ROUTE_READ},
-    {"PUT", "/collections/{}/items/{*}", http_item_replace, ROUTE_WRITE},
-    {"PATCH", "/collections/{}/items/{*}", http_item_update, ROUTE_WRITE},
-    {"DELETE", "/collections/{}/items/{*}", http_item_delete, ROUTE_WRITE},
-};
-
-/* Bad tokens: an address that sent AUTH_MAX_FAILURES within AUTH_WINDOW_S
- * waits out the window (429) before it may try again. */
-#define AUTH_TRACKED 256
-#define AUTH_MAX_FAILURES 5
-#define AUTH_WINDOW_S 60.0
 
 struct gisd_server {
     const server_config *cfg;
@@ -100,21 +37,9 @@ struct gisd_server {
     jobpool *jobs;
     FILE *access_log;
     pthread_mutex_t log_lock;
-    /* the store checker: a thread running quick_check every check_interval_s */
-    pthread_t checker;
-    int checker_started, stopping;
-    pthread_cond_t checker_wake;
-    /* the listener: other nodes' changes, on a store that announces them */
-    pthread_t listener;
-    int listener_started;
-    int damaged;
-    char damage[512];
-    /* addresses that sent bad tokens lately (guarded by lock) */
-    struct {
-        char ip[80]; /* the key: address and token prefix */
-        int failures;
-        double since;
-    } bad_tokens[AUTH_TRACKED];
+    store_watch *watch; /* the store checker and the change listener */
+    auth_table *auth;
+    job_table *job_table; /* the asynchronous jobs */
     char *tls_cert, *tls_key; /* the PEM files' text */
 };
 
@@ -209,64 +134,6 @@ static void pool_free(gisd_server *srv)
     srv->nidle = 0;
 }
 
-/* Matches url against pattern, filling params with pointers into segbuf. */
-static int route_match(const char *pattern, const char *url, char *segbuf, size_t bufsize,
-                       const char *params[6])
-{
-    size_t ul = strlen(url);
-    if (ul >= bufsize || url[0] != '/')
-        return 0;
-    memcpy(segbuf, url, ul + 1);
-    if (ul > 1 && segbuf[ul - 1] == '/')
-        segbuf[--ul] = '\0';
-    if (strcmp(pattern, "/") == 0)
-        return strcmp(segbuf, "/") == 0;
-    const char *p = pattern + 1;
-    char *u = segbuf + 1;
-    int np = 0;
-    for (;;) {
-        const char *pend = strchr(p, '/');
-        size_t plen = pend ? (size_t)(pend - p) : strlen(p);
-        char *uend = strchr(u, '/');
-        size_t ulen = uend ? (size_t)(uend - u) : strlen(u);
-        if (plen == 3 && strncmp(p, "{*}", 3) == 0 && !pend) {
-            /* the rest of the path, slashes and all: a feature id such as
-             * "S/1", which a client sends as S%2F1 and libmicrohttpd decodes */
-            if (ulen == 0 || np == 6)
-                return 0;
-            params[np++] = u;
-            return 1;
-        }
-        if (plen == 2 && strncmp(p, "{}", 2) == 0) {
-            if (ulen == 0 || np == 6)
-                return 0;
-            params[np++] = u;
-        } else if (plen != ulen || strncmp(p, u, plen) != 0) {
-            return 0;
-        }
-        if (!pend || !uend)
-            return !pend && !uend;
-        *uend = '\0';
-        p = pend + 1;
-        u = uend + 1;
-    }
-}
-
-int server_route(const char *method, const char *url, char *segbuf, size_t bufsize,
-                 const char *params[6], int *path_found)
-{
-    *path_found = 0;
-    for (size_t i = 0; i < sizeof ROUTES / sizeof *ROUTES; i++) {
-        if (!route_match(ROUTES[i].pattern, url, segbuf, bufsize, params))
-            continue;
-        *path_found = 1;
-        if (strcmp(method, ROUTES[i].method) == 0 ||
-            (strcmp(method, "HEAD") == 0 && strcmp(ROUTES[i].method, "GET") == 0))
-            return (int)i;
-    }
-    return -1;
-}
-
 /* ---- the base URL of links: never a Host nobody vouched for ---- */
 
 /* 1 when host (as a Host header: name or [v6] with an optional port) is
@@ -319,51 +186,13 @@ static void local_address(struct MHD_Connection *conn, char *addr, size_t n, cha
 }
 
 int server_tls(gisd_server *srv) { return srv->tls_cert != NULL; }
+auth_table *server_auth(gisd_server *srv) { return srv->auth; }
+job_table *server_job_table(gisd_server *srv) { return srv->job_table; }
 
 int server_loopback(gisd_server *srv)
 {
     const char *l = srv->cfg->listen ? srv->cfg->listen : "127.0.0.1";
     return strncmp(l, "127.", 4) == 0 || strncmp(l, "localhost", 9) == 0 || strncmp(l, "[::1]", 5) == 0;
-}
-
-int server_auth_throttled(gisd_server *srv, const char *key)
-{
-    double now = cancel_now();
-    int throttled = 0;
-    pthread_mutex_lock(&srv->lock);
-    for (size_t i = 0; i < AUTH_TRACKED; i++)
-        if (strcmp(srv->bad_tokens[i].ip, key) == 0 && now - srv->bad_tokens[i].since < AUTH_WINDOW_S)
-            throttled = srv->bad_tokens[i].failures >= AUTH_MAX_FAILURES;
-    pthread_mutex_unlock(&srv->lock);
-    return throttled;
-}
-
-void server_auth_failed(gisd_server *srv, const char *key)
-{
-    double now = cancel_now();
-    pthread_mutex_lock(&srv->lock);
-    size_t slot = 0, oldest = 0;
-    int found = 0;
-    for (size_t i = 0; i < AUTH_TRACKED && !found; i++) {
-        if (strcmp(srv->bad_tokens[i].ip, key) == 0) {
-            slot = i;
-            found = 1;
-        } else if (srv->bad_tokens[i].since < srv->bad_tokens[oldest].since) {
-            oldest = i;
-        }
-    }
-    if (!found) {
-        slot = oldest;
-        snprintf(srv->bad_tokens[slot].ip, sizeof srv->bad_tokens[slot].ip, "%s", key);
-        srv->bad_tokens[slot].failures = 0;
-        srv->bad_tokens[slot].since = now;
-    }
-    if (now - srv->bad_tokens[slot].since >= AUTH_WINDOW_S) {
-        srv->bad_tokens[slot].failures = 0;
-        srv->bad_tokens[slot].since = now;
-    }
-    srv->bad_tokens[slot].failures++;
-    pthread_mutex_unlock(&srv->lock);
 }
 
 static void client_address(struct MHD_Connection *conn, char *out, size_t n);
@@ -729,97 +558,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-/* ---- the store checker behind /healthz ---- */
-
-int server_store_damaged(gisd_server *srv, char *msg, size_t n)
-{
-    pthread_mutex_lock(&srv->lock);
-    int d = srv->damaged;
-    if (d)
-        snprintf(msg, n, "%s", srv->damage);
-    pthread_mutex_unlock(&srv->lock);
-    return d;
-}
-
-static void *checker_main(void *arg)
-{
-    gisd_server *srv = arg;
-    pthread_mutex_lock(&srv->lock);
-    while (!srv->stopping) {
-        pthread_mutex_unlock(&srv->lock);
-        char msg[512] = "";
-        gisd_error err = {0};
-        store *st = NULL;
-        int rc = store_open(srv->cfg->db_path, STORE_READONLY, srv->cfg->reg, &st, NULL, &err);
-        if (rc == 0)
-            rc = store_check(st, msg, sizeof msg, &err);
-        store_close(st);
-        pthread_mutex_lock(&srv->lock);
-        /* a check that could not run (cancelled at shutdown) leaves the last verdict */
-        if (rc == 1 || (rc < 0 && (err.code == GISD_E_IO || err.code == GISD_E_UNAVAILABLE))) {
-            srv->damaged = 1;
-            snprintf(srv->damage, sizeof srv->damage, "%.500s", rc == 1 ? msg : err.message);
-        } else if (rc == 0) {
-            srv->damaged = 0;
-        }
-        if (srv->stopping)
-            break;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        double interval = srv->cfg->check_interval_s > 0 ? srv->cfg->check_interval_s : 300;
-        until.tv_sec += (time_t)interval;
-        until.tv_nsec += (long)((interval - (double)(time_t)interval) * 1e9);
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&srv->checker_wake, &srv->lock, &until);
-    }
-    pthread_mutex_unlock(&srv->lock);
-    return NULL;
-}
-
-/* ---- other nodes' changes ---- */
-
-static int stopping(gisd_server *srv)
-{
-    pthread_mutex_lock(&srv->lock);
-    int stop = srv->stopping;
-    pthread_mutex_unlock(&srv->lock);
-    return stop;
-}
-
-/* On a store that announces changes (PostgreSQL's NOTIFY), a change another
- * node commits reloads, in the background, the tile snapshots it made stale,
- * so the first tile after it does not wait for them. The change counters
- * every tile request reads stay what guarantees that no tile is stale. */
-static void *listener_main(void *arg)
-{
-    gisd_server *srv = arg;
-    const layer_registry *reg = srv->cfg->reg;
-    long long *changes = xcalloc(reg->n + 1, sizeof *changes);
-    store *st = NULL;
-    while (!stopping(srv)) {
-        gisd_error err = {0};
-        if (!st && store_open(srv->cfg->db_path, STORE_READONLY, reg, &st, NULL, &err) != 0) {
-            usleep(500000); /* the database is away: try again */
-            continue;
-        }
-        int rc = store_wait_changes(st, 500, &err);
-        if (rc < 0 && err.code == GISD_E_INPUT)
-            break; /* a store without announcements: the counters alone */
-        if (rc < 0) {
-            store_close(st);
-            st = NULL;
-            usleep(500000);
-        } else if (rc == 1 && store_layer_changes(st, changes, &err) == 0) {
-            tile_source_refresh(tile_service_source(srv->tiles), changes);
-        }
-    }
-    store_close(st);
-    free(changes);
-    return NULL;
-}
+int server_store_damaged(gisd_server *srv, char *msg, size_t n) { return store_watch_damaged(srv->watch, msg, n); }
 
 /* ---- start and stop ---- */
 
@@ -866,7 +605,8 @@ static void server_free(gisd_server *srv)
     glyphs_close(srv->glyphs);
     if (srv->access_log && srv->access_log != stdout)
         fclose(srv->access_log);
-    pthread_cond_destroy(&srv->checker_wake);
+    auth_table_free(srv->auth);
+    job_table_free(srv->job_table);
     pthread_mutex_destroy(&srv->log_lock);
     pthread_mutex_destroy(&srv->lock);
     free(srv->tls_cert);
@@ -911,7 +651,8 @@ int server_run(const server_config *cfg, gisd_error *err)
     srv.tiles = tile_service_new(cfg->reg, cfg->db_path, cfg->tile_cache_mb, (size_t)(cfg->snapshot_max_mb * 1048576.0));
     pthread_mutex_init(&srv.lock, NULL);
     pthread_mutex_init(&srv.log_lock, NULL);
-    pthread_cond_init(&srv.checker_wake, NULL);
+    srv.auth = auth_table_new();
+    srv.job_table = job_table_new();
     if (cfg->access_log) {
         srv.access_log = strcmp(cfg->access_log, "-") == 0 ? stdout : fopen(cfg->access_log, "a");
         if (!srv.access_log) {
@@ -949,8 +690,7 @@ int server_run(const server_config *cfg, gisd_error *err)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* MHD's threads inherit the mask; only sigwait sees them */
     signal(SIGPIPE, SIG_IGN);
     srv.jobs = jobpool_new(cfg->analysis_threads, cfg->analysis_queue);
-    srv.checker_started = pthread_create(&srv.checker, NULL, checker_main, &srv) == 0;
-    srv.listener_started = pthread_create(&srv.listener, NULL, listener_main, &srv) == 0;
+    srv.watch = store_watch_start(cfg->db_path, cfg->reg, cfg->check_interval_s, tile_service_source(srv.tiles));
     unsigned threads = cfg->threads ? cfg->threads : 4;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_EPOLL;
     if (srv.tls_cert)
@@ -972,14 +712,7 @@ int server_run(const server_config *cfg, gisd_error *err)
         MHD_OPTION_END);
     if (!d) {
         int e = errno;
-        pthread_mutex_lock(&srv.lock);
-        srv.stopping = 1;
-        pthread_cond_signal(&srv.checker_wake);
-        pthread_mutex_unlock(&srv.lock);
-        if (srv.checker_started)
-            pthread_join(srv.checker, NULL);
-        if (srv.listener_started)
-            pthread_join(srv.listener, NULL);
+        store_watch_stop(srv.watch);
         jobpool_free(srv.jobs);
         server_free(&srv);
         return gisd_fail(err, GISD_E_IO, "cannot listen on %s: %s (is the port in use?)", cfg->listen,
@@ -1005,12 +738,10 @@ int server_run(const server_config *cfg, gisd_error *err)
     }
     /* Past the grace period every query and GEOS operation still running stops. */
     cancel_shutdown();
-    pthread_mutex_lock(&srv.lock);
-    srv.stopping = 1;
-    pthread_cond_signal(&srv.checker_wake);
-    pthread_mutex_unlock(&srv.lock);
+    store_watch_signal_stop(srv.watch);
     jobpool_free(srv.jobs); /* every deferred connection is resumed with its answer */
-    http_jobs_free();
+    job_table_free(srv.job_table);
+    srv.job_table = NULL;
     /* let those answers (and any other last bytes) go out, within the hard deadline */
     while (cancel_now() < hard_deadline - 1.0) {
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
@@ -1019,10 +750,7 @@ int server_run(const server_config *cfg, gisd_error *err)
         usleep(20000);
     }
     MHD_stop_daemon(d);
-    if (srv.checker_started)
-        pthread_join(srv.checker, NULL);
-    if (srv.listener_started)
-        pthread_join(srv.listener, NULL);
+    store_watch_stop(srv.watch);
     server_free(&srv);
     fprintf(stderr, "gisd: stopped\n");
     return 0;

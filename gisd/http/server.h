@@ -50,6 +50,8 @@ typedef struct {
 } server_config;
 
 typedef struct gisd_server gisd_server;
+typedef struct auth_table auth_table;
+typedef struct job_table job_table;
 
 /* What one worker needs: its own read-only store handle and GEOS context. */
 typedef struct {
@@ -117,12 +119,12 @@ int server_loopback(gisd_server *srv);
 /* The client's address as text (empty when unknown): the peer's, or the
  * last address of X-Forwarded-For when the peer is the --trusted-proxy. */
 void server_client_address(http_req *r, char *out, size_t n);
-/* Bad bearer tokens, counted per key (the client's address and the token's
- * first characters, so that one client's bad tokens never lock out another's
- * good one behind the same NAT or proxy): 1 when the key has sent too many
- * lately (its next tries wait), after which server_auth_failed counts one more. */
-int server_auth_throttled(gisd_server *srv, const char *key);
-void server_auth_failed(gisd_server *srv, const char *key);
+/* The server's table of bad bearer tokens (auth.h), counted per key (the
+ * client's address and the token's first characters, so that one client's
+ * bad tokens never lock out another's good one behind the same NAT). */
+auth_table *server_auth(gisd_server *srv);
+/* The server's asynchronous jobs (jobs.h). */
+job_table *server_job_table(gisd_server *srv);
 /* The outcome of the last quick_check: 0 sound (or not checked yet), 1
  * damaged with why in msg. */
 int server_store_damaged(gisd_server *srv, char *msg, size_t n);
