@@ -20,17 +20,18 @@ WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP
 CFLAGS   ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-# gisd/ holds what every part uses; each room has a folder of its own. Their
+# Each room of gisd/ has a folder, from the bottom up (tests/rooms.sh checks
+# that a room includes only the headers of the rooms below it). Their
 # headers are found for #include "..." only (-iquote): features.h is also libc's.
-ROOMS    := http store tiles analysis optimize report query edit catalog
-INC      := -iquote gisd $(patsubst %,-iquote gisd/%,$(ROOMS)) -iquote importers -Ibuild/gen
-LIB_SRC  := $(filter-out gisd/main.c,$(wildcard gisd/*.c gisd/*/*.c)) $(wildcard importers/*.c)
+ROOMS    := core geom query store edit tiles analysis optimize report catalog http cli
+INC      := $(patsubst %,-iquote gisd/%,$(ROOMS)) -iquote importers -Ibuild/gen
+LIB_SRC  := $(filter-out gisd/cli/main.c,$(wildcard gisd/*/*.c)) $(wildcard importers/*.c)
 # The MVT and glyph encodings compiled by protoc-c from their published .proto files.
 PROTOS   := vector_tile glyphs
 GEN_HDR  := $(patsubst %,build/gen/%.pb-c.h,$(PROTOS))
-BIN_SRC  := gisd/main.c
+BIN_SRC  := gisd/cli/main.c
 TEST_SRC := $(wildcard tests/test_*.c)
-HEADERS  := $(wildcard gisd/*.h gisd/*/*.h importers/*.h tests/*.h) $(GEN_HDR)
+HEADERS  := $(wildcard gisd/*/*.h importers/*.h tests/*.h) $(GEN_HDR)
 
 REL_OBJ  := $(patsubst %.c,build/rel/%.o,$(LIB_SRC) $(BIN_SRC)) $(patsubst %,build/rel/gen/%.pb-c.o,$(PROTOS))
 SAN_OBJ  := $(patsubst %.c,build/san/%.o,$(LIB_SRC)) $(patsubst %,build/san/gen/%.pb-c.o,$(PROTOS))
@@ -85,7 +86,7 @@ build/san/%.o: %.c | build/.deps $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
-build/san/bin/gisd: $(SAN_OBJ) build/san/gisd/main.o
+build/san/bin/gisd: $(SAN_OBJ) build/san/gisd/cli/main.o
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
@@ -104,7 +105,7 @@ build/tsan/gen/%.o: build/gen/%.c $(GEN_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -g -fsanitize=thread $(PKG_CFLAGS) $(INC) -c -o $@ $<
 
-build/tsan/bin/gisd: $(TSAN_OBJ) build/tsan/gisd/main.o
+build/tsan/bin/gisd: $(TSAN_OBJ) build/tsan/gisd/cli/main.o
 	@mkdir -p $(dir $@)
 	$(CC) -fsanitize=thread -o $@ $^ $(PKG_LIBS)
 
@@ -139,6 +140,7 @@ build/fuzz/bin/%: fuzz/%.c $(FUZZ_OBJ) $(HEADERS)
 PG_SUITES := analysis clients cql2 edit hardening http import optimize processes qgis races report store tiles viewer
 PG_TESTS  := $(patsubst %,build/san/tests/test_%,$(PG_SUITES))
 test: build/.deps build/.npm build/san/bin/gisd build/tsan/bin/gisd $(TESTS) $(FUZZERS)
+	@tests/rooms.sh
 	@GISD_BIN=$(CURDIR)/build/san/bin/gisd GISD_TSAN_BIN=$(CURDIR)/build/tsan/bin/gisd \
 	  GISD_ROOT=$(CURDIR) GISD_FUZZ_SECONDS=30 tests/run_all.sh $(TESTS) $(FUZZERS) --pg $(PG_TESTS)
 

@@ -2,7 +2,11 @@
  * door, and the set-up all analyses share. */
 #include "analysis.h"
 
+#include <math.h>
 #include <string.h>
+
+#include "crs.h"
+#include "dataset.h"
 
 const param_def HEATING_COVERAGE_PARAMS[] = {
     {"radius_m", PARAM_NUMBER, "m", 0, ANALYSIS_RADIUS_MAX_M, NULL, "1000", 0,
@@ -42,4 +46,46 @@ int analysis_setup(store *s, const layer_registry *reg, const param_values *v, i
         *geojson = strcmp(param_text(v, "format"), "geojson") == 0;
     int requested = param_find(v->defs, "analysis_crs") ? (int)param_num(v, "analysis_crs") : 0;
     return analysis_crs_resolve(s, reg, requested, srid, err);
+}
+
+/* The most a requested analysis CRS may scale distances by (1 ± this). */
+#define ANALYSIS_CRS_MAX_DISTORTION 0.01
+
+int analysis_crs_resolve(store *s, const layer_registry *reg, int requested, int *srid,
+                         gisd_error *err)
+{
+    if (requested) {
+        if (!crs_is_projected_metres(requested))
+            return gisd_fail(err, GISD_E_INPUT,
+                             "EPSG:%d is not a projected CRS in metres; analyses measure in one "
+                             "such as EPSG:4549", requested);
+        /* distances and areas measured in it must be the ground's: its scale
+         * at the data's centre within 1% of true (a Gauss-Kruger or UTM zone
+         * over the city; not Web Mercator, nor a zone far away) */
+        double lon, lat, k = 1;
+        int rc = dataset_centre(s, reg, &lon, &lat, err);
+        if (rc < 0 || (rc == 0 && crs_scale_at(requested, lon, lat, &k, err) != 0))
+            return -1;
+        if (fabs(k - 1) > ANALYSIS_CRS_MAX_DISTORTION) {
+            int zone = crs_gk_zone_for_lon(lon);
+            return gisd_fail(err, GISD_E_INPUT,
+                             "EPSG:%d distorts distances by %.1f%% at the data's centre (%.3f, %.3f), more than "
+                             "the %.0f%% an analysis takes; measure in a CRS true near the data, such as EPSG:%d",
+                             requested, fabs(k - 1) * 100, lon, lat, ANALYSIS_CRS_MAX_DISTORTION * 100, zone);
+        }
+        *srid = requested;
+        return 0;
+    }
+    char value[64];
+    store_found found = store_meta_get(s, "analysis_crs", value, sizeof value, err);
+    if (found == STORE_FAILED)
+        return -1;
+    if (found == STORE_FOUND) {
+        *srid = crs_parse(value, NULL, err);
+        return *srid < 0 ? -1 : 0;
+    }
+    int rc = dataset_nearest_gk_zone(s, reg, srid, err);
+    if (rc == 1)
+        return gisd_fail(err, GISD_E_INPUT, "the store holds no data yet: import a city first");
+    return rc;
 }

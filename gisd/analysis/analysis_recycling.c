@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "analysis_geom.h"
 #include "xalloc.h"
 

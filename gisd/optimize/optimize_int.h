@@ -2,6 +2,7 @@
 #ifndef GISD_OPTIMIZE_INT_H
 #define GISD_OPTIMIZE_INT_H
 
+#include "analysis.h"
 #include "analysis_geom.h"
 #include "milp.h"
 #include "optimize.h"

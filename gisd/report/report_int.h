@@ -7,6 +7,7 @@
 #include <geos_c.h>
 #include <jansson.h>
 
+#include "analysis.h"
 #include "analysis_geom.h"
 #include "report.h"
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "analysis_geom.h"
 #include "optimize.h"
 #include "report.h"

@@ -6,7 +6,9 @@
 #include <geos_c.h>
 #include <jansson.h>
 
-#include "analysis.h"
+#include "error.h"
+#include "layers.h"
+#include "store.h"
 #include "geos_ctx.h"
 
 typedef struct {
