@@ -1,4 +1,5 @@
-/* The store on its own: schema, replace, stats, cursors with bbox, filters and paging. */
+/* The store on its own, on the backend the harness runs it on: schema,
+ * replace, stats, cursors with bbox, filters and paging, the edit protocol. */
 #include <ogr_api.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,89 @@ static void readonly_open_of_a_missing_store_says_what_to_do(void **state)
     assert_non_null(strstr(err.message, "gisd import"));
 }
 
+/* One edit through store_edit_apply: a CREATE of community id. */
+static int create_community(store *s, const layer_def *l, const char *id, long long *change, char etag[65],
+                            gisd_error *err)
+{
+    store_value v[3] = {{.text = id}, {.text = "社区"}, {.i = 10}};
+    unsigned char wkb[64];
+    size_t n = point_wkb(120.1, 28.1, wkb);
+    store_edit e = {.kind = STORE_CREATE, .values = v, .wkb = wkb, .wkb_len = n, .who = "test", .action = "create"};
+    char id_out[STORE_ID_MAX + 1];
+    return store_edit_apply(s, l, &e, change, etag, id_out, err);
+}
+
+/* The edit protocol (store.c, above either backend's primitives): a
+ * create's id taken once, the ETag of what is stored, a stale If-Match and
+ * an absent feature refused by name, every write one history row and one
+ * more change of the layer; lookups say found or absent by name. */
+static void the_edit_protocol_holds_on_this_backend(void **state)
+{
+    (void)state;
+    char path[1200];
+    store *s = fresh_store("store-edit", path, sizeof path);
+    const layer_def *l = layer_registry_find(reg, "communities");
+    gisd_error err = {0};
+    long long change = 0, before_changes;
+    char etag[65], now[65], *geojson = NULL;
+    assert_int_equal(create_community(s, l, "E1", &change, etag, &err), 0);
+    assert_true(change > 0);
+    assert_int_equal(strlen(etag), 64);
+    assert_int_equal(store_feature_state(s, l, "E1", &geojson, now, &err), STORE_FOUND);
+    assert_string_equal(etag, now); /* the ETag is the stored feature's */
+    assert_non_null(strstr(geojson, "\"E1\""));
+    free(geojson);
+    assert_int_equal(store_feature_state(s, l, "NONE", &geojson, now, &err), STORE_ABSENT);
+    assert_null(geojson);
+    assert_string_equal(now, "");
+
+    store_layer_stats st;
+    assert_int_equal(store_layer_stats_get(s, l, &st, &err), 0);
+    before_changes = st.changes;
+    assert_int_equal(create_community(s, l, "E1", &change, now, &err), -1);
+    assert_int_equal(err.code, GISD_E_CONFLICT);
+    assert_int_equal(change, 0);
+
+    store_edit del = {.kind = STORE_DELETE, .feature_id = "E1", .if_match = "0000", .who = "test", .action = "delete"};
+    assert_int_equal(store_edit_apply(s, l, &del, &change, now, NULL, &err), -1);
+    assert_int_equal(err.code, GISD_E_STALE);
+    assert_non_null(strstr(err.message, etag)); /* it says what the ETag is now */
+    del.if_match = etag;
+    assert_int_equal(store_edit_apply(s, l, &del, &change, now, NULL, &err), 0);
+    assert_string_equal(now, "");
+    assert_int_equal(store_edit_apply(s, l, &del, &change, now, NULL, &err), -1);
+    assert_int_equal(err.code, GISD_E_NOTFOUND);
+    char longid[STORE_ID_MAX + 2];
+    memset(longid, 'x', sizeof longid - 1);
+    longid[sizeof longid - 1] = 0;
+    del.feature_id = longid;
+    del.if_match = NULL;
+    assert_int_equal(store_edit_apply(s, l, &del, &change, now, NULL, &err), -1);
+    assert_int_equal(err.code, GISD_E_NOTFOUND);
+
+    assert_int_equal(store_layer_stats_get(s, l, &st, &err), 0);
+    assert_int_equal(st.changes, before_changes + 1); /* the delete; no refused write counted */
+    json_t *rows;
+    assert_int_equal(store_history(s, "communities", "E1", 0, &rows, &err), 0);
+    assert_int_equal(json_array_size(rows), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "action")), "create");
+    assert_true(json_is_null(json_object_get(json_array_get(rows, 0), "before")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "action")), "delete");
+    assert_true(json_is_null(json_object_get(json_array_get(rows, 1), "after")));
+    json_decref(rows);
+
+    char value[64], name[128], scope[512];
+    assert_int_equal(store_meta_get(s, "no-such-key", value, sizeof value, &err), STORE_ABSENT);
+    assert_int_equal(store_meta_set(s, "k", "v", &err), 0);
+    assert_int_equal(store_meta_get(s, "k", value, sizeof value, &err), STORE_FOUND);
+    assert_string_equal(value, "v");
+    assert_int_equal(store_token_find(s, "feed", name, scope, &err), STORE_ABSENT);
+    assert_int_equal(store_token_add(s, "t", "admin", "feed", &err), 0);
+    assert_int_equal(store_token_find(s, "feed", name, scope, &err), STORE_FOUND);
+    assert_string_equal(name, "t");
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +284,7 @@ int main(void)
         cmocka_unit_test(filters_paging_and_reprojection),
         cmocka_unit_test(rollback_leaves_the_store_as_it_was),
         cmocka_unit_test(readonly_open_of_a_missing_store_says_what_to_do),
+        cmocka_unit_test(the_edit_protocol_holds_on_this_backend),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
