@@ -240,6 +240,22 @@ static void the_three_doors_answer_alike(void **state)
     free(out);
 }
 
+static void the_readme_tables_are_the_catalog(void **state)
+{
+    (void)state;
+    char *out, *readme;
+    assert_int_equal(tu_run(&out, "'%s' catalog --markdown", tu_gisd()), 0);
+    assert_int_equal(tu_run(&readme, "sed -n '/<!-- gisd catalog --markdown: begin -->/,/<!-- gisd catalog "
+                                     "--markdown: end -->/p' '%s/README.md' | sed '1d;$d'",
+                            tu_root()),
+                     0);
+    if (strcmp(out, readme) != 0)
+        fail_msg("README.md's parameter tables differ from gisd catalog --markdown: copy its output between the markers");
+    assert_non_null(strstr(out, "| `radius_m` | `--radius-m` | number | `1000` | 0 to 50000 m |"));
+    free(out);
+    free(readme);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +264,7 @@ int main(void)
         cmocka_unit_test(json_values_are_read_by_their_kind),
         cmocka_unit_test(the_three_doors_refuse_alike),
         cmocka_unit_test(the_three_doors_answer_alike),
+        cmocka_unit_test(the_readme_tables_are_the_catalog),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

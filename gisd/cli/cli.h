@@ -12,6 +12,8 @@ int cmd_analyze(int argc, char **argv);
 int cmd_layers(int argc, char **argv);
 int cmd_tiles(int argc, char **argv);
 int cmd_optimize(int argc, char **argv);
+/* gisd catalog --markdown: the catalog's entries and parameters as the README's tables. */
+int cmd_catalog(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_qgis_project(int argc, char **argv);
 int cmd_token(int argc, char **argv);

@@ -192,3 +192,50 @@ static int run_command(catalog_kind kind, int argc, char **argv)
 
 int cmd_analyze(int argc, char **argv) { return run_command(CATALOG_ANALYSIS, argc, argv); }
 int cmd_optimize(int argc, char **argv) { return run_command(CATALOG_OPTIMIZATION, argc, argv); }
+
+static const char *kind_name(const param_def *p)
+{
+    switch (p->kind) {
+    case PARAM_NUMBER: return "number";
+    case PARAM_INT: return "whole number";
+    case PARAM_BOOL: return "true or false";
+    case PARAM_CHOICE: return "one of";
+    case PARAM_TEXT: return "text";
+    case PARAM_CRS: return "CRS (EPSG:n)";
+    }
+    return "";
+}
+
+int cmd_catalog(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "--markdown") != 0) {
+        fputs("usage: gisd catalog --markdown: every analysis and optimisation with its parameters,\n"
+              "       as the README's tables\n", stderr);
+        return 2;
+    }
+    for (const catalog_entry *e = CATALOG; e->id; e++) {
+        printf("**%s** (%s): %s\n\n| parameter | option | kind | default | allowed | what |\n"
+               "|---|---|---|---|---|---|\n",
+               e->id, e->kind == CATALOG_ANALYSIS ? "analysis" : "optimisation", e->title);
+        if (e->object)
+            printf("| `%s` | `--%s FILE` | GeoJSON | | %s | %s |\n", e->object, e->object,
+                   e->object_required ? "required" : "", e->object_doc);
+        for (const param_def *p = e->params; p->name; p++) {
+            char opt[64], allowed[128] = "";
+            param_cli_name(p, opt, sizeof opt);
+            if (p->kind == PARAM_NUMBER || p->kind == PARAM_INT)
+                snprintf(allowed, sizeof allowed, "%g to %g%s%s", p->min, p->max, p->unit ? " " : "",
+                         p->unit ? p->unit : "");
+            else if (p->kind == PARAM_CHOICE) /* a | would end the table's cell */
+                for (const char *c = p->choices; *c;) {
+                    size_t n = strcspn(c, "|"), at = strlen(allowed);
+                    snprintf(allowed + at, sizeof allowed - at, "%s`%.*s`", at ? ", " : "", (int)n, c);
+                    c += n + (c[n] == '|');
+                }
+            printf("| `%s` | `--%s` | %s | %s%s%s | %s | %s |\n", p->name, opt, kind_name(p), p->dflt ? "`" : "",
+                   p->dflt ? p->dflt : (p->required ? "required" : ""), p->dflt ? "`" : "", allowed, p->doc);
+        }
+        putchar('\n');
+    }
+    return 0;
+}
