@@ -25,14 +25,17 @@ const GROUPS = [
   { id: 'communities', title: '社区 Communities', layers: ['communities'], swatch: ['#9e9e9e', 'dot'] },
 ];
 
-const ANALYSIS_PARAMS = {
-  'heating-coverage': [['radius_m', '供热半径 radius (m)', ''], ['park_id', '园区 park id', '']],
-  'hw-proximity': [['max_km', '最大距离 max (km)', ''], ['capable', '须具备处置能力 capable only (true/false)', '']],
-  'recycling-coverage': [['level', '级别 level (community/transit/sorting)', '']],
-  'symbiosis': [['max_km', '最大运距 max (km)', '10']],
-  'site-check': [['project_class', '项目类别 project class', 'M2'], ['coal_boiler_tph', '燃煤锅炉 coal boiler (t/h)', '0'],
-                 ['site_m', '用地边长 site side (m)', '300']],
+/* The analyses' parameters come from their process descriptions (the
+ * catalog: names, kinds, limits, defaults); here only their Chinese labels.
+ * site-check's fields are properties of the site drawn, not parameters. */
+const PARAM_LABELS = {
+  radius_m: '半径 radius (m)', park_id: '园区 park id', max_km: '最大距离 max (km)',
+  capable: '须具备处置能力 capable only', level: '级别 level',
 };
+const SITE_FIELDS = [['project_class', '项目类别 project class', 'M2'], ['coal_boiler_tph', '燃煤锅炉 coal boiler (t/h)', '0'],
+                     ['site_m', '用地边长 site side (m)', '300']];
+let analysisParams = [];
+let paramsReady = Promise.resolve(); /* the form being drawn for the analysis chosen */
 
 /* ?style=recycling shows another style of /styles; the toggles skip layers it lacks. */
 const styleName = (new URLSearchParams(location.search).get('style') || 'planning').replace(/[^\w-]/g, '');
@@ -108,17 +111,43 @@ function showAttributes(e) {
 
 let pendingSite = null;
 
-function renderParams() {
+async function renderParams() {
   const name = document.getElementById('analysis-name').value;
   const box = document.getElementById('analysis-params');
+  const desc = await fetch('/processes/' + name).then(r => r.json());
   box.textContent = '';
-  for (const [key, title, value] of ANALYSIS_PARAMS[name]) {
+  analysisParams = [];
+  const fields = [];
+  for (const [key, input] of Object.entries(desc.inputs || {})) {
+    if (['format', 'analysis_crs', 'site'].includes(key)) continue;
+    const s = input.schema || {};
+    analysisParams.push(key);
+    fields.push([key, PARAM_LABELS[key] || key, s.default !== undefined ? String(s.default) : '', s, input]);
+  }
+  if (name === 'site-check')
+    for (const [key, title, value] of SITE_FIELDS) fields.push([key, title, value, {}, {}]);
+  for (const [key, title, value, s, input] of fields) {
     const label = document.createElement('label');
-    label.textContent = title;
-    const input = document.createElement('input');
-    input.id = 'param-' + key;
-    input.value = value;
-    label.append(input);
+    label.textContent = title + (input.minOccurs ? ' *' : '');
+    let el;
+    if (s.enum) {
+      el = document.createElement('select');
+      for (const v of s.enum) el.add(new Option(v, v));
+    } else if (s.type === 'boolean') {
+      el = document.createElement('select');
+      for (const v of ['false', 'true']) el.add(new Option(v, v));
+    } else {
+      el = document.createElement('input');
+      if (s.type === 'number' || s.type === 'integer') {
+        el.type = 'number';
+        if (s.minimum !== undefined) el.min = s.minimum;
+        if (s.maximum !== undefined) el.max = s.maximum;
+      }
+    }
+    el.id = 'param-' + key;
+    el.value = value;
+    el.title = input.description || '';
+    label.append(el);
     box.append(label);
   }
   if (name === 'site-check') {
@@ -141,6 +170,7 @@ function param(key) {
 }
 
 async function runAnalysis() {
+  await paramsReady;
   const name = document.getElementById('analysis-name').value;
   const out = document.getElementById('analysis-result');
   const query = new URLSearchParams();
@@ -154,7 +184,7 @@ async function runAnalysis() {
     };
     init = { method: 'POST', headers: { 'Content-Type': 'application/geo+json' }, body: JSON.stringify(feature) };
   } else {
-    for (const [key] of ANALYSIS_PARAMS[name]) if (param(key)) query.set(key, param(key));
+    for (const key of analysisParams) if (param(key)) query.set(key, param(key));
   }
   out.textContent = '…';
   const base = '/analysis/' + name + '?' + query.toString();
@@ -339,8 +369,8 @@ function addOptimizeLayers() {
 map.on('load', addOptimizeLayers);
 
 buildLayerList();
-renderParams();
-document.getElementById('analysis-name').addEventListener('change', renderParams);
+paramsReady = renderParams();
+document.getElementById('analysis-name').addEventListener('change', () => { paramsReady = renderParams(); });
 document.getElementById('analysis-run').addEventListener('click', () => runAnalysis().catch(err => {
   document.getElementById('analysis-result').textContent = String(err);
 }));
