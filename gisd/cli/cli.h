@@ -14,6 +14,7 @@ int cmd_tiles(int argc, char **argv);
 int cmd_optimize(int argc, char **argv);
 /* gisd catalog --markdown: the catalog's entries and parameters as the README's tables. */
 int cmd_catalog(int argc, char **argv);
+int cmd_scenario(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_qgis_project(int argc, char **argv);
 int cmd_token(int argc, char **argv);

@@ -10,6 +10,7 @@
 
 typedef struct {
     const char *db, *layers, *name, *scope, *layer, *feature, *who;
+    char scopes[512]; /* several --scope, space-separated */
     long long change;
     int cascade;
 } edit_opts;
@@ -30,7 +31,16 @@ static int parse(int argc, char **argv, int first, edit_opts *o, const char *usa
         case 'd': o->db = optarg; break;
         case 'L': o->layers = optarg; break;
         case 'n': o->name = optarg; break;
-        case 's': o->scope = optarg; break;
+        case 's': /* one --scope each; the token holds them all */
+            if (o->scope) {
+                char joined[sizeof o->scopes];
+                snprintf(joined, sizeof joined, "%s %s", o->scope, optarg);
+                memcpy(o->scopes, joined, sizeof joined);
+                o->scope = o->scopes;
+            } else {
+                o->scope = optarg;
+            }
+            break;
         case 'l': o->layer = optarg; break;
         case 'f': o->feature = optarg; break;
         case 'c': o->change = strtoll(optarg, NULL, 10); break;
@@ -57,7 +67,7 @@ static int open_store(const edit_opts *o, store_mode mode, layer_registry **reg,
 
 int cmd_token(int argc, char **argv)
 {
-    static const char *const usage = "gisd token add --db F --name NAME --scope admin|write:LAYER,LAYER\n"
+    static const char *const usage = "gisd token add --db F --name NAME --scope admin|write:LAYER,LAYER|admin:scenarios|write:scenarios|write:scenario:SID ...\n"
                                      "gisd token list --db F\ngisd token revoke --db F --name NAME";
     edit_opts o;
     if (argc < 2 || parse(argc, argv, 2, &o, usage) != 0) {

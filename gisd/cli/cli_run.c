@@ -22,7 +22,8 @@ static void show_progress(void *ud, double incumbent, double bound)
 
 static void usage(FILE *out, catalog_kind kind)
 {
-    fprintf(out, "usage: gisd %s NAME --db F [--out FILE] [--layers DIR] [--rules FILE] [--PARAMETER VALUE ...]\n",
+    fprintf(out, "usage: gisd %s NAME --db F [--scenario SID] [--out FILE] [--layers DIR] [--rules FILE]\n"
+                 "       [--PARAMETER VALUE ...]\n",
             kind == CATALOG_ANALYSIS ? "analyze" : "optimize");
     if (kind == CATALOG_OPTIMIZATION)
         fputs("  --progress auto|always|never: the solver's incumbent, bound and gap on stderr\n"
@@ -46,7 +47,7 @@ static void usage(FILE *out, catalog_kind kind)
 
 /* The command's own options, beside the entry's parameters. */
 typedef struct {
-    const char *db, *layers, *rules, *out, *object, *progress;
+    const char *db, *layers, *rules, *out, *object, *progress, *scenario;
     int pdf;
 } cli_opts;
 
@@ -86,6 +87,7 @@ static int read_args(const catalog_entry *e, int argc, char **argv, cli_opts *o,
                            : strcmp(key, "rules") == 0    ? &o->rules
                            : strcmp(key, "out") == 0      ? &o->out
                            : strcmp(key, "progress") == 0 ? &o->progress
+                           : strcmp(key, "scenario") == 0 ? &o->scenario
                            : e->object && strcmp(key, e->object) == 0 ? &o->object
                                                                       : NULL;
         if (own)
@@ -161,6 +163,8 @@ static int run_command(catalog_kind kind, int argc, char **argv)
         rc = load_object(o.object, &object, &err);
     if (rc == 0)
         rc = store_open(o.db, STORE_READONLY, reg, &s, NULL, &err);
+    if (rc == 0)
+        rc = store_set_scenario(s, o.scenario, &err);
     progress prog;
     progress_start(&prog, e->id, -1, level > 0 ? level : 0);
     milp_progress mp = {show_progress, &prog, 1};

@@ -25,6 +25,7 @@ static void usage(FILE *out)
           "  analyze  heating-coverage|hw-proximity|recycling-coverage|site-check|symbiosis|park-scorecard --db F ...\n"
           "  optimize recycling-siting|sorting-siting|hw-allocation|heat-extension --db F ...\n"
           "  catalog  --markdown  (every analysis and optimisation with its parameters)\n"
+          "  scenario create|list|show|drop|compare|conflicts --db F --id SID ...  (plan scenarios)\n"
           "  report   park --db F --park-id ID --out park.pdf | map ... --out map.png [--width W --height H]\n"
           "  qgis-project --db F --url http://HOST:PORT --out city.qgz\n"
           "  token    add --db F --name NAME --scope admin|write:L1,L2 | list | revoke --name NAME\n"
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
     } commands[] = {{"import", cmd_import},   {"export", cmd_export}, {"serve", cmd_serve},
                     {"analyze", cmd_analyze}, {"layers", cmd_layers},
                     {"tiles", cmd_tiles},
-                    {"optimize", cmd_optimize}, {"catalog", cmd_catalog}, {"report", cmd_report},
+                    {"optimize", cmd_optimize}, {"catalog", cmd_catalog}, {"scenario", cmd_scenario}, {"report", cmd_report},
                     {"qgis-project", cmd_qgis_project}, {"token", cmd_token},
                     {"history", cmd_history}, {"revert", cmd_revert},
                     {"migrate", cmd_migrate}};

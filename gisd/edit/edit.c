@@ -237,35 +237,76 @@ void edit_token_hash(const char *token, char out[65])
     digest_sha256_hex(token, out);
 }
 
-int edit_scope_allows(const char *scope, const char *layer)
+/* 1 when the list of scopes (space-separated) holds one equal to want. */
+static int holds(const char *scopes, const char *want)
 {
-    if (strcmp(scope, "admin") == 0)
-        return 1;
-    if (strncmp(scope, "write:", 6) != 0)
-        return 0;
-    size_t n = strlen(layer);
-    for (const char *p = scope + 6; *p;) {
-        size_t len = strcspn(p, ",");
-        if (len == n && strncmp(p, layer, n) == 0)
+    size_t n = strlen(want);
+    for (const char *p = scopes; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == n && strncmp(p, want, n) == 0)
             return 1;
-        p += len + (p[len] == ',');
+        p += len + (p[len] == ' ');
     }
     return 0;
 }
 
+int edit_scope_allows(const char *scope, const char *layer)
+{
+    if (holds(scope, "admin"))
+        return 1;
+    size_t n = strlen(layer);
+    for (const char *s = scope; *s;) {
+        size_t slen = strcspn(s, " ");
+        if (slen > 6 && strncmp(s, "write:", 6) == 0 && strncmp(s, "write:scenario", 14) != 0)
+            for (const char *p = s + 6; p < s + slen;) {
+                size_t len = strcspn(p, ", ");
+                if (len == n && strncmp(p, layer, n) == 0)
+                    return 1;
+                p += len + (p[len] == ',');
+            }
+        s += slen + (s[slen] == ' ');
+    }
+    return 0;
+}
+
+int edit_scope_allows_scenario(const char *scope, const char *sid, int admin)
+{
+    if (holds(scope, "admin") || holds(scope, "admin:scenarios"))
+        return 1;
+    if (admin)
+        return 0;
+    char one[96];
+    snprintf(one, sizeof one, "write:scenario:%s", sid);
+    return holds(scope, "write:scenarios") || holds(scope, one);
+}
+
+int edit_scope_admin(const char *scope) { return holds(scope, "admin"); }
+
 int edit_scope_valid(const layer_registry *reg, const char *scope, gisd_error *err)
 {
-    if (strcmp(scope, "admin") == 0)
-        return 1;
-    if (strncmp(scope, "write:", 6) != 0 || !scope[6])
-        return gisd_fail(err, GISD_E_INPUT, "--scope \"%s\" must be admin or write:LAYER,LAYER", scope), 0;
-    for (const char *p = scope + 6; *p;) {
-        size_t len = strcspn(p, ",");
-        char id[128];
-        snprintf(id, sizeof id, "%.*s", (int)(len < 127 ? len : 127), p);
-        if (!layer_registry_find(reg, id))
-            return gisd_fail(err, GISD_E_INPUT, "--scope names \"%s\", which is not a layer", id), 0;
-        p += len + (p[len] == ',');
+    if (!*scope)
+        return gisd_fail(err, GISD_E_INPUT, "--scope must not be empty"), 0;
+    for (const char *s = scope; *s;) {
+        size_t slen = strcspn(s, " ");
+        char one[512];
+        snprintf(one, sizeof one, "%.*s", (int)(slen < 511 ? slen : 511), s);
+        s += slen + (s[slen] == ' ');
+        if (!strcmp(one, "admin") || !strcmp(one, "admin:scenarios") || !strcmp(one, "write:scenarios") ||
+            (!strncmp(one, "write:scenario:", 15) && store_scenario_id_ok(one + 15)))
+            continue;
+        if (strncmp(one, "write:", 6) != 0 || !one[6])
+            return gisd_fail(err, GISD_E_INPUT,
+                             "--scope \"%s\" must be admin, write:LAYER,LAYER, admin:scenarios, write:scenarios or "
+                             "write:scenario:SID", one),
+                   0;
+        for (const char *p = one + 6; *p;) {
+            size_t len = strcspn(p, ",");
+            char id[128];
+            snprintf(id, sizeof id, "%.*s", (int)(len < 127 ? len : 127), p);
+            if (!layer_registry_find(reg, id))
+                return gisd_fail(err, GISD_E_INPUT, "--scope names \"%s\", which is not a layer", id), 0;
+            p += len + (p[len] == ',');
+        }
     }
     return 1;
 }

@@ -37,9 +37,19 @@ json_t *edit_merge_patch(json_t *target, json_t *patch);
 int edit_token_new(char out[65], gisd_error *err);
 /* The hex SHA-256 of token: what the store keeps. */
 void edit_token_hash(const char *token, char out[65]);
-/* 1 when scope ("admin", "write:parks,zones") lets its holder write layer. */
+/* A token's scope is a list of scopes, space-separated: "admin",
+ * "write:parks,zones" (layers of the baseline), "admin:scenarios"
+ * (create, drop, adopt and write any scenario), "write:scenarios" (write
+ * any scenario), "write:scenario:SID" (write that one). */
+
+/* 1 when scope lets its holder write layer of the baseline. */
 int edit_scope_allows(const char *scope, const char *layer);
-/* 1 when scope is well formed: admin, or write: and layer ids of reg. */
+/* 1 when scope lets its holder write scenario sid (admin: create, drop or
+ * adopt scenarios). */
+int edit_scope_allows_scenario(const char *scope, const char *sid, int admin);
+/* 1 when scope holds "admin" (every job, every scope). */
+int edit_scope_admin(const char *scope);
+/* 1 when every scope of the list is well formed (layer ids of reg). */
 int edit_scope_valid(const layer_registry *reg, const char *scope, gisd_error *err);
 
 /* Undoes the recorded change: a created feature deleted, a deleted one

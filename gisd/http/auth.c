@@ -89,6 +89,8 @@ static void failed(auth_table *t, const char *key)
 
 /* The bearer token's holder (who) when it is valid; else the answer is sent
  * (*ret) and 0 returned. write: a write of layer l (its scope is checked). */
+/* write: 0 a read, 1 a write of l (in r->scenario when set), 2 creating,
+ * dropping or adopting a scenario. */
 static int authorize(http_req *r, const layer_def *l, int write, char who[128], enum MHD_Result *ret)
 {
     const server_config *cfg = server_config_of(r->srv);
@@ -145,12 +147,27 @@ static int authorize(http_req *r, const layer_def *l, int write, char who[128], 
         return 0;
     }
     snprintf(r->who, sizeof r->who, "%s", who);
-    r->admin = strcmp(scope, "admin") == 0;
-    if (write && !edit_scope_allows(scope, l->id)) {
+    r->admin = edit_scope_admin(scope);
+    if (write == 2 && !edit_scope_allows_scenario(scope, "", 1)) {
+        *ret = http_reply_error(r, 403, "Forbidden", "token %s (%s) may not create, drop or adopt scenarios: "
+                                "that needs admin:scenarios", who, scope);
+        return 0;
+    }
+    if (write == 1 && r->scenario[0] && !edit_scope_allows_scenario(scope, r->scenario, 0)) {
+        *ret = http_reply_error(r, 403, "Forbidden", "token %s (%s) may not write scenario %s: that needs "
+                                "write:scenarios or write:scenario:%s", who, scope, r->scenario, r->scenario);
+        return 0;
+    }
+    if (write == 1 && !r->scenario[0] && !edit_scope_allows(scope, l->id)) {
         *ret = http_reply_error(r, 403, "Forbidden", "token %s may write %s, not %s", who, scope, l->id);
         return 0;
     }
     return 1;
+}
+
+int http_scenario_admin_allowed(http_req *r, char who[128], enum MHD_Result *ret)
+{
+    return authorize(r, NULL, 2, who, ret);
 }
 
 int http_write_allowed(http_req *r, const layer_def *l, char who[128], enum MHD_Result *ret)

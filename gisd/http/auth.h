@@ -17,5 +17,8 @@ int http_read_allowed(http_req *r, enum MHD_Result *ret);
  * takes l, and HTTPS off loopback: 1 with the holder in who, or 0 with the
  * answer (401, 403, 429) in *ret. */
 int http_write_allowed(http_req *r, const layer_def *l, char who[128], enum MHD_Result *ret);
+/* The same for creating, dropping and adopting scenarios, which need
+ * admin:scenarios (or admin). */
+int http_scenario_admin_allowed(http_req *r, char who[128], enum MHD_Result *ret);
 
 #endif

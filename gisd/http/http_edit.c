@@ -120,6 +120,8 @@ static enum MHD_Result apply(http_req *r, const layer_def *l, store_edit *e)
     char new_etag[65], created[STORE_ID_MAX + 1] = "";
     int rc = store_open(server_config_of(r->srv)->db_path, STORE_READWRITE, r->reg, &st, NULL, &err);
     if (rc == 0)
+        rc = store_set_scenario(st, r->scenario, &err);
+    if (rc == 0)
         rc = store_edit_apply(st, l, e, &change, new_etag, created, &err);
     if (rc != 0) {
         store_close(st);
@@ -269,6 +271,8 @@ enum MHD_Result http_item_delete(http_req *r)
                     .who = who, .action = "delete"};
     int rc = store_open(server_config_of(r->srv)->db_path, STORE_READWRITE, r->reg, &st, NULL, &err);
     if (rc == 0)
+        rc = store_set_scenario(st, r->scenario, &err);
+    if (rc == 0)
         rc = store_edit_apply(st, l, &e, &change, new_etag, NULL, &err);
     store_close(st);
     if (rc != 0)
@@ -287,7 +291,7 @@ enum MHD_Result http_item_history(http_req *r)
         return ret;
     gisd_error err = {0};
     json_t *rows = NULL;
-    worker *w = server_worker_acquire(r->srv, &err);
+    worker *w = server_worker_for(r->srv, r->scenario, &err);
     int rc = w ? store_history(w->st, l->id, r->params[1], 0, &rows, &err) : -1;
     server_worker_release(r->srv, w);
     if (rc != 0)

@@ -164,7 +164,7 @@ enum MHD_Result http_collections(http_req *r)
     if (!format_ok(r))
         return http_reply_error(r, 400, "InvalidParameterValue", "f must be json");
     gisd_error err = {0};
-    worker *w = server_worker_acquire(r->srv, &err);
+    worker *w = server_worker_for(r->srv, r->scenario, &err);
     if (!w)
         return http_reply_gisd_error(r, &err);
     json_t *list = json_array();
@@ -216,7 +216,7 @@ enum MHD_Result http_collection(http_req *r)
     if (!format_ok(r))
         return http_reply_error(r, 400, "InvalidParameterValue", "f must be json");
     gisd_error err = {0};
-    worker *w = server_worker_acquire(r->srv, &err);
+    worker *w = server_worker_for(r->srv, r->scenario, &err);
     if (!w)
         return http_reply_gisd_error(r, &err);
     json_t *doc = collection_doc(r, w->st, l, &err);
@@ -315,6 +315,7 @@ static enum MHD_Result scan_filter(void *cls, enum MHD_ValueKind kind, const cha
 
 typedef struct {
     gisd_server *srv;
+    char scenario[65]; /* the request's, which every batch reads through */
     const layer_def *layer;
     store_query q; /* borrows the connection's argument strings */
     const char *fields[64], *values[64];
@@ -390,7 +391,7 @@ static ssize_t items_read(void *cls, uint64_t pos, char *buf, size_t max)
         if (s->stage == 1)
             return MHD_CONTENT_READER_END_OF_STREAM;
         gisd_error err = {0};
-        worker *w = server_worker_acquire(s->srv, &err);
+        worker *w = server_worker_for(s->srv, s->scenario, &err);
         int rc = w ? items_batch(s, w, &err) : -1;
         server_worker_release(s->srv, w);
         if (rc != 0)
@@ -623,7 +624,7 @@ enum MHD_Result http_items(http_req *r)
         cql_free(fs.cql);
         return http_reply_gisd_error(r, &err);
     }
-    worker *w = server_worker_acquire(r->srv, &err);
+    worker *w = server_worker_for(r->srv, r->scenario, &err);
     if (!w) {
         cql_free(fs.cql);
         return http_reply_gisd_error(r, &err);
@@ -653,6 +654,7 @@ enum MHD_Result http_items(http_req *r)
                             .expected = returned, .changes = changes, .bytes = &r->stats->bytes,
                             .trailer = items_trailer(r, l, matched, returned, q.offset, q.limit),
                             .cql = fs.cql, .filter_timeout_s = filter_timeout_s};
+        memcpy(s->scenario, r->scenario, sizeof s->scenario);
         fs.cql = NULL; /* the stream's now */
         memcpy(s->fields, fs.fields, fs.n * sizeof *s->fields);
         memcpy(s->values, fs.values, fs.n * sizeof *s->values);
@@ -699,7 +701,7 @@ enum MHD_Result http_item(http_req *r)
     q.offset = 0;
     q.has_bbox = 0;
     q.nfilters = 0;
-    worker *w = server_worker_acquire(r->srv, &err);
+    worker *w = server_worker_for(r->srv, r->scenario, &err);
     if (!w)
         return http_reply_gisd_error(r, &err);
     store_cursor *cur = NULL;

@@ -13,7 +13,7 @@ enum MHD_Result http_healthz(http_req *r)
     if (server_store_damaged(r->srv, damage, sizeof damage))
         return http_reply_error(r, 503, "StoreDamaged",
                                 "the store failed its integrity check (PRAGMA quick_check): %s", damage);
-    worker *w = server_worker_acquire(r->srv, &err);
+    worker *w = server_worker_for(r->srv, r->scenario, &err);
     if (!w)
         return http_reply_error(r, 503, "Unavailable", "%s", err.message);
     char dataset[256] = "";

@@ -56,7 +56,7 @@ enum MHD_Result http_tilejson(http_req *r)
         free(idx);
         return http_reply_gisd_error(r, &err);
     }
-    worker *w = server_worker_acquire(r->srv, &err);
+    worker *w = server_worker_for(r->srv, r->scenario, &err);
     double ext[4] = {-180, -85.0511, 180, 85.0511};
     int has = w ? tiles_extent(w->st, r->reg, idx, n, ext, &err) : -1;
     server_worker_release(r->srv, w);
@@ -107,6 +107,12 @@ static long parse_index(const char *s, const char *suffix)
 static enum MHD_Result send_tile(http_req *r, const size_t *idx, size_t n, const char *zs,
                                  const char *xs, const char *ys, const char *ysuffix)
 {
+    /* the tile snapshots and their cache hold the baseline only: a
+     * scenario's tiles would be the baseline's, which is worse than none */
+    if (r->scenario[0])
+        return http_reply_error(r, 501, "NotImplemented",
+                                "the tiles of scenario %s are not served yet; read its features at "
+                                "/scenarios/%s/collections/{layer}/items", r->scenario, r->scenario);
     long z = parse_index(zs, NULL), x = parse_index(xs, NULL), y = parse_index(ys, ysuffix);
     if (z < 0 || x < 0 || y < 0)
         return http_reply_error(r, 400, "InvalidParameterValue",
@@ -119,7 +125,7 @@ static enum MHD_Result send_tile(http_req *r, const size_t *idx, size_t n, const
                                 "and row below 2^zoom)",
                                 z, x, y, TILE_MAX_ZOOM);
     gisd_error err = {0};
-    worker *w = server_worker_acquire(r->srv, &err);
+    worker *w = server_worker_for(r->srv, r->scenario, &err);
     if (!w)
         return http_reply_gisd_error(r, &err);
     tile_entry *e = NULL;
@@ -225,7 +231,7 @@ enum MHD_Result http_collection_tileset(http_req *r)
     if (!l)
         return reply;
     gisd_error err = {0};
-    worker *w = server_worker_acquire(r->srv, &err);
+    worker *w = server_worker_for(r->srv, r->scenario, &err);
     size_t idx = (size_t)(l - r->reg->layers);
     double ext[4] = {-180, -85.0511, 180, 85.0511};
     int has = w ? tiles_extent(w->st, r->reg, &idx, 1, ext, &err) : -1;

@@ -28,6 +28,7 @@ static const char *const STATUS[] = {"accepted", "running", "successful", "faile
 typedef struct {
     char id[33]; /* 128 random bits in hex: not to be guessed */
     char owner[128]; /* the token holder who created it ("" without read tokens) */
+    char scenario[65]; /* the scenario it runs in, "" for the baseline */
     gisd_server *srv;
     job_table *table;
     const char *process_id; /* static: the catalog's */
@@ -111,7 +112,7 @@ static void job_run(void *arg)
     cancel_set_flag(&j->cancel);
     j->solver = (milp_progress){job_progress, j, 1};
     http_answer a = {0};
-    worker *w = server_worker_acquire(j->srv, &a.err);
+    worker *w = server_worker_for(j->srv, j->scenario, &a.err);
     if (w) {
         j->run(j->work, &j->solver, w, &a);
         server_worker_release(j->srv, w);
@@ -191,6 +192,7 @@ enum MHD_Result jobs_submit(http_req *r, const char *process_id, void *work, job
     *j = (job){.srv = r->srv, .table = t, .process_id = process_id, .work = work, .run = run,
                .work_free = work_free, .created = time(NULL)};
     snprintf(j->owner, sizeof j->owner, "%s", r->who);
+    memcpy(j->scenario, r->scenario, sizeof j->scenario);
     unsigned char raw[16];
     if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
         job_free(j);

@@ -46,6 +46,13 @@ const route ROUTES[] = {
     {"GET", "/jobs/{}", http_job, ROUTE_READ},
     {"DELETE", "/jobs/{}", http_job_dismiss, ROUTE_READ},
     {"GET", "/jobs/{}/results", http_job_results, ROUTE_READ},
+    /* plan scenarios; every route above is also under /scenarios/{sid}/ (server.c) */
+    {"GET", "/scenarios", http_scenarios, ROUTE_READ},
+    {"POST", "/scenarios", http_scenario_create, ROUTE_WRITE},
+    {"GET", "/scenarios/{}", http_scenario, ROUTE_READ},
+    {"DELETE", "/scenarios/{}", http_scenario_drop, ROUTE_WRITE},
+    {"GET", "/scenarios/{}/compare/{}", http_scenario_compare, ROUTE_READ},
+    {"POST", "/scenarios/{}/compare/{}", http_scenario_compare, ROUTE_READ},
     /* last: the item routes again for ids with a slash in them */
     {"GET", "/collections/{}/items/{*}", http_item, ROUTE_READ},
     {"PUT", "/collections/{}/items/{*}", http_item_replace, ROUTE_WRITE},

@@ -47,6 +47,12 @@ enum MHD_Result http_analysis_post(http_req *r);
 enum MHD_Result http_processes(http_req *r);
 enum MHD_Result http_process(http_req *r);
 enum MHD_Result http_process_execute(http_req *r);
+/* http_scenarios.c: plan scenarios */
+enum MHD_Result http_scenarios(http_req *r);
+enum MHD_Result http_scenario(http_req *r);
+enum MHD_Result http_scenario_create(http_req *r);
+enum MHD_Result http_scenario_drop(http_req *r);
+enum MHD_Result http_scenario_compare(http_req *r);
 /* jobs.c: the asynchronous jobs */
 enum MHD_Result http_jobs(http_req *r);
 enum MHD_Result http_job(http_req *r);

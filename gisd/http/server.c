@@ -51,6 +51,7 @@ typedef struct {
     void *arg;
     void (*arg_free)(void *);
     double deadline;
+    char scenario[65]; /* the request's scenario, which its store handle reads through */
     http_answer answer;
     atomic_int done;
 } deferred;
@@ -118,10 +119,22 @@ worker *server_worker_acquire(gisd_server *srv, gisd_error *err)
     return w;
 }
 
+worker *server_worker_for(gisd_server *srv, const char *scenario, gisd_error *err)
+{
+    worker *w = server_worker_acquire(srv, err);
+    if (w && scenario && *scenario && store_set_scenario(w->st, scenario, err) != 0) {
+        server_worker_release(srv, w);
+        return NULL;
+    }
+    return w;
+}
+
 void server_worker_release(gisd_server *srv, worker *w)
 {
     if (!w)
         return;
+    gisd_error ignore = {0};
+    store_set_scenario(w->st, NULL, &ignore); /* the next request reads the baseline unless it says */
     pthread_mutex_lock(&srv->lock);
     srv->idle[srv->nidle++] = w;
     pthread_mutex_unlock(&srv->lock);
@@ -310,7 +323,7 @@ static void deferred_run(void *arg)
                   "the request waited past its deadline (--analysis-timeout-s %g) in the queue; retry",
                   d->srv->cfg->analysis_timeout_s);
     } else {
-        worker *w = server_worker_acquire(d->srv, &d->answer.err);
+        worker *w = server_worker_for(d->srv, d->scenario, &d->answer.err);
         if (w) {
             d->fn(d->arg, w, &d->answer);
             server_worker_release(d->srv, w);
@@ -333,6 +346,7 @@ enum MHD_Result server_defer(http_req *r, http_job_fn fn, void *arg, void (*arg_
     request_state *rs = r->state;
     deferred *d = xcalloc(1, sizeof *d);
     *d = (deferred){.srv = r->srv, .conn = r->conn, .fn = fn, .arg = arg, .arg_free = arg_free};
+    memcpy(d->scenario, r->scenario, sizeof d->scenario);
     d->deadline = cancel_now() - seconds_since(&rs->t0) + r->srv->cfg->analysis_timeout_s;
     rs->job = d;
     MHD_suspend_connection(r->conn);
@@ -426,10 +440,35 @@ static enum MHD_Result dispatch(gisd_server *srv, struct MHD_Connection *conn, c
         return http_reply_error(&r, 431, "RequestHeaderFieldsTooLarge",
                                 "the request's headers are over %u bytes", SERVER_MAX_HEADERS);
     }
+    /* /scenarios/{sid}/... is every route read (and written) in scenario
+     * sid; /scenarios/{sid}/compare/... and /adopt are the scenario's own */
+    const char *path = url;
+    if (strncmp(url, "/scenarios/", 11) == 0) {
+        const char *seg = url + 11, *rest = seg + strcspn(seg, "/");
+        if (*rest == '/' && rest[1] && strncmp(rest, "/compare/", 9) != 0 && strcmp(rest, "/adopt") != 0) {
+            snprintf(r.scenario, sizeof r.scenario, "%.*s", (int)(rest - seg < 64 ? rest - seg : 64), seg);
+            gisd_error err = {0};
+            if (rest - seg > 64 || !store_scenario_id_ok(r.scenario)) {
+                rs->route = "(bad scenario)";
+                return http_reply_error(&r, 400, "InvalidParameterValue",
+                                        "\"%.*s\" is no scenario id: [A-Za-z0-9_-], 1 to 64 of them, not baseline",
+                                        (int)(rest - seg < 80 ? rest - seg : 80), seg);
+            }
+            worker *w = server_worker_for(srv, r.scenario, &err);
+            if (!w) {
+                rs->route = "(no such scenario)";
+                return http_reply_gisd_error(&r, &err);
+            }
+            server_worker_release(srv, w);
+            size_t bl = strlen(r.base);
+            snprintf(r.base + bl, sizeof r.base - bl, "/scenarios/%s", r.scenario);
+            path = rest;
+        }
+    }
     int path_found = 0;
-    char *segbuf = xmalloc(strlen(url) + 1);
+    char *segbuf = xmalloc(strlen(path) + 1);
     const char *params[6] = {0};
-    int i = server_route(method, url, segbuf, strlen(url) + 1, params, &path_found);
+    int i = server_route(method, path, segbuf, strlen(path) + 1, params, &path_found);
     enum MHD_Result ret;
     if (i >= 0) {
         rs->route = ROUTES[i].pattern;

@@ -80,6 +80,7 @@ typedef struct {
     void *state;           /* the server's own state of the request */
     char who[128];         /* the bearer token's holder once authorized, else "" */
     int admin;             /* that token has the admin scope */
+    char scenario[65];     /* the plan scenario under /scenarios/{sid}/..., "" for the baseline */
 } http_req;
 
 typedef enum MHD_Result (*http_handler)(http_req *r);
@@ -143,6 +144,9 @@ int server_run(const server_config *cfg, gisd_error *err);
 /* A store handle for this request; give it back with server_worker_release.
  * NULL (with err) when the store cannot be opened. */
 worker *server_worker_acquire(gisd_server *srv, gisd_error *err);
+/* The same, its store reading through scenario ("" or NULL: the baseline;
+ * GISD_E_NOTFOUND when there is no such scenario). */
+worker *server_worker_for(gisd_server *srv, const char *scenario, gisd_error *err);
 void server_worker_release(gisd_server *srv, worker *w);
 metrics *server_metrics(gisd_server *srv);
 const site_rules *server_rules(gisd_server *srv);

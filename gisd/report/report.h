@@ -55,4 +55,12 @@ int report_park_png(store *s, const layer_registry *reg, const site_rules *rules
 int report_site_check_pdf(store *s, const layer_registry *reg, const site_rules *rules, int srid, json_t *site,
                           strbuf *pdf, gisd_error *err);
 
+/* GET /scenarios/{a}/compare/{b}: the difference from scenario b to a
+ * ("baseline" for either), the conflicts of a, and each indicator of
+ * SCENARIOS.md in both with its delta (site.compliant counted over sites, a
+ * FeatureCollection, when not NULL); *out the caller's. s reads the baseline
+ * afterwards. 0, or -1 with err (GISD_E_NOTFOUND: an unknown scenario). */
+int report_scenario_compare(store *s, const layer_registry *reg, const site_rules *rules, const char *a,
+                            const char *b, json_t *sites, json_t **out, gisd_error *err);
+
 #endif

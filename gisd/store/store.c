@@ -50,8 +50,11 @@ void store_discard_created(const char *path)
 
 void store_close(store *s)
 {
-    if (s)
-        s->ops->close(s);
+    if (!s)
+        return;
+    sqlite3_free(s->chain_in);
+    sqlite3_free(s->chain_rank);
+    s->ops->close(s);
 }
 
 int store_begin(store *s, gisd_error *err) { return s->ops->begin(s, err); }
@@ -136,21 +139,26 @@ static int edit_in_transaction(store *s, const layer_def *l, const store_edit *e
         rc = e->rewrite(e->rewrite_ud, before, &rewritten, err);
         e = &rewritten;
     }
+    if (rc == 0 && store_in_scenario(s) && !id)
+        rc = gisd_fail(err, GISD_E_INPUT, "a scenario changes features by their id: %s has no id field", l->id);
     if (rc == 0)
-        rc = s->ops->edit_row(s, l, e, id, new_id, err);
+        rc = store_in_scenario(s) ? store_scenario_edit_row(s, l, e, id, found == STORE_FOUND ? old : NULL, err)
+                                  : s->ops->edit_row(s, l, e, id, new_id, err);
     if (rc == 0 && !id)
         id = new_id;
     if (rc == 0 && id_out)
         snprintf(id_out, STORE_ID_MAX + 1, "%s", id);
     if (rc == 0 && e->kind != STORE_DELETE && store_feature_state(s, l, id, &after, etag, err) != STORE_FOUND)
         rc = gisd_fail(err, GISD_E_INTERNAL, "the feature \"%s\" cannot be read back after the write", id);
-    if (rc == 0)
+    if (rc == 0 && !store_in_scenario(s)) /* a scenario's change leaves the baseline's counters */
         rc = s->ops->layer_touch(s, l, err);
     if (rc == 0) {
-        char now[32];
+        char now[32], note[80];
         store_utc_now(now, sizeof now);
+        snprintf(note, sizeof note, "scenario %s", s->scenario);
         store_history_row row = {.at = now, .who = e->who ? e->who : "", .layer = l->id, .feature = id,
-                                 .action = e->action, .before = before, .after = after};
+                                 .action = e->action, .before = before, .after = after,
+                                 .note = store_in_scenario(s) ? note : NULL};
         rc = s->ops->history_add(s, &row, change, err);
     }
     free(before);

@@ -223,6 +223,40 @@ int store_check(store *s, char *msg, size_t n, gisd_error *err);
  * writable), so imports made meanwhile by others are not seen. */
 int store_is_immutable(const store *s);
 
+/* ---- plan scenarios (docs/SCENARIOS.md): changes over a base, read
+ * through it (store_scenario.c) ---- */
+
+/* 1 when id may name a scenario: [A-Za-z0-9_-]{1,64}, and not "baseline". */
+int store_scenario_id_ok(const char *id);
+/* Makes every read of s (features, counts, cursors, so every analysis) and
+ * every edit go through scenario id; NULL or "baseline": the city as
+ * imported. 0, or -1 with err: GISD_E_NOTFOUND naming an unknown scenario. */
+int store_set_scenario(store *s, const char *id, gisd_error *err);
+/* The scenario s reads through: "baseline" or its id. */
+const char *store_scenario(const store *s);
+/* Creates scenario id over base ("baseline" or another scenario) by who:
+ * 0, or -1 with err (GISD_E_INPUT: a bad id, no title, a base that does
+ * not exist or is id itself; GISD_E_CONFLICT: the id is taken). */
+int store_scenario_create(store *s, const char *id, const char *title, const char *description, const char *base,
+                          const char *who, gisd_error *err);
+/* Every scenario: [{id, title, description, base, created, updated, who,
+ * changes: {layer: n}}], id order; *out the caller's. */
+int store_scenario_list(store *s, json_t **out, gisd_error *err);
+/* One scenario as in the list, its changes relative to its base as
+ * {layer: {added, replaced, deleted}} (ids sorted): 0, or -1 with err
+ * (GISD_E_NOTFOUND). */
+int store_scenario_get(store *s, const char *id, json_t **out, gisd_error *err);
+/* Drops scenario id and its changes: 0, or -1 with err (GISD_E_NOTFOUND;
+ * GISD_E_CONFLICT while another scenario is based on it). */
+int store_scenario_drop(store *s, const char *id, gisd_error *err);
+/* What differs from scenario b to scenario a ("baseline" for either):
+ * {layer: {added, replaced, deleted}} for each layer with a difference,
+ * ids sorted; *out the caller's. s reads the baseline afterwards. */
+int store_scenario_diff(store *s, const char *a, const char *b, json_t **out, gisd_error *err);
+/* The changes of scenario id whose base changed under them since:
+ * [{layer, id, scenario: feature or null, base: feature or null}]. */
+int store_scenario_conflicts(store *s, const char *id, json_t **out, gisd_error *err);
+
 /* ---- MBTiles output (store_mbtiles.c): a tile pyramid in its own file ---- */
 typedef struct store_mbtiles store_mbtiles;
 

@@ -7,12 +7,21 @@
 #ifndef GISD_STORE_BACKEND_H
 #define GISD_STORE_BACKEND_H
 
+#include <sqlite3.h>
+
 #include "store.h"
 
 /* The first member of every backend's handle, so that a store * is the
  * backend's handle and the backend's handle a store *. */
 struct store {
     const struct store_ops *ops;
+    /* the scenario every read goes through (store_set_scenario): its id
+     * ("" for the baseline) and its chain, itself first, then its bases,
+     * as SQL text (sqlite3_malloc'd; NULL for the baseline): chain_in
+     * "'S', 'B'", chain_rank "CASE %s.scenario WHEN 'S' THEN 0 ... END" */
+    char scenario[65];
+    char *chain_in, *chain_rank;
+    const layer_registry *reg; /* the store's layers, set by the backend's open */
 };
 
 struct store_cursor {
@@ -23,6 +32,7 @@ struct store_cursor {
 typedef struct {
     const char *at, *who, *layer, *feature, *action;
     const char *before, *after; /* GeoJSON text, or NULL */
+    const char *note;           /* "scenario S" for a scenario's change, or NULL */
 } store_history_row;
 
 /* Unless said otherwise below, a function keeps the contract store.h states
@@ -86,10 +96,35 @@ typedef struct store_ops {
     int (*check)(store *s, char *msg, size_t n, gisd_error *err);
     int (*wait_changes)(store *s, int timeout_ms, gisd_error *err);
     int (*is_immutable)(const store *s);
+    /* Runs sql, whose parameters are ? (n text values, NULL for SQL NULL):
+     * 0 with *rows (when rows is not NULL) an array of arrays of strings and
+     * nulls, the caller's; or -1 with err. The scenario tables' SQL, written
+     * once in store_scenario.c, goes through it. */
+    int (*sql_query)(store *s, const char *sql, int n, const char *const *params, json_t **rows, gisd_error *err);
+    /* Appends the SQL reading field f, of the type its layer gives it, out
+     * of the JSON text column alias.props. */
+    void (*sql_prop)(sqlite3_str *b, const char *alias, const field_def *f);
+    /* 1 when the table called name exists, 0 when not, -1 with err. */
+    int (*has_table)(store *s, const char *name, gisd_error *err);
+    /* The statements making the scenario tables (gisd_scenarios and
+     * gisd_changes, whose geom column takes any geometry), ending with NULL. */
+    const char *const *scenario_ddl;
 } store_ops;
 
 extern const store_ops store_spatialite_ops;
 extern const store_ops store_pg_ops;
+
+/* Appends what a query reads layer l from: its table, or, in a scenario,
+ * the table with the scenario chain's changes over it (gisd_changes),
+ * named as the table. */
+void store_sql_layer_from(sqlite3_str *b, const store *s, const layer_def *l);
+/* 1 when s reads through a scenario. */
+int store_in_scenario(const store *s);
+/* Inside an edit's transaction in s's scenario: records e of feature id of
+ * l as the scenario's change (old_etag: the feature's ETag before it, NULL
+ * for a create), so that the base is untouched: 0, or -1 with err. */
+int store_scenario_edit_row(store *s, const layer_def *l, const store_edit *e, const char *id, const char *old_etag,
+                            gisd_error *err);
 
 /* Now in UTC as ISO 8601 ("2026-12-03T11:30:00Z") into buf (>= 21 bytes). */
 void store_utc_now(char *buf, size_t n);

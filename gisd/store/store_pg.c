@@ -320,6 +320,7 @@ static int pg_open(const char *uri, store_mode mode, const layer_registry *reg, 
         *created = 0;
     pg_store *s = xcalloc(1, sizeof *s);
     s->base.ops = &store_pg_ops;
+    s->base.reg = reg;
     s->reg = reg;
     s->timeout_ms = -1;
     s->conn = PQconnectdb(uri);
@@ -747,7 +748,9 @@ static store_found pg_feature_read(store *h, const layer_def *l, const char *id,
     for (size_t i = 0; i < l->nfields; i++)
         sqlite3_str_appendf(b, l->fields[i].type == FIELD_BOOLEAN ? "%s(\"%w\" <> 0) AS \"%w\"" : "%s\"%w\" AS \"%w\"",
                             i ? ", " : "", l->fields[i].name, l->fields[i].name);
-    sqlite3_str_appendf(b, ") AS p))::text FROM \"%w\" WHERE \"%w\"::text = $1", l->id, layer_id_column(l));
+    sqlite3_str_appendall(b, ") AS p))::text FROM ");
+    store_sql_layer_from(b, h, l);
+    sqlite3_str_appendf(b, " WHERE \"%w\"::text = $1", layer_id_column(l));
     char *sql = store_sql_finish(b);
     const char *p[1] = {id};
     PGresult *r;
@@ -863,10 +866,10 @@ static int pg_edit_begin(store *h, const layer_def *l, gisd_error *err)
 static int pg_history_add(store *h, const store_history_row *row, long long *change, gisd_error *err)
 {
     pg_store *s = (pg_store *)h;
-    const char *p[7] = {row->at, row->who, row->layer, row->feature, row->action, row->before, row->after};
+    const char *p[8] = {row->at, row->who, row->layer, row->feature, row->action, row->before, row->after, row->note};
     PGresult *r;
-    if (run(s, "INSERT INTO gisd_history(at, who, layer, feature, action, before, after)"
-               " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id", 7, p, &r, err, "recording the change") != 0)
+    if (run(s, "INSERT INTO gisd_history(at, who, layer, feature, action, before, after, note)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id", 8, p, &r, err, "recording the change") != 0)
         return -1;
     *change = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
@@ -1179,7 +1182,8 @@ static int pg_query_count(store *h, const layer_def *l, const store_query *q, lo
     if (exists <= 0)
         return exists;
     sqlite3_str *b = sqlite3_str_new(NULL);
-    sqlite3_str_appendf(b, "SELECT count(*) FROM \"%w\"", l->id);
+    sqlite3_str_appendall(b, "SELECT count(*) FROM ");
+    store_sql_layer_from(b, h, l);
     params ps = {0};
     int rc = build_where(l, q, b, &ps, err);
     char *sql = store_sql_finish(b);
@@ -1234,7 +1238,8 @@ static int pg_cursor_open(store *h, const layer_def *l, const store_query *q, st
     else
         sqlite3_str_appendall(b, "NULL");
     sqlite3_free(g);
-    sqlite3_str_appendf(b, ", fid FROM \"%w\"", l->id);
+    sqlite3_str_appendall(b, ", fid FROM ");
+    store_sql_layer_from(b, h, l);
     params ps = {0};
     int rc = build_where(l, q, b, &ps, err);
     param(&ps, q->limit < 0 ? NULL : store_sql_text("%lld", q->limit));
@@ -1396,6 +1401,56 @@ static int pg_is_immutable(const store *h)
     return 0;
 }
 
+static int pg_sql_query(store *h, const char *sql, int n, const char *const *params, json_t **rows, gisd_error *err)
+{
+    pg_store *s = (pg_store *)h;
+    if (rows)
+        *rows = NULL;
+    /* ? as $1, $2, ...: the scenario tables' SQL is written once for both */
+    sqlite3_str *b = sqlite3_str_new(NULL);
+    int k = 0;
+    for (const char *c = sql; *c; c++)
+        if (*c == '?')
+            sqlite3_str_appendf(b, "$%d", ++k);
+        else
+            sqlite3_str_appendchar(b, 1, *c);
+    char *text = store_sql_finish(b);
+    PGresult *r;
+    int rc = run(s, text, n, params, &r, err, "the scenarios");
+    sqlite3_free(text);
+    if (rc != 0)
+        return -1;
+    if (rows) {
+        *rows = json_array();
+        for (int i = 0; i < PQntuples(r); i++) {
+            json_t *row = json_array();
+            for (int c = 0; c < PQnfields(r); c++)
+                json_array_append_new(row, PQgetisnull(r, i, c) ? json_null() : json_string(PQgetvalue(r, i, c)));
+            json_array_append_new(*rows, row);
+        }
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int pg_has_table(store *h, const char *name, gisd_error *err)
+{
+    return table_exists((pg_store *)h, name, err);
+}
+
+static const char *const PG_SCENARIO_DDL[] = {
+    "CREATE TABLE IF NOT EXISTS gisd_scenarios (id text PRIMARY KEY, title text NOT NULL, description text,"
+    " base text NOT NULL, created text NOT NULL, updated text NOT NULL, who text NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gisd_changes (fid bigserial PRIMARY KEY, scenario text NOT NULL, layer text NOT NULL,"
+    " feature_id text NOT NULL, op text NOT NULL, base_etag text, props text, geom geometry(Geometry, 4490),"
+    " UNIQUE (scenario, layer, feature_id))",
+    NULL};
+
+static void pg_sql_prop(sqlite3_str *b, const char *alias, const field_def *f)
+{
+    sqlite3_str_appendf(b, "(%s.props::jsonb ->> %Q)::%s", alias, f->name, pg_type(f->type));
+}
+
 const store_ops store_pg_ops = {
     .name = "PostgreSQL",
     .global_init = pg_global_init,
@@ -1439,4 +1494,8 @@ const store_ops store_pg_ops = {
     .check = pg_check,
     .wait_changes = pg_wait_changes,
     .is_immutable = pg_is_immutable,
+    .sql_query = pg_sql_query,
+    .sql_prop = pg_sql_prop,
+    .has_table = pg_has_table,
+    .scenario_ddl = PG_SCENARIO_DDL,
 };

@@ -366,6 +366,7 @@ static int sl_open(const char *path, store_mode mode, const layer_registry *reg,
                          "no store at %s: import data first (gisd import --db %s ...)", path, path);
     sl_store *s = xcalloc(1, sizeof *s);
     s->base.ops = &store_spatialite_ops;
+    s->base.reg = reg;
     s->reg = reg;
     int flags = mode == STORE_READONLY ? SQLITE_OPEN_READONLY
                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -692,7 +693,9 @@ static store_found sl_feature_read(store *h, const layer_def *l, const char *id,
                                                                     "WHEN \"%w\" THEN 'true' ELSE 'false' END)"
                                                                   : "%s%Q, \"%w\"",
                             i ? ", " : "", l->fields[i].name, l->fields[i].name, l->fields[i].name);
-    sqlite3_str_appendf(b, ")) FROM \"%w\" WHERE \"%w\" = ?", l->id, layer_id_column(l));
+    sqlite3_str_appendall(b, ")) FROM ");
+    store_sql_layer_from(b, h, l);
+    sqlite3_str_appendf(b, " WHERE \"%w\" = ?", layer_id_column(l));
     sqlite3_stmt *st;
     if (prepare_str(s, b, &st, "reading a feature", err) != 0)
         return STORE_FAILED;
@@ -787,11 +790,11 @@ static int sl_history_add(store *h, const store_history_row *row, long long *cha
 {
     sl_store *s = (sl_store *)h;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO gisd_history(at, who, layer, feature, action, before, after)"
-                                  " VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO gisd_history(at, who, layer, feature, action, before, after, note)"
+                                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
         return sql_fail(s, err, "recording the change");
-    const char *v[7] = {row->at, row->who, row->layer, row->feature, row->action, row->before, row->after};
-    for (int i = 0; i < 7; i++)
+    const char *v[8] = {row->at, row->who, row->layer, row->feature, row->action, row->before, row->after, row->note};
+    for (int i = 0; i < 8; i++)
         if (v[i])
             sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
@@ -1109,15 +1112,21 @@ static int bind_cql(sqlite3_stmt *st, int k, const cql_binds *bv)
 }
 
 /* Appends the WHERE clause; bind_where binds its parameters in the same order. */
-static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b, double bbox[4],
+static int build_where(const store *h, const layer_def *l, const store_query *q, sqlite3_str *b, double bbox[4],
                        cql_binds *bv, gisd_error *err)
 {
     sqlite3_str_appendall(b, " WHERE 1");
     if (q->has_bbox) {
         memcpy(bbox, q->bbox, 4 * sizeof *bbox);
-        sqlite3_str_appendf(b,
-                            " AND fid IN (SELECT pkid FROM \"idx_%w_geom\" WHERE xmin <= ? AND xmax >= ?"
-                            " AND ymin <= ? AND ymax >= ?)", l->id);
+        /* a scenario's own features are in no R*Tree of the layer: its
+         * reads compare each feature's bounding box, the same test */
+        if (store_in_scenario(h))
+            sqlite3_str_appendall(b, " AND MbrMinX(geom) <= ? AND MbrMaxX(geom) >= ? AND MbrMinY(geom) <= ?"
+                                     " AND MbrMaxY(geom) >= ?");
+        else
+            sqlite3_str_appendf(b,
+                                " AND fid IN (SELECT pkid FROM \"idx_%w_geom\" WHERE xmin <= ? AND xmax >= ?"
+                                " AND ymin <= ? AND ymax >= ?)", l->id);
         /* A point meets the box when its bounding box does: SpatiaLite reads
          * that from the blob's header, where ST_Intersects would go to GEOS. */
         if (!q->bbox_mbr_only)
@@ -1179,8 +1188,9 @@ static int sl_query_count(store *h, const layer_def *l, const store_query *q, lo
     sqlite3_str *b = sqlite3_str_new(s->db);
     double bbox[4];
     cql_binds bv = {0};
-    sqlite3_str_appendf(b, "SELECT count(*) FROM \"%w\"", l->id);
-    if (build_where(l, q, b, bbox, &bv, err) != 0) {
+    sqlite3_str_appendall(b, "SELECT count(*) FROM ");
+    store_sql_layer_from(b, h, l);
+    if (build_where(h, l, q, b, bbox, &bv, err) != 0) {
         sqlite3_free(store_sql_finish(b));
         free(bv.lits);
         return -1;
@@ -1234,10 +1244,11 @@ static int sl_cursor_open(store *h, const layer_def *l, const store_query *q, st
     else
         sqlite3_str_appendall(b, "NULL");
     sqlite3_free(g);
-    sqlite3_str_appendf(b, ", fid FROM \"%w\"", l->id);
+    sqlite3_str_appendall(b, ", fid FROM ");
+    store_sql_layer_from(b, h, l);
     double bbox[4];
     cql_binds bv = {0};
-    if (build_where(l, q, b, bbox, &bv, err) != 0) {
+    if (build_where(h, l, q, b, bbox, &bv, err) != 0) {
         sqlite3_free(store_sql_finish(b));
         free(bv.lits);
         sl_cursor_free(&c->base);
@@ -1358,6 +1369,58 @@ static void sl_cursor_free(store_cursor *cb)
     free(c);
 }
 
+static int sl_sql_query(store *h, const char *sql, int n, const char *const *params, json_t **rows, gisd_error *err)
+{
+    sl_store *s = (sl_store *)h;
+    if (rows)
+        *rows = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, err, "reading the scenarios");
+    for (int i = 0; i < n; i++)
+        if (params[i])
+            sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_TRANSIENT);
+    json_t *out = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *row = json_array();
+        for (int c = 0; c < sqlite3_column_count(st); c++)
+            json_array_append_new(row, sqlite3_column_type(st, c) == SQLITE_NULL
+                                           ? json_null()
+                                           : json_string((const char *)sqlite3_column_text(st, c)));
+        json_array_append_new(out, row);
+    }
+    int fail = rc == SQLITE_DONE ? 0 : sql_fail(s, err, "the scenarios");
+    sqlite3_finalize(st);
+    if (fail || !rows)
+        json_decref(out);
+    else
+        *rows = out;
+    return fail;
+}
+
+static int sl_has_table(store *h, const char *name, gisd_error *err)
+{
+    (void)err;
+    return table_exists((sl_store *)h, name);
+}
+
+static const char *const SL_SCENARIO_DDL[] = {
+    "CREATE TABLE IF NOT EXISTS gisd_scenarios (id TEXT PRIMARY KEY, title TEXT NOT NULL, description TEXT,"
+    " base TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL, who TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gisd_changes (fid INTEGER PRIMARY KEY, scenario TEXT NOT NULL, layer TEXT NOT NULL,"
+    " feature_id TEXT NOT NULL, op TEXT NOT NULL, base_etag TEXT, props TEXT, UNIQUE (scenario, layer, feature_id))",
+    "SELECT AddGeometryColumn('gisd_changes', 'geom', 4490, 'GEOMETRY', 'XY', 0)",
+    NULL};
+
+static void sl_sql_prop(sqlite3_str *b, const char *alias, const field_def *f)
+{
+    sqlite3_str_appendf(b, "CAST(json_extract(%s.props, '$.\"%w\"') AS %s)", alias, f->name,
+                        f->type == FIELD_INTEGER || f->type == FIELD_BOOLEAN ? "INTEGER"
+                        : f->type == FIELD_REAL                             ? "REAL"
+                                                                            : "TEXT");
+}
+
 const store_ops store_spatialite_ops = {
     .name = "SpatiaLite",
     .global_init = sl_global_init,
@@ -1401,4 +1464,8 @@ const store_ops store_spatialite_ops = {
     .check = sl_check,
     .wait_changes = sl_wait_changes,
     .is_immutable = sl_is_immutable,
+    .sql_query = sl_sql_query,
+    .sql_prop = sl_sql_prop,
+    .has_table = sl_has_table,
+    .scenario_ddl = SL_SCENARIO_DDL,
 };

@@ -1,0 +1,435 @@
+/* Plan scenarios (docs/SCENARIOS.md) on the real server, on the backend the
+ * harness runs: the reference city's two scenarios made with Part 4
+ * requests, every answer of data/reference/scenarios/expected reproduced
+ * through HTTP and the command line, the baseline's answers unchanged
+ * meanwhile, the comparisons, conflicts, and every refusal leaving the
+ * store as it was. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static char refdb[1200], token[128];
+static tu_server srv;
+
+/* Makes scenario plan (plan-a, plan-b) from its change list. */
+static void apply_plan(const char *plan)
+{
+    char rel[128], *out;
+    snprintf(rel, sizeof rel, "reference/scenarios/%s.json", plan);
+    int rc = tu_run(&out, "python3 '%s/tests/scenario_apply.py' '%s' '%s' '%s' 2>&1", tu_root(), srv.base, token,
+                    tu_data(rel));
+    if (rc != 0)
+        fail_msg("making %s: %s", plan, out);
+    free(out);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    tu_serve_reference("scenarios", refdb, sizeof refdb, &srv);
+    char *out;
+    assert_int_equal(tu_run(&out, "'%s' token add --db '%s' --name planner --scope admin:scenarios "
+                                  "--scope write:scenarios 2>/dev/null | tail -1",
+                            tu_gisd(), refdb),
+                     0);
+    snprintf(token, sizeof token, "%.*s", (int)strcspn(out, "\n"), out);
+    free(out);
+    assert_int_equal(strlen(token), 64);
+    apply_plan("plan-a");
+    apply_plan("plan-b");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_server_stop(&srv);
+    return 0;
+}
+
+/* GET path: want's status, the body parsed. */
+static json_t *get(const char *path, int want)
+{
+    char *body = NULL;
+    int status = tu_http(&srv, "GET", path, NULL, &body, NULL);
+    if (status != want)
+        fail_msg("GET %s: %d, want %d: %.300s", path, status, want, body);
+    json_t *j = tu_json_text(body);
+    free(body);
+    return j;
+}
+
+/* A request with a bearer token (NULL: none) and a body (NULL: none); the
+ * status, the body in *out (the caller's). */
+static int call(const char *method, const char *path, const char *tok, const char *body, const char *extra, char **out)
+{
+    FILE *f = fopen("build/tmp/scenario-body.json", "w");
+    assert_non_null(f);
+    fputs(body ? body : "", f);
+    fclose(f);
+    char auth[200] = "";
+    if (tok)
+        snprintf(auth, sizeof auth, "-H 'Authorization: Bearer %s'", tok);
+    char *o;
+    assert_int_equal(tu_run(&o, "curl -s -o build/tmp/scenario-out -w '%%{http_code}' -X %s %s %s %s '%s%s'", method,
+                            auth, body ? "-H 'Content-Type: application/geo+json' --data-binary @build/tmp/scenario-body.json"
+                                       : "",
+                            extra ? extra : "", srv.base, path),
+                     0);
+    int status = atoi(o);
+    free(o);
+    assert_int_equal(tu_run(out, "cat build/tmp/scenario-out"), 0);
+    return status;
+}
+
+static void match(json_t *got, const char *file, const char *what)
+{
+    json_t *want = tu_json_file(tu_data(file));
+    char why[1024];
+    if (tu_json_match(got, want, "", why, sizeof why) != 0)
+        fail_msg("%s: %s", what, why);
+    json_decref(want);
+}
+
+static void the_scenarios_hold_their_changes(void **state)
+{
+    (void)state;
+    for (const char *sid = "plan-a\0plan-b\0"; *sid; sid += strlen(sid) + 1) {
+        char file[256], path[256];
+        snprintf(file, sizeof file, "reference/scenarios/expected/%s/counts.json", sid);
+        json_t *counts = tu_json_file(tu_data(file));
+        const char *layer;
+        json_t *n;
+        json_object_foreach(counts, layer, n) {
+            snprintf(path, sizeof path, "/scenarios/%s/collections/%s/items?limit=1", sid, layer);
+            json_t *j = get(path, 200);
+            if (json_integer_value(json_object_get(j, "numberMatched")) != json_integer_value(n))
+                fail_msg("%s %s: %lld features, want %lld", sid, layer,
+                         (long long)json_integer_value(json_object_get(j, "numberMatched")),
+                         (long long)json_integer_value(n));
+            json_decref(j);
+        }
+        json_decref(counts);
+    }
+    /* the baseline is untouched: as the reference city */
+    json_t *j = get("/collections/recycling_points/items?limit=1", 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "numberMatched")), 885);
+    json_decref(j);
+    /* a scenario's own changes, with their ids */
+    j = get("/scenarios/plan-a", 200);
+    json_t *rp = json_object_get(json_object_get(j, "changes"), "recycling_points");
+    assert_int_equal(json_array_size(json_object_get(rp, "added")), 12);
+    assert_int_equal(json_array_size(json_object_get(rp, "deleted")), 4);
+    assert_string_equal(json_string_value(json_object_get(j, "who")), "planner");
+    json_decref(j);
+    j = get("/scenarios", 200);
+    assert_int_equal(json_array_size(json_object_get(j, "scenarios")), 2);
+    json_decref(j);
+    /* a feature read through the scenario, and its links under the prefix */
+    j = get("/scenarios/plan-a/collections/recycling_points/items/RPA01", 200);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "properties"), "level")), "community");
+    char *text = json_dumps(j, 0);
+    assert_non_null(strstr(text, "/scenarios/plan-a/collections/recycling_points/items/RPA01"));
+    free(text);
+    json_decref(j);
+    j = get("/collections/recycling_points/items/RPA01", 404);
+    json_decref(j);
+    j = get("/scenarios/plan-a/collections/recycling_points/items/R00310", 404); /* deleted there */
+    json_decref(j);
+}
+
+static void every_answer_in_a_scenario_is_the_reference(void **state)
+{
+    (void)state;
+    static const char *const Q[][2] = {
+        {"heating-coverage?radius_m=1000", "heating-coverage_r1000"},
+        {"heating-coverage?radius_m=500", "heating-coverage_r500"},
+        {"heating-coverage?radius_m=2000", "heating-coverage_r2000"},
+        {"hw-proximity", "hw-proximity"},
+        {"hw-proximity?capable=true", "hw-proximity_capable"},
+        {"recycling-coverage?radius_m=1000", "recycling-coverage_r1000"},
+        {"recycling-coverage?radius_m=500&level=any", "recycling-coverage_r500_any"},
+        {"symbiosis?max_km=10", "symbiosis_10km"},
+        {"symbiosis?max_km=3", "symbiosis_3km"},
+    };
+    for (const char *sid = "plan-a\0plan-b\0"; *sid; sid += strlen(sid) + 1)
+        for (size_t i = 0; i < sizeof Q / sizeof *Q; i++) {
+            char path[256], file[256], what[300];
+            snprintf(path, sizeof path, "/scenarios/%s/analysis/%s", sid, Q[i][0]);
+            snprintf(file, sizeof file, "reference/scenarios/expected/%s/%s.json", sid, Q[i][1]);
+            snprintf(what, sizeof what, "GET %s", path);
+            json_t *got = get(path, 200);
+            match(got, file, what);
+            json_decref(got);
+        }
+    /* the command line, --scenario */
+    char *out;
+    assert_int_equal(tu_run(&out, "'%s' analyze recycling-coverage --db '%s' --scenario plan-a --radius-m 1000", tu_gisd(),
+                            refdb),
+                     0);
+    json_t *got = tu_json_text(out);
+    match(got, "reference/scenarios/expected/plan-a/recycling-coverage_r1000.json", "gisd analyze --scenario plan-a");
+    json_decref(got);
+    free(out);
+    assert_int_equal(tu_run(&out, "'%s' analyze symbiosis --db '%s' --scenario plan-b --max-km 3", tu_gisd(), refdb), 0);
+    got = tu_json_text(out);
+    match(got, "reference/scenarios/expected/plan-b/symbiosis_3km.json", "gisd analyze --scenario plan-b");
+    json_decref(got);
+    free(out);
+    /* meanwhile the baseline answers as ever */
+    got = get("/analysis/recycling-coverage?radius_m=1000", 200);
+    match(got, "reference/expected/recycling-coverage_r1000.json", "the baseline's recycling coverage");
+    json_decref(got);
+    got = get("/analysis/heating-coverage?radius_m=1000", 200);
+    match(got, "reference/expected/heating-coverage_r1000.json", "the baseline's heating coverage");
+    json_decref(got);
+}
+
+static void site_checks_in_a_scenario(void **state)
+{
+    (void)state;
+    json_t *sites = tu_json_file(tu_data("reference/sites.geojson"));
+    for (const char *sid = "plan-a\0plan-b\0"; *sid; sid += strlen(sid) + 1) {
+        char file[256], path[256];
+        snprintf(file, sizeof file, "reference/scenarios/expected/%s/site-check.json", sid);
+        json_t *want = tu_json_file(tu_data(file));
+        size_t i;
+        json_t *f;
+        int checked = 0;
+        json_array_foreach(json_object_get(sites, "features"), i, f) {
+            const char *id = json_string_value(json_object_get(f, "id"));
+            json_t *w = json_object_get(want, id);
+            if (!w)
+                continue;
+            char *body = json_dumps(f, 0), *out;
+            snprintf(path, sizeof path, "/scenarios/%s/analysis/site-check", sid);
+            assert_int_equal(call("POST", path, NULL, body, NULL, &out), 200);
+            json_t *got = tu_json_text(out);
+            char why[1024];
+            if (tu_json_match(got, w, "", why, sizeof why) != 0)
+                fail_msg("%s site-check %s: %s", sid, id, why);
+            json_decref(got);
+            free(out);
+            free(body);
+            checked++;
+        }
+        assert_int_equal(checked, (int)json_object_size(want));
+        json_decref(want);
+    }
+    json_decref(sites);
+}
+
+static void optimisations_run_in_a_scenario(void **state)
+{
+    (void)state;
+    for (const char *sid = "plan-a\0plan-b\0"; *sid; sid += strlen(sid) + 1) {
+        char path[256], file[256], *out;
+        snprintf(path, sizeof path, "/scenarios/%s/processes/heat-extension/execution", sid);
+        assert_int_equal(tu_run(&out, "curl -s -H 'Content-Type: application/json' -d "
+                                      "'{\"inputs\":{\"radius_m\":1000,\"budget_km\":20}}' '%s%s'",
+                                srv.base, path),
+                         0);
+        json_t *got = tu_json_text(out);
+        snprintf(file, sizeof file, "reference/scenarios/expected/%s/optimize-heat-extension_r1000_b20.json", sid);
+        match(got, file, path);
+        json_decref(got);
+        free(out);
+        /* the covering's optimum may be reached by other points: its numbers are the reference's */
+        assert_int_equal(tu_run(&out, "'%s' optimize recycling-siting --db '%s' --scenario %s --radius-m 1000 --p 10 "
+                                      "--progress never",
+                                tu_gisd(), refdb, sid),
+                         0);
+        got = tu_json_text(out);
+        snprintf(file, sizeof file, "reference/scenarios/expected/%s/optimize-recycling-siting_mclp_r1000_p10.json", sid);
+        json_t *want = tu_json_file(tu_data(file));
+        for (const char *k = "households\0households_covered_before\0households_covered_after\0existing\0candidates\0";
+             *k; k += strlen(k) + 1)
+            if (json_integer_value(json_object_get(got, k)) != json_integer_value(json_object_get(want, k)))
+                fail_msg("%s recycling-siting %s: %lld, want %lld", sid, k, (long long)json_integer_value(json_object_get(got, k)),
+                         (long long)json_integer_value(json_object_get(want, k)));
+        assert_true(json_is_true(json_object_get(got, "optimal")));
+        json_decref(got);
+        json_decref(want);
+        free(out);
+    }
+}
+
+/* got's indicators against want's: by id and order, within ANALYSES.md's
+ * tolerances (km2 and ratios 1%, the rest exactly; a delta's that of the
+ * larger of its two). */
+static void indicators_match(json_t *got, json_t *want, const char *what)
+{
+    json_t *g = json_object_get(got, "indicators"), *w = json_object_get(want, "indicators");
+    assert_int_equal(json_array_size(g), json_array_size(w));
+    for (size_t i = 0; i < json_array_size(w); i++) {
+        json_t *gi = json_array_get(g, i), *wi = json_array_get(w, i);
+        const char *id = json_string_value(json_object_get(wi, "id"));
+        assert_string_equal(json_string_value(json_object_get(gi, "id")), id);
+        int loose = strstr(id, "km2") || strstr(id, "ratio");
+        double big = fmax(fabs(json_number_value(json_object_get(wi, "a"))), fabs(json_number_value(json_object_get(wi, "b"))));
+        for (const char *k = "a\0b\0delta\0"; *k; k += strlen(k) + 1) {
+            double x = json_number_value(json_object_get(gi, k)), y = json_number_value(json_object_get(wi, k));
+            double tol = loose ? 0.01 * (strcmp(k, "delta") == 0 ? big : fabs(y)) + 1e-6 : 0;
+            if (fabs(x - y) > tol)
+                fail_msg("%s: %s.%s %g, want %g", what, id, k, x, y);
+        }
+    }
+}
+
+static void scenarios_compare_with_each_other_and_the_baseline(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {{"plan-a", "baseline"}, {"plan-b", "baseline"}, {"plan-a", "plan-b"}};
+    for (size_t i = 0; i < 3; i++) {
+        char path[256], file[256];
+        snprintf(path, sizeof path, "/scenarios/%s/compare/%s", pairs[i][0], pairs[i][1]);
+        snprintf(file, sizeof file, "reference/scenarios/expected/compare_%s_%s.json", pairs[i][0], pairs[i][1]);
+        json_t *got = get(path, 200), *want = tu_json_file(tu_data(file));
+        if (!json_equal(json_object_get(got, "changes"), json_object_get(want, "changes")))
+            fail_msg("%s: the changes differ", path);
+        assert_true(json_equal(json_object_get(got, "conflicts"), json_object_get(want, "conflicts")));
+        indicators_match(got, want, path);
+        json_decref(got);
+        json_decref(want);
+    }
+    char *out;
+    assert_int_equal(tu_run(&out, "'%s' scenario compare --db '%s' --id plan-b --with baseline", tu_gisd(), refdb), 0);
+    json_t *got = tu_json_text(out), *want = tu_json_file(tu_data("reference/scenarios/expected/compare_plan-b_baseline.json"));
+    assert_true(json_equal(json_object_get(got, "changes"), json_object_get(want, "changes")));
+    indicators_match(got, want, "gisd scenario compare");
+    json_decref(got);
+    json_decref(want);
+    free(out);
+    /* with sites: how many comply in each */
+    char *body, *fc = NULL;
+    json_t *sites = tu_json_file(tu_data("reference/sites.geojson"));
+    fc = json_dumps(sites, 0);
+    json_decref(sites);
+    assert_int_equal(call("POST", "/scenarios/plan-a/compare/baseline", NULL, fc, NULL, &body), 200);
+    got = tu_json_text(body);
+    json_t *last = json_array_get(json_object_get(got, "indicators"), 10);
+    assert_string_equal(json_string_value(json_object_get(last, "id")), "site.compliant");
+    assert_true(json_number_value(json_object_get(last, "b")) > 0);
+    json_decref(got);
+    free(body);
+    free(fc);
+}
+
+static void bad_requests_are_refused_and_change_nothing(void **state)
+{
+    (void)state;
+    char digest[65], after[65], *out;
+    tu_store_digest(refdb, digest);
+    static const struct {
+        const char *method, *path, *tok, *body;
+        int status;
+        const char *want;
+    } cases[] = {
+        {"GET", "/scenarios/nope", NULL, NULL, 404, "no scenario \\\"nope\\\""},
+        {"GET", "/scenarios/nope/collections/parks/items", NULL, NULL, 404, "nope"},
+        {"GET", "/scenarios/baseline/collections/parks/items", NULL, NULL, 400, "no scenario id"},
+        {"GET", "/scenarios/a%20b/collections/parks/items", NULL, NULL, 400, "no scenario id"},
+        {"POST", "/scenarios", "T", "{\"id\": \"x1\", \"title\": \"t\", \"base\": \"nope\"}", 400, "base"},
+        {"POST", "/scenarios", "T", "{\"id\": \"x1\", \"title\": \"t\", \"base\": \"x1\"}", 400, "its own base"},
+        {"POST", "/scenarios", "T", "{\"id\": \"baseline\", \"title\": \"t\"}", 400, "no scenario id"},
+        {"POST", "/scenarios", "T", "{\"id\": \"plan-a\", \"title\": \"t\"}", 409, "already"},
+        {"POST", "/scenarios", "T", "{\"id\": \"x1\"}", 400, "title"},
+        {"POST", "/scenarios", NULL, "{\"id\": \"x1\", \"title\": \"t\"}", 401, "Bearer"},
+        {"DELETE", "/scenarios/nope", "T", NULL, 404, "nope"},
+        {"DELETE", "/scenarios/plan-a/collections/recycling_points/items/RPA01", "T", NULL, 428, "If-Match"},
+        {"GET", "/scenarios/plan-a/tiles/all/10/855/434.mvt", NULL, NULL, 501, "not served yet"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int st = call(cases[i].method, cases[i].path, cases[i].tok ? token : NULL, cases[i].body, NULL, &out);
+        if (st != cases[i].status || !strstr(out, cases[i].want))
+            fail_msg("%s %s: %d %s, want %d with %s", cases[i].method, cases[i].path, st, out, cases[i].status,
+                     cases[i].want);
+        free(out);
+    }
+    /* a stale ETag is 412; a token without a scenario scope 403 */
+    assert_int_equal(call("DELETE", "/scenarios/plan-a/collections/recycling_points/items/RPA01", token, NULL,
+                          "-H 'If-Match: \"0000\"'", &out),
+                     412);
+    free(out);
+    char *plain;
+    assert_int_equal(tu_run(&plain, "'%s' token add --db '%s' --name layers-only --scope write:parks 2>/dev/null | tail -1",
+                            tu_gisd(), refdb),
+                     0);
+    plain[strcspn(plain, "\n")] = 0;
+    tu_store_digest(refdb, digest); /* the new token is a change; what follows must not be */
+    assert_int_equal(call("DELETE", "/scenarios/plan-a/collections/recycling_points/items/RPA01", plain, NULL,
+                          "-H 'If-Match: *'", &out),
+                     403);
+    assert_non_null(strstr(out, "write:scenarios"));
+    free(out);
+    assert_int_equal(call("POST", "/scenarios", plain, "{\"id\": \"x2\", \"title\": \"t\"}", NULL, &out), 403);
+    assert_non_null(strstr(out, "admin:scenarios"));
+    free(out);
+    free(plain);
+    tu_store_digest(refdb, after);
+    assert_string_equal(digest, after);
+}
+
+static void a_base_changed_under_a_scenario_is_a_conflict(void **state)
+{
+    (void)state;
+    char *out, *body;
+    /* a scenario over plan-b, then a drop of plan-b is refused while it is a base */
+    assert_int_equal(call("POST", "/scenarios", token, "{\"id\": \"plan-c\", \"title\": \"over B\", \"base\": \"plan-b\"}",
+                          NULL, &out),
+                     201);
+    free(out);
+    assert_int_equal(call("DELETE", "/scenarios/plan-b", token, NULL, NULL, &out), 409);
+    assert_non_null(strstr(out, "plan-c"));
+    free(out);
+    /* plan-c reads through plan-b: plan-b's facility is there */
+    json_t *j = get("/scenarios/plan-c/collections/hw_facilities/items/HWF-B1", 200);
+    json_decref(j);
+    /* plan-c changes a feature of plan-b, then plan-b changes it again */
+    j = get("/scenarios/plan-c/collections/hw_facilities/items/HWF-B1", 200);
+    json_object_set_new(json_object_get(j, "properties"), "capacity_tpy", json_real(1000));
+    body = json_dumps(j, 0);
+    json_decref(j);
+    assert_int_equal(call("PUT", "/scenarios/plan-c/collections/hw_facilities/items/HWF-B1", token, body,
+                          "-H 'If-Match: *'", &out),
+                     200);
+    free(out);
+    j = get("/scenarios/plan-c/compare/plan-b", 200);
+    assert_int_equal(json_array_size(json_object_get(j, "conflicts")), 0);
+    json_decref(j);
+    assert_int_equal(call("PUT", "/scenarios/plan-b/collections/hw_facilities/items/HWF-B1", token, body,
+                          "-H 'If-Match: *'", &out),
+                     200);
+    free(out);
+    free(body);
+    j = get("/scenarios/plan-c/compare/plan-b", 200);
+    json_t *c = json_array_get(json_object_get(j, "conflicts"), 0);
+    assert_non_null(c);
+    assert_string_equal(json_string_value(json_object_get(c, "id")), "HWF-B1");
+    assert_true(json_is_object(json_object_get(c, "scenario")) && json_is_object(json_object_get(c, "base")));
+    json_decref(j);
+    /* plan-b itself is unchanged in its answers but for HWF-B1's capacity: plan-a never saw any of it */
+    j = get("/scenarios/plan-a/collections/hw_facilities/items/HWF-B1", 404);
+    json_decref(j);
+    assert_int_equal(call("DELETE", "/scenarios/plan-c", token, NULL, NULL, &out), 204);
+    free(out);
+    j = get("/scenarios/plan-c", 404);
+    json_decref(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_scenarios_hold_their_changes),
+        cmocka_unit_test(every_answer_in_a_scenario_is_the_reference),
+        cmocka_unit_test(site_checks_in_a_scenario),
+        cmocka_unit_test(optimisations_run_in_a_scenario),
+        cmocka_unit_test(scenarios_compare_with_each_other_and_the_baseline),
+        cmocka_unit_test(bad_requests_are_refused_and_change_nothing),
+        cmocka_unit_test(a_base_changed_under_a_scenario_is_a_conflict),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
