@@ -11,7 +11,7 @@
 
 #include "testutil.h"
 
-static char refdb[1200], token[128];
+static char refdb[1200], token[128], admin[128];
 static tu_server srv;
 
 /* Makes scenario plan (plan-a, plan-b) from its change list. */
@@ -38,6 +38,11 @@ static int setup(void **state)
     snprintf(token, sizeof token, "%.*s", (int)strcspn(out, "\n"), out);
     free(out);
     assert_int_equal(strlen(token), 64);
+    assert_int_equal(tu_run(&out, "'%s' token add --db '%s' --name city --scope admin 2>/dev/null | tail -1", tu_gisd(),
+                            refdb),
+                     0);
+    snprintf(admin, sizeof admin, "%.*s", (int)strcspn(out, "\n"), out);
+    free(out);
     apply_plan("plan-a");
     apply_plan("plan-b");
     return 0;
@@ -420,6 +425,132 @@ static void a_base_changed_under_a_scenario_is_a_conflict(void **state)
     json_decref(j);
 }
 
+/* 1 when a and b are the same JSON but for numbers within 2e-7 (degrees: 2 cm). */
+static int near(json_t *a, json_t *b)
+{
+    if (json_is_number(a) && json_is_number(b))
+        return fabs(json_number_value(a) - json_number_value(b)) <= 2e-7;
+    if (json_is_array(a) && json_is_array(b)) {
+        if (json_array_size(a) != json_array_size(b))
+            return 0;
+        for (size_t i = 0; i < json_array_size(a); i++)
+            if (!near(json_array_get(a, i), json_array_get(b, i)))
+                return 0;
+        return 1;
+    }
+    if (json_is_object(a) && json_is_object(b)) {
+        const char *k;
+        json_t *v;
+        if (json_object_size(a) != json_object_size(b))
+            return 0;
+        json_object_foreach(a, k, v) if (!near(v, json_object_get(b, k))) return 0;
+        return 1;
+    }
+    return json_equal(a, b);
+}
+
+/* The features of layer in the baseline, by id (the caller's). */
+static json_t *by_id(const char *layer)
+{
+    char path[200];
+    snprintf(path, sizeof path, "/collections/%s/items?limit=10000", layer);
+    json_t *fc = get(path, 200), *o = json_object();
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(fc, "features"), i, f) {
+        json_object_del(f, "links");
+        json_t *id = json_object_get(f, "id");
+        char key[128];
+        if (json_is_string(id))
+            snprintf(key, sizeof key, "%s", json_string_value(id));
+        else
+            snprintf(key, sizeof key, "%lld", (long long)json_integer_value(id));
+        json_object_set(o, key, f);
+    }
+    json_decref(fc);
+    return o;
+}
+
+static void adopting_writes_the_base_and_revert_undoes_it(void **state)
+{
+    (void)state;
+    char *out, digest[65], after[65];
+    /* a conflict blocks it, naming the feature, and writes nothing */
+    assert_int_equal(call("POST", "/scenarios", token, "{\"id\": \"plan-d\", \"title\": \"a park renamed\"}", NULL, &out),
+                     201);
+    free(out);
+    json_t *park = get("/collections/parks/items/WZ01", 200);
+    json_object_set_new(json_object_get(park, "properties"), "name", json_string("方案D园区"));
+    char *body = json_dumps(park, 0);
+    assert_int_equal(call("PUT", "/scenarios/plan-d/collections/parks/items/WZ01", token, body, "-H 'If-Match: *'", &out),
+                     200);
+    free(out);
+    json_object_set_new(json_object_get(park, "properties"), "name", json_string("城市改名"));
+    free(body);
+    body = json_dumps(park, 0);
+    json_decref(park);
+    assert_int_equal(call("PUT", "/collections/parks/items/WZ01", admin, body, "-H 'If-Match: *'", &out), 200);
+    free(out);
+    free(body);
+    tu_store_digest(refdb, digest);
+    assert_int_equal(call("POST", "/scenarios/plan-d/adopt", token, NULL, NULL, &out), 409);
+    json_t *j = tu_json_text(out);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "conflicts"), 0), "id")),
+                        "WZ01");
+    json_decref(j);
+    free(out);
+    tu_store_digest(refdb, after);
+    assert_string_equal(digest, after);
+    assert_int_equal(call("DELETE", "/scenarios/plan-d", token, NULL, NULL, &out), 204);
+    free(out);
+
+    /* plan-a adopted: the baseline answers as plan-a did */
+    static const char *const layers[] = {"recycling_points", "enterprises", "heat_network", "hw_facilities", "parks"};
+    json_t *before[5];
+    for (size_t i = 0; i < 5; i++)
+        before[i] = by_id(layers[i]);
+    assert_int_equal(call("POST", "/scenarios/plan-a/adopt", token, NULL, NULL, &out), 200);
+    j = tu_json_text(out);
+    free(out);
+    json_t *history = json_object_get(j, "history");
+    assert_int_equal(json_array_size(history), 23);
+    json_t *got = get("/analysis/recycling-coverage?radius_m=1000", 200);
+    match(got, "reference/scenarios/expected/plan-a/recycling-coverage_r1000.json", "the baseline after adopting plan-a");
+    json_decref(got);
+    json_t *sc = get("/scenarios/plan-a", 200); /* empty now: what it held is the baseline */
+    assert_int_equal(json_object_size(json_object_get(sc, "changes")), 0);
+    json_decref(sc);
+    /* each change reverted, newest first, gives the baseline back */
+    for (size_t i = json_array_size(history); i-- > 0;) {
+        char *o;
+        long long n = json_integer_value(json_array_get(history, i));
+        if (tu_run(&o, "'%s' revert --db '%s' --change %lld 2>&1", tu_gisd(), refdb, n) != 0)
+            fail_msg("gisd revert --change %lld: %s", n, o);
+        free(o);
+    }
+    json_decref(j);
+    for (size_t i = 0; i < 5; i++) {
+        json_t *now = by_id(layers[i]);
+        const char *k;
+        json_t *f;
+        json_object_foreach(before[i], k, f) {
+            json_t *g = json_object_get(now, k);
+            /* the history keeps 9 decimals, the items show 7: a last digit may round the other way */
+            if (!g || !json_equal(json_object_get(f, "properties"), json_object_get(g, "properties")) ||
+                !near(json_object_get(f, "geometry"), json_object_get(g, "geometry")))
+                fail_msg("%s %s differs from before the adoption once it is reverted", layers[i], k);
+        }
+        if (json_object_size(now) != json_object_size(before[i]))
+            fail_msg("%s: %zu features, %zu before the adoption", layers[i], json_object_size(now),
+                     json_object_size(before[i]));
+        json_decref(now);
+        json_decref(before[i]);
+    }
+    got = get("/analysis/recycling-coverage?radius_m=1000", 200);
+    match(got, "reference/expected/recycling-coverage_r1000.json", "the baseline after reverting the adoption");
+    json_decref(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +561,7 @@ int main(void)
         cmocka_unit_test(scenarios_compare_with_each_other_and_the_baseline),
         cmocka_unit_test(bad_requests_are_refused_and_change_nothing),
         cmocka_unit_test(a_base_changed_under_a_scenario_is_a_conflict),
+        cmocka_unit_test(adopting_writes_the_base_and_revert_undoes_it),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

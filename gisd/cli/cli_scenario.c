@@ -8,6 +8,7 @@
 
 #include "analysis.h"
 #include "cli.h"
+#include "edit.h"
 #include "report.h"
 
 static int usage(void)
@@ -17,7 +18,8 @@ static int usage(void)
           "       gisd scenario show --db F --id SID\n"
           "       gisd scenario drop --db F --id SID\n"
           "       gisd scenario compare --db F --id A [--with B|baseline] [--sites FILE]\n"
-          "       gisd scenario conflicts --db F --id SID\n",
+          "       gisd scenario conflicts --db F --id SID\n"
+          "       gisd scenario adopt --db F --id SID\n",
           stderr);
     return 2;
 }
@@ -59,7 +61,7 @@ int cmd_scenario(int argc, char **argv)
         }
     }
     int known = !strcmp(verb, "create") || !strcmp(verb, "list") || !strcmp(verb, "show") || !strcmp(verb, "drop") ||
-                !strcmp(verb, "compare") || !strcmp(verb, "conflicts");
+                !strcmp(verb, "compare") || !strcmp(verb, "conflicts") || !strcmp(verb, "adopt");
     if (optind != argc || !known || (strcmp(verb, "list") != 0 && !id))
         return usage();
     gisd_error err = {0};
@@ -67,7 +69,7 @@ int cmd_scenario(int argc, char **argv)
     store *s = NULL;
     site_rules rules;
     json_t *out = NULL, *sites = NULL;
-    int writes = !strcmp(verb, "create") || !strcmp(verb, "drop");
+    int writes = !strcmp(verb, "create") || !strcmp(verb, "drop") || !strcmp(verb, "adopt");
     int rc = layer_registry_load(layers_dir ? layers_dir : layers_default_dir(), &reg, &err);
     if (rc == 0)
         rc = rules_load(rules_path, reg->dir, &rules, &err);
@@ -86,7 +88,16 @@ int cmd_scenario(int argc, char **argv)
         rc = store_scenario_list(s, &out, &err);
     else if (rc == 0 && !strcmp(verb, "show"))
         rc = store_scenario_get(s, id, &out, &err);
-    else if (rc == 0 && !strcmp(verb, "conflicts"))
+    else if (rc == 0 && !strcmp(verb, "adopt")) {
+        json_t *history = NULL, *conflicts = NULL;
+        rc = edit_adopt(s, reg, id, "cli", &history, &conflicts, &err);
+        if (conflicts) {
+            print(conflicts); /* what blocks it, on stdout; the error on stderr */
+            conflicts = NULL;
+        }
+        if (rc == 0)
+            out = json_pack("{s:s, s:o}", "scenario", id, "history", history);
+    } else if (rc == 0 && !strcmp(verb, "conflicts"))
         rc = store_scenario_conflicts(s, id, &out, &err);
     else if (rc == 0)
         rc = report_scenario_compare(s, reg, &rules, id, with, sites, &out, &err);

@@ -313,7 +313,22 @@ int edit_scope_valid(const layer_registry *reg, const char *scope, gisd_error *e
 
 /* The changes to feature of layer made after change, as "change 59, change 61" into
  * *list (malloc'd, NULL when none); 0 or -1 with err. */
-static int later_changes(store *s, const char *layer, const char *feature, long long change, char **list,
+/* The scenario a history row was written in: the "scenario S" of its note,
+ * or NULL for the baseline (the note of an import says something else). */
+static const char *scenario_of(json_t *row)
+{
+    const char *note = json_string_value(json_object_get(row, "note"));
+    return note && strncmp(note, "scenario ", 9) == 0 ? note + 9 : NULL;
+}
+
+/* 1 when rows a and b were written in the same scenario (or both in the baseline). */
+static int same_scenario(json_t *a, json_t *b)
+{
+    const char *x = scenario_of(a), *y = scenario_of(b);
+    return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+static int later_changes(store *s, const char *layer, const char *feature, long long change, json_t *of, char **list,
                          gisd_error *err)
 {
     *list = NULL;
@@ -325,7 +340,7 @@ static int later_changes(store *s, const char *layer, const char *feature, long 
     json_t *row;
     json_array_foreach(rows, i, row) {
         long long c = json_integer_value(json_object_get(row, "change"));
-        if (c > change)
+        if (c > change && same_scenario(row, of)) /* a scenario's changes are its own */
             strbuf_printf(&b, "%schange %lld", b.len ? ", " : "", c);
     }
     json_decref(rows);
@@ -357,7 +372,9 @@ int edit_revert(store *s, const layer_registry *reg, long long change, int casca
                            json_string_value(json_object_get(row, "note")));
         else if (!l || !feature)
             rc = gisd_fail(err, GISD_E_INPUT, "change %lld names no layer of this registry", change);
-        else if (later_changes(s, l->id, feature, change, &later, err) != 0)
+        else if (scenario_of(row) && store_set_scenario(s, scenario_of(row), err) != 0)
+            rc = -1; /* a change of a dropped scenario cannot be undone */
+        else if (later_changes(s, l->id, feature, change, row, &later, err) != 0)
             rc = -1;
         else if (later && !cascade)
             /* undoing it alone would lose what they wrote over it */
@@ -398,5 +415,83 @@ int edit_revert(store *s, const layer_registry *reg, long long change, int casca
         free(later);
     }
     json_decref(rows);
+    gisd_error ignore = {0};
+    store_set_scenario(s, NULL, &ignore);
     return rc;
+}
+
+/* One change of the adoption: the feature (layer, id) as scenario sid has
+ * it, written to the store's current scenario (the base) by who. */
+static int adopt_one(store *s, const layer_registry *reg, const char *sid, const char *base, json_t *change,
+                     const char *who, long long *number, gisd_error *err)
+{
+    const layer_def *l = layer_registry_find(reg, json_string_value(json_object_get(change, "layer")));
+    const char *id = json_string_value(json_object_get(change, "id")), *op = json_string_value(json_object_get(change, "op"));
+    if (!l)
+        return gisd_fail(err, GISD_E_INPUT, "scenario %s changes a layer this registry lacks", sid);
+    char *text = NULL, etag[65], new_etag[65];
+    int rc = store_set_scenario(s, sid, err);
+    if (rc == 0 && strcmp(op, "delete") != 0 && store_feature_state(s, l, id, &text, etag, err) != STORE_FOUND)
+        rc = -1;
+    if (rc == 0)
+        rc = store_set_scenario(s, base, err);
+    edit_feature ef = {0};
+    json_t *feature = text ? json_loads(text, 0, NULL) : NULL;
+    if (rc == 0 && feature && edit_feature_parse(l, feature, 4326, 1, &ef, err) != 0)
+        rc = -1;
+    store_edit e = {.kind = strcmp(op, "add") == 0 ? STORE_CREATE : strcmp(op, "delete") == 0 ? STORE_DELETE : STORE_REPLACE,
+                    .feature_id = id, .values = ef.values, .wkb = ef.wkb, .wkb_len = ef.wkb_len, .who = who,
+                    .action = "adopt"};
+    if (rc == 0)
+        rc = store_edit_apply(s, l, &e, number, new_etag, NULL, err);
+    edit_feature_free(&ef);
+    json_decref(feature);
+    free(text);
+    return rc;
+}
+
+int edit_adopt(store *s, const layer_registry *reg, const char *sid, const char *who, json_t **history,
+               json_t **conflicts, gisd_error *err)
+{
+    *history = NULL;
+    *conflicts = NULL;
+    json_t *sc = NULL, *changes = NULL, *c = NULL;
+    if (store_scenario_get(s, sid, &sc, err) != 0)
+        return -1;
+    char base[80];
+    snprintf(base, sizeof base, "%s", json_string_value(json_object_get(sc, "base")));
+    json_decref(sc);
+    if (store_scenario_conflicts(s, sid, &c, err) != 0)
+        return -1;
+    if (json_array_size(c) > 0) {
+        *conflicts = c;
+        return gisd_fail(err, GISD_E_CONFLICT, "scenario %s has %zu change(s) whose base changed since: see conflicts",
+                         sid, json_array_size(c));
+    }
+    json_decref(c);
+    if (store_scenario_changes(s, sid, &changes, err) != 0 || store_batch_begin(s, err) != 0) {
+        json_decref(changes);
+        return -1;
+    }
+    json_t *numbers = json_array();
+    int rc = 0;
+    size_t i;
+    json_t *change;
+    json_array_foreach(changes, i, change) {
+        long long n = 0;
+        if ((rc = adopt_one(s, reg, sid, base, change, who, &n, err)) != 0)
+            break;
+        json_array_append_new(numbers, json_integer(n));
+    }
+    gisd_error ignore = {0};
+    store_set_scenario(s, NULL, &ignore);
+    if (rc == 0) /* what the base now holds is no change of the scenario any more */
+        rc = store_scenario_clear(s, sid, err);
+    json_decref(changes);
+    if (store_batch_end(s, rc == 0, err) != 0 || rc != 0) {
+        json_decref(numbers);
+        return -1;
+    }
+    *history = numbers;
+    return 0;
 }

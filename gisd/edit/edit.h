@@ -58,8 +58,19 @@ int edit_scope_valid(const layer_registry *reg, const char *scope, gisd_error *e
  * A feature that later changes touched is GISD_E_CONFLICT naming them,
  * unless cascade: then the feature goes back to its state before change in
  * one write, undoing them all. A feature no longer as the change left it
- * is GISD_E_STALE. 0 or -1 with err; nothing is written on failure. */
+ * is GISD_E_STALE. A change made in a scenario is undone in that scenario
+ * (only its own later changes count). 0 or -1 with err; nothing is written
+ * on failure. */
 int edit_revert(store *s, const layer_registry *reg, long long change, int cascade, const char *who,
                 long long *undo, gisd_error *err);
+
+/* Adopts scenario sid: its changes written to its base (the baseline or
+ * another scenario) in one transaction by who, each with its history row
+ * (*history their numbers, oldest first: gisd revert of each, newest first,
+ * undoes it), and the scenario emptied of them. GISD_E_CONFLICT with
+ * *conflicts (as store_scenario_conflicts', the caller's) when its base
+ * changed under a change; nothing is written then, nor on any failure. */
+int edit_adopt(store *s, const layer_registry *reg, const char *sid, const char *who, json_t **history,
+               json_t **conflicts, gisd_error *err);
 
 #endif

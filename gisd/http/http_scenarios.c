@@ -6,6 +6,7 @@
 
 #include "analysis.h"
 #include "auth.h"
+#include "edit.h"
 #include "http.h"
 #include "report.h"
 #include "routes.h"
@@ -124,6 +125,37 @@ enum MHD_Result http_scenario_drop(http_req *r)
     if (rc != 0)
         return http_reply_gisd_error(r, &err);
     return http_send(r, 204, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT), NULL);
+}
+
+enum MHD_Result http_scenario_adopt(http_req *r)
+{
+    char who[128];
+    enum MHD_Result ret;
+    if (!http_scenario_admin_allowed(r, who, &ret))
+        return ret;
+    store *st = writer(r, &ret);
+    if (!st)
+        return ret;
+    gisd_error err = {0};
+    json_t *history = NULL, *conflicts = NULL, *sc = NULL;
+    int rc = store_scenario_get(st, r->params[0], &sc, &err);
+    if (rc == 0)
+        rc = edit_adopt(st, r->reg, r->params[0], who, &history, &conflicts, &err);
+    store_close(st);
+    if (rc != 0 && conflicts) {
+        json_decref(sc);
+        return http_reply_json(r, 409, json_pack("{s:s, s:s, s:i, s:o}", "code", "Conflict", "description", err.message,
+                                                 "status", 409, "conflicts", conflicts),
+                               MEDIA_JSON);
+    }
+    if (rc != 0) {
+        json_decref(sc);
+        return http_reply_gisd_error(r, &err);
+    }
+    json_t *doc = json_pack("{s:s, s:O, s:o}", "scenario", r->params[0], "base", json_object_get(sc, "base"), "history",
+                            history);
+    json_decref(sc);
+    return http_reply_json(r, 200, doc, MEDIA_JSON);
 }
 
 /* The comparison's job: a and b owned, sites the body's (owned, or NULL). */

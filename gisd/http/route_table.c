@@ -53,6 +53,7 @@ const route ROUTES[] = {
     {"DELETE", "/scenarios/{}", http_scenario_drop, ROUTE_WRITE},
     {"GET", "/scenarios/{}/compare/{}", http_scenario_compare, ROUTE_READ},
     {"POST", "/scenarios/{}/compare/{}", http_scenario_compare, ROUTE_READ},
+    {"POST", "/scenarios/{}/adopt", http_scenario_adopt, ROUTE_WRITE},
     /* last: the item routes again for ids with a slash in them */
     {"GET", "/collections/{}/items/{*}", http_item, ROUTE_READ},
     {"PUT", "/collections/{}/items/{*}", http_item_replace, ROUTE_WRITE},

@@ -53,6 +53,7 @@ enum MHD_Result http_scenario(http_req *r);
 enum MHD_Result http_scenario_create(http_req *r);
 enum MHD_Result http_scenario_drop(http_req *r);
 enum MHD_Result http_scenario_compare(http_req *r);
+enum MHD_Result http_scenario_adopt(http_req *r);
 /* jobs.c: the asynchronous jobs */
 enum MHD_Result http_jobs(http_req *r);
 enum MHD_Result http_job(http_req *r);

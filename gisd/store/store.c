@@ -179,6 +179,8 @@ int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long lon
     const char *id = e->feature_id;
     if (e->kind == STORE_CREATE && created_id(l, e, idbuf, &id, err) != 0)
         return -1;
+    if (s->batch) /* one write of several: the batch's transaction holds it (store_batch_begin) */
+        return edit_in_transaction(s, l, e, id, change, etag, id_out, err);
     if (s->ops->edit_begin(s, l, err) != 0)
         return -1;
     if (edit_in_transaction(s, l, e, id, change, etag, id_out, err) == 0 && s->ops->commit(s, err) == 0)
@@ -189,6 +191,23 @@ int store_edit_apply(store *s, const layer_def *l, const store_edit *e, long lon
     if (id_out)
         id_out[0] = 0;
     return -1;
+}
+
+int store_batch_begin(store *s, gisd_error *err)
+{
+    if (s->ops->begin(s, err) != 0)
+        return -1;
+    s->batch = 1;
+    return 0;
+}
+
+int store_batch_end(store *s, int commit, gisd_error *err)
+{
+    s->batch = 0;
+    if (commit && s->ops->commit(s, err) == 0)
+        return 0;
+    s->ops->rollback(s);
+    return commit ? -1 : 0;
 }
 
 int store_history(store *s, const char *layer, const char *feature, long long change, json_t **out,

@@ -120,6 +120,13 @@ struct store_edit {
 int store_edit_apply(store *s, const layer_def *layer, const store_edit *e, long long *change, char etag[65],
                      char *id_out, gisd_error *err);
 
+/* Several edits in one transaction: after store_batch_begin, each
+ * store_edit_apply joins it (a failed one leaves the batch to be ended
+ * without commit); store_batch_end commits (commit) or rolls it all back.
+ * The layers written must exist. 0, or -1 with err. */
+int store_batch_begin(store *s, gisd_error *err);
+int store_batch_end(store *s, int commit, gisd_error *err);
+
 /* The history rows, oldest first, as a JSON array of {change, at, who, layer,
  * feature, action, before, after, note} (before/after GeoJSON objects or
  * null); filtered by layer and feature when not NULL, and by change when > 0.
@@ -229,7 +236,7 @@ int store_is_immutable(const store *s);
 /* 1 when id may name a scenario: [A-Za-z0-9_-]{1,64}, and not "baseline". */
 int store_scenario_id_ok(const char *id);
 /* Makes every read of s (features, counts, cursors, so every analysis) and
- * every edit go through scenario id; NULL or "baseline": the city as
+ * every edit go through scenario id; NULL, "" or "baseline": the city as
  * imported. 0, or -1 with err: GISD_E_NOTFOUND naming an unknown scenario. */
 int store_set_scenario(store *s, const char *id, gisd_error *err);
 /* The scenario s reads through: "baseline" or its id. */
@@ -253,6 +260,12 @@ int store_scenario_drop(store *s, const char *id, gisd_error *err);
  * {layer: {added, replaced, deleted}} for each layer with a difference,
  * ids sorted; *out the caller's. s reads the baseline afterwards. */
 int store_scenario_diff(store *s, const char *a, const char *b, json_t **out, gisd_error *err);
+/* Scenario id's own changes, oldest first: [{layer, id, op}] (op add,
+ * replace or delete); *out the caller's. */
+int store_scenario_changes(store *s, const char *id, json_t **out, gisd_error *err);
+/* Empties scenario id of its changes (inside the caller's transaction, as
+ * an adoption's): 0, or -1 with err. */
+int store_scenario_clear(store *s, const char *id, gisd_error *err);
 /* The changes of scenario id whose base changed under them since:
  * [{layer, id, scenario: feature or null, base: feature or null}]. */
 int store_scenario_conflicts(store *s, const char *id, json_t **out, gisd_error *err);

@@ -22,6 +22,7 @@ struct store {
     char scenario[65];
     char *chain_in, *chain_rank;
     const layer_registry *reg; /* the store's layers, set by the backend's open */
+    int batch;                 /* between store_batch_begin and _end */
 };
 
 struct store_cursor {

@@ -92,7 +92,7 @@ int store_set_scenario(store *s, const char *id, gisd_error *err)
     sqlite3_free(s->chain_rank);
     s->chain_in = s->chain_rank = NULL;
     s->scenario[0] = 0;
-    if (!id || strcmp(id, "baseline") == 0)
+    if (!id || !*id || strcmp(id, "baseline") == 0)
         return 0;
     if (!store_scenario_id_ok(id))
         return gisd_fail(err, GISD_E_INPUT, "\"%.80s\" is no scenario id: [A-Za-z0-9_-], 1 to 64 of them", id);
@@ -439,6 +439,28 @@ int store_scenario_conflicts(store *s, const char *id, json_t **out, gisd_error 
     }
     *out = list;
     return 0;
+}
+
+int store_scenario_changes(store *s, const char *id, json_t **out, gisd_error *err)
+{
+    *out = NULL;
+    json_t *rows;
+    const char *p[1] = {id};
+    if (query(s, "SELECT layer, feature_id, op FROM gisd_changes WHERE scenario = ? ORDER BY fid", 1, p, &rows, err) != 0)
+        return -1;
+    json_t *list = json_array();
+    for (size_t i = 0; i < json_array_size(rows); i++)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "layer", cell(rows, i, 0), "id", cell(rows, i, 1),
+                                              "op", cell(rows, i, 2)));
+    json_decref(rows);
+    *out = list;
+    return 0;
+}
+
+int store_scenario_clear(store *s, const char *id, gisd_error *err)
+{
+    const char *p[1] = {id};
+    return query(s, "DELETE FROM gisd_changes WHERE scenario = ?", 1, p, NULL, err);
 }
 
 /* ---- editing a scenario ---- */
