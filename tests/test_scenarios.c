@@ -551,6 +551,72 @@ static void adopting_writes_the_base_and_revert_undoes_it(void **state)
     json_decref(got);
 }
 
+static void an_optimisation_becomes_a_scenario(void **state)
+{
+    (void)state;
+    char *out;
+    /* the covering's layout: its scenario covers what the optimisation said */
+    assert_int_equal(tu_run(&out, "'%s' optimize recycling-siting --db '%s' --radius-m 1000 --p 10 --progress never "
+                                  "--save-scenario mclp",
+                            tu_gisd(), refdb),
+                     0);
+    json_t *opt = tu_json_text(out);
+    free(out);
+    assert_string_equal(json_string_value(json_object_get(opt, "scenario")), "mclp");
+    json_t *cov = get("/scenarios/mclp/analysis/recycling-coverage?radius_m=1000", 200);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(cov, "total"), "households_covered")),
+                     json_integer_value(json_object_get(opt, "households_covered_after")));
+    json_decref(cov);
+    json_t *sc = get("/scenarios/mclp", 200);
+    json_t *added = json_object_get(json_object_get(json_object_get(sc, "changes"), "recycling_points"), "added");
+    assert_int_equal(json_array_size(added), 10);
+    assert_int_equal(strncmp(json_string_value(json_array_get(added, 0)), "P-", 2), 0);
+    json_decref(sc);
+    json_decref(opt);
+
+    /* the heat extension over HTTP: its scenario's coverage has none of the retired boilers */
+    static const char *body = "{\"inputs\": {\"radius_m\": 1000, \"budget_km\": 20, \"save_scenario\": \"heat20\"}}";
+    assert_int_equal(call("POST", "/processes/heat-extension/execution", NULL, body, NULL, &out), 401);
+    free(out);
+    assert_int_equal(call("POST", "/processes/heat-extension/execution", token, body, NULL, &out), 200);
+    opt = tu_json_text(out);
+    free(out);
+    assert_string_equal(json_string_value(json_object_get(opt, "scenario")), "heat20");
+    json_t *heat = get("/scenarios/heat20/analysis/heating-coverage?radius_m=1000", 200);
+    char *text = json_dumps(json_object_get(heat, "parks"), 0);
+    size_t i;
+    json_t *sel;
+    assert_true(json_array_size(json_object_get(opt, "selected")) > 0);
+    json_array_foreach(json_object_get(opt, "selected"), i, sel) {
+        char quoted[80];
+        snprintf(quoted, sizeof quoted, "\"%s\"", json_string_value(json_object_get(sel, "ent_id")));
+        if (strstr(text, quoted))
+            fail_msg("the retired boiler %s is still in coverage in heat20", quoted);
+        char path[160];
+        snprintf(path, sizeof path, "/scenarios/heat20/collections/heat_network/items/SP-%s",
+                 json_string_value(json_object_get(sel, "ent_id")));
+        json_t *spur = get(path, 200);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(spur, "properties"), "diameter_mm")), 100);
+        json_decref(spur);
+    }
+    free(text);
+    json_decref(heat);
+    json_decref(opt);
+    /* hw-allocation keeps no layout; a taken id is refused; neither leaves a scenario */
+    assert_int_equal(call("POST", "/processes/hw-allocation/execution", token,
+                          "{\"inputs\": {\"save_scenario\": \"hw1\"}}", NULL, &out),
+                     400);
+    assert_non_null(strstr(out, "moves waste"));
+    free(out);
+    assert_int_equal(tu_run(&out, "'%s' optimize heat-extension --db '%s' --budget-km 5 --save-scenario heat20 2>&1",
+                            tu_gisd(), refdb),
+                     1);
+    assert_non_null(strstr(out, "already"));
+    free(out);
+    json_t *j = get("/scenarios/hw1", 404);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +628,7 @@ int main(void)
         cmocka_unit_test(bad_requests_are_refused_and_change_nothing),
         cmocka_unit_test(a_base_changed_under_a_scenario_is_a_conflict),
         cmocka_unit_test(adopting_writes_the_base_and_revert_undoes_it),
+        cmocka_unit_test(an_optimisation_becomes_a_scenario),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "catalog_save.h"
 #include "optimize.h"
 #include "report.h"
 #include "strbuf.h"
@@ -82,7 +83,41 @@ static int run_analysis(const catalog_entry *e, const catalog_ctx *c, const para
 static int run_optimization(const catalog_entry *e, const catalog_ctx *c, const param_values *v, json_t *object,
                             json_t **out, gisd_error *err)
 {
-    return optimize_run(c->st, c->reg, c->rules, optimize_find(e->id), v, object, c->progress, out, err);
+    if (!param_given(v, "save_scenario"))
+        return optimize_run(c->st, c->reg, c->rules, optimize_find(e->id), v, object, c->progress, out, err);
+    /* the layout is read off the map: its points and lines */
+    if (strcmp(e->id, "hw-allocation") == 0)
+        return gisd_fail(err, GISD_E_INPUT, "hw-allocation moves waste, not facilities: it saves no scenario");
+    if (!c->writer)
+        return gisd_fail(err, GISD_E_INPUT, "save_scenario needs a store this call may write");
+    const char *sid = param_text(v, "save_scenario");
+    if (!store_scenario_id_ok(sid))
+        return gisd_fail(err, GISD_E_INPUT, "save_scenario \"%.80s\" is no scenario id: [A-Za-z0-9_-], 1 to 64 of them",
+                         sid);
+    param_values mv;
+    param_values_copy(&mv, v);
+    json_t *map = NULL;
+    int rc = param_set_text(&mv, "format", "geojson", err);
+    if (rc == 0)
+        rc = optimize_run(c->st, c->reg, c->rules, optimize_find(e->id), &mv, object, c->progress, &map, err);
+    param_values_free(&mv);
+    if (rc == 0)
+        rc = catalog_save_scenario(c->writer, c->reg, e->id, e->title, v, object != NULL, store_scenario(c->st), map,
+                                   c->who ? c->who : "cli", err);
+    if (rc != 0) {
+        json_decref(map);
+        return -1;
+    }
+    json_t *answer = json_incref(json_object_get(map, "answer"));
+    json_object_set_new(answer, "scenario", json_string(sid));
+    if (strcmp(param_text(v, "format"), "geojson") == 0) {
+        *out = map;
+        json_decref(answer);
+    } else {
+        *out = answer;
+        json_decref(map);
+    }
+    return 0;
 }
 
 #define OPT(id, title, object, params)                                                                     \

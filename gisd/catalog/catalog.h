@@ -24,6 +24,10 @@ typedef struct {
     const layer_registry *reg;
     const site_rules *rules;
     const milp_progress *progress; /* the solver's progress; NULL: no one asked */
+    /* where an optimisation's save_scenario writes (a read-write handle on
+     * the same store) and who it is; NULL: saving is refused */
+    store *writer;
+    const char *who;
 } catalog_ctx;
 
 typedef struct catalog_entry catalog_entry;

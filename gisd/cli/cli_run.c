@@ -168,7 +168,10 @@ static int run_command(catalog_kind kind, int argc, char **argv)
     progress prog;
     progress_start(&prog, e->id, -1, level > 0 ? level : 0);
     milp_progress mp = {show_progress, &prog, 1};
-    catalog_ctx ctx = {s, reg, &rules, level > 0 ? &mp : NULL};
+    store *writer = NULL; /* where --save-scenario writes */
+    if (rc == 0 && param_find(e->params, "save_scenario") && param_given(&v, "save_scenario"))
+        rc = store_open(o.db, STORE_READWRITE, reg, &writer, NULL, &err);
+    catalog_ctx ctx = {s, reg, &rules, level > 0 ? &mp : NULL, writer, "cli"};
     if (rc == 0 && o.pdf) {
         strbuf doc = {0};
         int srid, geojson;
@@ -188,6 +191,7 @@ static int run_command(catalog_kind kind, int argc, char **argv)
     progress_end(&prog);
     json_decref(out);
     json_decref(object);
+    store_close(writer);
     store_close(s);
     layer_registry_free(reg);
     param_values_free(&v);

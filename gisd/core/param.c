@@ -165,6 +165,13 @@ int param_set_num(param_values *v, const char *name, double x, gisd_error *err)
     return 0;
 }
 
+void param_values_copy(param_values *dst, const param_values *src)
+{
+    *dst = *src;
+    for (size_t k = 0; k < PARAM_MAX; k++)
+        dst->text[k] = src->text[k] ? xstrdup(src->text[k]) : NULL;
+}
+
 int param_finish(param_values *v, gisd_error *err)
 {
     for (size_t k = 0; k < v->n; k++) {

@@ -61,6 +61,8 @@ int param_set_json(param_values *v, const char *name, json_t *value, gisd_error 
 /* Sets name, a NUMBER or INT parameter, to x: what a module passes another,
  * checked as a user's value is; 0, or -1 with an input error. */
 int param_set_num(param_values *v, const char *name, double x, gisd_error *err);
+/* Copies src into dst (initialised here; free it with param_values_free). */
+void param_values_copy(param_values *dst, const param_values *src);
 /* Fills the defaults of what was not given: 0, or -1 with an input error
  * naming the first required parameter that is missing. */
 int param_finish(param_values *v, gisd_error *err);

@@ -47,7 +47,7 @@ static void job_run(void *arg, worker *w, http_answer *out)
         out->type = "application/pdf";
         return;
     }
-    catalog_ctx ctx = {w->st, j->reg, j->rules, NULL};
+    catalog_ctx ctx = {w->st, j->reg, j->rules, NULL, NULL, NULL};
     if (catalog_run(j->e, &ctx, &j->v, j->site, &doc, &out->err) != 0)
         return;
     const char *format = param_find(j->e->params, "format") ? param_text(&j->v, "format") : "json";

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "catalog.h"
 #include "http.h"
 #include "jobs.h"
@@ -67,6 +68,8 @@ typedef struct {
     param_values v;
     json_t *object;
     const milp_progress *progress; /* an async job's; NULL for a synchronous call */
+    const char *db_path;           /* save_scenario writes there, */
+    char who[128];                 /* as the token holder, allowed at the request */
 } execution;
 
 static void execution_free(void *arg)
@@ -81,9 +84,15 @@ static void execution_free(void *arg)
 static void execution_run(void *arg, worker *w, http_answer *out)
 {
     execution *e = arg;
-    catalog_ctx ctx = {w->st, e->reg, e->rules, e->progress};
+    store *writer = NULL;
+    if (param_find(e->p->params, "save_scenario") && param_given(&e->v, "save_scenario") &&
+        store_open(e->db_path, STORE_READWRITE, e->reg, &writer, NULL, &out->err) != 0)
+        return;
+    catalog_ctx ctx = {w->st, e->reg, e->rules, e->progress, writer, e->who};
     json_t *doc = NULL;
-    if (catalog_run(e->p, &ctx, &e->v, e->object, &doc, &out->err) != 0)
+    int rc = catalog_run(e->p, &ctx, &e->v, e->object, &doc, &out->err);
+    store_close(writer);
+    if (rc != 0)
         return;
     http_answer_json(out, doc, JSON_COMPACT | JSON_REAL_PRECISION(12), MEDIA_JSON);
 }
@@ -100,7 +109,8 @@ static void execution_job(void *arg, const milp_progress *progress, worker *w, h
 static execution *execution_parse(http_req *r, const catalog_entry *p, gisd_error *err)
 {
     execution *e = xcalloc(1, sizeof *e);
-    *e = (execution){.p = p, .reg = r->reg, .rules = server_rules(r->srv)};
+    *e = (execution){.p = p, .reg = r->reg, .rules = server_rules(r->srv),
+                     .db_path = server_config_of(r->srv)->db_path};
     if (catalog_parse_execute(p, r->body, r->body_len, &e->v, &e->object, err) != 0) {
         free(e);
         return NULL;
@@ -118,6 +128,13 @@ enum MHD_Result http_process_execute(http_req *r)
     execution *e = execution_parse(r, p, &err);
     if (!e)
         return http_reply_gisd_error(r, &err);
+    /* keeping the layout as a scenario creates one: admin:scenarios */
+    enum MHD_Result refused;
+    if (param_find(p->params, "save_scenario") && param_given(&e->v, "save_scenario") &&
+        !http_scenario_admin_allowed(r, e->who, &refused)) {
+        execution_free(e);
+        return refused;
+    }
     const char *prefer = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Prefer");
     if (!prefer || !strstr(prefer, "respond-async"))
         return server_defer(r, execution_run, e, execution_free);

@@ -37,7 +37,7 @@ static void park_job_run(void *arg, worker *w, http_answer *out)
         const catalog_entry *e = catalog_find("park-scorecard", CATALOG_ANALYSIS);
         param_values v;
         catalog_values_init(e, &v);
-        catalog_ctx ctx = {w->st, j->reg, j->rules, NULL};
+        catalog_ctx ctx = {w->st, j->reg, j->rules, NULL, NULL, NULL};
         json_t *doc = NULL;
         if (param_set_text(&v, "park_id", j->park_id, &out->err) == 0 &&
             (!j->analysis_crs || param_set_text(&v, "analysis_crs", j->analysis_crs, &out->err) == 0) &&

@@ -13,6 +13,8 @@
 #define COMMON_PARAMS                                                                              \
     {"time_limit_s", PARAM_NUMBER, "s", 0.1, 3600, NULL, "60", 0,                                  \
      "seconds the solver may take; past them the best layout so far, optimal false"},              \
+        {"save_scenario", PARAM_TEXT, NULL, 0, 0, NULL, NULL, 0,                                   \
+         "store the layout as this new scenario, based on the one the run reads (docs/SCENARIOS.md)"}, \
         ANALYSIS_FORMAT_AND_CRS_PARAMS
 
 const param_def RECYCLING_SITING_PARAMS[] = {

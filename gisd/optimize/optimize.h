@@ -25,8 +25,8 @@ typedef struct {
     int (*solve)(struct opt_run *r, const param_values *v, json_t *candidates, json_t **out, gisd_error *err);
 } opt_def;
 
-/* Each optimisation's parameters; the last three of each are time_limit_s,
- * format and analysis_crs. */
+/* Each optimisation's parameters; the last four of each are time_limit_s,
+ * save_scenario (the catalog's: optimize_run leaves it), format and analysis_crs. */
 extern const param_def RECYCLING_SITING_PARAMS[], SORTING_SITING_PARAMS[], HW_ALLOCATION_PARAMS[],
     HEAT_EXTENSION_PARAMS[];
 

@@ -49,10 +49,11 @@ int optimize_heat(opt_run *r, const param_values *v, json_t *candidates, json_t 
     double radius = param_num(v, "radius_m"), budget_km = param_num(v, "budget_km");
     static const char *const ef[] = {"ent_id", "boiler_fuel", "boiler_tph", NULL};
     static const char *const pf[] = {"park_id", NULL};
+    static const char *const hf[] = {"pipe_id", "source_id", "medium", NULL};
     const char *park_id = param_text(v, "park_id");
     aset ents = {0}, pipes = {0}, parks = {0};
     if (aset_load(r->h, r->st, r->reg, "enterprises", r->srid, ef, NULL, &ents, &r->fail) ||
-        aset_load(r->h, r->st, r->reg, "heat_network", r->srid, NULL, NULL, &pipes, &r->fail) ||
+        aset_load(r->h, r->st, r->reg, "heat_network", r->srid, hf, NULL, &pipes, &r->fail) ||
         (park_id && aset_load(r->h, r->st, r->reg, "parks", r->srid, pf, NULL, &parks, &r->fail))) {
         aset_free(&ents);
         aset_free(&pipes);
@@ -116,8 +117,10 @@ int optimize_heat(opt_run *r, const param_values *v, json_t *candidates, json_t 
             for (size_t i = 0; i < n; i++) {
                 if (chosen[i])
                     opt_map_link(r, &map, b[i].f->g, b[i].pipe->g,
-                                 json_pack("{s:s, s:s, s:o, s:o}", "kind", "spur", "ent_id", b[i].f->vals[E_ID],
-                                           "boiler_tph", analysis_number(b[i].tph), "spur_m", opt_number(b[i].spur, 3)));
+                                 json_pack("{s:s, s:s, s:o, s:o, s:s?, s:s?, s:s?}", "kind", "spur", "ent_id",
+                                           b[i].f->vals[E_ID], "boiler_tph", analysis_number(b[i].tph), "spur_m",
+                                           opt_number(b[i].spur, 3), "pipe_id", b[i].pipe->vals[0], "source_id",
+                                           b[i].pipe->vals[1], "medium", b[i].pipe->vals[2]));
                 opt_map_point(&map, b[i].f->g,
                               json_pack("{s:s, s:s, s:o}", "kind", chosen[i] ? "boiler_retired" : "boiler_left",
                                         "ent_id", b[i].f->vals[E_ID], "boiler_tph", analysis_number(b[i].tph)));
