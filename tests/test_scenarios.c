@@ -184,6 +184,13 @@ static void every_answer_in_a_scenario_is_the_reference(void **state)
     match(got, "reference/scenarios/expected/plan-b/symbiosis_3km.json", "gisd analyze --scenario plan-b");
     json_decref(got);
     free(out);
+    /* exported as the scenario has it */
+    assert_int_equal(tu_run(&out, "'%s' export --db '%s' --scenario plan-b --layer hw_facilities --format GeoJSON "
+                                  "build/tmp/scenario-export.geojson && cat build/tmp/scenario-export.geojson",
+                            tu_gisd(), refdb),
+                     0);
+    assert_non_null(strstr(out, "HWF-B1"));
+    free(out);
     /* meanwhile the baseline answers as ever */
     got = get("/analysis/recycling-coverage?radius_m=1000", 200);
     match(got, "reference/expected/recycling-coverage_r1000.json", "the baseline's recycling coverage");

@@ -147,11 +147,12 @@ int cmd_import(int argc, char **argv)
 int cmd_export(int argc, char **argv)
 {
     const char *db = "gisd.sqlite", *layer = NULL, *format = "GeoJSON", *srs = NULL,
-               *layers_dir = NULL;
+               *layers_dir = NULL, *scenario = NULL;
     static const struct option opts[] = {
         {"db", required_argument, 0, 'd'},     {"layer", required_argument, 0, 'l'},
         {"format", required_argument, 0, 'f'}, {"srs", required_argument, 0, 's'},
-        {"layers", required_argument, 0, 'L'}, {0, 0, 0, 0}};
+        {"layers", required_argument, 0, 'L'}, {"scenario", required_argument, 0, 'S'},
+        {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -161,6 +162,7 @@ int cmd_export(int argc, char **argv)
         case 'f': format = optarg; break;
         case 's': srs = optarg; break;
         case 'L': layers_dir = optarg; break;
+        case 'S': scenario = optarg; break;
         default: return 2;
         }
     }
@@ -180,6 +182,8 @@ int cmd_export(int argc, char **argv)
         rc = gisd_fail(&err, GISD_E_NOTFOUND, "there is no layer \"%s\"", layer);
     if (rc == 0)
         rc = store_open(db, STORE_READONLY, reg, &s, NULL, &err);
+    if (rc == 0)
+        rc = store_set_scenario(s, scenario, &err);
     long long n = 0;
     if (rc == 0)
         rc = export_layer(s, l, format, argv[optind], srid, &n, &err);

@@ -26,14 +26,14 @@ int cli_write_file(const char *path, const strbuf *b, gisd_error *err)
 int cmd_report(int argc, char **argv)
 {
     const char *db = "gisd.sqlite", *layers_dir = NULL, *rules_path = NULL, *park_id = NULL,
-               *out = NULL, *crs = NULL;
+               *out = NULL, *crs = NULL, *scenario = NULL;
     long width = 1200, height = 900;
     static const struct option opts[] = {
         {"db", required_argument, 0, 'd'},     {"park-id", required_argument, 0, 'p'},
         {"out", required_argument, 0, 'o'},    {"analysis-crs", required_argument, 0, 'a'},
         {"width", required_argument, 0, 'w'},  {"height", required_argument, 0, 'h'},
         {"rules", required_argument, 0, 'R'},  {"layers", required_argument, 0, 'L'},
-        {0, 0, 0, 0}};
+        {"scenario", required_argument, 0, 'S'}, {0, 0, 0, 0}};
     if (argc < 2 || (strcmp(argv[1], "park") != 0 && strcmp(argv[1], "map") != 0)) {
         fprintf(stderr, "gisd report: park (an A4 PDF) or map (a PNG): gisd report park --db F --park-id ID --out park.pdf\n");
         return 2;
@@ -50,6 +50,7 @@ int cmd_report(int argc, char **argv)
         case 'h': height = strtol(optarg, NULL, 10); break;
         case 'R': rules_path = optarg; break;
         case 'L': layers_dir = optarg; break;
+        case 'S': scenario = optarg; break;
         default: return 2;
         }
     }
@@ -69,6 +70,8 @@ int cmd_report(int argc, char **argv)
         rc = rules_load(rules_path, reg->dir, &rules, &err);
     if (rc == 0)
         rc = store_open(db, STORE_READONLY, reg, &s, NULL, &err);
+    if (rc == 0)
+        rc = store_set_scenario(s, scenario, &err);
     if (rc == 0)
         rc = map ? report_park_png(s, reg, &rules, crs, park_id, (int)width, (int)height, &doc, &err)
                  : report_park_pdf(s, reg, &rules, crs, park_id, &doc, &err);
