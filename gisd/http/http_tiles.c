@@ -107,12 +107,6 @@ static long parse_index(const char *s, const char *suffix)
 static enum MHD_Result send_tile(http_req *r, const size_t *idx, size_t n, const char *zs,
                                  const char *xs, const char *ys, const char *ysuffix)
 {
-    /* the tile snapshots and their cache hold the baseline only: a
-     * scenario's tiles would be the baseline's, which is worse than none */
-    if (r->scenario[0])
-        return http_reply_error(r, 501, "NotImplemented",
-                                "the tiles of scenario %s are not served yet; read its features at "
-                                "/scenarios/%s/collections/{layer}/items", r->scenario, r->scenario);
     long z = parse_index(zs, NULL), x = parse_index(xs, NULL), y = parse_index(ys, ysuffix);
     if (z < 0 || x < 0 || y < 0)
         return http_reply_error(r, 400, "InvalidParameterValue",

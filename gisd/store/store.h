@@ -239,6 +239,8 @@ int store_scenario_id_ok(const char *id);
  * every edit go through scenario id; NULL, "" or "baseline": the city as
  * imported. 0, or -1 with err: GISD_E_NOTFOUND naming an unknown scenario. */
 int store_set_scenario(store *s, const char *id, gisd_error *err);
+/* 1 when s reads through a scenario (not the baseline). */
+int store_in_scenario(const store *s);
 /* The scenario s reads through: "baseline" or its id. */
 const char *store_scenario(const store *s);
 /* Creates scenario id over base ("baseline" or another scenario) by who:

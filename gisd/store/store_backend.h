@@ -119,8 +119,6 @@ extern const store_ops store_pg_ops;
  * the table with the scenario chain's changes over it (gisd_changes),
  * named as the table. */
 void store_sql_layer_from(sqlite3_str *b, const store *s, const layer_def *l);
-/* 1 when s reads through a scenario. */
-int store_in_scenario(const store *s);
 /* Inside an edit's transaction in s's scenario: records e of feature id of
  * l as the scenario's change (old_etag: the feature's ETag before it, NULL
  * for a create), so that the base is untouched: 0, or -1 with err. */

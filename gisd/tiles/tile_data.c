@@ -482,6 +482,17 @@ static void start_bg_load(tile_source *src, size_t li, long long changes)
     pthread_mutex_unlock(&src->lock);
 }
 
+int tile_area_load(store *st, const layer_def *l, const double area[4], tile_layer_data **out, gisd_error *err)
+{
+    return layer_data_load(st, l, 0, area, 0, out, err);
+}
+
+void tile_area_free(tile_layer_data *d)
+{
+    if (d)
+        layer_data_free(d);
+}
+
 int tile_source_acquire(tile_source *src, store *st, const size_t *layers, size_t n,
                         const long long *changes, const double *area, tile_layer_data **out,
                         gisd_error *err)

@@ -55,6 +55,12 @@ int tile_layer_overview(tile_layer_data *d, const tile_feature **out, size_t *n,
 int tile_layer_data_query(const tile_layer_data *d, GEOSContextHandle_t ctx, const double b[4],
                            void (*fn)(tile_feature *f, void *arg), void *arg);
 
+/* The features of l whose bounding box meets area (lon/lat) as st reads
+ * them (through its scenario), held by no source: free with tile_area_free.
+ * 0, or -1 with err. */
+int tile_area_load(store *st, const layer_def *l, const double area[4], tile_layer_data **out, gisd_error *err);
+void tile_area_free(tile_layer_data *d);
+
 /* The snapshots of every layer of a registry. */
 typedef struct tile_source tile_source;
 

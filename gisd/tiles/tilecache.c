@@ -121,7 +121,8 @@ tile_entry *tilecache_get(tilecache *c, const char *key)
     return e;
 }
 
-tile_entry *tilecache_put(tilecache *c, const char *key, const void *raw, size_t len)
+/* A new entry holding raw (copied), referenced once; NULL when out of memory. */
+static tile_entry *entry_new(const char *key, const void *raw, size_t len)
 {
     tile_entry *e = xcalloc(1, sizeof *e);
     e->key = xstrdup(key);
@@ -138,6 +139,16 @@ tile_entry *tilecache_put(tilecache *c, const char *key, const void *raw, size_t
     e->raw_len = len;
     snprintf(e->etag, sizeof e->etag, "\"%016llx\"", hash_bytes(raw, len));
     e->refs = 1; /* the caller's */
+    return e;
+}
+
+tile_entry *tilecache_entry(const void *raw, size_t len) { return entry_new("", raw, len); }
+
+tile_entry *tilecache_put(tilecache *c, const char *key, const void *raw, size_t len)
+{
+    tile_entry *e = entry_new(key, raw, len);
+    if (!e)
+        return NULL;
     size_t size = entry_bytes(e);
     if (size > c->max_bytes / 4)
         return e; /* too large to be worth a quarter of the cache: not kept */

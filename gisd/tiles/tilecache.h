@@ -27,6 +27,9 @@ tile_entry *tilecache_get(tilecache *c, const char *key);
  * out of memory. */
 tile_entry *tilecache_put(tilecache *c, const char *key, const void *raw, size_t len);
 void tilecache_release(tilecache *c, tile_entry *e);
+/* An entry holding raw (copied) that no cache keeps, referenced once (give
+ * it back with tilecache_release as any other); NULL when out of memory. */
+tile_entry *tilecache_entry(const void *raw, size_t len);
 
 typedef struct {
     long long hits, misses, entries, bytes, max_bytes;

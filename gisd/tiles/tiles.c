@@ -148,13 +148,27 @@ int tile_service_get(tile_service *svc, store *st, GEOSContextHandle_t ctx, cons
             strbuf_printf(&key, "%zu:%lld,", layers[i], changes[i]);
         }
     }
-    if (rc == 0 && !(*out = tilecache_get(svc->cache, key.data))) {
-        /* the tile with its 64-unit buffer, in lon/lat */
-        double m[4], area[4], pad;
-        tile_bounds_merc(t, m);
-        pad = (m[2] - m[0]) * TILE_BUFFER / TILE_EXTENT;
-        lonlat_from_merc(m[0] - pad, m[1] - pad, &area[0], &area[1]);
-        lonlat_from_merc(m[2] + pad, m[3] + pad, &area[2], &area[3]);
+    double m[4], area[4], pad; /* the tile with its 64-unit buffer, in lon/lat */
+    tile_bounds_merc(t, m);
+    pad = (m[2] - m[0]) * TILE_BUFFER / TILE_EXTENT;
+    lonlat_from_merc(m[0] - pad, m[1] - pad, &area[0], &area[1]);
+    lonlat_from_merc(m[2] + pad, m[3] + pad, &area[2], &area[3]);
+    if (rc == 0 && store_in_scenario(st)) {
+        /* a scenario's tile is cut from its own area as the scenario reads
+         * it, every time: the snapshots and the cache hold the baseline's */
+        size_t got = 0;
+        while (rc == 0 && got < n && (rc = tile_area_load(st, &svc->reg->layers[layers[got]], area, &data[got], err)) == 0)
+            got++;
+        strbuf bytes = {0};
+        tile_render_info info;
+        if (rc == 0)
+            rc = tile_render(ctx, data, n, t, &bytes, &info, err);
+        for (size_t i = 0; i < got; i++)
+            tile_area_free(data[i]);
+        if (rc == 0 && !(*out = tilecache_entry(bytes.data, info.features ? bytes.len : 0)))
+            rc = gisd_fail(err, GISD_E_INTERNAL, "out of memory holding a tile");
+        strbuf_free(&bytes);
+    } else if (rc == 0 && !(*out = tilecache_get(svc->cache, key.data))) {
         rc = tile_source_acquire(svc->src, st, layers, n, changes, area, data, err);
         if (rc == 0) {
             strbuf bytes = {0};
