@@ -648,6 +648,51 @@ static void an_optimisation_becomes_a_scenario(void **state)
     json_decref(j);
 }
 
+/* Two nodes on one PostgreSQL database: a scenario edit through one is in
+ * the other's features, tiles and analyses at once (nothing of a scenario
+ * is cached). On SpatiaLite the second server reads the same file. */
+static void a_second_node_sees_a_scenario_edit_at_once(void **state)
+{
+    (void)state;
+    tu_server other;
+    tu_server_start(&other, refdb);
+    char *out, path[200];
+    assert_int_equal(call("POST", "/scenarios", token, "{\"id\": \"nodes\", \"title\": \"two nodes\"}", NULL, &out), 201);
+    free(out);
+    /* a point where plan-a put RPA01, now in scenario nodes, through this node */
+    static const char *pt = "{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\", \"coordinates\": [119.846325, "
+                            "27.4896537]}, \"properties\": {\"point_id\": \"NODE1\", \"name\": \"n\", \"level\": \"community\", "
+                            "\"capacity_tpd\": 1, \"categories\": null}}";
+    /* the other node answers, before and after */
+    char *before;
+    snprintf(path, sizeof path, "%s/scenarios/nodes/analysis/recycling-coverage?radius_m=1000", other.base);
+    assert_int_equal(tu_run(&before, "curl -s '%s'", path), 0);
+    assert_int_equal(call("POST", "/scenarios/nodes/collections/recycling_points/items", token, pt, NULL, &out), 201);
+    free(out);
+    assert_int_equal(tu_run(&out, "curl -s -o /dev/null -w '%%{http_code}' '%s/scenarios/nodes/collections/recycling_points/items/NODE1'",
+                            other.base),
+                     0);
+    assert_string_equal(out, "200");
+    free(out);
+    char *after;
+    assert_int_equal(tu_run(&after, "curl -s '%s'", path), 0);
+    json_t *a = tu_json_text(before), *b = tu_json_text(after);
+    assert_true(json_integer_value(json_object_get(json_object_get(b, "total"), "households_covered")) >
+                json_integer_value(json_object_get(json_object_get(a, "total"), "households_covered")));
+    json_decref(a);
+    json_decref(b);
+    free(before);
+    free(after);
+    double lon = 119.846325, lat = 27.4896537, n = 1 << 14, r = lat * M_PI / 180;
+    unsigned x = (unsigned)((lon + 180) / 360 * n), y = (unsigned)((1 - log(tan(r) + 1 / cos(r)) / M_PI) / 2 * n);
+    assert_int_equal(tu_run(&out, "curl -s -o build/tmp/node-tile.mvt '%s/scenarios/nodes/tiles/recycling_points/14/%u/%u.mvt'"
+                                  " && grep -c NODE1 build/tmp/node-tile.mvt",
+                            other.base, x, y),
+                     0);
+    free(out);
+    tu_server_stop(&other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -661,6 +706,7 @@ int main(void)
         cmocka_unit_test(a_base_changed_under_a_scenario_is_a_conflict),
         cmocka_unit_test(adopting_writes_the_base_and_revert_undoes_it),
         cmocka_unit_test(an_optimisation_becomes_a_scenario),
+        cmocka_unit_test(a_second_node_sees_a_scenario_edit_at_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
