@@ -693,6 +693,57 @@ static void a_second_node_sees_a_scenario_edit_at_once(void **state)
     tu_server_stop(&other);
 }
 
+static void a_file_imported_into_a_scenario_becomes_its_changes(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(tu_run(&out, "'%s' scenario create --db '%s' --id imp --title 'a new facilities file'", tu_gisd(), refdb),
+                     0);
+    free(out);
+    /* the baseline's facilities, one gone, one with more capacity, one new */
+    assert_int_equal(tu_run(&out, "'%s' export --db '%s' --layer hw_facilities --format GeoJSON build/tmp/hwf.geojson && "
+                                  "python3 -c \"import json; d = json.load(open('build/tmp/hwf.geojson')); f = d['features'];"
+                                  " gone = f.pop(0)['properties']['facility_id']; f[0]['properties']['capacity_tpy'] = 99999;"
+                                  " new = json.loads(json.dumps(f[1])); new['properties']['facility_id'] = 'HWF-NEW';"
+                                  " f.append(new); json.dump(d, open('build/tmp/hwf2.geojson', 'w')); print(gone)\"",
+                            tu_gisd(), refdb),
+                     0);
+    char gone[64];
+    out[strcspn(out, "\0")] = 0;
+    while (*out && out[strlen(out) - 1] == '\n')
+        out[strlen(out) - 1] = 0;
+    const char *last = strrchr(out, '\n'); /* export says what it wrote first */
+    snprintf(gone, sizeof gone, "%s", last ? last + 1 : out);
+    free(out);
+    char digest[65], after[65];
+    assert_int_equal(tu_run(&out, "'%s' import --db '%s' --scenario imp build/tmp/hwf2.geojson --layer hw_facilities --quiet",
+                            tu_gisd(), refdb),
+                     0);
+    assert_non_null(strstr(out, "1 added, 1 replaced, 1 deleted"));
+    free(out);
+    json_t *j = get("/scenarios/imp", 200);
+    json_t *c = json_object_get(json_object_get(j, "changes"), "hw_facilities");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(c, "added"), 0)), "HWF-NEW");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(c, "deleted"), 0)), gone);
+    json_decref(j);
+    j = get("/collections/hw_facilities/items/HWF-NEW", 404); /* the baseline keeps its own */
+    json_decref(j);
+    /* a file with a bad feature changes nothing */
+    tu_store_digest(refdb, digest);
+    FILE *f = fopen("build/tmp/hwf3.geojson", "w");
+    assert_non_null(f);
+    fputs("{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\", \"geometry\": {\"type\": \"Point\","
+          " \"coordinates\": [120.6, 28]}, \"properties\": {\"facility_id\": \"X\", \"capacity_tpy\": \"lots\"}}]}", f);
+    fclose(f);
+    assert_int_equal(tu_run(&out, "'%s' import --db '%s' --scenario imp build/tmp/hwf3.geojson --layer hw_facilities "
+                                  "--quiet 2>&1",
+                            tu_gisd(), refdb),
+                     1);
+    free(out);
+    tu_store_digest(refdb, after);
+    assert_string_equal(digest, after);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -707,6 +758,7 @@ int main(void)
         cmocka_unit_test(adopting_writes_the_base_and_revert_undoes_it),
         cmocka_unit_test(an_optimisation_becomes_a_scenario),
         cmocka_unit_test(a_second_node_sees_a_scenario_edit_at_once),
+        cmocka_unit_test(a_file_imported_into_a_scenario_becomes_its_changes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,4 +1,5 @@
 /* gisd import, gisd export and gisd layers. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "import.h"
 #include "cli.h"
 #include "crs.h"
+#include "edit.h"
 #include "export.h"
 #include "layers.h"
 #include "store.h"
@@ -51,9 +53,58 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* gisd import --scenario SID FILE --layer L: the file read into a store of
+ * its own, then layer L of the scenario made what it holds. */
+static int import_into_scenario(const char *db, const char *layers_dir, const char *sid, const import_source *src,
+                                int quiet)
+{
+    gisd_error err = {0};
+    layer_registry *reg = NULL;
+    store *tmp = NULL, *s = NULL;
+    char dir[] = "/tmp/gisd-import-XXXXXX", path[64] = "";
+    int rc = layer_registry_load(layers_dir ? layers_dir : layers_default_dir(), &reg, &err);
+    const layer_def *l = rc == 0 ? layer_registry_find(reg, src->layer) : NULL;
+    if (rc == 0 && !l)
+        rc = gisd_fail(&err, GISD_E_NOTFOUND, "there is no layer \"%s\"", src->layer);
+    int made = rc == 0 && mkdtemp(dir) != NULL;
+    if (rc == 0 && !made)
+        rc = gisd_fail(&err, GISD_E_IO, "no directory for the file's features: %s", strerror(errno));
+    if (rc == 0)
+        snprintf(path, sizeof path, "%s/import.sqlite", dir);
+    import_counts counts = {0};
+    if (rc == 0)
+        rc = store_open(path, STORE_READWRITE, reg, &tmp, NULL, &err);
+    if (rc == 0 && (rc = store_begin(tmp, &err)) == 0) {
+        rc = import_file(tmp, reg, src, !quiet, &counts, &err);
+        if (rc == 0)
+            rc = store_commit(tmp, &err);
+        else
+            store_rollback(tmp);
+    }
+    if (rc == 0)
+        rc = store_open(db, STORE_READWRITE, reg, &s, NULL, &err);
+    if (rc == 0)
+        rc = store_set_scenario(s, sid, &err);
+    long n[3] = {0, 0, 0};
+    if (rc == 0)
+        rc = edit_layer_into_scenario(s, tmp, l, "import", n, &err);
+    store_close(s);
+    store_close(tmp);
+    if (path[0])
+        store_discard_created(path);
+    if (made)
+        rmdir(dir);
+    layer_registry_free(reg);
+    if (rc != 0)
+        return cli_report(&err);
+    printf("scenario %s: %s now as %s: %ld added, %ld replaced, %ld deleted\n", sid, src->layer, src->file, n[0], n[1],
+           n[2]);
+    return 0;
+}
+
 int cmd_import(int argc, char **argv)
 {
-    const char *db = "gisd.sqlite", *manifest = NULL, *layers_dir = NULL, *acrs = NULL;
+    const char *db = "gisd.sqlite", *manifest = NULL, *layers_dir = NULL, *acrs = NULL, *scenario = NULL;
     import_source src = {0};
     char *map = NULL;
     int quiet = 0;
@@ -63,7 +114,8 @@ int cmd_import(int argc, char **argv)
         {"y", required_argument, 0, 'y'},        {"map", required_argument, 0, 'm'},
         {"encoding", required_argument, 0, 'e'}, {"manifest", required_argument, 0, 'M'},
         {"layers", required_argument, 0, 'L'},   {"analysis-crs", required_argument, 0, 'a'},
-        {"quiet", no_argument, 0, 'q'},          {0, 0, 0, 0}};
+        {"quiet", no_argument, 0, 'q'},          {"scenario", required_argument, 0, 'S'},
+        {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -79,6 +131,7 @@ int cmd_import(int argc, char **argv)
         case 'L': layers_dir = optarg; break;
         case 'a': acrs = optarg; break;
         case 'q': quiet = 1; break;
+        case 'S': scenario = optarg; break;
         default: return 2;
         }
     }
@@ -88,6 +141,13 @@ int cmd_import(int argc, char **argv)
         return 2;
     }
     src.file = manifest ? NULL : argv[optind];
+    if (scenario) {
+        if (manifest || acrs) {
+            fprintf(stderr, "gisd import --scenario: give FILE --layer LAYER (no --manifest, no --analysis-crs)\n");
+            return 2;
+        }
+        return import_into_scenario(db, layers_dir, scenario, &src, quiet);
+    }
     int acrs_code = 0;
     if (acrs && ((acrs_code = crs_parse(acrs, NULL, &err)) < 0 || !crs_is_projected_metres(acrs_code))) {
         if (acrs_code > 0)

@@ -495,3 +495,117 @@ int edit_adopt(store *s, const layer_registry *reg, const char *sid, const char 
     *history = numbers;
     return 0;
 }
+
+/* The ids of layer l as s reads it, in a JSON object (id: true). */
+static json_t *ids_of(store *s, const layer_def *l, gisd_error *err)
+{
+    store_query q = {.limit = -1, .geom_format = STORE_GEOM_NONE};
+    store_cursor *c;
+    if (store_cursor_open(s, l, &q, &c, err) != 0)
+        return NULL;
+    json_t *ids = json_object();
+    int more;
+    while ((more = store_cursor_next(c, err)) == 1)
+        json_object_set_new(ids, store_cursor_text(c, l->id_index), json_true());
+    store_cursor_free(c);
+    if (more < 0) {
+        json_decref(ids);
+        return NULL;
+    }
+    return ids;
+}
+
+/* Writes the feature of l with id as src holds it into dst, as kind. */
+static int copy_feature(store *dst, store *src, const layer_def *l, const char *id, store_edit_kind kind,
+                        const char *who, gisd_error *err)
+{
+    char *text = NULL, etag[65];
+    if (store_feature_state(src, l, id, &text, etag, err) != STORE_FOUND) {
+        free(text);
+        return -1;
+    }
+    json_t *f = json_loads(text, 0, NULL);
+    free(text);
+    edit_feature ef = {0};
+    int rc = f ? edit_feature_parse(l, f, 4326, 1, &ef, err) : gisd_fail(err, GISD_E_INTERNAL, "a stored feature is not JSON");
+    json_decref(f);
+    store_edit e = {.kind = kind, .feature_id = id, .values = ef.values, .wkb = ef.wkb, .wkb_len = ef.wkb_len,
+                    .who = who, .action = "import"};
+    long long change;
+    char new_etag[65];
+    if (rc == 0)
+        rc = store_edit_apply(dst, l, &e, &change, new_etag, NULL, err);
+    edit_feature_free(&ef);
+    return rc;
+}
+
+/* 1 when the GeoJSON texts a and b (two stores may write the same feature
+ * in different words) hold the same values and geometry of l. */
+static int same_feature(const layer_def *l, const char *a, const char *b)
+{
+    json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
+    edit_feature fa = {0}, fb = {0};
+    gisd_error ignore = {0};
+    int same = ja && jb && edit_feature_parse(l, ja, 4326, 1, &fa, &ignore) == 0 &&
+               edit_feature_parse(l, jb, 4326, 1, &fb, &ignore) == 0 && fa.wkb_len == fb.wkb_len &&
+               memcmp(fa.wkb, fb.wkb, fa.wkb_len) == 0;
+    for (size_t i = 0; same && i < l->nfields; i++) {
+        const store_value *x = &fa.values[i], *y = &fb.values[i];
+        field_type t = l->fields[i].type;
+        same = x->is_null == y->is_null &&
+               (x->is_null || (t == FIELD_INTEGER || t == FIELD_BOOLEAN ? x->i == y->i
+                               : t == FIELD_REAL                       ? fabs(x->d - y->d) <= 1e-9 * fmax(1, fabs(x->d))
+                                                                       : strcmp(x->text, y->text) == 0));
+    }
+    edit_feature_free(&fa);
+    edit_feature_free(&fb);
+    json_decref(ja);
+    json_decref(jb);
+    return same;
+}
+
+int edit_layer_into_scenario(store *dst, store *src, const layer_def *l, const char *who, long counts[3],
+                             gisd_error *err)
+{
+    counts[0] = counts[1] = counts[2] = 0;
+    if (!l->id_field)
+        return gisd_fail(err, GISD_E_INPUT, "a scenario changes features by their id: %s has no id field", l->id);
+    json_t *want = ids_of(src, l, err), *have = want ? ids_of(dst, l, err) : NULL;
+    int rc = want && have ? store_batch_begin(dst, err) : -1;
+    const char *id;
+    json_t *v;
+    if (rc == 0)
+        json_object_foreach(want, id, v) {
+            char *a = NULL, *b = NULL, ea[65], eb[65];
+            if (!json_object_get(have, id)) {
+                rc = copy_feature(dst, src, l, id, STORE_CREATE, who, err);
+                counts[0]++;
+            } else if (store_feature_state(src, l, id, &a, ea, err) != STORE_FOUND ||
+                       store_feature_state(dst, l, id, &b, eb, err) != STORE_FOUND) {
+                rc = -1;
+            } else if (strcmp(ea, eb) != 0 && !same_feature(l, a, b)) {
+                rc = copy_feature(dst, src, l, id, STORE_REPLACE, who, err);
+                counts[1]++;
+            }
+            free(a);
+            free(b);
+            if (rc != 0)
+                break;
+        }
+    if (rc == 0)
+        json_object_foreach(have, id, v) {
+            if (json_object_get(want, id))
+                continue;
+            long long change;
+            char etag[65];
+            store_edit e = {.kind = STORE_DELETE, .feature_id = id, .who = who, .action = "import"};
+            if ((rc = store_edit_apply(dst, l, &e, &change, etag, NULL, err)) != 0)
+                break;
+            counts[2]++;
+        }
+    if (want && have && store_batch_end(dst, rc == 0, err) != 0)
+        rc = -1;
+    json_decref(want);
+    json_decref(have);
+    return rc;
+}

@@ -73,4 +73,12 @@ int edit_revert(store *s, const layer_registry *reg, long long change, int casca
 int edit_adopt(store *s, const layer_registry *reg, const char *sid, const char *who, json_t **history,
                json_t **conflicts, gisd_error *err);
 
+/* Makes layer l in dst's scenario what src holds (an import of a file into
+ * a store of its own): each feature src has and dst lacks added, each that
+ * differs replaced, each dst has and src lacks deleted, by id, in one
+ * transaction (counts: added, replaced, deleted). 0, or -1 with err and
+ * nothing written. */
+int edit_layer_into_scenario(store *dst, store *src, const layer_def *l, const char *who, long counts[3],
+                             gisd_error *err);
+
 #endif
