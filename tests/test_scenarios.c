@@ -340,6 +340,20 @@ static void scenarios_compare_with_each_other_and_the_baseline(void **state)
     json_decref(got);
     json_decref(want);
     free(out);
+    /* the comparison's report, read back by poppler */
+    assert_int_equal(tu_run(&out, "curl -s -f -o build/tmp/compare.pdf '%s/scenarios/plan-a/compare/baseline?f=pdf' && "
+                                  "pdfinfo build/tmp/compare.pdf | grep -c '^Pages:' && pdftotext build/tmp/compare.pdf -",
+                            srv.base),
+                     0);
+    for (const char *want = "规划方案比选报告\0heating.coverage_ratio\0RPA01\0R00310\0差异图\0"; *want; want += strlen(want) + 1)
+        if (!strstr(out, want))
+            fail_msg("the comparison report lacks \"%s\"", want);
+    free(out);
+    assert_int_equal(tu_run(&out, "'%s' scenario compare --db '%s' --id plan-b --format pdf --out build/tmp/compare-b.pdf && "
+                                  "pdftotext build/tmp/compare-b.pdf - | grep -c HWF-B1",
+                            tu_gisd(), refdb),
+                     0);
+    free(out);
     /* with sites: how many comply in each */
     char *body, *fc = NULL;
     json_t *sites = tu_json_file(tu_data("reference/sites.geojson"));

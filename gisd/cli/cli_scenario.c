@@ -17,7 +17,7 @@ static int usage(void)
           "       gisd scenario list --db F\n"
           "       gisd scenario show --db F --id SID\n"
           "       gisd scenario drop --db F --id SID\n"
-          "       gisd scenario compare --db F --id A [--with B|baseline] [--sites FILE]\n"
+          "       gisd scenario compare --db F --id A [--with B|baseline] [--sites FILE] [--format pdf --out F]\n"
           "       gisd scenario conflicts --db F --id SID\n"
           "       gisd scenario adopt --db F --id SID\n",
           stderr);
@@ -37,13 +37,15 @@ int cmd_scenario(int argc, char **argv)
     if (argc < 2 || argv[1][0] == '-')
         return usage();
     const char *verb = argv[1], *db = "gisd.sqlite", *id = NULL, *title = NULL, *desc = NULL, *base = "baseline",
-               *with = "baseline", *sites_path = NULL, *layers_dir = NULL, *rules_path = NULL;
+               *with = "baseline", *sites_path = NULL, *layers_dir = NULL, *rules_path = NULL, *format = "json",
+               *out_path = NULL;
     static const struct option opts[] = {
         {"db", required_argument, 0, 'd'},    {"id", required_argument, 0, 'i'},
         {"title", required_argument, 0, 't'}, {"description", required_argument, 0, 'D'},
         {"base", required_argument, 0, 'b'},  {"with", required_argument, 0, 'w'},
         {"sites", required_argument, 0, 's'}, {"layers", required_argument, 0, 'L'},
-        {"rules", required_argument, 0, 'R'}, {0, 0, 0, 0}};
+        {"rules", required_argument, 0, 'R'}, {"format", required_argument, 0, 'f'},
+        {"out", required_argument, 0, 'o'},   {0, 0, 0, 0}};
     int c;
     optind = 2;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -57,6 +59,8 @@ int cmd_scenario(int argc, char **argv)
         case 's': sites_path = optarg; break;
         case 'L': layers_dir = optarg; break;
         case 'R': rules_path = optarg; break;
+        case 'f': format = optarg; break;
+        case 'o': out_path = optarg; break;
         default: return 2;
         }
     }
@@ -99,6 +103,20 @@ int cmd_scenario(int argc, char **argv)
             out = json_pack("{s:s, s:o}", "scenario", id, "history", history);
     } else if (rc == 0 && !strcmp(verb, "conflicts"))
         rc = store_scenario_conflicts(s, id, &out, &err);
+    else if (rc == 0 && strcmp(format, "pdf") == 0) {
+        strbuf doc = {0};
+        rc = report_scenario_compare_pdf(s, reg, &rules, id, with, &doc, &err);
+        if (rc == 0)
+            rc = cli_write_file(out_path, &doc, &err);
+        strbuf_free(&doc);
+        if (rc == 0) {
+            store_close(s);
+            layer_registry_free(reg);
+            json_decref(sites);
+            return 0;
+        }
+    } else if (rc == 0 && strcmp(format, "json") != 0)
+        rc = gisd_fail(&err, GISD_E_INPUT, "--format is json or pdf, not \"%s\"", format);
     else if (rc == 0)
         rc = report_scenario_compare(s, reg, &rules, id, with, sites, &out, &err);
     if (rc == 0 && out)

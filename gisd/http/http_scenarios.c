@@ -164,6 +164,7 @@ typedef struct {
     const site_rules *rules;
     char *a, *b;
     json_t *sites;
+    int pdf; /* the comparison report, asked for with f=pdf or Accept: application/pdf */
 } compare_job;
 
 static void compare_free(void *arg)
@@ -179,6 +180,18 @@ static void compare_run(void *arg, worker *w, http_answer *out)
 {
     compare_job *j = arg;
     json_t *doc = NULL;
+    if (j->pdf) {
+        strbuf b = {0};
+        if (report_scenario_compare_pdf(w->st, j->reg, j->rules, j->a, j->b, &b, &out->err) != 0) {
+            strbuf_free(&b);
+            return;
+        }
+        out->status = 200;
+        out->body = b.data;
+        out->len = b.len;
+        out->type = "application/pdf";
+        return;
+    }
     if (report_scenario_compare(w->st, j->reg, j->rules, j->a, j->b, j->sites, &doc, &out->err) == 0)
         http_answer_json(out, doc, ANALYSIS_JSON_FLAGS, MEDIA_JSON);
 }
@@ -195,8 +208,14 @@ enum MHD_Result http_scenario_compare(http_req *r)
                                     "the body must be the sites: a GeoJSON FeatureCollection");
         }
     }
+    const char *f = http_arg(r, "f"), *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept");
+    if (f && strcmp(f, "pdf") != 0 && strcmp(f, "json") != 0) {
+        json_decref(sites);
+        return http_reply_error(r, 400, "InvalidParameterValue", "f \"%s\" must be json or pdf", f);
+    }
     compare_job *j = xcalloc(1, sizeof *j);
     *j = (compare_job){.reg = r->reg, .rules = server_rules(r->srv), .a = xstrdup(r->params[0]),
-                       .b = xstrdup(r->params[1]), .sites = sites};
+                       .b = xstrdup(r->params[1]), .sites = sites,
+                       .pdf = f ? strcmp(f, "pdf") == 0 : accept && strstr(accept, "application/pdf") != NULL};
     return server_defer(r, compare_run, j, compare_free);
 }

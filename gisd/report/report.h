@@ -62,5 +62,10 @@ int report_site_check_pdf(store *s, const layer_registry *reg, const site_rules 
  * afterwards. 0, or -1 with err (GISD_E_NOTFOUND: an unknown scenario). */
 int report_scenario_compare(store *s, const layer_registry *reg, const site_rules *rules, const char *a,
                             const char *b, json_t *sites, json_t **out, gisd_error *err);
+/* The comparison as an A4 PDF report appended to pdf: the scenario's title
+ * and description, the indicator table (both values and the delta), the
+ * changes per layer, the conflicts, and a map of the differences. */
+int report_scenario_compare_pdf(store *s, const layer_registry *reg, const site_rules *rules, const char *a,
+                                const char *b, strbuf *pdf, gisd_error *err);
 
 #endif

@@ -101,6 +101,11 @@ int map_of_park(store *s, const layer_registry *reg, int srid, const char *park_
  * its setback ring and the nearest sensitive area. */
 int map_of_site(store *s, const layer_registry *reg, int srid, json_t *site, json_t *answer,
                 map_doc *m, gisd_error *err);
+/* The map of what differs from scenario b to a (changes as compare's):
+ * added and changed features as a has them, removed ones as b had them,
+ * framed on them. 0, or -1 with err. */
+int map_of_changes(store *s, const layer_registry *reg, int srid, const char *a, const char *b, json_t *changes,
+                   map_doc *m, gisd_error *err);
 /* Draws m into the box (x, y, w, h) of cr with a scale bar, a north arrow
  * and the legend. */
 void map_draw(cairo_t *cr, const map_doc *m, double x, double y, double w, double h);

@@ -569,3 +569,87 @@ void map_draw(cairo_t *cr, const map_doc *m, double x, double y, double w, doubl
     cairo_rectangle(cr, x, y, w, h);
     cairo_stroke(cr);
 }
+
+/* 1 when the JSON array list holds the string id. */
+static int listed(json_t *list, const char *id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) if (id && strcmp(json_string_value(v), id) == 0) return 1;
+    return 0;
+}
+
+int map_of_changes(store *st, const layer_registry *reg, int srid, const char *a, const char *b, json_t *changes,
+                   map_doc *m, gisd_error *err)
+{
+    memset(m, 0, sizeof *m);
+    GEOSContextHandle_t h = m->h = geos_context_new();
+    afail fail = {err, 0};
+    static const struct {
+        const char *list, *colour, *label;
+        int in_a; /* drawn as a has it (else as b has it) */
+    } KINDS[] = {{"added", "#2e7d32", "新增 added", 1}, {"replaced", "#ef6c00", "变更 changed", 1},
+                 {"deleted", "#c62828", "删除 removed", 0}};
+    int have = 0, rc = 0;
+    /* the districts of the city, for where things are */
+    aset districts = {0};
+    if (aset_load(h, st, reg, "districts", srid, NULL, NULL, &districts, &fail) != 0)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < districts.n; i++)
+        add_styled(m, districts.f[i].g, NULL, 0, "#9e9e9e", 0.6, &fail);
+    aset_free(&districts);
+    const char *layer;
+    json_t *lists;
+    json_object_foreach(changes, layer, lists) {
+        const layer_def *l = layer_registry_find(reg, layer);
+        if (!l || !l->id_field)
+            continue;
+        const char *fields[] = {l->id_field, NULL};
+        for (int side = 0; side < 2 && rc == 0; side++) {
+            if (store_set_scenario(st, side == 0 ? a : b, err) != 0) {
+                rc = -1;
+                break;
+            }
+            aset set = {0};
+            if (aset_load(h, st, reg, layer, srid, fields, NULL, &set, &fail) != 0) {
+                rc = -1;
+                break;
+            }
+            for (size_t i = 0; i < set.n && rc == 0; i++)
+                for (size_t k = 0; k < 3; k++) {
+                    if (KINDS[k].in_a != (side == 0) || !listed(json_object_get(lists, KINDS[k].list), set.f[i].vals[0]))
+                        continue;
+                    int point = GEOSGeomTypeId_r(h, set.f[i].g) == GEOS_POINT;
+                    double e[4];
+                    if (!envelope(h, set.f[i].g, e, &fail)) {
+                        rc = -1;
+                        break;
+                    }
+                    if (!have)
+                        memcpy(m->bbox, e, sizeof e);
+                    for (int c = 0; c < 2; c++) {
+                        m->bbox[c] = fmin(m->bbox[c], e[c]);
+                        m->bbox[c + 2] = fmax(m->bbox[c + 2], e[c + 2]);
+                    }
+                    have = 1;
+                    add_styled(m, set.f[i].g, point || GEOSGeomTypeId_r(h, set.f[i].g) >= GEOS_POLYGON ? KINDS[k].colour : NULL,
+                               point ? 1 : 0.35, KINDS[k].colour, point ? 4 : 2, &fail);
+                    legend(m, KINDS[k].label, KINDS[k].colour, 2);
+                }
+            aset_free(&set);
+        }
+    }
+    gisd_error ignore = {0};
+    store_set_scenario(st, NULL, &ignore);
+    if (rc == 0 && fail.failed)
+        rc = -1;
+    if (rc != 0) {
+        map_doc_free(m);
+        return -1;
+    }
+    if (!have) /* nothing differs: an empty frame of 1.5 km */
+        m->bbox[2] = m->bbox[3] = 1500;
+    frame(m->bbox, 0.08, 1500);
+    snprintf(m->title, sizeof m->title, "%s ↔ %s", a, b);
+    return 0;
+}

@@ -400,3 +400,123 @@ int report_site_check_pdf(store *st, const layer_registry *reg, const site_rules
     json_decref(answer);
     return rc;
 }
+
+int report_scenario_compare_pdf(store *st, const layer_registry *reg, const site_rules *rules, const char *a,
+                                const char *b, strbuf *pdf, gisd_error *err)
+{
+    json_t *cmp = NULL, *sc = NULL;
+    int srid;
+    if (report_scenario_compare(st, reg, rules, a, b, NULL, &cmp, err) != 0)
+        return -1;
+    if (strcmp(a, "baseline") != 0 && store_scenario_get(st, a, &sc, err) != 0) {
+        json_decref(cmp);
+        return -1;
+    }
+    map_doc map;
+    int rc = analysis_crs_resolve(st, reg, 0, &srid, err);
+    if (rc == 0)
+        rc = map_of_changes(st, reg, srid, a, b, json_object_get(cmp, "changes"), &map, err);
+    if (rc != 0) {
+        json_decref(cmp);
+        json_decref(sc);
+        return -1;
+    }
+    char ds[320], date[16], footer[512], heading[600];
+    dataset_line(st, ds, sizeof ds, date);
+    const char *title = sc ? json_string_value(json_object_get(sc, "title")) : "现状 baseline";
+    char *short_title = utf8_clean(title ? title : a, 60);
+    utf8_format(footer, sizeof footer, "gisd · 方案比选 %s / %s · %s · %s", a, b, ds, date);
+    rdoc *d = rdoc_pdf_new(pdf, "规划方案比选报告", footer);
+    rdoc_text(d, "规划方案比选报告", 20, 1, INK);
+    rdoc_text(d, "Plan scenario comparison (规划方案比选)", 11, 0, GREY);
+    utf8_format(heading, sizeof heading, "方案 %s「%s」对比 %s", a, short_title, b);
+    free(short_title);
+    rdoc_text(d, heading, 13, 1, INK);
+    const char *desc = sc ? json_string_value(json_object_get(sc, "description")) : NULL;
+    if (desc)
+        rdoc_text(d, desc, 9, 0, GREY);
+
+    /* the indicators, both values and the delta */
+    json_t *ind = json_object_get(cmp, "indicators");
+    size_t n = json_array_size(ind), i;
+    char **cells = xcalloc(4 * n + 1, sizeof *cells);
+    json_t *row;
+    json_array_foreach(ind, i, row) {
+        cells[4 * i] = xstrdup(json_string_value(json_object_get(row, "id")));
+        for (int k = 0; k < 3; k++) {
+            char buf[64];
+            json_t *v = json_object_get(row, k == 0 ? "a" : k == 1 ? "b" : "delta");
+            if (json_is_integer(v))
+                snprintf(buf, sizeof buf, "%s%lld", k == 2 && json_integer_value(v) > 0 ? "+" : "",
+                         (long long)json_integer_value(v));
+            else
+                snprintf(buf, sizeof buf, "%s%.6g", k == 2 && json_number_value(v) > 0 ? "+" : "", json_number_value(v));
+            cells[4 * i + 1 + k] = xstrdup(buf);
+        }
+    }
+    rdoc_text(d, "指标 Indicators", 12, 1, INK);
+    static const double iw[] = {215, 95, 95, 94};
+    char ha[80], hb[80];
+    snprintf(ha, sizeof ha, "%s", a);
+    snprintf(hb, sizeof hb, "%s", b);
+    const char *ih[] = {"指标 indicator", ha, hb, "差值 delta"};
+    rdoc_table(d, 4, iw, ih, (const char *const *)cells, n);
+    for (size_t k = 0; k < 4 * n; k++)
+        free(cells[k]);
+    free(cells);
+
+    /* the changes, per layer */
+    json_t *changes = json_object_get(cmp, "changes");
+    size_t nl = json_object_size(changes), r = 0;
+    char **cc = xcalloc(4 * nl + 1, sizeof *cc);
+    const char *layer;
+    json_t *lists;
+    json_object_foreach(changes, layer, lists) {
+        cc[4 * r] = xstrdup(layer);
+        static const char *const K[] = {"added", "replaced", "deleted"};
+        for (int k = 0; k < 3; k++) {
+            strbuf ids = {0};
+            size_t j;
+            json_t *id;
+            json_array_foreach(json_object_get(lists, K[k]), j, id) {
+                if (j == 12) {
+                    strbuf_printf(&ids, " … (%zu)", json_array_size(json_object_get(lists, K[k])));
+                    break;
+                }
+                strbuf_printf(&ids, "%s%s", j ? ", " : "", json_string_value(id));
+            }
+            cc[4 * r + 1 + k] = ids.data ? ids.data : xstrdup("—");
+        }
+        r++;
+    }
+    rdoc_text(d, "变更 Changes", 12, 1, INK);
+    static const double cw[] = {110, 130, 130, 129};
+    static const char *const ch[] = {"图层 layer", "新增 added", "变更 changed", "删除 removed"};
+    if (nl)
+        rdoc_table(d, 4, cw, ch, (const char *const *)cc, nl);
+    else
+        rdoc_text(d, "两方案无差异 No difference.", 10, 0, GREY);
+    for (size_t k = 0; k < 4 * nl; k++)
+        free(cc[k]);
+    free(cc);
+    size_t nconf = json_array_size(json_object_get(cmp, "conflicts"));
+    if (nconf) {
+        char line[160];
+        snprintf(line, sizeof line, "冲突 Conflicts: %zu 处变更的基础已被修改，采纳前须处理 (see compare's conflicts)", nconf);
+        rdoc_text(d, line, 10, 1, FAIL);
+    }
+
+    /* the map of the differences */
+    double mh = 360;
+    rdoc_need(d, mh + 30);
+    rdoc_text(d, "差异图 Map of the differences", 12, 1, INK);
+    map_draw(d->cr, &map, PAGE_MARGIN, d->y, PAGE_W - 2 * PAGE_MARGIN, mh);
+    d->y += mh + 12;
+    map_doc_free(&map);
+    char crs[160];
+    snprintf(crs, sizeof crs, "指标以默认参数计算；分析坐标系 EPSG:%d。Indicators at default parameters.", srid);
+    rdoc_text(d, crs, 8, 0, GREY);
+    json_decref(cmp);
+    json_decref(sc);
+    return rdoc_finish(d, err);
+}
