@@ -295,6 +295,29 @@ enum MHD_Result http_openapi(http_req *r)
                         get_op("getResult", "a successful job's answer",
                                json_pack("[o]", path_param("jobId", "the job", "string")),
                                error_responses(json_response("the answer", MEDIA_JSON))));
+    /* plan scenarios (every route above is also under /scenarios/{scenarioId}/) */
+    json_t *sid = path_param("scenarioId", "a scenario's id ([A-Za-z0-9_-]{1,64})", "string");
+    json_t *list = get_op("getScenarios", "the plan scenarios with their counts of changes", json_array(),
+                          error_responses(json_response("the scenarios", MEDIA_JSON)));
+    json_object_set_new(list, "post", write_op("createScenario", "creates a scenario: {id, title, description, base}", 0));
+    json_object_set_new(paths, "/scenarios", list);
+    json_t *one = get_op("getScenario", "a scenario and its own changes", json_pack("[O]", sid),
+                         error_responses(json_response("the scenario", MEDIA_JSON)));
+    json_t *drop = write_op("dropScenario", "drops a scenario (409 while another is based on it)", 0);
+    json_object_set_new(drop, "parameters", json_pack("[O]", sid));
+    json_object_set_new(one, "delete", drop);
+    json_object_set_new(paths, "/scenarios/{scenarioId}", one);
+    json_t *cmp = get_op("compareScenarios", "what differs from scenario b to a, the conflicts and the indicators "
+                         "(f=pdf: the comparison report)",
+                         json_pack("[O, o, o]", sid, path_param("b", "a scenario, or baseline", "string"),
+                                   query_param("f", "json or pdf", json_pack("{s:s, s:[s,s]}", "type", "string", "enum",
+                                                                              "json", "pdf"))),
+                         error_responses(json_response("the comparison", MEDIA_JSON)));
+    json_object_set_new(paths, "/scenarios/{scenarioId}/compare/{b}", cmp);
+    json_t *adopt = write_op("adoptScenario", "writes the scenario's changes to its base in one transaction", 0);
+    json_object_set_new(adopt, "parameters", json_pack("[O]", sid));
+    json_object_set_new(paths, "/scenarios/{scenarioId}/adopt", json_pack("{s:o}", "post", adopt));
+    json_decref(sid);
     strbuf server = {0};
     strbuf_printf(&server, "%s/", r->base);
     json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o, s:o}", "openapi", "3.0.3",

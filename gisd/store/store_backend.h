@@ -119,6 +119,12 @@ extern const store_ops store_pg_ops;
  * the table with the scenario chain's changes over it (gisd_changes),
  * named as the table. */
 void store_sql_layer_from(sqlite3_str *b, const store *s, const layer_def *l);
+/* The same with a condition on the table's rows (base_cond) and one on the
+ * changes' rows (change_cond, whose columns are c.geom, c.props ...) inside
+ * the union, where an engine that does not push the query's own conditions
+ * down can still use the table's indexes; either may be NULL. */
+void store_sql_layer_from_where(sqlite3_str *b, const store *s, const layer_def *l, const char *base_cond,
+                                const char *change_cond);
 /* Inside an edit's transaction in s's scenario: records e of feature id of
  * l as the scenario's change (old_etag: the feature's ETag before it, NULL
  * for a create), so that the base is untouched: 0, or -1 with err. */

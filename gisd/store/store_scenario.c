@@ -124,6 +124,12 @@ static void rank_of(sqlite3_str *b, const store *s, const char *alias)
 
 void store_sql_layer_from(sqlite3_str *b, const store *s, const layer_def *l)
 {
+    store_sql_layer_from_where(b, s, l, NULL, NULL);
+}
+
+void store_sql_layer_from_where(sqlite3_str *b, const store *s, const layer_def *l, const char *base_cond,
+                                const char *change_cond)
+{
     if (!s->chain_in) {
         sqlite3_str_appendf(b, "\"%w\"", l->id);
         return;
@@ -133,17 +139,18 @@ void store_sql_layer_from(sqlite3_str *b, const store *s, const layer_def *l)
     sqlite3_str_appendall(b, "(SELECT ");
     for (size_t i = 0; i < l->nfields; i++)
         sqlite3_str_appendf(b, "\"%w\", ", l->fields[i].name);
-    sqlite3_str_appendf(b, "geom, fid FROM \"%w\" WHERE CAST(\"%w\" AS TEXT) NOT IN (SELECT feature_id FROM gisd_changes"
-                           " WHERE layer = %Q AND scenario IN (%s)) UNION ALL SELECT ",
-                        l->id, layer_id_column(l), l->id, s->chain_in);
+    sqlite3_str_appendf(b, "geom, fid FROM \"%w\" WHERE %s%sCAST(\"%w\" AS TEXT) NOT IN (SELECT feature_id FROM"
+                           " gisd_changes WHERE layer = %Q AND scenario IN (%s)) UNION ALL SELECT ",
+                        l->id, base_cond ? base_cond : "", base_cond ? " AND " : "", layer_id_column(l), l->id,
+                        s->chain_in);
     for (size_t i = 0; i < l->nfields; i++) {
         s->ops->sql_prop(b, "c", &l->fields[i]);
         sqlite3_str_appendf(b, " AS \"%w\", ", l->fields[i].name);
     }
-    sqlite3_str_appendf(b, "c.geom AS geom, c.fid + 1000000000000 AS fid FROM gisd_changes c WHERE c.layer = %Q"
+    sqlite3_str_appendf(b, "c.geom AS geom, c.fid + 1000000000000 AS fid FROM gisd_changes c WHERE %s%sc.layer = %Q"
                            " AND c.scenario IN (%s) AND c.op <> 'delete' AND NOT EXISTS (SELECT 1 FROM gisd_changes d"
                            " WHERE d.layer = c.layer AND d.feature_id = c.feature_id AND ",
-                        l->id, s->chain_in);
+                        change_cond ? change_cond : "", change_cond ? " AND " : "", l->id, s->chain_in);
     rank_of(b, s, "d");
     sqlite3_str_appendall(b, " < ");
     rank_of(b, s, "c");

@@ -1111,6 +1111,23 @@ static int bind_cql(sqlite3_stmt *st, int k, const cql_binds *bv)
     return k;
 }
 
+/* What a query of q reads l from: in a scenario with a bbox, the table's
+ * rows through its R*Tree and the changes by their bounding boxes, inside
+ * the union, as parameters 1 to 4 (the box, bound first by bind_where). */
+static void layer_from(sqlite3_str *b, const store *h, const layer_def *l, const store_query *q)
+{
+    if (!store_in_scenario(h) || !q->has_bbox) {
+        store_sql_layer_from(b, h, l);
+        return;
+    }
+    char *base = store_sql_text("fid IN (SELECT pkid FROM \"idx_%w_geom\" WHERE xmin <= ?1 AND xmax >= ?2"
+                                " AND ymin <= ?3 AND ymax >= ?4)", l->id);
+    store_sql_layer_from_where(b, h, l, base,
+                               "MbrMinX(c.geom) <= ?1 AND MbrMaxX(c.geom) >= ?2 AND MbrMinY(c.geom) <= ?3"
+                               " AND MbrMaxY(c.geom) >= ?4");
+    sqlite3_free(base);
+}
+
 /* Appends the WHERE clause; bind_where binds its parameters in the same order. */
 static int build_where(const store *h, const layer_def *l, const store_query *q, sqlite3_str *b, double bbox[4],
                        cql_binds *bv, gisd_error *err)
@@ -1118,12 +1135,9 @@ static int build_where(const store *h, const layer_def *l, const store_query *q,
     sqlite3_str_appendall(b, " WHERE 1");
     if (q->has_bbox) {
         memcpy(bbox, q->bbox, 4 * sizeof *bbox);
-        /* a scenario's own features are in no R*Tree of the layer: its
-         * reads compare each feature's bounding box, the same test */
-        if (store_in_scenario(h))
-            sqlite3_str_appendall(b, " AND MbrMinX(geom) <= ? AND MbrMaxX(geom) >= ? AND MbrMinY(geom) <= ?"
-                                     " AND MbrMaxY(geom) >= ?");
-        else
+        /* in a scenario the box's first test is inside the layer's union
+         * (layer_from), where the table's R*Tree serves it */
+        if (!store_in_scenario(h))
             sqlite3_str_appendf(b,
                                 " AND fid IN (SELECT pkid FROM \"idx_%w_geom\" WHERE xmin <= ? AND xmax >= ?"
                                 " AND ymin <= ? AND ymax >= ?)", l->id);
@@ -1189,7 +1203,7 @@ static int sl_query_count(store *h, const layer_def *l, const store_query *q, lo
     double bbox[4];
     cql_binds bv = {0};
     sqlite3_str_appendall(b, "SELECT count(*) FROM ");
-    store_sql_layer_from(b, h, l);
+    layer_from(b, h, l, q);
     if (build_where(h, l, q, b, bbox, &bv, err) != 0) {
         sqlite3_free(store_sql_finish(b));
         free(bv.lits);
@@ -1245,7 +1259,7 @@ static int sl_cursor_open(store *h, const layer_def *l, const store_query *q, st
         sqlite3_str_appendall(b, "NULL");
     sqlite3_free(g);
     sqlite3_str_appendall(b, ", fid FROM ");
-    store_sql_layer_from(b, h, l);
+    layer_from(b, h, l, q);
     double bbox[4];
     cql_binds bv = {0};
     if (build_where(h, l, q, b, bbox, &bv, err) != 0) {
