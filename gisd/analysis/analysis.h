@@ -64,6 +64,87 @@ int analysis_heating_compute(store *s, const layer_registry *reg, int srid, cons
 json_t *heating_result_json(const heating_result *r);
 void heating_result_free(heating_result *r);
 
+/* hw-proximity as numbers: each producing enterprise (by id) with its
+ * nearest (eligible) facility, NULL when there is none. */
+typedef struct {
+    char *ent_id, *facility_id;
+    double hw_tpy, distance_m;
+} hw_row;
+
+typedef struct {
+    int capable;
+    double max_km;
+    size_t n;
+    hw_row *rows;
+    long beyond_max, no_facility;
+} hw_result;
+
+int analysis_hw_compute(store *s, const layer_registry *reg, int srid, const hw_params *p, hw_result *out,
+                        json_t **map, gisd_error *err);
+json_t *hw_result_json(const hw_result *r);
+void hw_result_free(hw_result *r);
+
+/* symbiosis as numbers (the lists in enterprise, then by-product order). */
+typedef struct {
+    char *consumer, *byproduct, *producer;
+    double distance_m;
+    char *park_id; /* both ends in this park, or NULL */
+} symbiosis_link;
+
+typedef struct {
+    char *ent_id, *byproduct;
+} symbiosis_pair;
+
+typedef struct {
+    char *byproduct;
+    long producers, consumers, links, unmatched, unused;
+} symbiosis_byproduct;
+
+typedef struct {
+    char *park_id;
+    long demands, links_in_park;
+    double in_park_ratio;
+} symbiosis_park;
+
+typedef struct {
+    double max_km;
+    size_t nlinks, nunmatched, nunused, nbyproducts, nparks;
+    symbiosis_link *links;
+    symbiosis_pair *unmatched, *unused;
+    symbiosis_byproduct *byproducts;
+    symbiosis_park *parks;
+} symbiosis_result;
+
+int analysis_symbiosis_compute(store *s, const layer_registry *reg, int srid, const symbiosis_params *p,
+                               symbiosis_result *out, json_t **map, gisd_error *err);
+json_t *symbiosis_result_json(const symbiosis_result *r);
+void symbiosis_result_free(symbiosis_result *r);
+
+/* recycling-coverage as numbers: the tally of a district (name set) or of
+ * the city (name NULL). */
+typedef struct {
+    char *name;
+    long communities;
+    double households, households_covered;
+} recycling_tally;
+
+typedef struct {
+    double radius_m;
+    char level[16];
+    size_t ndistricts;
+    recycling_tally *districts; /* the districts holding communities, by name */
+    recycling_tally total;
+    size_t nuncovered;
+    char **uncovered; /* the communities out of reach, by id */
+} recycling_result;
+
+/* recycling-coverage as numbers in *out (free with recycling_result_free),
+ * and with map (not NULL) its map view, the caller's: 0, or -1 with err. */
+int analysis_recycling_compute(store *s, const layer_registry *reg, int srid, const recycling_params *p,
+                               recycling_result *out, json_t **map, gisd_error *err);
+json_t *recycling_result_json(const recycling_result *r);
+void recycling_result_free(recycling_result *r);
+
 /* geojson: answer with the map's view (a FeatureCollection) instead of the report. */
 int analysis_heating_coverage(store *s, const layer_registry *reg, int srid,
                               const heating_params *p, int geojson, json_t **out, gisd_error *err);

@@ -48,10 +48,50 @@ static int by_ent_id(const void *a, const void *b)
     return strcmp((*(afeat *const *)a)->vals[E_ID], (*(afeat *const *)b)->vals[E_ID]);
 }
 
-int analysis_hw_proximity(store *st, const layer_registry *reg, int srid, const hw_params *p,
-                          int geojson, json_t **out, gisd_error *err)
+void hw_result_free(hw_result *r)
 {
+    for (size_t i = 0; r->rows && i < r->n; i++) {
+        free(r->rows[i].ent_id);
+        free(r->rows[i].facility_id);
+    }
+    free(r->rows);
+    memset(r, 0, sizeof *r);
+}
+
+json_t *hw_result_json(const hw_result *r)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        const hw_row *w = &r->rows[i];
+        json_t *row = json_pack("{s:s, s:f}", "ent_id", w->ent_id, "hw_tpy", w->hw_tpy);
+        json_object_set_new(row, "facility_id", w->facility_id ? json_string(w->facility_id) : json_null());
+        json_object_set_new(row, "distance_m", w->facility_id ? json_real(analysis_round(w->distance_m, 3)) : json_null());
+        json_array_append_new(list, row);
+    }
+    return json_pack("{s:b, s:o, s:o, s:I, s:I}", "capable", r->capable, "max_km", analysis_number(r->max_km),
+                     "enterprises", list, "beyond_max", (json_int_t)r->beyond_max, "no_facility",
+                     (json_int_t)r->no_facility);
+}
+
+int analysis_hw_proximity(store *st, const layer_registry *reg, int srid, const hw_params *p, int geojson,
+                          json_t **out, gisd_error *err)
+{
+    hw_result r;
+    json_t *map = NULL;
     *out = NULL;
+    if (analysis_hw_compute(st, reg, srid, p, &r, geojson ? &map : NULL, err) != 0)
+        return -1;
+    *out = geojson ? map : hw_result_json(&r);
+    hw_result_free(&r);
+    return 0;
+}
+
+int analysis_hw_compute(store *st, const layer_registry *reg, int srid, const hw_params *p, hw_result *out,
+                        json_t **map, gisd_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (map)
+        *map = NULL;
     if (!(p->max_km > 0 && p->max_km <= ANALYSIS_DISTANCE_MAX_KM))
         return gisd_fail(err, GISD_E_INPUT, "max_km must be more than 0 and at most %g",
                          ANALYSIS_DISTANCE_MAX_KM);
@@ -75,19 +115,20 @@ int analysis_hw_proximity(store *st, const layer_registry *reg, int srid, const 
     qsort(producers, n, sizeof *producers, by_ent_id);
     map_view mv = {0};
     json_t *features = NULL;
-    if (geojson && (rc = map_view_open(&mv, h, srid, &fail)) == 0)
+    if (map && (rc = map_view_open(&mv, h, srid, &fail)) == 0)
         features = json_array();
-    json_t *list = json_array();
+    out->rows = xcalloc(n + 1, sizeof *out->rows);
     long beyond = 0, none = 0;
     for (size_t i = 0; rc == 0 && i < n && afail_live(&fail); i++) {
         afeat *e = producers[i];
         double d = 0;
         afeat *f = aset_nearest(&facs, e->g, p->capable ? facility_eligible : NULL,
                                 e->vals[E_CODES], &d);
-        json_t *row = json_pack("{s:s, s:f}", "ent_id", e->vals[E_ID], "hw_tpy", afeat_num(e, E_TPY));
+        hw_row *row = &out->rows[out->n++];
+        *row = (hw_row){.ent_id = xstrdup(e->vals[E_ID]), .hw_tpy = afeat_num(e, E_TPY)};
         if (f) {
-            json_object_set_new(row, "facility_id", json_string(f->vals[F_ID]));
-            json_object_set_new(row, "distance_m", json_real(analysis_round(d, 3)));
+            row->facility_id = xstrdup(f->vals[F_ID]);
+            row->distance_m = d;
             beyond += d > p->max_km * 1000.0;
             if (features) {
                 /* the link the map draws: enterprise to its facility */
@@ -106,28 +147,24 @@ int analysis_hw_proximity(store *st, const layer_registry *reg, int srid, const 
                     GEOSGeom_destroy_r(h, line);
             }
         } else {
-            json_object_set_new(row, "facility_id", json_null());
-            json_object_set_new(row, "distance_m", json_null());
             none++;
             if (features)
                 map_view_add(&mv, features, e->g,
                              json_pack("{s:s, s:s}", "kind", "no_facility", "ent_id", e->vals[E_ID]));
         }
-        json_array_append_new(list, row);
     }
     if (rc == 0 && fail.failed)
         rc = -1;
-    if (rc == 0 && features) {
-        json_decref(list);
-        *out = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
+    out->capable = p->capable;
+    out->max_km = p->max_km;
+    out->beyond_max = beyond;
+    out->no_facility = none;
+    if (rc == 0 && map) {
+        *map = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
         features = NULL;
-    } else if (rc == 0) {
-        *out = json_pack("{s:b, s:o, s:o, s:I, s:I}", "capable", p->capable, "max_km",
-                         analysis_number(p->max_km), "enterprises", list, "beyond_max",
-                         (json_int_t)beyond, "no_facility", (json_int_t)none);
-    } else {
-        json_decref(list);
     }
+    if (rc != 0)
+        hw_result_free(out);
     json_decref(features);
     map_view_close(&mv);
     free(producers);

@@ -1,5 +1,6 @@
 /* recycling-coverage: which communities have a recycling point of the level
  * asked for within reach, by district (回收网络覆盖). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,19 +47,14 @@ static void probe_district(afeat *f, void *ud)
         p->found = f;
 }
 
-typedef struct {
-    long communities;
-    double households, covered;
-} tally;
-
-static json_t *tally_json(const tally *t, const char *name)
+static json_t *tally_json(const recycling_tally *t, const char *name)
 {
     json_t *o = name ? json_pack("{s:s}", "name", name) : json_object();
     json_object_set_new(o, "communities", json_integer(t->communities));
     json_object_set_new(o, "households", analysis_number(t->households));
-    json_object_set_new(o, "households_covered", analysis_number(t->covered));
+    json_object_set_new(o, "households_covered", analysis_number(t->households_covered));
     json_object_set_new(o, "coverage_ratio",
-                        json_real(analysis_round(t->households > 0 ? t->covered / t->households : 0, 6)));
+                        json_real(analysis_round(t->households > 0 ? t->households_covered / t->households : 0, 6)));
     return o;
 }
 
@@ -70,11 +66,47 @@ static int by_district_name(const void *a, const void *b, void *districts)
     return strcmp(x ? x : "", y ? y : "");
 }
 
-int analysis_recycling_coverage(store *st, const layer_registry *reg, int srid,
-                                const recycling_params *p, int geojson, json_t **out,
-                                gisd_error *err)
+void recycling_result_free(recycling_result *r)
 {
+    for (size_t i = 0; r->districts && i < r->ndistricts; i++)
+        free(r->districts[i].name);
+    for (size_t i = 0; r->uncovered && i < r->nuncovered; i++)
+        free(r->uncovered[i]);
+    free(r->districts);
+    free(r->uncovered);
+    memset(r, 0, sizeof *r);
+}
+
+json_t *recycling_result_json(const recycling_result *r)
+{
+    json_t *dl = json_array(), *ul = json_array();
+    for (size_t k = 0; k < r->ndistricts; k++)
+        json_array_append_new(dl, tally_json(&r->districts[k], r->districts[k].name));
+    for (size_t k = 0; k < r->nuncovered; k++)
+        json_array_append_new(ul, json_string(r->uncovered[k]));
+    return json_pack("{s:o, s:s, s:o, s:o, s:o}", "radius_m", analysis_number(r->radius_m), "level", r->level,
+                     "districts", dl, "total", tally_json(&r->total, NULL), "uncovered", ul);
+}
+
+int analysis_recycling_coverage(store *st, const layer_registry *reg, int srid, const recycling_params *p,
+                                int geojson, json_t **out, gisd_error *err)
+{
+    recycling_result r;
+    json_t *map = NULL;
     *out = NULL;
+    if (analysis_recycling_compute(st, reg, srid, p, &r, geojson ? &map : NULL, err) != 0)
+        return -1;
+    *out = geojson ? map : recycling_result_json(&r);
+    recycling_result_free(&r);
+    return 0;
+}
+
+int analysis_recycling_compute(store *st, const layer_registry *reg, int srid, const recycling_params *p,
+                               recycling_result *out, json_t **map, gisd_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (map)
+        *map = NULL;
     if (!(p->radius_m >= 0 && p->radius_m <= ANALYSIS_RADIUS_MAX_M))
         return gisd_fail(err, GISD_E_INPUT, "radius_m must be 0 to %g metres", ANALYSIS_RADIUS_MAX_M);
     const char *level = p->level ? p->level : "community";
@@ -97,13 +129,13 @@ int analysis_recycling_coverage(store *st, const layer_registry *reg, int srid,
         return -1;
     }
     int rc = 0;
-    tally *per = xcalloc(dists.n + 1, sizeof *per);
-    tally total = {0};
+    recycling_tally *per = xcalloc(dists.n + 1, sizeof *per);
+    recycling_tally total = {0};
     char **uncovered = xmalloc((comms.n + 1) * sizeof *uncovered);
     size_t nun = 0;
     map_view mv = {0};
     json_t *features = NULL;
-    if (geojson && (rc = map_view_open(&mv, h, srid, &fail)) == 0)
+    if (map && (rc = map_view_open(&mv, h, srid, &fail)) == 0)
         features = json_array();
     for (size_t i = 0; rc == 0 && i < comms.n && afail_live(&fail); i++) {
         afeat *c = &comms.f[i];
@@ -114,12 +146,12 @@ int analysis_recycling_coverage(store *st, const layer_registry *reg, int srid,
         aset_near(&dists, c->g, 0, probe_district, &dp);
         total.communities++;
         total.households += hh;
-        total.covered += pp.hit ? hh : 0;
+        total.households_covered += pp.hit ? hh : 0;
         if (dp.found) {
-            tally *t = &per[dp.found->index];
+            recycling_tally *t = &per[dp.found->index];
             t->communities++;
             t->households += hh;
-            t->covered += pp.hit ? hh : 0;
+            t->households_covered += pp.hit ? hh : 0;
         }
         if (!pp.hit) {
             uncovered[nun++] = c->vals[C_ID];
@@ -138,18 +170,24 @@ int analysis_recycling_coverage(store *st, const layer_registry *reg, int srid,
         if (per[i].communities > 0)
             order[nd++] = i;
     qsort_r(order, nd, sizeof *order, by_district_name, &dists);
-    if (rc == 0 && features) {
-        *out = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
-        features = NULL;
-    } else if (rc == 0) {
-        json_t *dl = json_array(), *ul = json_array();
-        for (size_t k = 0; k < nd; k++)
-            json_array_append_new(dl, tally_json(&per[order[k]], dists.f[order[k]].vals[D_NAME]));
+    if (rc == 0) {
+        out->radius_m = p->radius_m;
+        snprintf(out->level, sizeof out->level, "%s", level);
+        out->total = total;
+        out->districts = xcalloc(nd + 1, sizeof *out->districts);
+        for (size_t k = 0; k < nd; k++) {
+            out->districts[k] = per[order[k]];
+            out->districts[k].name = xstrdup(dists.f[order[k]].vals[D_NAME] ? dists.f[order[k]].vals[D_NAME] : "");
+        }
+        out->ndistricts = nd;
+        out->uncovered = xcalloc(nun + 1, sizeof *out->uncovered);
         for (size_t k = 0; k < nun; k++)
-            json_array_append_new(ul, json_string(uncovered[k]));
-        *out = json_pack("{s:o, s:s, s:o, s:o, s:o}", "radius_m", analysis_number(p->radius_m),
-                         "level", level, "districts", dl, "total", tally_json(&total, NULL),
-                         "uncovered", ul);
+            out->uncovered[k] = xstrdup(uncovered[k]);
+        out->nuncovered = nun;
+    }
+    if (rc == 0 && map) {
+        *map = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
+        features = NULL;
     }
     json_decref(features);
     map_view_close(&mv);

@@ -209,10 +209,90 @@ static int by_park_id(const void *a, const void *b, void *parks)
     return strcmp(p->f[*(const size_t *)a].vals[P_ID], p->f[*(const size_t *)b].vals[P_ID]);
 }
 
-int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const symbiosis_params *p,
-                       int geojson, json_t **out, gisd_error *err)
+void symbiosis_result_free(symbiosis_result *r)
 {
+    for (size_t i = 0; r->links && i < r->nlinks; i++) {
+        free(r->links[i].consumer);
+        free(r->links[i].byproduct);
+        free(r->links[i].producer);
+        free(r->links[i].park_id);
+    }
+    for (size_t i = 0; r->unmatched && i < r->nunmatched; i++) {
+        free(r->unmatched[i].ent_id);
+        free(r->unmatched[i].byproduct);
+    }
+    for (size_t i = 0; r->unused && i < r->nunused; i++) {
+        free(r->unused[i].ent_id);
+        free(r->unused[i].byproduct);
+    }
+    for (size_t i = 0; r->byproducts && i < r->nbyproducts; i++)
+        free(r->byproducts[i].byproduct);
+    for (size_t i = 0; r->parks && i < r->nparks; i++)
+        free(r->parks[i].park_id);
+    free(r->links);
+    free(r->unmatched);
+    free(r->unused);
+    free(r->byproducts);
+    free(r->parks);
+    memset(r, 0, sizeof *r);
+}
+
+static json_t *pairs_json(const symbiosis_pair *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s}", "ent_id", v[i].ent_id, "byproduct", v[i].byproduct));
+    return a;
+}
+
+json_t *symbiosis_result_json(const symbiosis_result *r)
+{
+    json_t *links = json_array(), *bps = json_array(), *pl = json_array();
+    for (size_t i = 0; i < r->nlinks; i++) {
+        const symbiosis_link *k = &r->links[i];
+        json_array_append_new(links, json_pack("{s:s, s:s, s:s, s:f, s:o}", "consumer", k->consumer, "byproduct",
+                                               k->byproduct, "producer", k->producer, "distance_m",
+                                               analysis_round(k->distance_m, 3), "park_id",
+                                               k->park_id ? json_string(k->park_id) : json_null()));
+    }
+    for (size_t i = 0; i < r->nbyproducts; i++) {
+        const symbiosis_byproduct *b = &r->byproducts[i];
+        json_array_append_new(bps, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "byproduct", b->byproduct, "producers",
+                                             (json_int_t)b->producers, "consumers", (json_int_t)b->consumers, "links",
+                                             (json_int_t)b->links, "unmatched", (json_int_t)b->unmatched, "unused",
+                                             (json_int_t)b->unused));
+    }
+    for (size_t i = 0; i < r->nparks; i++) {
+        const symbiosis_park *k = &r->parks[i];
+        json_array_append_new(pl, json_pack("{s:s, s:I, s:I, s:f}", "park_id", k->park_id, "demands",
+                                            (json_int_t)k->demands, "links_in_park", (json_int_t)k->links_in_park,
+                                            "in_park_ratio", analysis_round(k->in_park_ratio, 6)));
+    }
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "max_km", analysis_number(r->max_km), "links", links,
+                     "unmatched", pairs_json(r->unmatched, r->nunmatched), "unused", pairs_json(r->unused, r->nunused),
+                     "byproducts", bps, "parks", pl);
+}
+
+int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const symbiosis_params *p, int geojson,
+                       json_t **out, gisd_error *err)
+{
+    symbiosis_result r;
+    json_t *map = NULL;
     *out = NULL;
+    if (analysis_symbiosis_compute(st, reg, srid, p, &r, geojson ? &map : NULL, err) != 0)
+        return -1;
+    *out = geojson ? map : symbiosis_result_json(&r);
+    symbiosis_result_free(&r);
+    return 0;
+}
+
+int analysis_symbiosis_compute(store *st, const layer_registry *reg, int srid, const symbiosis_params *p,
+                               symbiosis_result *out, json_t **map, gisd_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (map)
+        *map = NULL;
+    out->max_km = p->max_km;
     if (!(p->max_km > 0 && p->max_km <= ANALYSIS_DISTANCE_MAX_KM))
         return gisd_fail(err, GISD_E_INPUT, "max_km must be more than 0 and at most %g",
                          ANALYSIS_DISTANCE_MAX_KM);
@@ -253,7 +333,6 @@ int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const sym
     /* per by-product: match its demands to supplies and its supplies to demands */
     demand_answer *ans = xcalloc(dem.n + 1, sizeof *ans);
     char *unused = xcalloc(sup.n + 1, 1);
-    json_t *bps = json_array();
     size_t is = 0, id = 0;
     while ((is < sup.n || id < dem.n) && afail_live(&fail)) {
         const char *bp = is == sup.n                        ? dem.e[id].bp
@@ -283,11 +362,9 @@ int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const sym
             unused[k] = c == (size_t)-1 || d > max_m;
             t.unused += unused[k];
         }
-        json_array_append_new(bps, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "byproduct", bp,
-                                             "producers", (json_int_t)t.producers, "consumers",
-                                             (json_int_t)t.consumers, "links", (json_int_t)t.links,
-                                             "unmatched", (json_int_t)t.unmatched, "unused",
-                                             (json_int_t)t.unused));
+        out->byproducts = xreallocarray(out->byproducts, out->nbyproducts + 1, sizeof *out->byproducts);
+        out->byproducts[out->nbyproducts++] = (symbiosis_byproduct){xstrdup(bp), t.producers, t.consumers, t.links,
+                                                                    t.unmatched, t.unused};
         free(ss.ent);
         free(ds.ent);
         is = s_end;
@@ -309,10 +386,12 @@ int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const sym
                  : 0;
     map_view mv = {0};
     json_t *features = NULL;
-    if (geojson && (rc = map_view_open(&mv, h, srid, &fail)) == 0)
+    if (map && (rc = map_view_open(&mv, h, srid, &fail)) == 0)
         features = json_array();
     park_tally *pt = xcalloc(parks.n + 1, sizeof *pt);
-    json_t *links = json_array(), *unmatched = json_array(), *unused_l = json_array();
+    out->links = xcalloc(dem.n + 1, sizeof *out->links);
+    out->unmatched = xcalloc(dem.n + 1, sizeof *out->unmatched);
+    out->unused = xcalloc(sup.n + 1, sizeof *out->unused);
     for (size_t k = 0; rc == 0 && k < dem.n && afail_live(&fail); k++) {
         const entry *d = &dem.e[dord[k]];
         const demand_answer *a = &ans[dord[k]];
@@ -322,7 +401,7 @@ int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const sym
         if (only >= 0 && c->park != only)
             continue;
         if (a->producer == (size_t)-1) {
-            json_array_append_new(unmatched, json_pack("{s:s, s:s}", "ent_id", c->id, "byproduct", d->bp));
+            out->unmatched[out->nunmatched++] = (symbiosis_pair){xstrdup(c->id), xstrdup(d->bp)};
             if (features)
                 map_view_add(&mv, features, ents.f[d->ent].g,
                              json_pack("{s:s, s:s, s:s}", "kind", "unmatched", "ent_id", c->id,
@@ -334,9 +413,8 @@ int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const sym
         if (same)
             pt[c->park].in_park++;
         json_t *park = same ? json_string(parks.f[c->park].vals[P_ID]) : json_null();
-        json_array_append_new(links, json_pack("{s:s, s:s, s:s, s:f, s:O}", "consumer", c->id,
-                                               "byproduct", d->bp, "producer", pr->id, "distance_m",
-                                               analysis_round(a->dist, 3), "park_id", park));
+        out->links[out->nlinks++] = (symbiosis_link){xstrdup(c->id), xstrdup(d->bp), xstrdup(pr->id), a->dist,
+                                                     same ? xstrdup(parks.f[c->park].vals[P_ID]) : NULL};
         if (features) {
             GEOSGeometry *line = analysis_segment(h, pr->x, pr->y, c->x, c->y, &fail);
             if (line) {
@@ -353,7 +431,7 @@ int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const sym
         const entry *s = &sup.e[sord[k]];
         if (!unused[sord[k]] || (only >= 0 && e[s->ent].park != only))
             continue;
-        json_array_append_new(unused_l, json_pack("{s:s, s:s}", "ent_id", e[s->ent].id, "byproduct", s->bp));
+        out->unused[out->nunused++] = (symbiosis_pair){xstrdup(e[s->ent].id), xstrdup(s->bp)};
         if (features)
             map_view_add(&mv, features, ents.f[s->ent].g,
                          json_pack("{s:s, s:s, s:s}", "kind", "unused", "ent_id", e[s->ent].id,
@@ -361,33 +439,27 @@ int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const sym
     }
     if (rc == 0 && fail.failed)
         rc = -1;
-    if (rc == 0 && features) {
-        *out = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
-        features = NULL;
-    } else if (rc == 0) {
+    if (rc == 0) {
         size_t *po = xmalloc((parks.n + 1) * sizeof *po);
         for (size_t k = 0; k < parks.n; k++)
             po[k] = k;
         qsort_r(po, parks.n, sizeof *po, by_park_id, &parks);
-        json_t *pl = json_array();
+        out->parks = xcalloc(parks.n + 1, sizeof *out->parks);
         for (size_t k = 0; k < parks.n; k++) {
             const park_tally *t = &pt[po[k]];
             if (only >= 0 && (long)po[k] != only)
                 continue;
-            json_array_append_new(
-                pl, json_pack("{s:s, s:I, s:I, s:f}", "park_id", parks.f[po[k]].vals[P_ID], "demands",
-                              (json_int_t)t->demands, "links_in_park", (json_int_t)t->in_park,
-                              "in_park_ratio",
-                              analysis_round(t->demands ? (double)t->in_park / (double)t->demands : 0, 6)));
+            out->parks[out->nparks++] = (symbiosis_park){xstrdup(parks.f[po[k]].vals[P_ID]), t->demands, t->in_park,
+                                                         t->demands ? (double)t->in_park / (double)t->demands : 0};
         }
         free(po);
-        *out = json_pack("{s:o, s:O, s:O, s:O, s:O, s:o}", "max_km", analysis_number(p->max_km), "links",
-                         links, "unmatched", unmatched, "unused", unused_l, "byproducts", bps, "parks", pl);
     }
-    json_decref(links);
-    json_decref(unmatched);
-    json_decref(unused_l);
-    json_decref(bps);
+    if (rc == 0 && map) {
+        *map = json_pack("{s:s, s:o}", "type", "FeatureCollection", "features", features);
+        features = NULL;
+    }
+    if (rc != 0)
+        symbiosis_result_free(out);
     json_decref(features);
     map_view_close(&mv);
     free(pt);

@@ -33,23 +33,29 @@ static int indicators(store *st, const layer_registry *reg, const site_rules *ru
     v[2] = (double)heat.enterprises_covered;
     v[3] = (double)heat.coal_boilers;
     heating_result_free(&heat);
-    json_t *rec = NULL, *hw = NULL, *sym = NULL;
+    symbiosis_result sym;
     recycling_params rp = {1000, "community"};
     hw_params wp = {0, 50};
     symbiosis_params sp = {10, NULL};
-    int rc = analysis_recycling_coverage(st, reg, srid, &rp, 0, &rec, err);
-    if (rc == 0)
-        rc = analysis_hw_proximity(st, reg, srid, &wp, 0, &hw, err);
-    if (rc == 0)
-        rc = analysis_symbiosis(st, reg, srid, &sp, 0, &sym, err);
+    recycling_result rec;
+    hw_result hw;
+    int rc = analysis_recycling_compute(st, reg, srid, &rp, &rec, NULL, err);
     if (rc == 0) {
-        json_t *t = json_object_get(rec, "total");
-        v[4] = json_number_value(json_object_get(t, "households_covered"));
-        v[5] = json_number_value(json_object_get(t, "coverage_ratio"));
-        v[6] = json_number_value(json_object_get(hw, "beyond_max"));
-        v[7] = json_number_value(json_object_get(hw, "no_facility"));
-        v[8] = (double)json_array_size(json_object_get(sym, "links"));
-        v[9] = (double)json_array_size(json_object_get(sym, "unmatched"));
+        v[4] = rec.total.households_covered;
+        v[5] = analysis_round(rec.total.households > 0 ? rec.total.households_covered / rec.total.households : 0, 6);
+        recycling_result_free(&rec);
+        rc = analysis_hw_compute(st, reg, srid, &wp, &hw, NULL, err);
+    }
+    if (rc == 0) {
+        v[6] = (double)hw.beyond_max;
+        v[7] = (double)hw.no_facility;
+        hw_result_free(&hw);
+        rc = analysis_symbiosis_compute(st, reg, srid, &sp, &sym, NULL, err);
+    }
+    if (rc == 0) {
+        v[8] = (double)sym.nlinks;
+        v[9] = (double)sym.nunmatched;
+        symbiosis_result_free(&sym);
     }
     v[10] = 0;
     size_t i;
@@ -60,9 +66,6 @@ static int indicators(store *st, const layer_registry *reg, const site_rules *ru
             v[10] += json_is_true(json_object_get(ans, "compliant"));
         json_decref(ans);
     }
-    json_decref(rec);
-    json_decref(hw);
-    json_decref(sym);
     return rc;
 }
 

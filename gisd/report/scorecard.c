@@ -175,7 +175,9 @@ int report_scorecard(store *st, const layer_registry *reg, const site_rules *rul
     park_facts facts;
     if (load_facts(st, reg, srid, park_id, &facts, err) != 0)
         return -1;
-    json_t *ext = NULL, *hw = NULL, *sym = NULL, *rec = NULL;
+    json_t *ext = NULL, *hw = NULL;
+    symbiosis_result sym = {0};
+    recycling_result rec = {0};
     heating_params hp = {SCORECARD_HEATING_RADIUS_M, park_id};
     symbiosis_params sp = {SCORECARD_SYMBIOSIS_MAX_KM, park_id};
     recycling_params rp = {SCORECARD_RECYCLING_RADIUS_M, "community"};
@@ -189,9 +191,9 @@ int report_scorecard(store *st, const layer_registry *reg, const site_rules *rul
         rc = optimize(st, reg, rules, "hw-allocation", srid, NULL, &hw, err, "max_km", SCORECARD_HW_MAX_KM,
                       (const char *)NULL);
     if (rc == 0)
-        rc = analysis_symbiosis(st, reg, srid, &sp, 0, &sym, err);
+        rc = analysis_symbiosis_compute(st, reg, srid, &sp, &sym, NULL, err);
     if (rc == 0)
-        rc = analysis_recycling_coverage(st, reg, srid, &rp, 0, &rec, err);
+        rc = analysis_recycling_compute(st, reg, srid, &rp, &rec, NULL, err);
     if (rc == 0) {
         const heating_park *hpark = &heat.parks[0]; /* the one park asked for */
         double coal_tph = 0;
@@ -233,24 +235,30 @@ int report_scorecard(store *st, const layer_registry *reg, const site_rules *rul
                                       "producers", (json_int_t)facts.nhw, "tonnes", analysis_round(produced, 3),
                                       "served_t", analysis_round(served, 3), "share_served", ratio(served, produced));
 
-        json_t *spark = json_array_get(json_object_get(sym, "parks"), 0);
+        const symbiosis_park *spark = sym.nparks ? &sym.parks[0] : NULL; /* the one park asked for */
         json_t *symbiosis = json_pack(
-            "{s:o, s:O, s:I, s:O, s:O, s:I, s:I}", "max_km", analysis_number(SCORECARD_SYMBIOSIS_MAX_KM),
-            "demands", json_object_get(spark, "demands"), "links",
-            (json_int_t)json_array_size(json_object_get(sym, "links")), "links_in_park",
-            json_object_get(spark, "links_in_park"), "in_park_ratio", json_object_get(spark, "in_park_ratio"),
-            "unmatched", (json_int_t)json_array_size(json_object_get(sym, "unmatched")), "unused",
-            (json_int_t)json_array_size(json_object_get(sym, "unused")));
+            "{s:o, s:o, s:I, s:o, s:o, s:I, s:I}", "max_km", analysis_number(SCORECARD_SYMBIOSIS_MAX_KM), "demands",
+            spark ? json_integer(spark->demands) : json_null(), "links", (json_int_t)sym.nlinks, "links_in_park",
+            spark ? json_integer(spark->links_in_park) : json_null(), "in_park_ratio",
+            spark ? json_real(analysis_round(spark->in_park_ratio, 6)) : json_null(), "unmatched",
+            (json_int_t)sym.nunmatched, "unused", (json_int_t)sym.nunused);
 
-        json_t *district = NULL, *d;
-        json_array_foreach(json_object_get(rec, "districts"), i, d)
-            if (facts.district && strcmp(json_string_value(json_object_get(d, "name")), facts.district) == 0)
-                district = d;
+        const recycling_tally *district = NULL;
+        for (size_t k = 0; k < rec.ndistricts; k++)
+            if (facts.district && strcmp(rec.districts[k].name, facts.district) == 0)
+                district = &rec.districts[k];
         json_t *recycling = json_pack("{s:s?, s:o, s:s}", "district", facts.district, "radius_m",
                                       analysis_number(SCORECARD_RECYCLING_RADIUS_M), "level", "community");
-        static const char *const RK[] = {"communities", "households", "households_covered", "coverage_ratio", NULL};
-        for (size_t k = 0; RK[k]; k++)
-            json_object_set(recycling, RK[k], district ? json_object_get(district, RK[k]) : json_null());
+        json_object_set_new(recycling, "communities", district ? json_integer(district->communities) : json_null());
+        json_object_set_new(recycling, "households", district ? analysis_number(district->households) : json_null());
+        json_object_set_new(recycling, "households_covered",
+                            district ? analysis_number(district->households_covered) : json_null());
+        json_object_set_new(recycling, "coverage_ratio",
+                            district ? json_real(analysis_round(district->households > 0
+                                                                    ? district->households_covered / district->households
+                                                                    : 0,
+                                                                6))
+                                     : json_null());
 
         *out = json_pack("{s:O, s:O, s:O, s:O, s:f, s:o, s:o, s:o, s:o, s:o}", "park_id",
                          json_object_get(facts.park, "park_id"), "name", json_object_get(facts.park, "name"),
@@ -265,8 +273,8 @@ int report_scorecard(store *st, const layer_registry *reg, const site_rules *rul
     heating_result_free(&heat);
     json_decref(ext);
     json_decref(hw);
-    json_decref(sym);
-    json_decref(rec);
+    symbiosis_result_free(&sym);
+    recycling_result_free(&rec);
     park_facts_free(&facts);
     return rc;
 }
