@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "route_table.h"
 #include "testutil.h"
 
 static char db[1200];
@@ -69,6 +70,26 @@ static void landing_conformance_and_collections(void **state)
     if (rc != 0 || !strstr(out, "valid"))
         fail_msg("the OpenAPI document: %s", out);
     free(out);
+    /* every route of the routing table is in it, a write with its bearer token */
+    j = get_json("/api", 200);
+    json_t *paths = json_object_get(j, "paths");
+    for (const route *rt = ROUTES; rt->method; rt++) {
+        if (!rt->api)
+            continue;
+        char path[512], method[16];
+        const char *mark = strstr(rt->api, "{collectionId}");
+        snprintf(path, sizeof path, "%.*s%s%s", mark ? (int)(mark - rt->api) : (int)strlen(rt->api), rt->api,
+                 mark ? "parks" : "", mark ? mark + strlen("{collectionId}") : "");
+        snprintf(method, sizeof method, "%s", rt->method);
+        for (char *c = method; *c; c++)
+            *c = (char)(*c + 32);
+        json_t *op = json_object_get(json_object_get(paths, path), method);
+        if (!op)
+            fail_msg("/api lacks %s %s (the route %s %s)", rt->method, path, rt->method, rt->pattern);
+        if (rt->access == ROUTE_WRITE && !json_object_get(op, "security"))
+            fail_msg("/api: %s %s is a write but names no token", rt->method, path);
+    }
+    json_decref(j);
 }
 
 static void items_page_filter_and_bbox(void **state)

@@ -6,6 +6,7 @@
 #include "http.h"
 #include "strbuf.h"
 #include "catalog.h"
+#include "route_table.h"
 #include "routes.h"
 
 static json_t *param_ref(const char *name) { return json_pack("{s:s}", "$ref", name); }
@@ -124,6 +125,65 @@ static json_t *items_params(const layer_def *l)
                                                   json_pack("{s:s}", "type", type)));
     }
     return params;
+}
+
+/* The operation of route rt at path (described here when the document has
+ * none yet), with what the route table says of it: who may call it. */
+static void route_op(http_req *r, json_t *paths, const route *rt, const char *path)
+{
+    char method[16];
+    size_t n = strlen(rt->method);
+    for (size_t k = 0; k <= n && k < sizeof method; k++)
+        method[k] = (char)(rt->method[k] >= 'A' && rt->method[k] <= 'Z' ? rt->method[k] + 32 : rt->method[k]);
+    json_t *item = json_object_get(paths, path);
+    if (!item) {
+        item = json_object();
+        json_object_set_new(paths, path, item);
+    }
+    json_t *op = json_object_get(item, method);
+    if (!op) {
+        json_t *params = json_array();
+        for (const char *c = strchr(path, '{'); c; c = strchr(c + 1, '{')) {
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(strcspn(c + 1, "}") < 63 ? strcspn(c + 1, "}") : 63), c + 1);
+            json_array_append_new(params, path_param(name, name, "string"));
+        }
+        strbuf id = {0};
+        strbuf_puts(&id, method);
+        for (const char *c = path; *c; c++)
+            if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9'))
+                strbuf_printf(&id, "%c", *c);
+        op = json_pack("{s:s, s:s, s:o, s:o}", "operationId", id.data, "summary", rt->summary, "parameters", params,
+                       "responses", error_responses(json_response(rt->summary, MEDIA_JSON)));
+        strbuf_free(&id);
+        json_object_set_new(item, method, op);
+    }
+    /* a token is needed: always for a write, for every read under --require-token-for-reads */
+    if (rt->access == ROUTE_WRITE ||
+        (rt->access == ROUTE_READ && server_config_of(r->srv)->require_token_for_reads))
+        json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
+}
+
+/* Every route of the routing table in paths: those described above keep
+ * their description and get the table's access; the others are described
+ * from the table. */
+static void routes_into(http_req *r, json_t *paths)
+{
+    for (const route *rt = ROUTES; rt->method; rt++) {
+        if (!rt->api)
+            continue;
+        const char *mark = strstr(rt->api, "{collectionId}");
+        if (!mark) {
+            route_op(r, paths, rt, rt->api);
+            continue;
+        }
+        for (size_t i = 0; i < r->reg->n; i++) {
+            char path[512];
+            snprintf(path, sizeof path, "%.*s%s%s", (int)(mark - rt->api), rt->api, r->reg->layers[i].id,
+                     mark + strlen("{collectionId}"));
+            route_op(r, paths, rt, path);
+        }
+    }
 }
 
 enum MHD_Result http_openapi(http_req *r)
@@ -318,6 +378,7 @@ enum MHD_Result http_openapi(http_req *r)
     json_object_set_new(adopt, "parameters", json_pack("[O]", sid));
     json_object_set_new(paths, "/scenarios/{scenarioId}/adopt", json_pack("{s:o}", "post", adopt));
     json_decref(sid);
+    routes_into(r, paths);
     strbuf server = {0};
     strbuf_printf(&server, "%s/", r->base);
     json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o, s:o}", "openapi", "3.0.3",

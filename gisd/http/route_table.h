@@ -19,6 +19,10 @@ typedef struct {
     const char *pattern; /* segments; "{}" matches one segment, a last "{*}" the rest */
     http_handler handler;
     route_access access;
+    /* the path /api lists it at ({collectionId}: once per layer), and what
+     * it does; NULL for a route /api lists in paths of its own (one per
+     * analysis, per park report) or as its {} twin */
+    const char *api, *summary;
 } route;
 
 /* Every route, read top-down, ending with a NULL method. */
