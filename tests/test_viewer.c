@@ -169,6 +169,26 @@ static void glyph_ranges_hold_sdf_glyphs(void **state)
     free(body);
 }
 
+/* The planner's workbench (tests/workbench_check.mjs): a scenario made, a
+ * point drawn in it with terra-draw, an analysis run there, the compare view. */
+static void the_workbench_draws_runs_and_compares(void **state)
+{
+    (void)state;
+    char *tok, *out;
+    assert_int_equal(tu_run(&tok, "'%s' token add --db '%s' --name planner --scope admin:scenarios "
+                                  "--scope write:scenarios 2>/dev/null | tail -1",
+                            tu_gisd(), db),
+                     0);
+    tok[strcspn(tok, "\n")] = 0;
+    int rc = tu_run(&out, "cd '%s' && timeout 180 node tests/workbench_check.mjs '%s' '%s' build/tmp/workbench.png 2>&1", tu_root(),
+                    srv.base, tok);
+    if (rc != 0)
+        fail_msg("the workbench: %s", out);
+    assert_non_null(strstr(out, "ok: drew"));
+    free(out);
+    free(tok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +196,7 @@ int main(void)
         cmocka_unit_test(landing_page_negotiates_html_and_json),
         cmocka_unit_test(glyph_ranges_hold_sdf_glyphs),
         cmocka_unit_test(viewer_works_in_headless_chromium),
+        cmocka_unit_test(the_workbench_draws_runs_and_compares),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

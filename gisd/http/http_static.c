@@ -102,6 +102,21 @@ enum MHD_Result http_vendor_file(http_req *r)
                      "public, max-age=86400");
 }
 
+enum MHD_Result http_vendor_package_file(http_req *r)
+{
+    /* the viewer's drawing library, from the npm packages beside MapLibre's
+     * (the vendor directory is MapLibre's dist/ in node_modules/) */
+    static const char *const PACKAGES[] = {"terra-draw", "terra-draw-maplibre-gl-adapter", NULL};
+    size_t k = 0;
+    while (PACKAGES[k] && strcmp(PACKAGES[k], r->params[0]) != 0)
+        k++;
+    if (!PACKAGES[k])
+        return http_reply_error(r, 404, "NotFound", "no package \"%s\" here", r->params[0]);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/../../%s/dist", server_config_of(r->srv)->vendor_dir, PACKAGES[k]);
+    return send_file(r, dir, r->params[1], "public, max-age=86400");
+}
+
 /* The styles are MapLibre style documents whose URLs start with "/"; a client
  * gets them absolute, on the host it asked. */
 static void absolutize(http_req *r, json_t *obj, const char *key)

@@ -32,6 +32,8 @@ const route ROUTES[] = {
     {"GET", "/styles/{}", http_style, ROUTE_READ, "/styles/{styleId}.json", "a MapLibre style"},
     {"GET", "/viewer/{}", http_viewer_file, ROUTE_READ, "/viewer/{file}", "the web viewer's files"},
     {"GET", "/vendor/{}", http_vendor_file, ROUTE_READ, "/vendor/{file}", "MapLibre GL JS, served by gisd"},
+    {"GET", "/vendor/{}/{}", http_vendor_package_file, ROUTE_READ, "/vendor/{package}/{file}",
+     "the viewer's drawing library (terra-draw), served by gisd"},
     {"GET", "/fonts/{}/{}", http_glyphs, ROUTE_READ, "/fonts/{fontstack}/{range}.pbf", "glyph ranges for the map labels"},
     {"GET", "/healthz", http_healthz, ROUTE_OPEN, "/healthz", "liveness and store check"},
     {"GET", "/metrics", http_metrics, ROUTE_READ, "/metrics", "Prometheus metrics"},

@@ -32,6 +32,7 @@ enum MHD_Result http_styles(http_req *r);
 enum MHD_Result http_style(http_req *r);
 enum MHD_Result http_viewer_file(http_req *r);
 enum MHD_Result http_vendor_file(http_req *r);
+enum MHD_Result http_vendor_package_file(http_req *r);
 enum MHD_Result http_glyphs(http_req *r);
 enum MHD_Result http_viewer(http_req *r);
 /* http_openapi.c */

@@ -187,7 +187,7 @@ async function runAnalysis() {
     for (const key of analysisParams) if (param(key)) query.set(key, param(key));
   }
   out.textContent = '…';
-  const base = '/analysis/' + name + '?' + query.toString();
+  const base = prefix() + '/analysis/' + name + '?' + query.toString();
   const [answer, view] = await Promise.all([
     fetch(base, init).then(r => r.json()),
     fetch(base + (query.toString() ? '&' : '') + 'f=geojson', init).then(r => r.json()),
@@ -241,6 +241,7 @@ map.on('load', async () => {
 });
 
 map.on('click', e => {
+  if (window.gisdDrawing) return; /* terra-draw has the click */
   if (document.getElementById('analysis-name').value === 'site-check') {
     pendingSite = e.lngLat;
     map.getSource('analysis').setData({ type: 'FeatureCollection', features: [
@@ -340,9 +341,12 @@ async function runOptimization() {
   const out = document.getElementById('optimize-result');
   bar.value = 0;
   out.textContent = '…';
-  const created = await fetch('/processes/' + name + '/execution', {
-    method: 'POST', headers: { 'Content-Type': 'application/json', Prefer: 'respond-async' },
-    body: JSON.stringify({ inputs: optimizeInputs() }) });
+  const inputs = optimizeInputs();
+  const save = document.getElementById('optimize-save').value.trim();
+  if (save) inputs.save_scenario = save;
+  const created = await fetch(prefix() + '/processes/' + name + '/execution', {
+    method: 'POST', headers: Object.assign({ 'Content-Type': 'application/json', Prefer: 'respond-async' }, auth()),
+    body: JSON.stringify({ inputs }) });
   const job = await created.json();
   if (created.status !== 201) { out.textContent = JSON.stringify(job, null, 1); return; }
   let status = job;
@@ -355,6 +359,7 @@ async function runOptimization() {
   if (status.status !== 'successful') { out.textContent = JSON.stringify(result, null, 1); return; }
   drawOptimization(result);
   window.gisdOptimization = result;
+  if (save) await loadScenarios(save);
 }
 
 function addOptimizeLayers() {
@@ -380,3 +385,159 @@ document.getElementById('optimize-name').addEventListener('change', renderOptimi
 document.getElementById('optimize-run').addEventListener('click', () => runOptimization().catch(err => {
   document.getElementById('optimize-result').textContent = String(err);
 }));
+
+/* ---- the planner's workbench: a scenario chosen for everything the map
+ * shows and runs, its features drawn, moved and deleted on the map with
+ * terra-draw (Part 4 writes under /scenarios/{sid}/...), and two scenarios
+ * compared ---- */
+function scenario() { return document.getElementById('scenario').value; }
+function prefix() { return scenario() === 'baseline' ? '' : '/scenarios/' + encodeURIComponent(scenario()); }
+function auth() {
+  const t = document.getElementById('token').value.trim();
+  return t ? { Authorization: 'Bearer ' + t } : {};
+}
+function status(text) { document.getElementById('draw-status').textContent = text; }
+
+async function loadScenarios(select) {
+  const list = await fetch('/scenarios').then(r => r.json());
+  for (const id of ['scenario', 'compare-a', 'compare-b']) {
+    const el = document.getElementById(id), keep = select && id === 'scenario' ? select : el.value;
+    el.textContent = '';
+    el.add(new Option('现状 baseline', 'baseline'));
+    for (const sc of list.scenarios) el.add(new Option(`${sc.id} ${sc.title}`, sc.id));
+    if ([...el.options].some(o => o.value === keep)) el.value = keep;
+  }
+  if (select) await switchScenario();
+}
+
+/* everything read again through the scenario chosen: tiles, analyses, processes */
+async function switchScenario() {
+  map.getSource('gisd').setUrl(location.origin + prefix() + '/tiles/all.json');
+  if (draw) draw.clear();
+  status(scenario() === 'baseline' ? '现状：只读 the baseline is not drawn on here' : '方案 ' + scenario());
+}
+
+async function createScenario() {
+  const id = document.getElementById('scenario-new').value.trim();
+  if (!id) return;
+  const r = await fetch('/scenarios', { method: 'POST', headers: Object.assign({ 'Content-Type': 'application/json' }, auth()),
+                                       body: JSON.stringify({ id, title: id, base: scenario() }) });
+  const doc = await r.json();
+  if (r.status !== 201) { status(doc.description || String(r.status)); return; }
+  await loadScenarios(id);
+}
+
+/* the properties a new feature of layer gets: its id and what the layer needs */
+const ID_FIELD = { recycling_points: 'point_id', hw_facilities: 'facility_id', heat_network: 'pipe_id', parks: 'park_id' };
+function newProperties(layer, id) {
+  const p = { [ID_FIELD[layer]]: id };
+  if (layer === 'recycling_points') Object.assign(p, { name: '规划回收点 ' + id, level: 'community', capacity_tpd: 1 });
+  if (layer === 'hw_facilities') Object.assign(p, { name: '规划危废设施 ' + id, capacity_tpy: 10000 });
+  if (layer === 'parks') Object.assign(p, { name: '规划园区 ' + id, level: 'municipal' });
+  return p;
+}
+
+let draw = null;
+const drawn = new Map(); /* terra-draw id -> {layer, fid} of what the server holds */
+
+function items(layer) { return prefix() + '/collections/' + layer + '/items'; }
+
+async function write(method, url, body) {
+  const headers = Object.assign({ 'Content-Type': 'application/geo+json' }, auth());
+  if (method !== 'POST') {
+    const now = await fetch(url);
+    headers['If-Match'] = now.headers.get('ETag') || '*';
+  }
+  const r = await fetch(url, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  window.gisdLastWrite = { method, url, status: r.status };
+  status(`${method} ${r.status}`);
+  if (map.getSource('gisd')) map.getSource('gisd').setUrl(location.origin + prefix() + '/tiles/all.json');
+  return r;
+}
+
+async function onFinish(id, context) {
+  if (scenario() === 'baseline') { status('先选择或新建方案 choose or make a scenario first'); draw.removeFeatures([id]); return; }
+  const f = draw.getSnapshotFeature ? draw.getSnapshotFeature(id) : draw.getSnapshot().find(x => x.id === id);
+  if (!f) return;
+  const known = drawn.get(id);
+  if (!known) {
+    const layer = document.getElementById('draw-layer').value, fid = 'V-' + Date.now().toString(36);
+    const r = await write('POST', items(layer), { type: 'Feature', geometry: f.geometry, properties: newProperties(layer, fid) });
+    if (r.status === 201) drawn.set(id, { layer, fid });
+    return;
+  }
+  /* moved or reshaped: the same feature with its new geometry */
+  const url = items(known.layer) + '/' + encodeURIComponent(known.fid);
+  const current = await fetch(url).then(r => r.json());
+  await write('PUT', url, { type: 'Feature', geometry: f.geometry, properties: current.properties });
+}
+
+async function deleteSelected() {
+  const sel = draw.getSnapshot().filter(f => f.properties.selected);
+  for (const f of sel) {
+    const known = drawn.get(f.id);
+    if (known) await write('DELETE', items(known.layer) + '/' + encodeURIComponent(known.fid));
+    drawn.delete(f.id);
+    draw.removeFeatures([f.id]);
+  }
+}
+
+function startDrawing() {
+  const TD = window.terraDraw, A = window.terraDrawMaplibreGlAdapter;
+  if (!TD || !A) return;
+  draw = new TD.TerraDraw({
+    adapter: new A.TerraDrawMapLibreGLAdapter({ map }),
+    modes: [new TD.TerraDrawPointMode(), new TD.TerraDrawLineStringMode(), new TD.TerraDrawPolygonMode(),
+            new TD.TerraDrawSelectMode({ flags: {
+              point: { feature: { draggable: true } },
+              linestring: { feature: { draggable: true, coordinates: { draggable: true } } },
+              polygon: { feature: { draggable: true, coordinates: { draggable: true, midpoints: true } } } } })],
+  });
+  draw.start();
+  draw.on('finish', (id, context) => onFinish(id, context).catch(e => status(String(e))));
+  window.gisdDraw = draw;
+  const mode = m => () => { draw.setMode(m); window.gisdDrawing = m !== 'static'; };
+  document.getElementById('draw-point').addEventListener('click', mode('point'));
+  document.getElementById('draw-line').addEventListener('click', mode('linestring'));
+  document.getElementById('draw-polygon').addEventListener('click', mode('polygon'));
+  document.getElementById('draw-select').addEventListener('click', mode('select'));
+  document.getElementById('draw-off').addEventListener('click', mode('static'));
+  document.getElementById('draw-delete').addEventListener('click', () => deleteSelected().catch(e => status(String(e))));
+}
+
+async function runCompare() {
+  const a = document.getElementById('compare-a').value, b = document.getElementById('compare-b').value;
+  const table = document.getElementById('compare-table');
+  if (a === 'baseline') { table.textContent = '选择一个方案作 a choose a scenario as a'; return; }
+  const doc = await fetch(`/scenarios/${encodeURIComponent(a)}/compare/${encodeURIComponent(b)}`).then(r => r.json());
+  table.innerHTML = `<tr><th>指标 indicator</th><th>${escapeHtml(a)}</th><th>${escapeHtml(b)}</th><th>Δ</th></tr>` +
+    (doc.indicators || []).map(i => `<tr data-id="${escapeHtml(i.id)}"><td>${escapeHtml(i.id)}</td><td>${i.a}</td><td>${i.b}</td>` +
+      `<td class="${i.delta > 0 ? 'up' : i.delta < 0 ? 'down' : ''}">${i.delta > 0 ? '+' : ''}${i.delta}</td></tr>`).join('');
+  document.getElementById('compare-pdf').href = `/scenarios/${encodeURIComponent(a)}/compare/${encodeURIComponent(b)}?f=pdf`;
+  window.gisdCompare = doc;
+  /* what differs, drawn: added and changed as a has them, removed as b had them */
+  const features = [];
+  for (const [layer, lists] of Object.entries(doc.changes || {}))
+    for (const [kind, ids, from] of [['added', lists.added, a], ['changed', lists.replaced, a], ['removed', lists.deleted, b]])
+      for (const id of ids) {
+        const base = from === 'baseline' ? '' : '/scenarios/' + encodeURIComponent(from);
+        const f = await fetch(`${base}/collections/${layer}/items/${encodeURIComponent(id)}`).then(r => r.ok ? r.json() : null);
+        if (f) features.push({ type: 'Feature', geometry: f.geometry, properties: { change: kind, layer, id } });
+      }
+  map.getSource('compare').setData({ type: 'FeatureCollection', features });
+}
+
+function addCompareLayers() {
+  map.addSource('compare', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  const colour = ['match', ['get', 'change'], 'added', '#2e7d32', 'removed', '#c62828', '#ef6c00'];
+  map.addLayer({ id: 'compare-fill', type: 'fill', source: 'compare', filter: ['==', ['geometry-type'], 'Polygon'],
+                 paint: { 'fill-color': colour, 'fill-opacity': 0.35 } });
+  map.addLayer({ id: 'compare-line', type: 'line', source: 'compare', paint: { 'line-color': colour, 'line-width': 3 } });
+  map.addLayer({ id: 'compare-point', type: 'circle', source: 'compare', filter: ['==', ['geometry-type'], 'Point'],
+                 paint: { 'circle-color': colour, 'circle-radius': 7, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } });
+}
+
+map.on('load', () => { addCompareLayers(); startDrawing(); loadScenarios().catch(e => status(String(e))); });
+document.getElementById('scenario').addEventListener('change', () => switchScenario());
+document.getElementById('scenario-create').addEventListener('click', () => createScenario().catch(e => status(String(e))));
+document.getElementById('compare-run').addEventListener('click', () => runCompare().catch(e => status(String(e))));
