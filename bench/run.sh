@@ -12,6 +12,7 @@
 #  8. tiles/s, items?bbox req/s and the analyses on one SpatiaLite node, one
 #     PostGIS node and two PostGIS nodes behind nginx, with each request's CPU
 #     split between gisd, PostgreSQL and nginx (bench/nodes.sh)
+#  9. a scenario of 100 changes on the 50x city next to the baseline (bench/scenario.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 G=./gisd/gisd
@@ -76,3 +77,5 @@ echo "== soak: wrk -c64 for 5 minutes, an import every 5 s"
 bench/soak.sh 300
 echo "== optimisations: gisd next to PuLP + CBC on the 1x, 10x and 50x cities"
 bench/optimize.sh
+echo "== scenarios: a scenario of 100 changes over five layers of the 50x city, next to the baseline"
+bench/scenario.sh 50

@@ -41,10 +41,7 @@ static void job_run(void *arg, worker *w, http_answer *out)
             strbuf_free(&b);
             return;
         }
-        out->status = 200;
-        out->body = b.data;
-        out->len = b.len;
-        out->type = "application/pdf";
+        http_answer_bytes(out, &b, "application/pdf");
         return;
     }
     catalog_ctx ctx = {w->st, j->reg, j->rules, NULL, NULL, NULL};

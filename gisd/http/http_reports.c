@@ -55,10 +55,7 @@ static void park_job_run(void *arg, worker *w, http_answer *out)
         strbuf_free(&b);
         return;
     }
-    out->status = 200;
-    out->body = b.data;
-    out->len = b.len;
-    out->type = j->what == PARK_PDF ? "application/pdf" : "image/png";
+    http_answer_bytes(out, &b, j->what == PARK_PDF ? "application/pdf" : "image/png");
 }
 
 static int dimension(const char *text, int dflt, int *out)

@@ -13,6 +13,15 @@
 #include "xalloc.h"
 
 /* A read-write store for a scenario's own rows; NULL with the answer sent. */
+static store *writer(http_req *r, enum MHD_Result *ret);
+
+/* The same for creating, dropping or adopting, which need admin:scenarios:
+ * who gets the token's holder. */
+static store *admin_writer(http_req *r, char who[128], enum MHD_Result *ret)
+{
+    return http_scenario_admin_allowed(r, who, ret) ? writer(r, ret) : NULL;
+}
+
 static store *writer(http_req *r, enum MHD_Result *ret)
 {
     gisd_error err = {0};
@@ -114,9 +123,7 @@ enum MHD_Result http_scenario_drop(http_req *r)
 {
     char who[128];
     enum MHD_Result ret;
-    if (!http_scenario_admin_allowed(r, who, &ret))
-        return ret;
-    store *st = writer(r, &ret);
+    store *st = admin_writer(r, who, &ret);
     if (!st)
         return ret;
     gisd_error err = {0};
@@ -131,9 +138,7 @@ enum MHD_Result http_scenario_adopt(http_req *r)
 {
     char who[128];
     enum MHD_Result ret;
-    if (!http_scenario_admin_allowed(r, who, &ret))
-        return ret;
-    store *st = writer(r, &ret);
+    store *st = admin_writer(r, who, &ret);
     if (!st)
         return ret;
     gisd_error err = {0};
@@ -186,10 +191,7 @@ static void compare_run(void *arg, worker *w, http_answer *out)
             strbuf_free(&b);
             return;
         }
-        out->status = 200;
-        out->body = b.data;
-        out->len = b.len;
-        out->type = "application/pdf";
+        http_answer_bytes(out, &b, "application/pdf");
         return;
     }
     if (report_scenario_compare(w->st, j->reg, j->rules, j->a, j->b, j->sites, &doc, &out->err) == 0)

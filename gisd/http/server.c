@@ -380,6 +380,15 @@ void http_answer_json(http_answer *out, json_t *doc, size_t flags, const char *t
     out->type = type;
 }
 
+void http_answer_bytes(http_answer *out, strbuf *b, const char *type)
+{
+    out->status = 200;
+    out->body = b->data;
+    out->len = b->len;
+    out->type = type;
+    *b = (strbuf){0};
+}
+
 static enum MHD_Result answer_deferred(http_req *r, deferred *d)
 {
     http_answer *a = &d->answer;

@@ -98,6 +98,8 @@ typedef struct {
 /* Fills out with doc (taken) as JSON text of the media type, status 200; an
  * error when it cannot be encoded. */
 void http_answer_json(http_answer *out, json_t *doc, size_t flags, const char *type);
+/* Fills out with the bytes of b (taken) of the media type, status 200. */
+void http_answer_bytes(http_answer *out, strbuf *b, const char *type);
 
 /* A deferred job: runs on the job pool with a store handle of its own, its
  * thread's deadline set (cancel.h). */
