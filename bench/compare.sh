@@ -17,13 +17,7 @@ now() { date +%s.%N; }
 bench/make_city.sh "$T/ref.sqlite" 10 "$T/city10x" >/dev/null
 "$NEW" import --quiet --db "$T/city10x/gisd.sqlite" --manifest "$T/city10x/manifest.json" >/dev/null
 bench/sample_requests.sh "$T/city10x" "$T" >/dev/null
-awk '{ printf "/tiles/all/%s/%s/%s.mvt\n", $1, $2, $3 }' "$T/tiles.txt" > "$T/tiles.paths"
-cat > "$T/random.lua" <<'LUA'
-local paths = {}
-for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
-math.randomseed(42)
-request = function() return wrk.format("GET", paths[math.random(#paths)]) end
-LUA
+awk '{ printf "/tiles/all/%s/%s/%s.mvt\n", $1, $2, $3 }' "$T/tiles.txt" > "$T/tiles.paths" # random.lua is sample_requests.sh's
 pid=""
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null || true' EXIT
 serve() { # BIN PORT

@@ -263,7 +263,7 @@ async function renderOptimizeParams() {
   const desc = await fetch('/processes/' + name).then(r => r.json());
   box.innerHTML = '';
   for (const [key, input] of Object.entries(desc.inputs)) {
-    if (['format', 'analysis_crs', 'candidates'].includes(key)) continue;
+    if (['format', 'analysis_crs', 'candidates', 'save_scenario'].includes(key)) continue; /* save_scenario: its own field below */
     const s = input.schema || {};
     const label = document.createElement('label');
     label.textContent = key + (input.minOccurs ? ' *' : '') + ' ';
