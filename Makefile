@@ -23,7 +23,7 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 # Each room of gisd/ has a folder, from the bottom up (tests/rooms.sh checks
 # that a room includes only the headers of the rooms below it). Their
 # headers are found for #include "..." only (-iquote): features.h is also libc's.
-ROOMS    := core geom query store edit tiles analysis optimize report catalog http cli
+ROOMS    := core geom query store edit tiles network analysis optimize report catalog http cli
 INC      := $(patsubst %,-iquote gisd/%,$(ROOMS)) -iquote importers -Ibuild/gen
 LIB_SRC  := $(filter-out gisd/cli/main.c,$(wildcard gisd/*/*.c)) $(wildcard importers/*.c)
 # The MVT and glyph encodings compiled by protoc-c from their published .proto files.
@@ -137,7 +137,7 @@ build/fuzz/bin/%: fuzz/%.c $(FUZZ_OBJ) $(HEADERS)
 # PostGIS cluster (run_all.sh --pg); the suites of pure functions (CRS
 # parsing, layer definitions, the p-median's search, GEOS failures) and
 # test_pg (which compares the two backends itself) run once.
-PG_SUITES := analysis catalog clients cql2 scenarios edit hardening http import optimize processes qgis races report store tiles viewer
+PG_SUITES := analysis catalog clients cql2 scenarios edit hardening http import network optimize processes qgis races report store tiles viewer
 PG_TESTS  := $(patsubst %,build/san/tests/test_%,$(PG_SUITES))
 test: build/.deps build/.npm build/san/bin/gisd build/tsan/bin/gisd $(TESTS) $(FUZZERS)
 	@tests/rooms.sh

@@ -270,6 +270,18 @@ not_a_number: {
 }
 }
 
+/* A number outside its field's "min" and "max" (roads' oneway: 0 or 1) is
+ * refused with the feature named, not stored to mislead every search. */
+static int check_range(import_job *j, size_t i, long no, gisd_error *err)
+{
+    const field_def *fd = &j->layer->fields[i];
+    const store_value *v = &j->values[i];
+    if (!fd->has_range || v->is_null || (v->d >= fd->min && v->d <= fd->max))
+        return 0;
+    return gisd_fail(err, GISD_E_INPUT, "%s: %s %ld, field \"%s\": %.17g is outside %g to %g", j->src->file, j->unit,
+                     no, fd->name, v->d, fd->min, fd->max);
+}
+
 /* ---- geometry ---- */
 
 typedef enum { FAMILY_POINT, FAMILY_LINE, FAMILY_POLYGON, FAMILY_OTHER } geom_family;
@@ -586,7 +598,7 @@ static int import_features(import_job *j, store *s, int show_progress, import_co
         int repaired = 0;
         int wkb_len = prepare_geometry(j, f, no, &repaired, err);
         for (size_t i = 0; i < j->layer->nfields && wkb_len >= 0; i++)
-            if (convert_value(j, f, i, no, err) != 0)
+            if (convert_value(j, f, i, no, err) != 0 || check_range(j, i, no, err) != 0)
                 wkb_len = -1;
         long long source_fid = OGR_F_GetFID(f);
         OGR_F_Destroy(f);

@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 declare -A level=([core]=0 [query]=1 [store]=2 [edit]=3 [tiles]=3 [importers]=3 [geom]=3
-                  [analysis]=4 [optimize]=5 [report]=6 [catalog]=7 [http]=8 [cli]=9)
+                  [network]=4 [analysis]=5 [optimize]=6 [report]=7 [catalog]=8 [http]=9 [cli]=10)
 declare -A home
 for d in gisd/*/ importers/; do
   room=$(basename "$d")

@@ -72,7 +72,7 @@ static void every_answer_is_the_enumerated_optimum(void **state)
             t.cy[1] = t.cy[0];
         }
         long p = 1 + (long)(unit(&seed) * (double)(t.nc - 1));
-        pmedian_problem pb = {t.nd, t.nc, t.dx, t.dy, t.w, t.cx, t.cy, p, 30, NULL};
+        pmedian_problem pb = {t.nd, t.nc, t.dx, t.dy, t.w, t.cx, t.cy, p, 30, NULL, NULL};
         pmedian_result r;
         gisd_error err = {0};
         assert_int_equal(pmedian_solve(&pb, &r, &err), 0);
@@ -98,7 +98,7 @@ static void p_of_every_candidate_opens_all(void **state)
 {
     (void)state;
     double dx[] = {0, 1000}, dy[] = {0, 0}, w[] = {10, 20}, cx[] = {0, 2000}, cy[] = {0, 0};
-    pmedian_problem pb = {2, 2, dx, dy, w, cx, cy, 2, 5, NULL};
+    pmedian_problem pb = {2, 2, dx, dy, w, cx, cy, 2, 5, NULL, NULL};
     pmedian_result r;
     gisd_error err = {0};
     assert_int_equal(pmedian_solve(&pb, &r, &err), 0);

@@ -17,6 +17,13 @@
 int analysis_crs_resolve(store *s, const layer_registry *reg, int requested, int *srid,
                          gisd_error *err);
 
+/* How the network analyses measure (docs/NETWORK.md): straight lines, or
+ * along the roads with points joined within snap_max_m. */
+typedef struct {
+    int network;
+    double snap_max_m;
+} net_params;
+
 typedef struct {
     double radius_m;
     const char *park_id; /* NULL: every park */
@@ -25,16 +32,19 @@ typedef struct {
 typedef struct {
     int capable;
     double max_km;
+    net_params net;
 } hw_params;
 
 typedef struct {
     double max_km;
     const char *park_id; /* NULL: every park; else the lists of its enterprises only */
+    net_params net;
 } symbiosis_params;
 
 typedef struct {
     double radius_m;
     const char *level; /* community, transit, sorting or any */
+    net_params net;
 } recycling_params;
 
 /* heating-coverage of one park, as numbers. */
@@ -74,6 +84,7 @@ typedef struct {
 typedef struct {
     int capable;
     double max_km;
+    net_params net;
     size_t n;
     hw_row *rows;
     long beyond_max, no_facility;
@@ -108,6 +119,7 @@ typedef struct {
 
 typedef struct {
     double max_km;
+    net_params net;
     size_t nlinks, nunmatched, nunused, nbyproducts, nparks;
     symbiosis_link *links;
     symbiosis_pair *unmatched, *unused;
@@ -131,6 +143,7 @@ typedef struct {
 typedef struct {
     double radius_m;
     char level[16];
+    net_params net;
     size_t ndistricts;
     recycling_tally *districts; /* the districts holding communities, by name */
     recycling_tally total;
@@ -173,6 +186,42 @@ extern const param_def HW_PROXIMITY_PARAMS[];
 extern const param_def RECYCLING_COVERAGE_PARAMS[];
 extern const param_def SITE_CHECK_PARAMS[];
 extern const param_def SYMBIOSIS_PARAMS[];
+
+/* route and service-area (docs/NETWORK.md): from and to are LAYER:ID or
+ * "lon,lat"; mode walk, drive or hazmat. */
+typedef struct {
+    const char *from, *to, *mode;
+    double snap_max_m, exposure_m;
+} route_params;
+
+typedef struct {
+    const char *from, *mode;
+    double max_m, snap_max_m;
+} service_area_params;
+
+int analysis_route(store *s, const layer_registry *reg, int srid, const route_params *p, int geojson, json_t **out,
+                   gisd_error *err);
+int analysis_service_area(store *s, const layer_registry *reg, int srid, const service_area_params *p, int geojson,
+                          json_t **out, gisd_error *err);
+/* What a planner must fix before trusting a network answer: per mode its
+ * edges, components, dangles and the features of the point layers off it,
+ * and the endpoints 0.5 to 5 m apart that do not join. */
+int analysis_network_check(store *s, const layer_registry *reg, int srid, double snap_max_m, json_t **out,
+                           gisd_error *err);
+
+extern const param_def ROUTE_PARAMS[];
+extern const param_def SERVICE_AREA_PARAMS[];
+extern const param_def NETWORK_CHECK_PARAMS[];
+
+/* distance and snap_max_m, which the network analyses and optimisations take. */
+#define ANALYSIS_DISTANCE_PARAMS                                                                          \
+    {"distance", PARAM_CHOICE, NULL, 0, 0, "euclidean|network", "euclidean", 0,                           \
+     "straight lines, or along the roads (docs/NETWORK.md)"},                                             \
+        {"snap_max_m", PARAM_NUMBER, "m", 1, 5000, NULL, "500", 0,                                        \
+         "with distance=network: a point farther than this from the roads is off the network"}
+
+/* The net_params of v's distance and snap_max_m. */
+net_params analysis_net_params(const param_values *v);
 
 /* The two parameters every analysis and optimisation ends with. */
 #define ANALYSIS_FORMAT_AND_CRS_PARAMS                                                                    \

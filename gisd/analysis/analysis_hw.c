@@ -1,10 +1,12 @@
 /* hw-proximity: the nearest eligible licensed facility of every enterprise
  * that produces hazardous waste (危险废物就近处置). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis.h"
 #include "analysis_geom.h"
+#include "analysis_net.h"
 #include "xalloc.h"
 
 enum { E_ID, E_TPY, E_CODES };
@@ -68,9 +70,11 @@ json_t *hw_result_json(const hw_result *r)
         json_object_set_new(row, "distance_m", w->facility_id ? json_real(analysis_round(w->distance_m, 3)) : json_null());
         json_array_append_new(list, row);
     }
-    return json_pack("{s:b, s:o, s:o, s:I, s:I}", "capable", r->capable, "max_km", analysis_number(r->max_km),
-                     "enterprises", list, "beyond_max", (json_int_t)r->beyond_max, "no_facility",
-                     (json_int_t)r->no_facility);
+    json_t *o = json_pack("{s:b, s:o, s:o, s:I, s:I}", "capable", r->capable, "max_km", analysis_number(r->max_km),
+                          "enterprises", list, "beyond_max", (json_int_t)r->beyond_max, "no_facility",
+                          (json_int_t)r->no_facility);
+    anet_describe(&r->net, o);
+    return o;
 }
 
 int analysis_hw_proximity(store *st, const layer_registry *reg, int srid, const hw_params *p, int geojson,
@@ -106,7 +110,19 @@ int analysis_hw_compute(store *st, const layer_registry *reg, int srid, const hw
         GEOS_finish_r(h);
         return -1;
     }
-    int rc = 0;
+    /* with distance=network: enterprises and facilities joined to the roads
+     * dangerous goods may use, each enterprise searching to its nearest */
+    anet an;
+    int rc = anet_open(st, reg, srid, &p->net, &an, err);
+    net_spot *fspots = NULL;
+    unsigned char *keep = NULL;
+    net_search *srch = NULL;
+    if (rc == 0 && an.net) {
+        fspots = anet_snap_set(&an, NET_HAZMAT, &facs, &fail);
+        rc = fspots ? 0 : -1;
+        keep = xcalloc(facs.n + 1, 1);
+        srch = net_search_new(an.net, NET_HAZMAT);
+    }
     afeat **producers = xmalloc((ents.n ? ents.n : 1) * sizeof *producers);
     size_t n = 0;
     for (size_t i = 0; i < ents.n; i++)
@@ -121,9 +137,24 @@ int analysis_hw_compute(store *st, const layer_registry *reg, int srid, const hw
     long beyond = 0, none = 0;
     for (size_t i = 0; rc == 0 && i < n && afail_live(&fail); i++) {
         afeat *e = producers[i];
-        double d = 0;
-        afeat *f = aset_nearest(&facs, e->g, p->capable ? facility_eligible : NULL,
-                                e->vals[E_CODES], &d);
+        double d = 0, ex = 0, ey = 0;
+        afeat *f = NULL;
+        net_spot es = {.edge = -1};
+        if (srch) {
+            if (!afail_ok(&fail, GEOSGeomGetX_r(h, e->g, &ex) && GEOSGeomGetY_r(h, e->g, &ey), "reading a point"))
+                break;
+            network_snap(an.net, NET_HAZMAT, ex, ey, an.snap_max_m, &es);
+            for (size_t k = 0; k < facs.n; k++)
+                keep[k] = !p->capable || facility_eligible(&facs.f[k], e->vals[E_CODES]);
+            long k = net_search_nearest(srch, &es, 0, fspots, facs.n, keep, INFINITY, &d);
+            if (k == -2) {
+                rc = gisd_fail(err, GISD_E_TIMEOUT, "the analysis was cancelled at its deadline or at shutdown");
+                break;
+            }
+            f = k >= 0 ? &facs.f[k] : NULL;
+        } else {
+            f = aset_nearest(&facs, e->g, p->capable ? facility_eligible : NULL, e->vals[E_CODES], &d);
+        }
         hw_row *row = &out->rows[out->n++];
         *row = (hw_row){.ent_id = xstrdup(e->vals[E_ID]), .hw_tpy = afeat_num(e, E_TPY)};
         if (f) {
@@ -136,8 +167,17 @@ int analysis_hw_compute(store *st, const layer_registry *reg, int srid, const hw
                 GEOSGeometry *line = NULL;
                 if (afail_ok(&fail, GEOSGeomGetX_r(h, e->g, &x0) && GEOSGeomGetY_r(h, e->g, &y0) &&
                                         GEOSGeomGetX_r(h, f->g, &x1) && GEOSGeomGetY_r(h, f->g, &y1),
-                             "reading a point"))
-                    line = analysis_segment(h, x0, y0, x1, y1, &fail);
+                             "reading a point")) {
+                    if (srch) {
+                        /* the flow along its route */
+                        size_t len;
+                        double *xy = anet_route_vertices(an.net, srch, x0, y0, &fspots[f - facs.f], x1, y1, NULL, &len);
+                        line = anet_geos_line(h, xy, len, &fail);
+                        free(xy);
+                    } else {
+                        line = analysis_segment(h, x0, y0, x1, y1, &fail);
+                    }
+                }
                 if (line)
                     map_view_add(&mv, features, line,
                                  json_pack("{s:s, s:s, s:s, s:f, s:b}", "kind", "link", "ent_id",
@@ -157,6 +197,7 @@ int analysis_hw_compute(store *st, const layer_registry *reg, int srid, const hw
         rc = -1;
     out->capable = p->capable;
     out->max_km = p->max_km;
+    out->net = p->net;
     out->beyond_max = beyond;
     out->no_facility = none;
     if (rc == 0 && map) {
@@ -168,6 +209,10 @@ int analysis_hw_compute(store *st, const layer_registry *reg, int srid, const hw
     json_decref(features);
     map_view_close(&mv);
     free(producers);
+    net_search_free(srch);
+    free(fspots);
+    free(keep);
+    anet_close(&an);
     aset_free(&ents);
     aset_free(&facs);
     GEOS_finish_r(h);

@@ -18,6 +18,7 @@ const param_def HEATING_COVERAGE_PARAMS[] = {
 const param_def HW_PROXIMITY_PARAMS[] = {
     {"capable", PARAM_BOOL, NULL, 0, 0, NULL, "false", 0, "only facilities taking every code the enterprise produces"},
     {"max_km", PARAM_NUMBER, "km", 0.001, ANALYSIS_DISTANCE_MAX_KM, NULL, "50", 0, "counted as beyond_max past this"},
+    ANALYSIS_DISTANCE_PARAMS,
     ANALYSIS_FORMAT_AND_CRS_PARAMS,
     {NULL, 0, NULL, 0, 0, NULL, NULL, 0, NULL}};
 
@@ -26,6 +27,7 @@ const param_def RECYCLING_COVERAGE_PARAMS[] = {
      "covered within this many metres of a point"},
     {"level", PARAM_CHOICE, NULL, 0, 0, "community|transit|sorting|any", "community", 0,
      "the level of points that count"},
+    ANALYSIS_DISTANCE_PARAMS,
     ANALYSIS_FORMAT_AND_CRS_PARAMS,
     {NULL, 0, NULL, 0, 0, NULL, NULL, 0, NULL}};
 
@@ -35,8 +37,42 @@ const param_def SYMBIOSIS_PARAMS[] = {
     {"max_km", PARAM_NUMBER, "km", 0.001, ANALYSIS_DISTANCE_MAX_KM, NULL, "10", 0,
      "a by-product travels at most this far"},
     {"park_id", PARAM_TEXT, NULL, 0, 0, NULL, NULL, 0, "one park: the links, gaps and ratio of its enterprises"},
+    ANALYSIS_DISTANCE_PARAMS,
     ANALYSIS_FORMAT_AND_CRS_PARAMS,
     {NULL, 0, NULL, 0, 0, NULL, NULL, 0, NULL}};
+
+const param_def ROUTE_PARAMS[] = {
+    {"from", PARAM_TEXT, NULL, 0, 0, NULL, NULL, 1, "LAYER:ID (enterprises:E00017) or lon,lat"},
+    {"to", PARAM_TEXT, NULL, 0, 0, NULL, NULL, 1, "LAYER:ID or lon,lat"},
+    {"mode", PARAM_CHOICE, NULL, 0, 0, "walk|drive|hazmat", "hazmat", 0, "whose roads: pedestrians, vehicles, dangerous goods"},
+    {"snap_max_m", PARAM_NUMBER, "m", 1, 5000, NULL, "500", 0, "a point farther than this from the roads is off the network"},
+    {"exposure_m", PARAM_NUMBER, "m", 0, ANALYSIS_RADIUS_MAX_M, NULL, "500", 0,
+     "communities within this many metres of the route are exposed"},
+    ANALYSIS_FORMAT_AND_CRS_PARAMS,
+    {NULL, 0, NULL, 0, 0, NULL, NULL, 0, NULL}};
+
+const param_def SERVICE_AREA_PARAMS[] = {
+    {"from", PARAM_TEXT, NULL, 0, 0, NULL, NULL, 1, "LAYER:ID (recycling_points:R00012) or lon,lat"},
+    {"mode", PARAM_CHOICE, NULL, 0, 0, "walk|drive|hazmat", "walk", 0, "whose roads: pedestrians, vehicles, dangerous goods"},
+    {"max_m", PARAM_NUMBER, "m", 1, ANALYSIS_RADIUS_MAX_M, NULL, "1000", 0, "the budget along the roads, access leg included"},
+    {"snap_max_m", PARAM_NUMBER, "m", 1, 5000, NULL, "500", 0, "a point farther than this from the roads is off the network"},
+    ANALYSIS_FORMAT_AND_CRS_PARAMS,
+    {NULL, 0, NULL, 0, 0, NULL, NULL, 0, NULL}};
+
+const param_def NETWORK_CHECK_PARAMS[] = {
+    {"snap_max_m", PARAM_NUMBER, "m", 1, 5000, NULL, "500", 0, "a point farther than this from the roads is off the network"},
+    {"analysis_crs", PARAM_CRS, NULL, 0, 0, NULL, NULL, 0, "the projected CRS in metres measured in (EPSG:n); default: the store's"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL, 0, NULL}};
+
+net_params analysis_net_params(const param_values *v)
+{
+    net_params p = {0, 500};
+    if (param_find(v->defs, "distance"))
+        p.network = strcmp(param_text(v, "distance"), "network") == 0;
+    if (param_find(v->defs, "snap_max_m"))
+        p.snap_max_m = param_num(v, "snap_max_m");
+    return p;
+}
 
 int analysis_setup(store *s, const layer_registry *reg, const param_values *v, int *srid, int *geojson,
                    gisd_error *err)

@@ -6,6 +6,7 @@
 
 #include "analysis.h"
 #include "analysis_geom.h"
+#include "analysis_net.h"
 #include "xalloc.h"
 
 enum { C_ID, C_HH };
@@ -84,8 +85,10 @@ json_t *recycling_result_json(const recycling_result *r)
         json_array_append_new(dl, tally_json(&r->districts[k], r->districts[k].name));
     for (size_t k = 0; k < r->nuncovered; k++)
         json_array_append_new(ul, json_string(r->uncovered[k]));
-    return json_pack("{s:o, s:s, s:o, s:o, s:o}", "radius_m", analysis_number(r->radius_m), "level", r->level,
-                     "districts", dl, "total", tally_json(&r->total, NULL), "uncovered", ul);
+    json_t *o = json_pack("{s:o, s:s, s:o, s:o, s:o}", "radius_m", analysis_number(r->radius_m), "level", r->level,
+                          "districts", dl, "total", tally_json(&r->total, NULL), "uncovered", ul);
+    anet_describe(&r->net, o);
+    return o;
 }
 
 int analysis_recycling_coverage(store *st, const layer_registry *reg, int srid, const recycling_params *p,
@@ -128,7 +131,21 @@ int analysis_recycling_compute(store *st, const layer_registry *reg, int srid, c
         GEOS_finish_r(h);
         return -1;
     }
-    int rc = 0;
+    /* with distance=network: every point and community joined to the walking network */
+    anet an;
+    int rc = anet_open(st, reg, srid, &p->net, &an, err);
+    net_spot *cspots = NULL, *pspots = NULL;
+    unsigned char *keep = NULL;
+    net_search *srch = NULL;
+    if (rc == 0 && an.net) {
+        cspots = anet_snap_set(&an, NET_WALK, &comms, &fail);
+        pspots = cspots ? anet_snap_set(&an, NET_WALK, &points, &fail) : NULL;
+        rc = pspots ? 0 : -1;
+        keep = xcalloc(points.n + 1, 1);
+        for (size_t i = 0; i < points.n; i++)
+            keep[i] = !strcmp(level, "any") || (points.f[i].vals[P_LEVEL] && !strcmp(points.f[i].vals[P_LEVEL], level));
+        srch = net_search_new(an.net, NET_WALK);
+    }
     recycling_tally *per = xcalloc(dists.n + 1, sizeof *per);
     recycling_tally total = {0};
     char **uncovered = xmalloc((comms.n + 1) * sizeof *uncovered);
@@ -141,7 +158,18 @@ int analysis_recycling_compute(store *st, const layer_registry *reg, int srid, c
         afeat *c = &comms.f[i];
         double hh = afeat_num(c, C_HH);
         point_probe pp = {h, c->g, p->radius_m, strcmp(level, "any") ? level : NULL, 0, &fail};
-        aset_near(&points, c->g, p->radius_m, probe_point, &pp);
+        if (srch) {
+            /* from the community to the point, within radius_m along the walks */
+            double d;
+            long k = net_search_nearest(srch, &cspots[i], 0, pspots, points.n, keep, p->radius_m - cspots[i].access, &d);
+            if (k == -2) {
+                rc = gisd_fail(err, GISD_E_TIMEOUT, "the analysis was cancelled at its deadline or at shutdown");
+                break;
+            }
+            pp.hit = k >= 0 && d <= p->radius_m;
+        } else {
+            aset_near(&points, c->g, p->radius_m, probe_point, &pp);
+        }
         district_probe dp = {&dists, c->g, NULL};
         aset_near(&dists, c->g, 0, probe_district, &dp);
         total.communities++;
@@ -172,6 +200,7 @@ int analysis_recycling_compute(store *st, const layer_registry *reg, int srid, c
     qsort_r(order, nd, sizeof *order, by_district_name, &dists);
     if (rc == 0) {
         out->radius_m = p->radius_m;
+        out->net = p->net;
         snprintf(out->level, sizeof out->level, "%s", level);
         out->total = total;
         out->districts = xcalloc(nd + 1, sizeof *out->districts);
@@ -194,6 +223,11 @@ int analysis_recycling_compute(store *st, const layer_registry *reg, int srid, c
     free(order);
     free(per);
     free(uncovered);
+    net_search_free(srch);
+    free(cspots);
+    free(pspots);
+    free(keep);
+    anet_close(&an);
     aset_free(&comms);
     aset_free(&points);
     aset_free(&dists);

@@ -6,6 +6,7 @@
 
 #include "analysis.h"
 #include "analysis_geom.h"
+#include "analysis_net.h"
 #include "xalloc.h"
 
 enum { E_ID, E_OUT, E_IN };
@@ -163,6 +164,21 @@ static size_t sweep_nearest(const sweep *s, const ent_pt *e, size_t self, double
     return best;
 }
 
+/* The enterprise of the entries [from, to) nearest to self along the roads
+ * (to it backwards: from a producer to the consumer self; forwards: from
+ * the producer self to a consumer), or (size_t)-1; *dist its distance.
+ * tsp and keep are room for to - from spots. */
+static size_t net_nearest(net_search *srch, const net_spot *spots, const entry *l, size_t from, size_t to, size_t self,
+                          int backwards, net_spot *tsp, unsigned char *keep, double *dist)
+{
+    for (size_t i = from; i < to; i++) {
+        tsp[i - from] = spots[l[i].ent];
+        keep[i - from] = l[i].ent != self;
+    }
+    long k = net_search_nearest(srch, &spots[self], backwards, tsp, to - from, keep, INFINITY, dist);
+    return k >= 0 ? l[from + (size_t)k].ent : (size_t)-1;
+}
+
 /* The enterprises of the entries [from, to) (one by-product), as a sweep. */
 static sweep sweep_of(const entry *l, size_t from, size_t to, ent_pt *e)
 {
@@ -247,7 +263,7 @@ static json_t *pairs_json(const symbiosis_pair *v, size_t n)
 
 json_t *symbiosis_result_json(const symbiosis_result *r)
 {
-    json_t *links = json_array(), *bps = json_array(), *pl = json_array();
+    json_t *links = json_array(), *bps = json_array(), *pl = json_array(), *o;
     for (size_t i = 0; i < r->nlinks; i++) {
         const symbiosis_link *k = &r->links[i];
         json_array_append_new(links, json_pack("{s:s, s:s, s:s, s:f, s:o}", "consumer", k->consumer, "byproduct",
@@ -268,9 +284,11 @@ json_t *symbiosis_result_json(const symbiosis_result *r)
                                             (json_int_t)k->demands, "links_in_park", (json_int_t)k->links_in_park,
                                             "in_park_ratio", analysis_round(k->in_park_ratio, 6)));
     }
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "max_km", analysis_number(r->max_km), "links", links,
-                     "unmatched", pairs_json(r->unmatched, r->nunmatched), "unused", pairs_json(r->unused, r->nunused),
-                     "byproducts", bps, "parks", pl);
+    o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "max_km", analysis_number(r->max_km), "links", links, "unmatched",
+                  pairs_json(r->unmatched, r->nunmatched), "unused", pairs_json(r->unused, r->nunused), "byproducts", bps,
+                  "parks", pl);
+    anet_describe(&r->net, o);
+    return o;
 }
 
 int analysis_symbiosis(store *st, const layer_registry *reg, int srid, const symbiosis_params *p, int geojson,
@@ -293,6 +311,7 @@ int analysis_symbiosis_compute(store *st, const layer_registry *reg, int srid, c
     if (map)
         *map = NULL;
     out->max_km = p->max_km;
+    out->net = p->net;
     if (!(p->max_km > 0 && p->max_km <= ANALYSIS_DISTANCE_MAX_KM))
         return gisd_fail(err, GISD_E_INPUT, "max_km must be more than 0 and at most %g",
                          ANALYSIS_DISTANCE_MAX_KM);
@@ -330,6 +349,17 @@ int analysis_symbiosis_compute(store *st, const layer_registry *reg, int srid, c
     qsort_r(sup.e, sup.n, sizeof *sup.e, by_bp_then_ent, &sc);
     qsort_r(dem.e, dem.n, sizeof *dem.e, by_bp_then_ent, &sc);
 
+    /* with distance=network: every enterprise joined to the roads vehicles
+     * use, by-products travelling from producer to consumer */
+    anet an;
+    int nrc = afail_live(&fail) ? anet_open(st, reg, srid, &p->net, &an, err) : -1;
+    net_spot *spots = nrc == 0 && an.net ? anet_snap_set(&an, NET_DRIVE, &ents, &fail) : NULL;
+    net_search *srch = spots ? net_search_new(an.net, NET_DRIVE) : NULL;
+    if (nrc != 0 || (an.net && !spots))
+        fail.failed = 1;
+    net_spot *tsp = xmalloc((sup.n + dem.n + 1) * sizeof *tsp);
+    unsigned char *keep = xmalloc(sup.n + dem.n + 1);
+
     /* per by-product: match its demands to supplies and its supplies to demands */
     demand_answer *ans = xcalloc(dem.n + 1, sizeof *ans);
     char *unused = xcalloc(sup.n + 1, 1);
@@ -348,7 +378,8 @@ int analysis_symbiosis_compute(store *st, const layer_registry *reg, int srid, c
         bp_tally t = {(long)(s_end - is), (long)(d_end - id), 0, 0, 0};
         for (size_t k = id; k < d_end; k++) {
             double d;
-            size_t pr = sweep_nearest(&ss, e, dem.e[k].ent, &d);
+            size_t pr = srch ? net_nearest(srch, spots, sup.e, is, s_end, dem.e[k].ent, 1, tsp, keep, &d)
+                             : sweep_nearest(&ss, e, dem.e[k].ent, &d);
             ans[k].producer = pr != (size_t)-1 && d <= max_m ? pr : (size_t)-1;
             ans[k].dist = d;
             if (ans[k].producer == (size_t)-1)
@@ -358,7 +389,8 @@ int analysis_symbiosis_compute(store *st, const layer_registry *reg, int srid, c
         }
         for (size_t k = is; k < s_end; k++) {
             double d;
-            size_t c = sweep_nearest(&ds, e, sup.e[k].ent, &d);
+            size_t c = srch ? net_nearest(srch, spots, dem.e, id, d_end, sup.e[k].ent, 0, tsp, keep, &d)
+                            : sweep_nearest(&ds, e, sup.e[k].ent, &d);
             unused[k] = c == (size_t)-1 || d > max_m;
             t.unused += unused[k];
         }
@@ -381,6 +413,12 @@ int analysis_symbiosis_compute(store *st, const layer_registry *reg, int srid, c
     sort_ctx dsc = {e, dem.e}, ssc = {e, sup.e};
     qsort_r(dord, dem.n, sizeof *dord, index_by_ent_then_bp, &dsc);
     qsort_r(sord, sup.n, sizeof *sord, index_by_ent_then_bp, &ssc);
+    free(tsp);
+    free(keep);
+    net_search_free(srch);
+    free(spots);
+    if (nrc == 0)
+        anet_close(&an);
     int rc = p->park_id && only < 0 && !fail.failed
                  ? gisd_fail(err, GISD_E_INPUT, "park_id \"%s\" is not a park of this dataset", p->park_id)
                  : 0;

@@ -23,7 +23,7 @@ static int run_hw(const catalog_ctx *c, const param_values *v, int srid, int geo
                   json_t **out, gisd_error *err)
 {
     (void)object;
-    hw_params p = {(int)param_num(v, "capable"), param_num(v, "max_km")};
+    hw_params p = {(int)param_num(v, "capable"), param_num(v, "max_km"), analysis_net_params(v)};
     return analysis_hw_proximity(c->st, c->reg, srid, &p, geojson, out, err);
 }
 
@@ -31,7 +31,7 @@ static int run_recycling(const catalog_ctx *c, const param_values *v, int srid, 
                          json_t **out, gisd_error *err)
 {
     (void)object;
-    recycling_params p = {param_num(v, "radius_m"), param_text(v, "level")};
+    recycling_params p = {param_num(v, "radius_m"), param_text(v, "level"), analysis_net_params(v)};
     return analysis_recycling_coverage(c->st, c->reg, srid, &p, geojson, out, err);
 }
 
@@ -46,8 +46,34 @@ static int run_symbiosis(const catalog_ctx *c, const param_values *v, int srid, 
                          json_t **out, gisd_error *err)
 {
     (void)object;
-    symbiosis_params p = {param_num(v, "max_km"), param_text(v, "park_id")};
+    symbiosis_params p = {param_num(v, "max_km"), param_text(v, "park_id"), analysis_net_params(v)};
     return analysis_symbiosis(c->st, c->reg, srid, &p, geojson, out, err);
+}
+
+static int run_route(const catalog_ctx *c, const param_values *v, int srid, int geojson, json_t *object,
+                     json_t **out, gisd_error *err)
+{
+    (void)object;
+    route_params p = {param_text(v, "from"), param_text(v, "to"), param_text(v, "mode"), param_num(v, "snap_max_m"),
+                      param_num(v, "exposure_m")};
+    return analysis_route(c->st, c->reg, srid, &p, geojson, out, err);
+}
+
+static int run_service_area(const catalog_ctx *c, const param_values *v, int srid, int geojson, json_t *object,
+                            json_t **out, gisd_error *err)
+{
+    (void)object;
+    service_area_params p = {param_text(v, "from"), param_text(v, "mode"), param_num(v, "max_m"),
+                             param_num(v, "snap_max_m")};
+    return analysis_service_area(c->st, c->reg, srid, &p, geojson, out, err);
+}
+
+static int run_network_check(const catalog_ctx *c, const param_values *v, int srid, int geojson, json_t *object,
+                             json_t **out, gisd_error *err)
+{
+    (void)object;
+    (void)geojson;
+    return analysis_network_check(c->st, c->reg, srid, param_num(v, "snap_max_m"), out, err);
 }
 
 static int run_scorecard(const catalog_ctx *c, const param_values *v, int srid, int geojson, json_t *object,
@@ -66,7 +92,9 @@ static const struct {
     const char *id;
     analysis_fn fn;
 } ANALYSES[] = {{"heating-coverage", run_heating}, {"hw-proximity", run_hw},       {"recycling-coverage", run_recycling},
-                {"site-check", run_site},          {"symbiosis", run_symbiosis}, {"park-scorecard", run_scorecard}};
+                {"site-check", run_site},          {"symbiosis", run_symbiosis}, {"park-scorecard", run_scorecard},
+                {"route", run_route},              {"service-area", run_service_area},
+                {"network-check", run_network_check}};
 
 static int run_analysis(const catalog_entry *e, const catalog_ctx *c, const param_values *v, json_t *object,
                         json_t **out, gisd_error *err)
@@ -138,6 +166,12 @@ const catalog_entry CATALOG[] = {
      run_analysis},
     {"park-scorecard", "a park's indicators, from the analyses above", CATALOG_ANALYSIS, PARK_SCORECARD_PARAMS, NULL,
      0, NULL, run_analysis},
+    {"route", "one route along the road network, with what it exposes", CATALOG_ANALYSIS, ROUTE_PARAMS, NULL, 0, NULL,
+     run_analysis},
+    {"service-area", "what a point reaches along the roads (a walking catchment)", CATALOG_ANALYSIS,
+     SERVICE_AREA_PARAMS, NULL, 0, NULL, run_analysis},
+    {"network-check", "what to fix in the roads before trusting a network answer", CATALOG_ANALYSIS,
+     NETWORK_CHECK_PARAMS, NULL, 0, NULL, run_analysis},
     OPT("recycling-siting", "community recycling points: maximal or set covering", "candidates",
         RECYCLING_SITING_PARAMS),
     OPT("sorting-siting", "sorting centres: p-median", "candidates", SORTING_SITING_PARAMS),

@@ -12,6 +12,8 @@ int cmd_analyze(int argc, char **argv);
 int cmd_layers(int argc, char **argv);
 int cmd_tiles(int argc, char **argv);
 int cmd_optimize(int argc, char **argv);
+/* gisd network check: the network-check analysis; exit 0, 1 or 2 as analyze. */
+int cmd_network(int argc, char **argv);
 /* gisd catalog --markdown: the catalog's entries and parameters as the README's tables. */
 int cmd_catalog(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);

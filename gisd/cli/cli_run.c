@@ -201,6 +201,17 @@ static int run_command(catalog_kind kind, int argc, char **argv)
 int cmd_analyze(int argc, char **argv) { return run_command(CATALOG_ANALYSIS, argc, argv); }
 int cmd_optimize(int argc, char **argv) { return run_command(CATALOG_OPTIMIZATION, argc, argv); }
 
+int cmd_network(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "check") != 0) {
+        fputs("usage: gisd network check --db F [--snap-max-m M] [--analysis-crs EPSG:n]\n", stderr);
+        return 2;
+    }
+    /* the network-check analysis of the catalog, under the name a planner looks for */
+    argv[1] = (char *)"network-check";
+    return run_command(CATALOG_ANALYSIS, argc, argv);
+}
+
 static const char *kind_name(const param_def *p)
 {
     switch (p->kind) {

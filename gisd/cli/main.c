@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "network.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -32,6 +33,7 @@ static void usage(FILE *out)
           "  history  --db F [--layer L] [--feature ID] [--change N]\n"
           "  revert   --db F --change N\n"
           "  migrate  --db F   create the store's schema or bring it up to date\n"
+          "  network  check --db F [--snap-max-m M]  what to fix in the roads before trusting network distances\n"
           "  layers   list the layer definitions\n"
           "\n"
           "F is a SpatiaLite file, or a PostgreSQL/PostGIS database as a libpq URI\n"
@@ -56,13 +58,14 @@ int main(int argc, char **argv)
                     {"optimize", cmd_optimize}, {"catalog", cmd_catalog}, {"scenario", cmd_scenario}, {"report", cmd_report},
                     {"qgis-project", cmd_qgis_project}, {"token", cmd_token},
                     {"history", cmd_history}, {"revert", cmd_revert},
-                    {"migrate", cmd_migrate}};
+                    {"migrate", cmd_migrate}, {"network", cmd_network}};
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
             xalloc_install_json();
             store_global_init();
             GDALAllRegister();
             int rc = commands[i].run(argc - 1, argv + 1);
+            network_cache_clear();
             GDALDestroy();
             return rc;
         }

@@ -233,6 +233,17 @@ static int parse_layer(json_t *root, const char *path, layer_def *l, gisd_error 
         l->fields[i].type = (field_type)t;
         l->fields[i].description =
             dup_or_empty(json_string_value(json_object_get(f, "description")));
+        json_t *lo = json_object_get(f, "min"), *hi = json_object_get(f, "max");
+        if (lo || hi) {
+            if (!json_is_number(lo) || !json_is_number(hi) || (t != FIELD_INTEGER && t != FIELD_REAL) ||
+                json_number_value(lo) > json_number_value(hi))
+                return gisd_fail(err, GISD_E_INPUT,
+                                 "%s: field \"%s\": \"min\" and \"max\" go together, on a number field, "
+                                 "min not above max", path, name);
+            l->fields[i].has_range = 1;
+            l->fields[i].min = json_number_value(lo);
+            l->fields[i].max = json_number_value(hi);
+        }
     }
     /* without an id field, features are numbered by their source's FID */
     int idx = idf ? layer_field_index(l, idf) : -1;

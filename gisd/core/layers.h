@@ -36,6 +36,8 @@ typedef struct {
     char *name;
     field_type type;
     char *description;
+    int has_range; /* a number field with "min" and "max": values outside are refused at import */
+    double min, max;
 } field_def;
 
 #define LAYER_NO_ID ((size_t)-1)

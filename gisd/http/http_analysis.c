@@ -86,15 +86,15 @@ static int query_values(http_req *r, const catalog_entry *e, param_values *v, gi
     return param_finish(v, err);
 }
 
-static enum MHD_Result run(http_req *r, json_t *site)
+static enum MHD_Result run_id(http_req *r, const char *id, json_t *site)
 {
     gisd_error err = {0};
-    const catalog_entry *e = catalog_find(r->params[0], CATALOG_ANALYSIS);
+    const catalog_entry *e = catalog_find(id, CATALOG_ANALYSIS);
     if (!e) {
         char ids[512];
         catalog_ids(CATALOG_ANALYSIS, ids, sizeof ids);
         json_decref(site);
-        gisd_fail(&err, GISD_E_NOTFOUND, "there is no analysis \"%s\": %s", r->params[0], ids);
+        gisd_fail(&err, GISD_E_NOTFOUND, "there is no analysis \"%s\": %s", id, ids);
         return http_reply_gisd_error(r, &err);
     }
     analysis_job *j = xcalloc(1, sizeof *j);
@@ -107,6 +107,15 @@ static enum MHD_Result run(http_req *r, json_t *site)
         return http_reply_gisd_error(r, &err);
     }
     return server_defer(r, job_run, j, job_free);
+}
+
+static enum MHD_Result run(http_req *r, json_t *site) { return run_id(r, r->params[0], site); }
+
+enum MHD_Result http_roads_network(http_req *r)
+{
+    if (strcmp(r->params[0], "roads") != 0)
+        return http_reply_error(r, 404, "NotFound", "only the roads collection is a network: /collections/roads/network");
+    return run_id(r, "network-check", NULL);
 }
 
 enum MHD_Result http_analysis_get(http_req *r)

@@ -19,6 +19,7 @@ const route ROUTES[] = {
     {"PATCH", "/collections/{}/items/{}", http_item_update, ROUTE_WRITE, "/collections/{collectionId}/items/{featureId}", "a merge patch of a feature"},
     {"DELETE", "/collections/{}/items/{}", http_item_delete, ROUTE_WRITE, "/collections/{collectionId}/items/{featureId}", "deletes a feature"},
     {"GET", "/collections/{}/items/{}/history", http_item_history, ROUTE_READ, "/collections/{collectionId}/items/{featureId}/history", "every recorded change of a feature"},
+    {"GET", "/collections/{}/network", http_roads_network, ROUTE_READ, "/collections/roads/network", "what to fix in the roads before trusting network distances"},
     {"GET", "/collections/{}/queryables", http_queryables, ROUTE_READ, "/collections/{collectionId}/queryables", "what a filter may name"},
     {"GET", "/collections/{}/items/{}", http_item, ROUTE_READ, "/collections/{collectionId}/items/{featureId}", "one feature"},
     {"GET", "/collections/{}/tiles", http_collection_tilesets, ROUTE_READ, "/collections/{collectionId}/tiles", "the layer's tilesets"},

@@ -42,6 +42,8 @@ enum MHD_Result http_park(http_req *r);
 enum MHD_Result http_qgis_project(http_req *r);
 
 /* http_analysis.c */
+/* /collections/roads/network: the network-check analysis. */
+enum MHD_Result http_roads_network(http_req *r);
 enum MHD_Result http_analysis_get(http_req *r);
 enum MHD_Result http_analysis_post(http_req *r);
 /* http_processes.c: OGC API - Processes (Part 1: Core) */

@@ -22,14 +22,19 @@ const param_def RECYCLING_SITING_PARAMS[] = {
     {"p", PARAM_INT, NULL, 1, 100000, NULL, NULL, 0, "at most this many new points (maximal covering); absent: the fewest that cover all (set covering)"},
     {"existing", PARAM_CHOICE, NULL, 0, 0, "keep|none", "keep", 0, "keep today's community points, or plan from scratch"},
     {"exclude_protected", PARAM_BOOL, NULL, 0, 0, NULL, "true", 0, "no candidate inside a water source, ecological redline or basic farmland"},
+    ANALYSIS_DISTANCE_PARAMS,
     COMMON_PARAMS,
     END_PARAMS};
 const param_def SORTING_SITING_PARAMS[] = {
     {"p", PARAM_INT, NULL, 1, 100000, NULL, NULL, 1, "how many sorting centres"},
+    ANALYSIS_DISTANCE_PARAMS,
+    {"unreachable", PARAM_CHOICE, NULL, 0, 0, "error|ignore", "error", 0,
+     "with distance=network: communities that reach no candidate make it infeasible, or are left out and listed"},
     COMMON_PARAMS,
     END_PARAMS};
 const param_def HW_ALLOCATION_PARAMS[] = {
     {"max_km", PARAM_NUMBER, "km", 0.001, 1000, NULL, "50", 0, "waste travels at most this far"},
+    ANALYSIS_DISTANCE_PARAMS,
     COMMON_PARAMS,
     END_PARAMS};
 const param_def HEAT_EXTENSION_PARAMS[] = {

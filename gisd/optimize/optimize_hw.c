@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis_net.h"
 #include "optimize_int.h"
 #include "xalloc.h"
 
@@ -66,6 +67,21 @@ int optimize_hw(opt_run *r, const param_values *v, json_t *candidates, json_t **
         aset_free(&ents);
         return -1;
     }
+    /* with distance=network: tonne-km along the roads dangerous goods may use */
+    net_params np = analysis_net_params(v);
+    anet an;
+    if (anet_open(r->st, r->reg, r->srid, &np, &an, err) != 0) {
+        aset_free(&ents);
+        aset_free(&facs);
+        return -1;
+    }
+    net_spot *es = NULL, *fs = NULL;
+    net_search *srch = NULL;
+    if (an.net) {
+        es = anet_snap_set(&an, NET_HAZMAT, &ents, &r->fail);
+        fs = es ? anet_snap_set(&an, NET_HAZMAT, &facs, &r->fail) : NULL;
+        srch = net_search_new(an.net, NET_HAZMAT);
+    }
     arc *arcs = NULL;
     size_t narcs = 0, cap = 0;
     double tonnes = 0;
@@ -73,11 +89,17 @@ int optimize_hw(opt_run *r, const param_values *v, json_t *candidates, json_t **
         if (afeat_num(&ents.f[e], E_TPY) <= 0)
             continue;
         tonnes += afeat_num(&ents.f[e], E_TPY);
+        if (srch && net_search_run(srch, &es[e], 0, max_m - es[e].access) != 0)
+            break; /* the deadline: afail_live records it */
         for (size_t f = 0; f < facs.n; f++) {
             double d;
-            if (!hw_codes_cover(facs.f[f].vals[F_CODES], ents.f[e].vals[E_CODES]) ||
-                !afail_ok(&r->fail, GEOSDistance_r(r->h, ents.f[e].g, facs.f[f].g, &d), "measuring a distance") ||
-                d > max_m)
+            if (!hw_codes_cover(facs.f[f].vals[F_CODES], ents.f[e].vals[E_CODES]))
+                continue;
+            if (srch)
+                d = net_search_dist(srch, &fs[f]);
+            else if (!afail_ok(&r->fail, GEOSDistance_r(r->h, ents.f[e].g, facs.f[f].g, &d), "measuring a distance"))
+                continue;
+            if (d > max_m)
                 continue;
             if (narcs == cap) {
                 cap = cap ? cap * 2 : 256;
@@ -86,7 +108,7 @@ int optimize_hw(opt_run *r, const param_values *v, json_t *candidates, json_t **
             arcs[narcs++] = (arc){e, f, d, 0};
         }
     }
-    int rc = r->fail.failed ? -1 : 0;
+    int rc = r->fail.failed || !afail_live(&r->fail) || (an.net && !fs) ? -1 : 0;
     milp *m = milp_new(MILP_MAX);
     milp_result res = {0};
     int total_row = -1;
@@ -169,16 +191,41 @@ int optimize_hw(opt_run *r, const param_values *v, json_t *candidates, json_t **
                          "served_t", opt_number(served_t, 3), "unserved_t",
                          opt_number(tonnes - served_t, 3), "tonne_km", opt_number(tkm, 3), "flows",
                          flows, "facilities", fl, "unserved", ul);
+        anet_describe(&np, *out);
         opt_report(*out, &res, tkm, fmin(res.bound, tkm));
         opt_map map;
         if (r->geojson && (rc = opt_map_open(r, &map)) == 0) {
             /* the waste flows as lines, weighted by tonnes; what stays unserved as points */
-            for (size_t k = 0; k < narcs; k++)
-                if (res.x[arcs[k].col] > 0.001)
-                    opt_map_link(r, &map, ents.f[arcs[k].e].g, facs.f[arcs[k].f].g,
-                                 json_pack("{s:s, s:s, s:s, s:o}", "kind", "flow", "ent_id",
-                                           ents.f[arcs[k].e].vals[E_ID], "facility_id",
-                                           facs.f[arcs[k].f].vals[F_ID], "tonnes", opt_number(res.x[arcs[k].col], 3)));
+            for (size_t k = 0; k < narcs; k++) {
+                if (res.x[arcs[k].col] <= 0.001)
+                    continue;
+                json_t *props = json_pack("{s:s, s:s, s:s, s:o}", "kind", "flow", "ent_id", ents.f[arcs[k].e].vals[E_ID],
+                                          "facility_id", facs.f[arcs[k].f].vals[F_ID], "tonnes",
+                                          opt_number(res.x[arcs[k].col], 3));
+                if (!srch) {
+                    opt_map_link(r, &map, ents.f[arcs[k].e].g, facs.f[arcs[k].f].g, props);
+                    continue;
+                }
+                /* the flow along its route */
+                double x0, y0, x1, y1;
+                GEOSGeometry *line = NULL;
+                size_t e = arcs[k].e, f = arcs[k].f;
+                if (afail_ok(&r->fail, GEOSGeomGetX_r(r->h, ents.f[e].g, &x0) && GEOSGeomGetY_r(r->h, ents.f[e].g, &y0) &&
+                                           GEOSGeomGetX_r(r->h, facs.f[f].g, &x1) && GEOSGeomGetY_r(r->h, facs.f[f].g, &y1),
+                             "reading a point") &&
+                    net_search_run(srch, &es[e], 0, max_m) == 0) {
+                    size_t len;
+                    double *xy = anet_route_vertices(an.net, srch, x0, y0, &fs[f], x1, y1, NULL, &len);
+                    line = anet_geos_line(r->h, xy, len, &r->fail);
+                    free(xy);
+                }
+                if (line) {
+                    opt_map_point(&map, line, props);
+                    GEOSGeom_destroy_r(r->h, line);
+                } else {
+                    json_decref(props);
+                }
+            }
             for (size_t e = 0; e < ents.n; e++) {
                 double left = afeat_num(&ents.f[e], E_TPY) - sent[e];
                 if (afeat_num(&ents.f[e], E_TPY) > 0 && left > 0.001)
@@ -198,6 +245,10 @@ int optimize_hw(opt_run *r, const param_values *v, json_t *candidates, json_t **
     }
     milp_free(m);
     free(arcs);
+    net_search_free(srch);
+    free(es);
+    free(fs);
+    anet_close(&an);
     aset_free(&ents);
     aset_free(&facs);
     return rc;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis_net.h"
 #include "optimize_int.h"
 #include "pmedian.h"
 #include "xalloc.h"
@@ -32,6 +33,17 @@ static void collect_within(afeat *f, void *ud)
         w->hits = xreallocarray(w->hits, w->cap, sizeof *w->hits);
     }
     w->hits[w->n++] = (int)f->index;
+}
+
+/* Keeps of the n hits (indexes into spots) those the last search reached
+ * within radius metres, in order; how many are kept. */
+static size_t network_within(const net_search *srch, int *hits, size_t n, const net_spot *spots, double radius)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (net_search_dist(srch, &spots[hits[i]]) <= radius)
+            hits[k++] = hits[i];
+    return k;
 }
 
 /* The candidates as a set of points: the user's, or the features of a layer
@@ -197,6 +209,19 @@ int optimize_recycling(opt_run *r, const param_values *v, json_t *candidates, js
         }
     }
     aset cset = {.h = r->h, .f = cfeat, .n = cand.n, .tree = ctree, .fail = &r->fail};
+    /* with distance=network: from each community along the walks; a
+     * straight line is never longer, so it still picks what to measure */
+    net_params np = analysis_net_params(v);
+    anet an = {0};
+    net_spot *cspots = NULL, *pspots = NULL, *kspots = NULL;
+    net_search *srch = NULL;
+    if (rc == 0 && (rc = anet_open(r->st, r->reg, r->srid, &np, &an, err)) == 0 && an.net) {
+        cspots = anet_snap_set(&an, NET_WALK, &comms, &r->fail);
+        pspots = cspots ? anet_snap_set(&an, NET_WALK, &points, &r->fail) : NULL;
+        kspots = pspots ? anet_snap_set(&an, NET_WALK, &cset, &r->fail) : NULL;
+        rc = kspots ? 0 : -1;
+        srch = net_search_new(an.net, NET_WALK);
+    }
     size_t nd = comms.n;
     int *before = xcalloc(nd ? nd : 1, sizeof *before), *kept = xcalloc(nd ? nd : 1, sizeof *kept);
     int **cover = xcalloc(nd ? nd : 1, sizeof *cover);
@@ -208,6 +233,14 @@ int optimize_recycling(opt_run *r, const param_values *v, json_t *candidates, js
         hh_total += hh;
         within w = {r, c->g, radius, NULL, 0, 0, &points};
         aset_near(&points, c->g, radius, collect_within, &w);
+        if (srch) {
+            if (net_search_run(srch, &cspots[i], 0, radius - cspots[i].access) != 0) {
+                rc = gisd_fail(err, GISD_E_TIMEOUT, "the optimisation was cancelled at its deadline or at shutdown");
+                free(w.hits);
+                break;
+            }
+            w.n = network_within(srch, w.hits, w.n, pspots, radius);
+        }
         for (size_t k = 0; k < w.n; k++)
             if (points.f[w.hits[k]].vals[1] && strcmp(points.f[w.hits[k]].vals[1], "community") == 0)
                 before[i] = 1;
@@ -219,6 +252,8 @@ int optimize_recycling(opt_run *r, const param_values *v, json_t *candidates, js
             continue;
         within wc = {r, c->g, radius, NULL, 0, 0, &cset};
         aset_near(&cset, c->g, radius, collect_within, &wc);
+        if (srch)
+            wc.n = network_within(srch, wc.hits, wc.n, kspots, radius);
         cover[i] = wc.hits;
         ncover[i] = wc.n;
     }
@@ -311,6 +346,7 @@ int optimize_recycling(opt_run *r, const param_values *v, json_t *candidates, js
         json_object_set_new(*out, "coverage_ratio_before", opt_number(hh_total > 0 ? hh_before / hh_total : 0, 6));
         json_object_set_new(*out, "coverage_ratio_after", opt_number(hh_total > 0 ? hh_after / hh_total : 0, 6));
         json_object_set_new(*out, "uncoverable", ul);
+        anet_describe(&np, *out);
         opt_report(*out, &res, objective, mclp ? fmax(bound, objective) : fmin(bound, objective));
         opt_map map;
         if (r->geojson && (rc = opt_map_open(r, &map)) == 0) {
@@ -334,6 +370,11 @@ int optimize_recycling(opt_run *r, const param_values *v, json_t *candidates, js
         free(unc);
     }
     milp_free(m);
+    net_search_free(srch);
+    free(cspots);
+    free(pspots);
+    free(kspots);
+    anet_close(&an);
     free(col);
     free(dominated);
     for (size_t i = 0; i < nd; i++)
@@ -352,6 +393,45 @@ int optimize_recycling(opt_run *r, const param_values *v, json_t *candidates, js
     aset_free(&points);
     aset_free(&areas);
     return rc;
+}
+
+/* The network distances from each community to each candidate (nd x nc,
+ * the caller's; INFINITY where none) in *out: 0, or -1 with err. */
+static int sorting_matrix(opt_run *r, const net_params *np, aset *comms, const cand_list *cand, double **out,
+                          gisd_error *err)
+{
+    *out = NULL;
+    anet an;
+    if (anet_open(r->st, r->reg, r->srid, np, &an, err) != 0)
+        return -1;
+    net_spot *cs = anet_snap_set(&an, NET_DRIVE, comms, &r->fail);
+    size_t nd = comms->n, nc = cand->n;
+    double *d = xmalloc((nd * nc + 1) * sizeof *d);
+    net_search *srch = net_search_new(an.net, NET_DRIVE);
+    int rc = cs ? 0 : -1;
+    for (size_t j = 0; rc == 0 && j < nc; j++) {
+        double x, y;
+        net_spot sj;
+        if (!afail_ok(&r->fail, GEOSGeomGetX_r(r->h, cand->geoms[j], &x) && GEOSGeomGetY_r(r->h, cand->geoms[j], &y),
+                      "reading a candidate's point")) {
+            rc = -1;
+            break;
+        }
+        network_snap(an.net, NET_DRIVE, x, y, an.snap_max_m, &sj);
+        if (net_search_run(srch, &sj, 1, INFINITY) != 0)
+            rc = gisd_fail(err, GISD_E_TIMEOUT, "the optimisation was cancelled at its deadline or at shutdown");
+        for (size_t i = 0; rc == 0 && i < nd; i++)
+            d[i * nc + j] = net_search_dist(srch, &cs[i]);
+    }
+    net_search_free(srch);
+    free(cs);
+    anet_close(&an);
+    if (rc != 0) {
+        free(d);
+        return -1;
+    }
+    *out = d;
+    return 0;
 }
 
 int optimize_sorting(opt_run *r, const param_values *v, json_t *candidates, json_t **out,
@@ -404,10 +484,62 @@ int optimize_sorting(opt_run *r, const param_values *v, json_t *candidates, json
                  "reading a candidate's point");
     if (rc == 0 && r->fail.failed)
         rc = -1;
+    /* with distance=network: the communities x candidates matrix along the
+     * roads, one backwards search from each candidate */
+    net_params np = analysis_net_params(v);
+    int ignore = strcmp(param_text(v, "unreachable"), "ignore") == 0;
+    double *dist = NULL;
+    char *served = NULL; /* the communities in the problem */
+    size_t nserved = nd;
+    json_t *unreach = NULL;
+    double big = INFINITY; /* the cost of a pair that cannot be driven */
+    if (rc == 0 && np.network && (rc = sorting_matrix(r, &np, &comms, &cand, &dist, err)) == 0) {
+        served = xcalloc(nd + 1, 1);
+        unreach = json_array();
+        nserved = 0;
+        for (size_t i = 0; i < nd; i++) {
+            for (size_t j = 0; j < nc && !served[i]; j++)
+                served[i] = isfinite(dist[i * nc + j]);
+            nserved += served[i];
+            if (!served[i])
+                json_array_append_new(unreach, json_string(comms.f[i].vals[C_ID]));
+        }
+        if (json_array_size(unreach) && !ignore) {
+            char *ids = json_dumps(unreach, JSON_COMPACT);
+            rc = gisd_fail(err, GISD_E_INPUT,
+                           "%zu communities reach no candidate along the roads (%.300s): fix the network "
+                           "(gisd network check) or pass unreachable=ignore to leave them out",
+                           json_array_size(unreach), ids);
+            free(ids);
+        }
+        /* the problem holds the served communities only; a pair that cannot
+         * be driven costs more than any layout that drives every pair */
+        size_t k = 0;
+        double maxd = 0, wsum = 0, wmin = INFINITY;
+        for (size_t i = 0; i < nd; i++)
+            for (size_t j = 0; served[i] && j < nc; j++)
+                if (isfinite(dist[i * nc + j]))
+                    maxd = fmax(maxd, dist[i * nc + j]);
+        for (size_t i = 0; i < nd; i++)
+            if (served[i]) {
+                wsum += w[i];
+                if (w[i] > 0)
+                    wmin = fmin(wmin, w[i]);
+            }
+        big = 2 * (maxd + 1) * (isfinite(wmin) ? wsum / wmin : 1) + 1;
+        for (size_t i = 0; i < nd; i++) {
+            if (!served[i])
+                continue;
+            w[k] = w[i];
+            for (size_t j = 0; j < nc; j++)
+                dist[k * nc + j] = isfinite(dist[i * nc + j]) ? dist[i * nc + j] : big;
+            k++;
+        }
+    }
     pmedian_result pr = {0};
     milp_result res = {0};
     if (rc == 0) {
-        pmedian_problem pb = {nd, nc, dx, dy, w, cx, cy, p, r->time_limit_s, r->progress};
+        pmedian_problem pb = {nserved, nc, dx, dy, w, cx, cy, p, r->time_limit_s, r->progress, dist};
         rc = pmedian_solve(&pb, &pr, err);
         res.feasible = 1;
         res.optimal = pr.optimal;
@@ -425,15 +557,29 @@ int optimize_sorting(opt_run *r, const param_values *v, json_t *candidates, json
         double *dist_of = xreallocarray(NULL, nd + 1, sizeof *dist_of);
         double *hh_of = xcalloc(nc + 1, sizeof *hh_of);
         double hkm = 0, hsum = 0, hd = 0, dmax = 0;
-        for (size_t i = 0; i < nd; i++) {
+        /* the network problem numbered the served communities only */
+        size_t row = 0;
+        for (size_t i = 0; i < nd && rc == 0; i++) {
+            served_by[i] = (size_t)-1;
+            if (served && !served[i])
+                continue;
+            size_t at = served ? row++ : i;
             size_t best = open[0];
             for (size_t k = 1; k < nopen; k++) {
                 size_t j = open[k];
-                double a = hypot(dx[i] - cx[j], dy[i] - cy[j]), b = hypot(dx[i] - cx[best], dy[i] - cy[best]);
+                double a = dist ? dist[at * nc + j] : hypot(dx[i] - cx[j], dy[i] - cy[j]);
+                double b = dist ? dist[at * nc + best] : hypot(dx[i] - cx[best], dy[i] - cy[best]);
                 if (a < b || (a == b && strcmp(cand.ids[j], cand.ids[best]) < 0))
                     best = j;
             }
-            double hh = w[i], d = hypot(dx[i] - cx[best], dy[i] - cy[best]);
+            double hh = w[at], d = dist ? dist[at * nc + best] : hypot(dx[i] - cx[best], dy[i] - cy[best]);
+            if (dist && d >= big) {
+                rc = gisd_fail(err, GISD_E_INPUT,
+                               "no layout of %ld sorting centres is reached from every community along the roads "
+                               "(%s reaches none of the best): raise p, or fix the network (gisd network check)",
+                               p, comms.f[i].vals[C_ID]);
+                break;
+            }
             served_by[i] = best;
             dist_of[i] = d;
             ncomm[best]++;
@@ -461,6 +607,9 @@ int optimize_sorting(opt_run *r, const param_values *v, json_t *candidates, json
                          (json_int_t)nc, "selected", sl, "household_km", opt_number(hkm, 3),
                          "mean_distance_m", opt_number(hsum > 0 ? hd / hsum : 0, 3), "max_distance_m",
                          opt_number(dmax, 3), "sites", sites);
+        anet_describe(&np, *out);
+        if (unreach)
+            json_object_set(*out, "unreachable", unreach);
         opt_report(*out, &res, hkm, fmin(res.bound, hkm));
         opt_map map;
         if (r->geojson && (rc = opt_map_open(r, &map)) == 0) {
@@ -469,7 +618,8 @@ int optimize_sorting(opt_run *r, const param_values *v, json_t *candidates, json
                               json_pack("{s:s, s:s}", "kind", "site", "id", cand.ids[open[k]]));
             /* each community carries the site serving it, for the map to colour by */
             for (size_t i = 0; i < nd; i++)
-                opt_map_point(&map, comms.f[i].g,
+                if (served_by[i] != (size_t)-1)
+                    opt_map_point(&map, comms.f[i].g,
                               json_pack("{s:s, s:s, s:s, s:o, s:o}", "kind", "community", "community_id",
                                         comms.f[i].vals[C_ID], "site_id", cand.ids[served_by[i]],
                                         "households", analysis_number(afeat_num(&comms.f[i], C_HH)),
@@ -484,6 +634,9 @@ int optimize_sorting(opt_run *r, const param_values *v, json_t *candidates, json
         free(sel);
     }
     free(pr.open);
+    free(dist);
+    free(served);
+    json_decref(unreach);
     free(dx);
     free(dy);
     free(w);

@@ -32,6 +32,8 @@ typedef struct {
 
 static double cost(const pmedian_problem *pb, size_t i, size_t j)
 {
+    if (pb->dist)
+        return pb->w[i] * pb->dist[i * pb->nc + j] / 1000.0;
     return pb->w[i] * hypot(pb->dx[i] - pb->cx[j], pb->dy[i] - pb->cy[j]) / 1000.0;
 }
 

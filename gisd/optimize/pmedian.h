@@ -25,6 +25,7 @@ typedef struct {
     long p;                    /* 1 <= p <= nc */
     double time_limit_s;
     const milp_progress *progress; /* told (incumbent, bound) as the search goes; NULL: no one */
+    const double *dist; /* not NULL: nd x nc metres (row by demand) instead of the coordinates */
 } pmedian_problem;
 
 typedef struct {

@@ -182,7 +182,7 @@ static int park_parts_load(store *st, const layer_registry *reg, const site_rule
                            const char *park_id, park_parts *p, gisd_error *err)
 {
     memset(p, 0, sizeof *p);
-    symbiosis_params sp = {SCORECARD_SYMBIOSIS_MAX_KM, park_id};
+    symbiosis_params sp = {SCORECARD_SYMBIOSIS_MAX_KM, park_id, {0, 0}};
     if (report_scorecard(st, reg, rules, srid, park_id, &p->card, err) != 0 ||
         analysis_symbiosis(st, reg, srid, &sp, 0, &p->sym, err) != 0 ||
         map_of_park(st, reg, srid, park_id, p->card, p->sym, &p->map, err) != 0) {

@@ -34,9 +34,9 @@ static int indicators(store *st, const layer_registry *reg, const site_rules *ru
     v[3] = (double)heat.coal_boilers;
     heating_result_free(&heat);
     symbiosis_result sym;
-    recycling_params rp = {1000, "community"};
-    hw_params wp = {0, 50};
-    symbiosis_params sp = {10, NULL};
+    recycling_params rp = {1000, "community", {0, 0}};
+    hw_params wp = {0, 50, {0, 0}};
+    symbiosis_params sp = {10, NULL, {0, 0}};
     recycling_result rec;
     hw_result hw;
     int rc = analysis_recycling_compute(st, reg, srid, &rp, &rec, NULL, err);

@@ -179,8 +179,8 @@ int report_scorecard(store *st, const layer_registry *reg, const site_rules *rul
     symbiosis_result sym = {0};
     recycling_result rec = {0};
     heating_params hp = {SCORECARD_HEATING_RADIUS_M, park_id};
-    symbiosis_params sp = {SCORECARD_SYMBIOSIS_MAX_KM, park_id};
-    recycling_params rp = {SCORECARD_RECYCLING_RADIUS_M, "community"};
+    symbiosis_params sp = {SCORECARD_SYMBIOSIS_MAX_KM, park_id, {0, 0}};
+    recycling_params rp = {SCORECARD_RECYCLING_RADIUS_M, "community", {0, 0}};
     heating_result heat;
     int rc = analysis_heating_compute(st, reg, srid, &hp, &heat, NULL, err);
     if (rc == 0)

@@ -40,8 +40,13 @@ void store_global_init(void)
 int store_open(const char *path, store_mode mode, const layer_registry *reg, store **out, int *created,
                gisd_error *err)
 {
-    return backend_of(path)->open(path, mode, reg, out, created, err);
+    int rc = backend_of(path)->open(path, mode, reg, out, created, err);
+    if (rc == 0)
+        (*out)->location = sqlite3_mprintf("%s", path);
+    return rc;
 }
+
+const char *store_location(const store *s) { return s->location ? s->location : ""; }
 
 void store_discard_created(const char *path)
 {
@@ -54,6 +59,7 @@ void store_close(store *s)
         return;
     sqlite3_free(s->chain_in);
     sqlite3_free(s->chain_rank);
+    sqlite3_free(s->location);
     s->ops->close(s);
 }
 

@@ -39,6 +39,8 @@ void store_global_init(void);
 int store_open(const char *path, store_mode mode, const layer_registry *reg, store **out,
                int *created, gisd_error *err);
 void store_close(store *s);
+/* The path or URI s was opened from (borrowed; "" when unknown). */
+const char *store_location(const store *s);
 /* After a store_open that set *created and a first transaction rolled back:
  * removes what the open made, so a refused first import leaves nothing (a
  * SpatiaLite file and its -wal/-shm; on PostgreSQL the new schema was part of

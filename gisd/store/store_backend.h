@@ -23,6 +23,7 @@ struct store {
     char *chain_in, *chain_rank;
     const layer_registry *reg; /* the store's layers, set by the backend's open */
     int batch;                 /* between store_batch_begin and _end */
+    char *location;            /* the path or URI it was opened from (sqlite3_malloc'd) */
 };
 
 struct store_cursor {
