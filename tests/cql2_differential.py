@@ -110,12 +110,19 @@ def ask(base, layer, f):
         return e.code, None
 
 
+# found by this test once: 0.3 reached PostgreSQL as 0.2999999999999999
+# (SQLite's printf keeps 16 digits), and 2 div 0.19999999999998863 was 9 there
+FIXED = [("enterprises", "(boiler_tph div (hw_tpy%0.3)) = 10 AND ent_id = 'E01616'"),
+         ("enterprises", "hw_tpy * 0.1 = 29.900000000000002 AND ent_id = 'E01616'")]
+
 bad = 0
-for i in range(N):
-    layer = rnd.choice(["enterprises", "zones"])
-    f = condition(layer)
+for i in range(-len(FIXED), N):
+    layer, f = FIXED[i] if i < 0 else (None, None)
+    if i >= 0:
+        layer = rnd.choice(["enterprises", "zones"])
+        f = condition(layer)
     a, b = ask(A, layer, f), ask(B, layer, f)
-    if a != b or a[0] >= 500:
+    if a != b or a[0] >= 500 or (i < 0 and a != (200, 1)):
         bad += 1
         print("differ: %s %s: %s vs %s" % (layer, f, a, b))
 if bad:

@@ -19,6 +19,16 @@ char *store_sql_text(const char *fmt, ...)
     return q;
 }
 
+char *store_sql_double(double v)
+{
+    /* C's printf, not SQLite's: sqlite3_mprintf("%.17g") keeps 16 digits
+     * (0.3 comes out 0.2999999999999999), so a parameter sent as text
+     * would not be the double the filter holds */
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return store_sql_text("%s", buf);
+}
+
 char *store_sql_finish(sqlite3_str *b)
 {
     char *q = sqlite3_str_finish(b);

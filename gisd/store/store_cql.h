@@ -15,6 +15,8 @@
 /* SQL text with %w (identifiers) and %Q (literals), SQLite's formatter;
  * sqlite3_free it. Aborts when out of memory, as xmalloc. */
 char *store_sql_text(const char *fmt, ...);
+/* v as text that reads back as the same double (sqlite3_free it). */
+char *store_sql_double(double v);
 /* sqlite3_str_finish(b), aborting when out of memory; sqlite3_free it. */
 char *store_sql_finish(sqlite3_str *b);
 

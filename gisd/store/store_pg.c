@@ -1082,9 +1082,9 @@ static void pg_cql_literal(const cql_node *n, int ts, sqlite3_str *b, void *ud)
         hex[n->wkb_len * 2] = 0;
         sqlite3_str_appendf(b, "ST_SetSRID(ST_GeomFromWKB(decode($%d, 'hex')), %d)", param(ps, hex), STORE_SRID);
     } else if (n->kind == CQL_BBOX) {
-        int k = param(ps, store_sql_text("%.17g", n->bbox[0]));
+        int k = param(ps, store_sql_double(n->bbox[0]));
         for (int j = 1; j < 4; j++)
-            param(ps, store_sql_text("%.17g", n->bbox[j]));
+            param(ps, store_sql_double(n->bbox[j]));
         sqlite3_str_appendf(b, "ST_MakeEnvelope($%d, $%d, $%d, $%d, %d)", k, k + 1, k + 2, k + 3, STORE_SRID);
     } else if (n->kind == CQL_DATE && ts) {
         sqlite3_str_appendf(b, "$%d::text", param(ps, store_sql_text("%s", n->alt)));
@@ -1094,7 +1094,7 @@ static void pg_cql_literal(const cql_node *n, int ts, sqlite3_str *b, void *ud)
         /* booleans are stored as integers, as in SpatiaLite */
         sqlite3_str_appendf(b, "$%d::bigint", param(ps, store_sql_text("%d", n->number != 0)));
     } else {
-        sqlite3_str_appendf(b, "$%d::double precision", param(ps, store_sql_text("%.17g", n->number)));
+        sqlite3_str_appendf(b, "$%d::double precision", param(ps, store_sql_double(n->number)));
     }
 }
 
@@ -1126,7 +1126,7 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
     if (q->has_bbox) {
         int k = ps->n + 1;
         for (int i = 0; i < 4; i++)
-            param(ps, store_sql_text("%.17g", q->bbox[i]));
+            param(ps, store_sql_double(q->bbox[i]));
         sqlite3_str_appendf(b, " AND geom && ST_MakeEnvelope($%d, $%d, $%d, $%d, %d)", k, k + 1, k + 2, k + 3,
                             STORE_SRID);
         if (!q->bbox_mbr_only && l->geometry != GEOM_POINT)
@@ -1145,7 +1145,7 @@ static int build_where(const layer_def *l, const store_query *q, sqlite3_str *b,
                 ps->never = 1;
                 continue;
             }
-            param(ps, store_sql_text("%.17g", v));
+            param(ps, store_sql_double(v));
             sqlite3_str_appendf(b, " AND \"%w\" = $%d::double precision", q->filter_fields[i], ps->n);
         } else if (!utf8_valid(q->filter_values[i])) {
             /* no UTF-8 text equals it; PostgreSQL would refuse the parameter outright */
