@@ -12,7 +12,7 @@ DEB_PKGS := build-essential pkg-config libgdal-dev gdal-bin libproj-dev proj-bin
             python3-qgis qgis-providers python3-gdal unzip openssl
 # What make bench measures gisd against (not needed to build, run or test).
 BENCH_PKGS := postgresql postgresql-15-postgis-3 mapserver-bin nginx-light spawn-fcgi \
-              python3-pulp coinor-cbc python3-shapely python3-numpy
+              python3-pulp coinor-cbc python3-shapely python3-numpy postgresql-15-pgrouting
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lgeos_c -lpthread -lm
 
@@ -154,7 +154,7 @@ fuzz: build/.deps $(FUZZERS) gisd/gisd
 
 demo: build/.deps build/.npm gisd/gisd
 	rm -f build/demo.sqlite build/demo.sqlite-wal build/demo.sqlite-shm
-	./gisd/gisd import --db build/demo.sqlite --manifest data/reference/manifest.json
+	./gisd/gisd import --db build/demo.sqlite --manifest data/reference/manifest-network.json
 	./gisd/gisd serve --db build/demo.sqlite --listen 127.0.0.1:8080
 
 build/.bench-deps: Makefile | build/.deps

@@ -451,6 +451,24 @@ static void every_door_takes_the_network(void **state)
     free(body);
 }
 
+/* The viewer's doors (tests/network_view.mjs in headless Chromium): a
+ * recycling point clicked shows its walking catchment, an enterprise and a
+ * facility clicked the route between them, the reference's distance. */
+static void the_viewer_draws_routes_and_catchments(void **state)
+{
+    (void)state;
+    json_t *want = tu_json_file(tu_data("reference/expected/route_hazmat_E01940_HWF01.json"));
+    char *out;
+    int rc = tu_run(&out, "cd '%s' && timeout 180 node tests/network_view.mjs '%s' build/network %.3f 2>&1", tu_root(),
+                    srv.base, json_number_value(json_object_get(want, "distance_m")));
+    if (rc != 0 || !strstr(out, "ok:"))
+        fail_msg("the viewer: %s", out);
+    free(out);
+    json_decref(want);
+    assert_int_equal(tu_run(&out, "test -s build/network-route.png && test -s build/network-catchment.png"), 0);
+    free(out);
+}
+
 static void bad_input_is_refused(void **state)
 {
     (void)state;
@@ -513,6 +531,7 @@ int main(void)
         cmocka_unit_test(a_town_known_by_hand),
         cmocka_unit_test(the_check_counts_what_to_fix),
         cmocka_unit_test(every_door_takes_the_network),
+        cmocka_unit_test(the_viewer_draws_routes_and_catchments),
         cmocka_unit_test(bad_input_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

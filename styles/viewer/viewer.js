@@ -31,10 +31,14 @@ const GROUPS = [
 const PARAM_LABELS = {
   radius_m: '半径 radius (m)', park_id: '园区 park id', max_km: '最大距离 max (km)',
   capable: '须具备处置能力 capable only', level: '级别 level',
+  distance: '距离 distance (直线 euclidean / 路网 network)', snap_max_m: '接入路网最远 snap max (m)',
+  from: '起点 from', to: '终点 to', mode: '方式 mode (步行 walk / 车行 drive / 危货 hazmat)',
+  exposure_m: '沿线影响范围 exposure (m)', max_m: '最远 max (m)', unreachable: '不可达社区 unreachable',
 };
 const SITE_FIELDS = [['project_class', '项目类别 project class', 'M2'], ['coal_boiler_tph', '燃煤锅炉 coal boiler (t/h)', '0'],
                      ['site_m', '用地边长 site side (m)', '300']];
 let analysisParams = [];
+let routeEnds = []; /* the ends of a route clicked so far */
 let paramsReady = Promise.resolve(); /* the form being drawn for the analysis chosen */
 
 /* ?style=recycling shows another style of /styles; the toggles skip layers it lacks. */
@@ -150,11 +154,45 @@ async function renderParams() {
     label.append(el);
     box.append(label);
   }
-  if (name === 'site-check') {
+  if (name === 'site-check' || name in ROUTE_HINTS) {
     const hint = document.createElement('p');
-    hint.textContent = '点击地图放置用地 Click the map to place the site.';
+    hint.className = 'hint';
+    hint.textContent = name === 'site-check' ? '点击地图放置用地 Click the map to place the site.' : ROUTE_HINTS[name];
     box.append(hint);
   }
+  routeEnds = [];
+}
+
+/* route and service-area: their ends are clicked on the map, a feature of
+ * these layers by its id (LAYER:ID), anywhere else as lon,lat */
+const ROUTE_HINTS = {
+  'route': '在地图上依次点击起点和终点（企业、危废设施、社区或回收点） Click the start, then the end: an enterprise, facility, community or recycling point, or any place.',
+  'service-area': '点击回收点查看步行服务范围 Click a recycling point (or any place) for what it reaches.',
+};
+const END_LAYERS = { 'enterprises': 'ent_id', 'hw-facilities': 'facility_id', 'communities': 'community_id', 'recycling-points': 'point_id' };
+
+function endAt(e) {
+  const layers = Object.keys(END_LAYERS).filter(id => map.getLayer(id));
+  const hit = map.queryRenderedFeatures(e.point, { layers })[0];
+  if (hit) return hit.sourceLayer + ':' + hit.properties[END_LAYERS[hit.layer.id]];
+  return e.lngLat.lng.toFixed(6) + ',' + e.lngLat.lat.toFixed(6);
+}
+
+function pickEnd(e) {
+  const name = document.getElementById('analysis-name').value;
+  const end = endAt(e);
+  if (name === 'service-area') {
+    document.getElementById('param-from').value = end;
+    runAnalysis().catch(err => { document.getElementById('analysis-result').textContent = String(err); });
+    return;
+  }
+  routeEnds = routeEnds.length >= 2 ? [end] : routeEnds.concat([end]);
+  document.getElementById('param-from').value = routeEnds[0];
+  document.getElementById('param-to').value = routeEnds[1] || '';
+  if (routeEnds.length === 2)
+    runAnalysis().catch(err => { document.getElementById('analysis-result').textContent = String(err); });
+  else
+    document.getElementById('analysis-result').textContent = '起点 from ' + end + ' — 请点击终点 now click the end';
 }
 
 function squareSite(lngLat, side) {
@@ -192,10 +230,20 @@ async function runAnalysis() {
     fetch(base, init).then(r => r.json()),
     fetch(base + (query.toString() ? '&' : '') + 'f=geojson', init).then(r => r.json()),
   ]);
-  out.textContent = JSON.stringify(answer, null, 1);
+  out.textContent = answer.code ? answer.description : routeSummary(name, answer) + JSON.stringify(answer, null, 1);
   drawLegend(name === 'symbiosis' ? answer.byproducts || [] : []);
   if (view.type === 'FeatureCollection') map.getSource('analysis').setData(view);
   window.gisdAnalysis = view;
+}
+
+/* What a planner reads first of a route or a catchment, in Chinese first. */
+function routeSummary(name, a) {
+  if (name === 'route' && a.distance_m !== undefined)
+    return `路程 ${(a.distance_m / 1000).toFixed(2)} km；沿线 ${param('exposure_m') || 500} m 内社区 ${a.communities_exposed.length} 个、` +
+      `${a.households_exposed} 户；穿越敏感区 ${a.sensitive_crossed.length ? a.sensitive_crossed.join('、') : '无'}\n\n`;
+  if (name === 'service-area' && a.reached_km !== undefined)
+    return `${a.max_m} m 内可达道路 ${a.reached_km.toFixed(2)} km，覆盖社区 ${a.communities} 个、${a.households} 户\n\n`;
+  return '';
 }
 
 /* symbiosis: one colour per by-product for its links, and a legend with its
@@ -205,7 +253,8 @@ function drawLegend(byproducts) {
   byproducts.forEach((b, i) => colour.push(b.byproduct, PALETTE[i % PALETTE.length]));
   colour.push('#006064');
   map.setPaintProperty('analysis-line', 'line-color', byproducts.length ? colour
-    : ['case', ['==', ['get', 'beyond_max'], true], '#d50000', '#006064']);
+    : ['match', ['get', 'kind'], 'route', '#6a1b9a', 'service_area', '#2e7d32',
+       ['case', ['==', ['get', 'beyond_max'], true], '#d50000', '#006064']]);
   map.setPaintProperty('analysis-point', 'circle-color', byproducts.length
     ? ['match', ['get', 'kind'], 'unmatched', '#d50000', 'unused', '#9e9e9e', '#00e5ff'] : '#00e5ff');
   const legend = document.getElementById('analysis-legend');
@@ -221,7 +270,9 @@ function addAnalysisLayers() {
   map.addLayer({ id: 'analysis-fill', type: 'fill', source: 'analysis', filter: ['==', ['geometry-type'], 'Polygon'],
                  paint: { 'fill-color': '#00b8d4', 'fill-opacity': 0.25 } });
   map.addLayer({ id: 'analysis-line', type: 'line', source: 'analysis',
-                 paint: { 'line-color': ['case', ['==', ['get', 'beyond_max'], true], '#d50000', '#006064'], 'line-width': 2 } });
+                 paint: { 'line-color': ['match', ['get', 'kind'], 'route', '#6a1b9a', 'service_area', '#2e7d32',
+                                         ['case', ['==', ['get', 'beyond_max'], true], '#d50000', '#006064']],
+                          'line-width': ['match', ['get', 'kind'], 'route', 5, 'service_area', 4, 2] } });
   map.addLayer({ id: 'analysis-point', type: 'circle', source: 'analysis', filter: ['==', ['geometry-type'], 'Point'],
                  paint: { 'circle-color': '#00e5ff', 'circle-radius': 6, 'circle-stroke-color': '#004d40', 'circle-stroke-width': 2 } });
 }
@@ -242,6 +293,10 @@ map.on('load', async () => {
 
 map.on('click', e => {
   if (window.gisdDrawing) return; /* terra-draw has the click */
+  if (document.getElementById('analysis-name').value in ROUTE_HINTS) {
+    pickEnd(e);
+    return;
+  }
   if (document.getElementById('analysis-name').value === 'site-check') {
     pendingSite = e.lngLat;
     map.getSource('analysis').setData({ type: 'FeatureCollection', features: [
