@@ -13,6 +13,7 @@
 #     PostGIS node and two PostGIS nodes behind nginx, with each request's CPU
 #     split between gisd, PostgreSQL and nginx (bench/nodes.sh)
 #  9. a scenario of 100 changes on the 50x city next to the baseline (bench/scenario.sh)
+# 10. the road network next to pgRouting 3 on the same edges (bench/network.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 G=./gisd/gisd
@@ -79,3 +80,5 @@ echo "== optimisations: gisd next to PuLP + CBC on the 1x, 10x and 50x cities"
 bench/optimize.sh
 echo "== scenarios: a scenario of 100 changes over five layers of the 50x city, next to the baseline"
 bench/scenario.sh 50
+echo "== the road network: gisd next to pgRouting on the 10x city (build times to 50x)"
+bench/network.sh 10

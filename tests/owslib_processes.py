@@ -12,7 +12,7 @@ base = sys.argv[1]
 p = Processes(base)
 ids = sorted(x["id"] for x in p.processes()["processes"])
 assert ids == sorted(["heating-coverage", "hw-proximity", "recycling-coverage", "site-check", "symbiosis", "park-scorecard",
-                      "recycling-siting", "sorting-siting", "hw-allocation", "heat-extension"]), ids
+                      "route", "service-area", "network-check", "recycling-siting", "sorting-siting", "hw-allocation", "heat-extension"]), ids
 d = p.process("sorting-siting")
 assert d["inputs"]["p"]["schema"]["type"] == "integer" and d["inputs"]["p"]["minOccurs"] == 1, d["inputs"]["p"]
 r = http_post(base + "/processes/sorting-siting/execution", json.dumps({"inputs": {"p": 5}}),

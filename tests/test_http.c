@@ -48,7 +48,7 @@ static void landing_conformance_and_collections(void **state)
     free(text);
     json_decref(j);
     j = get_json("/collections", 200);
-    assert_int_equal(json_array_size(json_object_get(j, "collections")), 10);
+    assert_int_equal(json_array_size(json_object_get(j, "collections")), 11);
     json_decref(j);
     j = get_json("/collections/parks", 200);
     assert_string_equal(json_string_value(json_object_get(j, "id")), "parks");

@@ -60,7 +60,7 @@ static void processes_are_listed_and_described(void **state)
 {
     (void)state;
     json_t *j = get(&srv, "/processes", 200);
-    assert_int_equal(json_array_size(json_object_get(j, "processes")), 10);
+    assert_int_equal(json_array_size(json_object_get(j, "processes")), 13);
     json_decref(j);
     j = get(&srv, "/processes/recycling-siting", 200);
     json_t *in = json_object_get(j, "inputs");

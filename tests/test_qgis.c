@@ -55,7 +55,7 @@ static void the_command_line_writes_the_same_project(void **state)
                     dir, tu_gisd(), refdb, srv.base, srv.base);
     if (rc != 0)
         fail_msg("gisd qgis-project: %s", out);
-    assert_int_equal(atoi(out), 10);
+    assert_int_equal(atoi(out), 11);
     free(out);
     /* a URL that is not one is refused */
     assert_int_equal(tu_run(&out, "'%s' qgis-project --db '%s' --url localhost:8080 --out '%s/x.qgz'", tu_gisd(),

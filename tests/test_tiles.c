@@ -312,8 +312,8 @@ static void tilejson_and_tileset_metadata(void **state)
     json_t *tj = tu_json_text(body);
     free(body);
     assert_string_equal(json_string_value(json_object_get(tj, "tilejson")), "3.0.0");
-    /* the ten layers and the label points of parks and districts */
-    assert_int_equal(json_array_size(json_object_get(tj, "vector_layers")), 12);
+    /* the eleven layers and the label points of parks and districts */
+    assert_int_equal(json_array_size(json_object_get(tj, "vector_layers")), 13);
     assert_int_equal(json_integer_value(json_object_get(tj, "maxzoom")), 18);
     json_t *bounds = json_object_get(tj, "bounds");
     assert_true(json_real_value(json_array_get(bounds, 0)) > 119.5 &&
@@ -442,9 +442,9 @@ static void first_tiles_are_cut_from_their_area_identically(void **state)
         assert_int_equal(tu_run(NULL, "curl -sf -o '%s/area%zu.mvt' '%s%s'", dir, i, s.base, tiles[i]), 0);
     assert_true(metric(&s, "gisd_tile_area_reads_total") >= 10);
     /* every layer of "all" gets its whole snapshot in the background */
-    for (int k = 0; k < 200 && metric(&s, "gisd_tile_snapshots_total") < 10; k++)
+    for (int k = 0; k < 200 && metric(&s, "gisd_tile_snapshots_total") < 11; k++)
         usleep(50000);
-    assert_int_equal(metric(&s, "gisd_tile_snapshots_total"), 10);
+    assert_int_equal(metric(&s, "gisd_tile_snapshots_total"), 11);
     long long reads = metric(&s, "gisd_tile_area_reads_total");
     for (size_t i = 0; i < 4; i++) {
         assert_int_equal(tu_run(NULL, "curl -sf -o '%s/whole%zu.mvt' '%s%s' && cmp '%s/area%zu.mvt' "
@@ -475,12 +475,12 @@ static void layers_too_large_to_hold_are_read_by_area(void **state)
     for (size_t i = 0; i < 4; i++)
         assert_int_equal(tu_run(NULL, "curl -sf -o /dev/null '%s%s'", bounded.base, tiles[i]), 0);
     for (int k = 0; k < 200 && metric(&bounded, "gisd_tile_snapshots_total") +
-                                       metric(&bounded, "gisd_tile_layers_too_large") < 10; k++)
+                                       metric(&bounded, "gisd_tile_layers_too_large") < 11; k++)
         usleep(50000);
     long long held = metric(&bounded, "gisd_tile_snapshots_total"),
               too_large = metric(&bounded, "gisd_tile_layers_too_large");
     /* the reference city's communities, enterprises and zones pass 0.2 MB; its parks do not */
-    assert_int_equal(held + too_large, 10);
+    assert_int_equal(held + too_large, 11);
     assert_true(too_large >= 3);
     assert_true(held >= 1);
     long long reads = metric(&bounded, "gisd_tile_area_reads_total");

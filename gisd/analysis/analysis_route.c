@@ -139,13 +139,21 @@ static json_t *id_list(char **ids, size_t n)
 /* The communities within exposure_m of the route and the sensitive areas it
  * crosses, set on answer; 0, or -1 recorded in fail. */
 static int route_exposure(store *s, const layer_registry *reg, int srid, GEOSContextHandle_t h, const GEOSGeometry *line,
-                          double exposure_m, json_t *answer, afail *fail)
+                          const double *xy, size_t n, double exposure_m, json_t *answer, afail *fail)
 {
     aset comms = {0}, areas = {0};
     static const char *const cf[] = {"community_id", "households", NULL};
     static const char *const sf[] = {"area_id", "kind", NULL};
-    if (aset_load(h, s, reg, "communities", srid, cf, NULL, &comms, fail) ||
-        aset_load(h, s, reg, "sensitive_areas", srid, sf, NULL, &areas, fail)) {
+    /* only what lies within exposure_m of the route's box is read */
+    double box[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (size_t i = 0; i < n; i++) {
+        box[0] = fmin(box[0], xy[2 * i] - exposure_m);
+        box[1] = fmin(box[1], xy[2 * i + 1] - exposure_m);
+        box[2] = fmax(box[2], xy[2 * i] + exposure_m);
+        box[3] = fmax(box[3], xy[2 * i + 1] + exposure_m);
+    }
+    if (aset_load(h, s, reg, "communities", srid, cf, box, &comms, fail) ||
+        aset_load(h, s, reg, "sensitive_areas", srid, sf, box, &areas, fail)) {
         aset_free(&comms);
         return -1;
     }
@@ -228,7 +236,7 @@ int analysis_route(store *s, const layer_registry *reg, int srid, const route_pa
     GEOSContextHandle_t h = geos_context_new();
     afail fail = {err, 0};
     GEOSGeometry *g = anet_geos_line(h, line, len, &fail);
-    rc = g ? route_exposure(s, reg, srid, h, g, p->exposure_m, answer, &fail) : -1;
+    rc = g ? route_exposure(s, reg, srid, h, g, line, len, p->exposure_m, answer, &fail) : -1;
     if (g)
         GEOSGeom_destroy_r(h, g);
     GEOS_finish_r(h);
@@ -288,7 +296,10 @@ int analysis_service_area(store *s, const layer_registry *reg, int srid, const s
     afail fail = {err, 0};
     aset comms = {0};
     static const char *const cf[] = {"community_id", "households", NULL};
-    int rc = aset_load(h, s, reg, "communities", srid, cf, NULL, &comms, &fail);
+    /* a road is never shorter than the straight line: only the communities
+     * within max_m of the point can be reached */
+    double box[4] = {a.x - p->max_m, a.y - p->max_m, a.x + p->max_m, a.y + p->max_m};
+    int rc = aset_load(h, s, reg, "communities", srid, cf, box, &comms, &fail);
     net_search *srch = net_search_new(net, (net_mode)m);
     double budget = p->max_m - sa.access;
     if (rc == 0 && sa.edge >= 0 && budget >= 0 && net_search_run(srch, &sa, 0, budget) != 0)

@@ -15,7 +15,8 @@ struct tile_source {
     pthread_mutex_t *load_locks; /* one per layer: one load of a layer at a time */
     tile_layer_data **current;   /* one per layer; NULL until first asked */
     const char *db_path;         /* where background loads read; NULL: none */
-    long long *loading;          /* per layer: the change counter a background load reads, or 0 */
+    long long *loading;          /* per layer: 1 + the change counter a background load reads, or 0
+                                  * (a layer never imported is at 0 and loads too) */
     int loaders;                 /* background loads running */
     long long snapshots, area_reads; /* whole-layer snapshots installed; tiles' area reads */
     size_t max_bytes;            /* a whole snapshot's bound (estimated); 0: none */
@@ -451,7 +452,7 @@ static void *bg_load_main(void *arg)
     }
     store_close(st);
     pthread_mutex_lock(&src->lock);
-    if (src->loading[job->li] == job->changes)
+    if (src->loading[job->li] == job->changes + 1)
         src->loading[job->li] = 0;
     if (--src->loaders == 0)
         pthread_cond_broadcast(&src->loaders_done);
@@ -465,7 +466,7 @@ static void *bg_load_main(void *arg)
 static void start_bg_load(tile_source *src, size_t li, long long changes)
 {
     pthread_mutex_lock(&src->lock);
-    if (src->loading[li] == changes) {
+    if (src->loading[li] == changes + 1) {
         pthread_mutex_unlock(&src->lock);
         return;
     }
@@ -474,7 +475,7 @@ static void start_bg_load(tile_source *src, size_t li, long long changes)
     pthread_t t;
     if (pthread_create(&t, NULL, bg_load_main, job) == 0) {
         pthread_detach(t);
-        src->loading[li] = changes;
+        src->loading[li] = changes + 1;
         src->loaders++;
     } else {
         free(job); /* no thread now: the next tile loads the layer itself */
