@@ -8,7 +8,7 @@
 #  2. every hazardous-waste producer to its nearest facility by the hazmat
 #     roads: gisd hw-proximity --distance network against pgr_withPointsCost
 #     (producers to facilities, then the nearest), the distances compared;
-#  3. the communities x candidates drive matrix of sorting-siting: gisd's whole
+#  3. the communities x candidates drive matrix of sorting-siting (p 5N): gisd's whole
 #     optimisation (matrix and p-median) against pgr_withPointsCost from each
 #     candidate over the reversed graph (the matrix alone); gisd's layout's
 #     household-km recomputed from pgRouting's matrix;
@@ -16,7 +16,8 @@
 #     one request after another, against pgr_withPointsDD per start (each
 #     with its own budget, 1 km less its access leg); the communities reached
 #     compared;
-#  5. the network p-median of the 50x city (p 25), proven optimal or not.
+#  5. the network p-median of the 50x city (p 250: the copies' roads do not
+#     join, so each copy needs its own centres), proven optimal or not.
 # The edges, junctions and joins given to pgRouting are made in PostGIS from
 # the same roads (ST_Dump parts in EPSG:4549, junctions by equal endpoints,
 # points joined by <-> and ST_LineLocatePoint within 500 m).
@@ -132,7 +133,7 @@ PY
 echo "gisd ${gisd_hw} s (whole command: load, network, searches), pgRouting ${pgr_hw} s (the query): $(ratio "$pgr_hw" "$gisd_hw")x; $hw_agree"
 
 echo "== 3. the sorting-siting matrix (drive, communities x candidates, ${N}x)"
-timed gisd_sort $G optimize sorting-siting --p 5 --distance network --unreachable ignore --db "$db" > "$T/sort_gisd.json"
+timed gisd_sort $G optimize sorting-siting --p $((5 * N)) --distance network --unreachable ignore --db "$db" > "$T/sort_gisd.json"
 psql -q "$PG_CONN" -c "CREATE VIEW candidates AS SELECT * FROM recycling_points WHERE level IN ('transit', 'sorting')" >/dev/null
 join_table sort_pts drive communities community_id c candidates point_id s
 t0=$(now)
@@ -205,9 +206,9 @@ PY
 )
 echo "gisd ${gisd_sa} s (1,000 HTTP requests), pgRouting ${pgr_sa} s (1,000 pgr_withPointsDD): $(ratio "$pgr_sa" "$gisd_sa")x; $sa_agree"
 
-echo "== 5. the network p-median of the ${BIG}x city (p 25)"
+echo "== 5. the network p-median of the ${BIG}x city (p $((5 * BIG)): five centres a copy, whose roads do not join)"
 t0=$(now)
-$G optimize sorting-siting --p 25 --distance network --unreachable ignore --db "$T/c$BIG/gisd.sqlite" > "$T/sort50.json"
+$G optimize sorting-siting --p $((5 * BIG)) --distance network --unreachable ignore --db "$T/c$BIG/gisd.sqlite" > "$T/sort50.json"
 t1=$(now)
 python3 -c "import json,sys; a=json.load(open(sys.argv[1])); print('%s s: optimal %s, gap %s, %d communities, %d candidates' % (sys.argv[2], a['optimal'], a['gap'], sum(s['communities'] for s in a['sites']), a['candidates']))" \
   "$T/sort50.json" "$(secs "$t0" "$t1")"

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis_geom.h"
+#include <ogr_srs_api.h>
+
 #include "cancel.h"
+#include "crs.h"
 #include "xalloc.h"
 
 static const char *const MODE_NAMES[NET_NMODES] = {"walk", "drive", "hazmat"};
@@ -47,14 +49,31 @@ static size_t cell_hash(long long cx, long long cy, size_t nb)
     return (size_t)((k ^ (k >> 29)) % nb);
 }
 
+/* Doubles the buckets and rehashes the junctions made so far. */
+static void junctions_grow(junctions *j)
+{
+    j->nbuckets *= 2;
+    j->head = xreallocarray(j->head, j->nbuckets, sizeof *j->head);
+    for (size_t b = 0; b < j->nbuckets; b++)
+        j->head[b] = -1;
+    for (size_t k = 0; k < j->n->nnodes; k++) {
+        size_t b = cell_hash((long long)floor(j->n->nx[k]), (long long)floor(j->n->ny[k]), j->nbuckets);
+        j->next[k] = j->head[b];
+        j->head[b] = (int)k;
+    }
+}
+
 static int junction_of(junctions *j, double x, double y)
 {
     network *n = j->n;
     long long cx = (long long)floor(x), cy = (long long)floor(y);
     int best = -1;
     double bd = NET_JUNCTION_M * NET_JUNCTION_M;
-    for (long long dx = -1; dx <= 1; dx++)
-        for (long long dy = -1; dy <= 1; dy++)
+    /* a circle of 0.5 m in cells of 1 m meets its own cell and at most one
+     * neighbour across each axis: the one on the nearer side */
+    long long sx = x - (double)cx < 0.5 ? -1 : 1, sy = y - (double)cy < 0.5 ? -1 : 1;
+    for (long long dx = 0; dx != 2 * sx; dx += sx)
+        for (long long dy = 0; dy != 2 * sy; dy += sy)
             for (int k = j->head[cell_hash(cx + dx, cy + dy, j->nbuckets)]; k >= 0; k = j->next[k]) {
                 double ex = n->nx[k] - x, ey = n->ny[k] - y, d = ex * ex + ey * ey;
                 if (d <= bd) {
@@ -78,8 +97,6 @@ static int junction_of(junctions *j, double x, double y)
     j->head[b] = id;
     return id;
 }
-
-static int int_field(const char *v) { return v ? atoi(v) : 0; }
 
 /* The CSR of mode m: forwards (rev 0) or backwards. */
 static void build_csr(network *n, int m, int rev)
@@ -120,160 +137,285 @@ static void build_csr(network *n, int m, int rev)
     free(fill);
 }
 
-/* The grid of segments snapping searches: cells of about 250 m over the
- * extent of the edges. */
+/* The grid of segments snapping searches: cells of 250 m over the extent
+ * of the edges, kept sparse (the cells a segment's box meets, sorted by
+ * key), so that a region of scattered cities costs what its roads do. */
 static void build_grid(network *n)
 {
-    double x0 = DBL_MAX, y0 = DBL_MAX, x1 = -DBL_MAX, y1 = -DBL_MAX;
+    double x0 = DBL_MAX, y0 = DBL_MAX, x1 = -DBL_MAX;
     size_t nv = n->nedges ? n->edges[n->nedges - 1].c0 + n->edges[n->nedges - 1].nc : 0;
     for (size_t i = 0; i < nv; i++) {
         x0 = fmin(x0, n->coords[2 * i]);
         x1 = fmax(x1, n->coords[2 * i]);
         y0 = fmin(y0, n->coords[2 * i + 1]);
-        y1 = fmax(y1, n->coords[2 * i + 1]);
     }
     if (nv == 0)
-        x0 = y0 = x1 = y1 = 0;
+        x0 = y0 = x1 = 0;
     n->cell = 250;
     n->gx0 = x0;
     n->gy0 = y0;
     n->gw = (size_t)((x1 - x0) / n->cell) + 1;
-    n->gh = (size_t)((y1 - y0) / n->cell) + 1;
-    while (n->gw * n->gh > 4000000) { /* a continent of sparse roads: coarser cells */
-        n->cell *= 2;
-        n->gw = (size_t)((x1 - x0) / n->cell) + 1;
-        n->gh = (size_t)((y1 - y0) / n->cell) + 1;
-    }
-    size_t ncells = n->gw * n->gh;
-    n->gcell = xcalloc(ncells + 1, sizeof *n->gcell);
+    /* counted first, then filled: no array grown by copying */
     for (int pass = 0; pass < 2; pass++) {
-        size_t *fill = pass ? xmalloc(ncells * sizeof *fill) : NULL;
-        if (fill)
-            memcpy(fill, n->gcell, ncells * sizeof *fill);
+        size_t at = 0;
         for (size_t e = 0; e < n->nedges; e++) {
             const net_edge *ed = &n->edges[e];
             for (size_t k = 0; k + 1 < ed->nc; k++) {
                 const double *a = &n->coords[2 * (ed->c0 + k)], *b = a + 2;
                 size_t cx0 = (size_t)((fmin(a[0], b[0]) - x0) / n->cell), cx1 = (size_t)((fmax(a[0], b[0]) - x0) / n->cell);
                 size_t cy0 = (size_t)((fmin(a[1], b[1]) - y0) / n->cell), cy1 = (size_t)((fmax(a[1], b[1]) - y0) / n->cell);
+                if (pass == 0) {
+                    at += (cx1 - cx0 + 1) * (cy1 - cy0 + 1);
+                    continue;
+                }
                 for (size_t cy = cy0; cy <= cy1; cy++)
-                    for (size_t cx = cx0; cx <= cx1; cx++) {
-                        size_t c = cy * n->gw + cx;
-                        if (!fill) {
-                            n->gcell[c + 1]++;
-                        } else {
-                            n->gseg_edge[fill[c]] = (int)e;
-                            n->gseg_i[fill[c]++] = (int)k;
-                        }
-                    }
+                    for (size_t cx = cx0; cx <= cx1; cx++)
+                        n->grid[at++] = (net_cellseg){(uint64_t)cy * n->gw + cx, (int)e, (int)k};
             }
         }
-        if (!fill) {
-            for (size_t c = 0; c < ncells; c++)
-                n->gcell[c + 1] += n->gcell[c];
-            n->gseg_edge = xmalloc((n->gcell[ncells] + 1) * sizeof *n->gseg_edge);
-            n->gseg_i = xmalloc((n->gcell[ncells] + 1) * sizeof *n->gseg_i);
+        if (pass == 0) {
+            n->ngrid = at;
+            n->grid = xmalloc((at + 1) * sizeof *n->grid);
         }
-        free(fill);
     }
+    /* by key, 16 bits a pass (stable, so each cell keeps edge order) */
+    net_cellseg *tmp = xmalloc((n->ngrid + 1) * sizeof *tmp);
+    uint64_t maxkey = 0;
+    for (size_t i = 0; i < n->ngrid; i++)
+        maxkey = n->grid[i].key > maxkey ? n->grid[i].key : maxkey;
+    size_t *count = xmalloc(65537 * sizeof *count);
+    for (int shift = 0; shift < 64 && (maxkey >> shift) != 0; shift += 16) {
+        memset(count, 0, 65537 * sizeof *count);
+        for (size_t i = 0; i < n->ngrid; i++)
+            count[((n->grid[i].key >> shift) & 0xffff) + 1]++;
+        for (size_t d = 0; d < 65536; d++)
+            count[d + 1] += count[d];
+        for (size_t i = 0; i < n->ngrid; i++)
+            tmp[count[(n->grid[i].key >> shift) & 0xffff]++] = n->grid[i];
+        net_cellseg *t = n->grid;
+        n->grid = tmp;
+        tmp = t;
+    }
+    free(count);
+    free(tmp);
 }
 
-/* Appends the parts of one road's geometry as edges; 0, or -1 recorded in fail. */
-static int add_road(network *n, junctions *j, GEOSContextHandle_t h, const GEOSGeometry *g, int road,
-                    unsigned char modes, unsigned char oneway, size_t *ccap, size_t *ecap, afail *fail)
+/* The first entry of cell key in the grid (ngrid when it holds none). */
+static size_t cell_first(const network *n, uint64_t key)
 {
-    int parts = GEOSGetNumGeometries_r(h, g);
-    if (!afail_ok(fail, parts >= 0, "counting the parts of a road"))
-        return -1;
-    for (int p = 0; p < parts; p++) {
-        const GEOSGeometry *part = GEOSGetGeometryN_r(h, g, p);
-        const GEOSCoordSequence *seq = part ? GEOSGeom_getCoordSeq_r(h, part) : NULL;
-        unsigned nc = 0;
-        if (!afail_ok(fail, seq && GEOSCoordSeq_getSize_r(h, seq, &nc), "reading a road's vertices"))
-            return -1;
-        if (nc < 2)
+    size_t lo = 0, hi = n->ngrid;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (n->grid[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* A little reader of the WKB the store hands out: LineString and
+ * MultiLineString, either byte order, ISO or EWKB flags for Z/M/SRID. */
+typedef struct {
+    const unsigned char *p, *end;
+    int ok;
+} wkb;
+
+static uint32_t wkb_u32(wkb *w, int little)
+{
+    if (w->end - w->p < 4) {
+        w->ok = 0;
+        return 0;
+    }
+    uint32_t v = little ? (uint32_t)w->p[0] | (uint32_t)w->p[1] << 8 | (uint32_t)w->p[2] << 16 | (uint32_t)w->p[3] << 24
+                        : (uint32_t)w->p[3] | (uint32_t)w->p[2] << 8 | (uint32_t)w->p[1] << 16 | (uint32_t)w->p[0] << 24;
+    w->p += 4;
+    return v;
+}
+
+static double wkb_f64(wkb *w, int little)
+{
+    if (w->end - w->p < 8) {
+        w->ok = 0;
+        return 0;
+    }
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = little ? w->p[i] : w->p[7 - i];
+    w->p += 8;
+    double v;
+    memcpy(&v, b, sizeof v); /* x86-64 and ARM64 doubles are little-endian IEEE 754 */
+    return v;
+}
+
+/* A geometry's header: its byte order and flat type, and how many doubles
+ * a vertex holds. */
+static uint32_t wkb_header(wkb *w, int *little, int *dims)
+{
+    if (w->end - w->p < 1) {
+        w->ok = 0;
+        return 0;
+    }
+    *little = *w->p++ == 1;
+    uint32_t t = wkb_u32(w, *little);
+    *dims = 2 + ((t & 0x80000000u) != 0) + ((t & 0x40000000u) != 0);
+    if (t & 0x20000000u)
+        wkb_u32(w, *little); /* an EWKB SRID */
+    t &= 0x0fffffffu;
+    *dims += t / 1000 == 1 || t / 1000 == 2 ? 1 : t / 1000 == 3 ? 2 : 0;
+    return t % 1000;
+}
+
+/* Appends the n vertices of a LineString body at w to the coordinates,
+ * projected by ct (NULL: as they are); the first vertex's index. */
+static size_t read_line(network *n, wkb *w, int little, int dims, uint32_t nv, size_t *ccap, void *ct)
+{
+    size_t c0 = n->nedges ? n->edges[n->nedges - 1].c0 + n->edges[n->nedges - 1].nc : 0;
+    if ((size_t)(w->end - w->p) / (8 * (size_t)dims) < nv) {
+        w->ok = 0;
+        return c0;
+    }
+    if (c0 + nv > *ccap) {
+        while (c0 + nv > *ccap)
+            *ccap = *ccap ? *ccap * 2 : 4096;
+        n->coords = xreallocarray(n->coords, *ccap, 2 * sizeof *n->coords);
+        n->cy_tmp = xreallocarray(n->cy_tmp, *ccap, sizeof *n->cy_tmp);
+        n->cx_tmp = xreallocarray(n->cx_tmp, *ccap, sizeof *n->cx_tmp);
+    }
+    for (uint32_t k = 0; k < nv; k++) {
+        n->cx_tmp[k] = wkb_f64(w, little);
+        n->cy_tmp[k] = wkb_f64(w, little);
+        for (int d = 2; d < dims; d++)
+            wkb_f64(w, little);
+    }
+    /* one call of PROJ for the whole line */
+    if (ct && nv && !OCTTransform(ct, (int)nv, n->cx_tmp, n->cy_tmp, NULL))
+        w->ok = 0;
+    for (uint32_t k = 0; k < nv; k++) {
+        n->coords[2 * (c0 + k)] = n->cx_tmp[k];
+        n->coords[2 * (c0 + k) + 1] = n->cy_tmp[k];
+    }
+    return c0;
+}
+
+/* Appends the parts of one road (its WKB) as edges: 1, or 0 when the WKB
+ * is no line or cannot be projected. */
+static int add_road(network *n, junctions *j, const unsigned char *g, size_t len, int road, unsigned char modes,
+                    unsigned char oneway, size_t *ccap, size_t *ecap, void *ct)
+{
+    wkb w = {g, g + len, 1};
+    int little, dims;
+    uint32_t t = wkb_header(&w, &little, &dims), parts = 1;
+    if (t == 5)
+        parts = wkb_u32(&w, little);
+    else if (t != 2)
+        return 0;
+    for (uint32_t p = 0; p < parts && w.ok; p++) {
+        int pd = dims;
+        if (t == 5 && wkb_header(&w, &little, &pd) != 2)
+            return 0;
+        uint32_t nv = wkb_u32(&w, little);
+        size_t c0 = read_line(n, &w, little, pd, nv, ccap, ct);
+        if (!w.ok)
+            return 0;
+        if (nv < 2)
             continue;
-        size_t c0 = n->nedges ? n->edges[n->nedges - 1].c0 + n->edges[n->nedges - 1].nc : 0;
-        if (c0 + nc > *ccap) {
-            while (c0 + nc > *ccap)
-                *ccap = *ccap ? *ccap * 2 : 4096;
-            n->coords = xreallocarray(n->coords, *ccap, 2 * sizeof *n->coords);
-        }
-        double len = 0;
-        for (unsigned k = 0; k < nc; k++) {
-            double *c = &n->coords[2 * (c0 + k)];
-            if (!afail_ok(fail, GEOSCoordSeq_getXY_r(h, seq, k, &c[0], &c[1]), "reading a road's vertices"))
-                return -1;
-            if (k)
-                len += hypot(c[0] - c[-2], c[1] - c[-1]);
+        double l = 0;
+        for (uint32_t k = 1; k < nv; k++) {
+            const double *c = &n->coords[2 * (c0 + k)];
+            l += hypot(c[0] - c[-2], c[1] - c[-1]);
         }
         if (n->nedges == *ecap) {
             *ecap = *ecap ? *ecap * 2 : 1024;
             n->edges = xreallocarray(n->edges, *ecap, sizeof *n->edges);
         }
-        const double *first = &n->coords[2 * c0], *last = &n->coords[2 * (c0 + nc - 1)];
+        const double *first = &n->coords[2 * c0], *last = &n->coords[2 * (c0 + nv - 1)];
         net_edge *e = &n->edges[n->nedges++];
-        *e = (net_edge){.road = road, .part = p, .len = len, .c0 = c0, .nc = nc, .modes = modes, .oneway = oneway};
+        *e = (net_edge){.road = road, .part = (int)p, .len = l, .c0 = c0, .nc = nv, .modes = modes, .oneway = oneway};
         e->from = junction_of(j, first[0], first[1]);
         e->to = junction_of(j, last[0], last[1]);
     }
-    return 0;
+    return w.ok;
 }
 
-static int by_road_id(const void *a, const void *b)
+static unsigned char road_modes(store_cursor *c, const int *idx)
 {
-    const afeat *x = *(afeat *const *)a, *y = *(afeat *const *)b;
-    return strcmp(x->vals[R_ID] ? x->vals[R_ID] : "", y->vals[R_ID] ? y->vals[R_ID] : "");
+    const char *cls = store_cursor_is_null(c, (size_t)idx[R_CLASS]) ? "" : store_cursor_text(c, (size_t)idx[R_CLASS]);
+    int path = strcmp(cls, "path") == 0;
+    int walk = !store_cursor_is_null(c, (size_t)idx[R_WALK]) && store_cursor_int(c, (size_t)idx[R_WALK]) == 1;
+    int hazmat = !store_cursor_is_null(c, (size_t)idx[R_HAZMAT]) && store_cursor_int(c, (size_t)idx[R_HAZMAT]) == 1;
+    return (unsigned char)((walk ? 1u << NET_WALK : 0) | (!path ? 1u << NET_DRIVE : 0) |
+                           (!path && hazmat ? 1u << NET_HAZMAT : 0));
 }
 
 int network_build(store *s, const layer_registry *reg, int srid, network **out, gisd_error *err)
 {
     *out = NULL;
-    if (!layer_registry_find(reg, "roads"))
+    const layer_def *l = layer_registry_find(reg, "roads");
+    if (!l)
         return gisd_fail(err, GISD_E_INPUT,
                          "distance=network needs the roads layer, which is not defined: add "
                          "layers/roads.layer.json and import the roads (gisd import --db DB --layer roads "
                          "roads.geojson)");
-    GEOSContextHandle_t h = geos_context_new();
-    afail fail = {err, 0};
-    aset roads = {0};
-    static const char *const rf[] = {"road_id", "class", "oneway", "hazmat", "walk", NULL};
-    if (aset_load(h, s, reg, "roads", srid, rf, NULL, &roads, &fail) != 0) {
-        GEOS_finish_r(h);
+    static const char *const names[] = {"road_id", "class", "oneway", "hazmat", "walk"};
+    int idx[5];
+    for (int k = 0; k < 5; k++)
+        if ((idx[k] = layer_field_index(l, names[k])) < 0)
+            return gisd_fail(err, GISD_E_INPUT, "the roads layer has no field %s (docs/NETWORK.md)", names[k]);
+    OGRCoordinateTransformationH ct = NULL;
+    if (srid != STORE_SRID && srid != 4326 && !(ct = crs_transform_new(STORE_SRID, srid)))
+        return gisd_fail(err, GISD_E_INPUT, "no transformation from lon/lat to EPSG:%d", srid);
+    store_query q = {.limit = -1, .geom_format = STORE_GEOM_WKB};
+    store_cursor *c;
+    if (store_cursor_open(s, l, &q, &c, err) != 0) {
+        if (ct)
+            OCTDestroyCoordinateTransformation(ct);
         return -1;
     }
-    /* roads in id order, so that ties in snapping fall to the smaller id by
-     * the order edges are visited in */
-    afeat **order = xmalloc((roads.n + 1) * sizeof *order);
-    for (size_t i = 0; i < roads.n; i++)
-        order[i] = &roads.f[i];
-    qsort(order, roads.n, sizeof *order, by_road_id);
     network *n = xcalloc(1, sizeof *n);
     n->srid = srid;
-    n->nroads = roads.n;
-    n->road_ids = xcalloc(roads.n + 1, sizeof *n->road_ids);
-    junctions j = {.nbuckets = 2 * roads.n + 1024, .n = n};
+    junctions j = {.nbuckets = 1 << 16, .n = n};
     j.head = xmalloc(j.nbuckets * sizeof *j.head);
     for (size_t b = 0; b < j.nbuckets; b++)
         j.head[b] = -1;
-    size_t ccap = 0, ecap = 0;
-    int rc = 0;
-    for (size_t i = 0; i < roads.n && rc == 0; i++) {
-        afeat *f = order[i];
-        n->road_ids[i] = xstrdup(f->vals[R_ID] ? f->vals[R_ID] : "");
-        int path = f->vals[R_CLASS] && strcmp(f->vals[R_CLASS], "path") == 0;
-        unsigned char modes = (int_field(f->vals[R_WALK]) == 1 ? 1u << NET_WALK : 0) |
-                              (!path ? 1u << NET_DRIVE : 0) |
-                              (!path && int_field(f->vals[R_HAZMAT]) == 1 ? 1u << NET_HAZMAT : 0);
-        rc = add_road(n, &j, h, f->g, (int)i, modes, int_field(f->vals[R_ONEWAY]) == 1, &ccap, &ecap, &fail);
-        if (rc == 0 && !afail_live(&fail))
-            rc = -1;
+    size_t ccap = 0, ecap = 0, rcap = 0;
+    int rc;
+    /* the roads in the store's order, each read straight off its WKB; ties
+     * in snapping compare their ids (better), so no order is needed */
+    while ((rc = store_cursor_next(c, err)) == 1) {
+        size_t len;
+        const unsigned char *g = store_cursor_geom(c, &len);
+        if (!g)
+            continue;
+        if (n->nroads == rcap) {
+            rcap = rcap ? rcap * 2 : 1024;
+            n->road_ids = xreallocarray(n->road_ids, rcap, sizeof *n->road_ids);
+        }
+        const char *id = store_cursor_is_null(c, (size_t)idx[R_ID]) ? "" : store_cursor_text(c, (size_t)idx[R_ID]);
+        n->road_ids[n->nroads] = xstrdup(id);
+        int oneway = !store_cursor_is_null(c, (size_t)idx[R_ONEWAY]) && store_cursor_int(c, (size_t)idx[R_ONEWAY]) == 1;
+        if (n->nnodes > j.nbuckets) /* about one junction a bucket */
+            junctions_grow(&j);
+        int ok = add_road(n, &j, g, len, (int)n->nroads, road_modes(c, idx), (unsigned char)oneway, &ccap, &ecap, ct);
+        n->nroads++;
+        if (!ok) {
+            rc = gisd_fail(err, GISD_E_INPUT, "road %s: its geometry is no line gisd can read and project to EPSG:%d",
+                           id, srid);
+            break;
+        }
+        if ((n->nroads & 4095) == 0 && cancel_requested()) {
+            rc = gisd_fail(err, GISD_E_TIMEOUT, "building the network was cancelled at its deadline or at shutdown");
+            break;
+        }
     }
+    store_cursor_free(c);
     free(j.head);
     free(j.next);
-    free(order);
-    aset_free(&roads);
-    GEOS_finish_r(h);
+    free(n->cx_tmp);
+    free(n->cy_tmp);
+    n->cx_tmp = n->cy_tmp = NULL;
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
     if (rc != 0) {
         network_free(n);
         return -1;
@@ -306,22 +448,21 @@ void network_free(network *n)
     free(n->ny);
     free(n->edges);
     free(n->coords);
-    free(n->gcell);
-    free(n->gseg_edge);
-    free(n->gseg_i);
+    free(n->grid);
     free(n);
 }
 
 /* ---- snapping ---- */
 
-/* The nearest point of segment a-b to (x y): its distance and the fraction along. */
-static double seg_nearest(const double *a, const double *b, double x, double y, double *frac)
+/* The nearest point of segment a-b to (x y): its squared distance and the fraction along. */
+static double seg_nearest2(const double *a, const double *b, double x, double y, double *frac)
 {
     double dx = b[0] - a[0], dy = b[1] - a[1], l2 = dx * dx + dy * dy;
     double u = l2 > 0 ? ((x - a[0]) * dx + (y - a[1]) * dy) / l2 : 0;
     u = u < 0 ? 0 : u > 1 ? 1 : u;
     *frac = u;
-    return hypot(a[0] + u * dx - x, a[1] + u * dy - y);
+    double ex = a[0] + u * dx - x, ey = a[1] + u * dy - y;
+    return ex * ex + ey * ey;
 }
 
 /* Distances within this are one: the same point met twice by a bent line
@@ -340,7 +481,7 @@ static int better(const network *n, double d, int e, int k, double bd, int be, i
     if (e == be)
         return k < bk;
     const net_edge *x = &n->edges[e], *y = &n->edges[be];
-    return x->road != y->road ? x->road < y->road : x->part < y->part;
+    return x->road != y->road ? strcmp(n->road_ids[x->road], n->road_ids[y->road]) < 0 : x->part < y->part;
 }
 
 void network_snap(const network *n, net_mode m, double x, double y, double snap_max, net_spot *out)
@@ -354,21 +495,25 @@ void network_snap(const network *n, net_mode m, double x, double y, double snap_
     long rmax = (long)ceil(snap_max / n->cell) + 1;
     for (long r = 0; r <= rmax; r++) {
         for (long yy = cy - r; yy <= cy + r; yy++) {
-            if (yy < 0 || yy >= (long)n->gh)
+            if (yy < 0)
                 continue;
             for (long xx = cx - r; xx <= cx + r; xx += (yy == cy - r || yy == cy + r) ? 1 : 2 * r) {
                 if (xx >= 0 && xx < (long)n->gw) {
-                    size_t c = (size_t)yy * n->gw + (size_t)xx;
-                    for (size_t k = n->gcell[c]; k < n->gcell[c + 1]; k++) {
-                        int e = n->gseg_edge[k];
+                    uint64_t key = (uint64_t)yy * n->gw + (uint64_t)xx;
+                    for (size_t k = cell_first(n, key); k < n->ngrid && n->grid[k].key == key; k++) {
+                        int e = n->grid[k].edge;
                         if (!(n->edges[e].modes & (1u << m)))
                             continue;
-                        const double *a = &n->coords[2 * (n->edges[e].c0 + (size_t)n->gseg_i[k])];
-                        double u, d = seg_nearest(a, a + 2, x, y, &u);
-                        if (better(n, d, e, n->gseg_i[k], bd, be, bk)) {
+                        const double *a = &n->coords[2 * (n->edges[e].c0 + (size_t)n->grid[k].seg)];
+                        double u, d2 = seg_nearest2(a, a + 2, x, y, &u);
+                        /* the square root only for what may be the nearest */
+                        if (be >= 0 && d2 > (bd + SNAP_TIE_M) * (bd + SNAP_TIE_M))
+                            continue;
+                        double d = sqrt(d2);
+                        if (better(n, d, e, n->grid[k].seg, bd, be, bk)) {
                             bd = d;
                             be = e;
-                            bk = n->gseg_i[k];
+                            bk = n->grid[k].seg;
                             bu = u;
                         }
                     }

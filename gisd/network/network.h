@@ -9,6 +9,7 @@
 #define GISD_NETWORK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "layers.h"
@@ -47,6 +48,12 @@ typedef struct {
     net_arc *arcs;
 } net_csr;
 
+/* One segment in one cell of the snapping grid. */
+typedef struct {
+    uint64_t key;
+    int edge, seg; /* the edge and the index of the segment's first vertex */
+} net_cellseg;
+
 typedef struct network {
     int srid;
     size_t nnodes, nedges, nroads;
@@ -59,11 +66,12 @@ typedef struct network {
     /* the snapping grid: the segments of every edge by cell */
     double gx0, gy0, cell;
     size_t gw, gh;
-    size_t *gcell;        /* gw*gh + 1 offsets into gseg_edge and gseg_i */
-    int *gseg_edge, *gseg_i; /* a segment: its edge, its first vertex */
+    net_cellseg *grid;    /* by cell key (row * gw + column): only the cells holding segments */
+    size_t ngrid;
     /* network_get's: the holders of it, and its key while it is cached */
     long refs;
     char *cache_key;
+    double *cx_tmp, *cy_tmp; /* network_build's room to project a line in */
 } network;
 
 /* Where a point joins a mode's network: edge -1 when it is off the network
