@@ -38,7 +38,8 @@ static void road(FILE *f, int first, const char *id, const char *cls, int oneway
 /* The town (EPSG:4549 metres from X0 Y0): A(0 0) - B(1000 0) two ways (R1);
  * a one-way loop B -> C(1000 1000) (R2) -> D(0 500) (R3) -> A (R4); a
  * diagonal A - C that dangerous goods may not take (R6); R5 crossing R1 on
- * a bridge at (500 0), joined to nothing. */
+ * a bridge at (500 0), joined to nothing; and an island 4 km east (R7)
+ * with its own community K3 and points Q3, P3. */
 static void build_town(const char *dir)
 {
     char path[1400];
@@ -53,6 +54,7 @@ static void build_town(const char *dir)
     road(f, 0, "R4", "arterial", 1, 1, 1, 0, 500, 0, 0);
     road(f, 0, "R5", "collector", 0, 1, 1, 500, -500, 500, 300);
     road(f, 0, "R6", "collector", 0, 0, 1, 0, 0, 1000, 1000);
+    road(f, 0, "R7", "local", 0, 1, 1, 5000, 0, 6000, 0); /* an island no road joins */
     fputs("]}", f);
     fclose(f);
     char text[2048];
@@ -65,13 +67,15 @@ static void build_town(const char *dir)
              Y0 + 1000);
     snprintf(path, sizeof path, "%s/facs.csv", dir);
     write_file(path, text);
-    snprintf(text, sizeof text, "community_id,name,households,X,Y\nK1,k1,100,%d,%d\n", X0 + 200, Y0 - 30);
+    snprintf(text, sizeof text, "community_id,name,households,X,Y\nK1,k1,100,%d,%d\nK3,k3,50,%d,%d\n", X0 + 200, Y0 - 30,
+             X0 + 5500, Y0 - 20);
     snprintf(path, sizeof path, "%s/comms.csv", dir);
     write_file(path, text);
     snprintf(text, sizeof text,
              "point_id,name,level,X,Y\nP1,p1,community,%d,%d\nP2,p2,community,%d,%d\nQ1,q1,transit,%d,%d\n"
-             "Q2,q2,transit,%d,%d\n",
-             X0 + 700, Y0 + 20, X0 + 510, Y0 - 400, X0 + 1010, Y0 + 200, X0 + 1010, Y0 + 800);
+             "Q2,q2,transit,%d,%d\nQ3,q3,transit,%d,%d\nP3,p3,community,%d,%d\n",
+             X0 + 700, Y0 + 20, X0 + 510, Y0 - 400, X0 + 1010, Y0 + 200, X0 + 1010, Y0 + 800, X0 + 5700, Y0 + 10,
+             X0 + 5600, Y0 + 20);
     snprintf(path, sizeof path, "%s/points.csv", dir);
     write_file(path, text);
     char *out;
@@ -372,6 +376,21 @@ static void a_town_known_by_hand(void **state)
     c = run("analyze", towndb, "recycling-coverage --radius-m 540 --distance network");
     assert_int_equal(json_array_size(json_object_get(c, "uncovered")), 1);
     json_decref(c);
+    /* sorting centres on two islands no road joins: each needs its own (the
+     * p-median by parts); K1 drives 800 m to B, 200 m up R2 to Q1, K3 200 m to Q3 */
+    json_t *ps = run("optimize", towndb, "sorting-siting --p 2 --distance network");
+    char *sel = json_dumps(json_object_get(ps, "selected"), JSON_COMPACT);
+    assert_string_equal(sel, "[\"Q1\",\"Q3\"]");
+    free(sel);
+    assert_true(fabs(json_number_value(json_object_get(ps, "household_km")) - (100 * 1040 + 50 * 230) / 1000.0) < 1e-3);
+    assert_true(json_is_true(json_object_get(ps, "optimal")));
+    json_decref(ps);
+    char *msg;
+    assert_int_equal(tu_run(&msg, "'%s' optimize sorting-siting --p 1 --distance network --db '%s' 2>&1", tu_gisd(), towndb),
+                     1);
+    if (!strstr(msg, "2 parts"))
+        fail_msg("one centre for two islands: %s", msg);
+    free(msg);
     /* hw-proximity along the hazmat roads: E1 2,020 m, E2 off the network reaches nothing */
     json_t *hw = run("analyze", towndb, "hw-proximity --distance network");
     json_t *rows = json_object_get(hw, "enterprises");
@@ -406,11 +425,11 @@ static void the_check_counts_what_to_fix(void **state)
     json_decref(got);
     free(body);
     json_decref(want);
-    /* the town's bridge is a component of its own, and its lines end in dangles */
+    /* the town's bridge and its island are components of their own, and their lines end in dangles */
     got = run("network", towndb, "check");
     assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(got, "modes"), "walk"),
-                                                        "components")), 2);
-    assert_int_equal(json_integer_value(json_object_get(got, "dangles")), 2);
+                                                        "components")), 3);
+    assert_int_equal(json_integer_value(json_object_get(got, "dangles")), 4);
     json_decref(got);
 }
 

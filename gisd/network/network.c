@@ -7,6 +7,7 @@
 #include "network.h"
 
 #include <float.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -198,6 +199,12 @@ static void build_grid(network *n)
     }
     free(count);
     free(tmp);
+}
+
+static void *grid_main(void *n)
+{
+    build_grid(n);
+    return NULL;
 }
 
 /* The first entry of cell key in the grid (ngrid when it holds none). */
@@ -420,13 +427,20 @@ int network_build(store *s, const layer_registry *reg, int srid, network **out, 
         network_free(n);
         return -1;
     }
+    /* the snapping grid in a thread of its own while the rows are laid out
+     * here: they read the edges and write apart */
+    pthread_t grid;
+    int threaded = pthread_create(&grid, NULL, grid_main, n) == 0;
     for (int m = 0; m < NET_NMODES; m++) {
         for (size_t e = 0; e < n->nedges; e++)
             n->mode_edges[m] += (n->edges[e].modes >> m) & 1;
         build_csr(n, m, 0);
         build_csr(n, m, 1);
     }
-    build_grid(n);
+    if (threaded)
+        pthread_join(grid, NULL);
+    else
+        build_grid(n);
     *out = n;
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analysis_net.h"
+#include "cancel.h"
 #include "optimize_int.h"
 #include "pmedian.h"
 #include "xalloc.h"
@@ -395,6 +396,194 @@ int optimize_recycling(opt_run *r, const param_values *v, json_t *candidates, js
     return rc;
 }
 
+static size_t uf_find(size_t *up, size_t x)
+{
+    while (up[x] != x)
+        x = up[x] = up[up[x]];
+    return x;
+}
+
+/* The p-median over a road matrix whose communities and candidates fall
+ * into parts no road joins (islands, or cities apart): each part solved
+ * for every number of centres it could take, and the p centres shared
+ * between the parts by dynamic programming, exactly; the bound the same
+ * way from the parts' bounds. One part: pmedian_solve itself. A pair that
+ * cannot be driven costs big. 0, or -1 with err. */
+static int pmedian_by_parts(const pmedian_problem *pb, double big, pmedian_result *out, gisd_error *err)
+{
+    size_t nd = pb->nd, nc = pb->nc;
+    size_t *up = xmalloc((nc + 1) * sizeof *up), *part = xmalloc((nc + 1) * sizeof *part);
+    for (size_t j = 0; j < nc; j++)
+        up[j] = j;
+    for (size_t i = 0; i < nd; i++) {
+        size_t first = nc;
+        for (size_t j = 0; j < nc; j++)
+            if (pb->dist[i * nc + j] < big) {
+                if (first == nc)
+                    first = j;
+                else
+                    up[uf_find(up, j)] = uf_find(up, first);
+            }
+    }
+    /* the parts holding communities, numbered 0.. (part[root]); nc: none */
+    size_t nparts = 0;
+    for (size_t j = 0; j < nc; j++)
+        part[j] = nc;
+    size_t *of_comm = xmalloc((nd + 1) * sizeof *of_comm);
+    for (size_t i = 0; i < nd; i++) {
+        size_t j = 0;
+        while (j < nc && !(pb->dist[i * nc + j] < big))
+            j++;
+        size_t root = uf_find(up, j); /* every served community reaches one */
+        if (part[root] == nc)
+            part[root] = nparts++;
+        of_comm[i] = part[root];
+    }
+    if (nparts <= 1) {
+        free(up);
+        free(part);
+        free(of_comm);
+        return pmedian_solve(pb, out, err);
+    }
+    size_t pmax = (size_t)pb->p;
+    /* cost[k][q], bound[k][q] for q = 1..m_k centres in part k, and the layout */
+    double **cost = xcalloc(nparts, sizeof *cost), **bnd = xcalloc(nparts, sizeof *bnd);
+    char ***open = xcalloc(nparts, sizeof *open);
+    size_t *m = xcalloc(nparts, sizeof *m), **cands = xcalloc(nparts, sizeof *cands);
+    int rc = 0, optimal = 1;
+    double t0 = cancel_now();
+    for (size_t k = 0; k < nparts && rc == 0; k++) {
+        size_t nk = 0;
+        cands[k] = xmalloc((nc + 1) * sizeof **cands);
+        for (size_t j = 0; j < nc; j++)
+            if (part[uf_find(up, j)] == k)
+                cands[k][m[k]++] = j;
+        for (size_t i = 0; i < nd; i++)
+            nk += of_comm[i] == k;
+        double *d = xmalloc((nk * m[k] + 1) * sizeof *d), *wk = xmalloc((nk + 1) * sizeof *wk);
+        size_t row = 0;
+        for (size_t i = 0; i < nd; i++) {
+            if (of_comm[i] != k)
+                continue;
+            wk[row] = pb->w[i];
+            for (size_t c = 0; c < m[k]; c++)
+                d[row * m[k] + c] = pb->dist[i * nc + cands[k][c]];
+            row++;
+        }
+        size_t qmax = m[k] < pmax ? m[k] : pmax;
+        cost[k] = xmalloc((qmax + 1) * sizeof **cost);
+        bnd[k] = xmalloc((qmax + 1) * sizeof **bnd);
+        open[k] = xcalloc(qmax + 1, sizeof **open);
+        cost[k][0] = bnd[k][0] = INFINITY; /* a part without a centre leaves its communities unserved */
+        for (size_t q = 1; q <= qmax && rc == 0; q++) {
+            double left = pb->time_limit_s - (cancel_now() - t0);
+            pmedian_problem sub = {nk, m[k], NULL, NULL, wk, NULL, NULL, (long)q, left > 1 ? left : 1, NULL, d};
+            pmedian_result r = {0};
+            if ((rc = pmedian_solve(&sub, &r, err)) != 0)
+                break;
+            /* a layout leaving a community with no centre it can reach is none */
+            int reaches = 1;
+            for (size_t i = 0; i < nk && reaches; i++) {
+                int any = 0;
+                for (size_t c = 0; c < m[k] && !any; c++)
+                    any = r.open[c] && d[i * m[k] + c] < big;
+                reaches = any;
+            }
+            cost[k][q] = reaches ? r.objective : INFINITY;
+            /* the relaxed problem's bound holds for the real one: its layouts cost the same there */
+            bnd[k][q] = r.bound;
+            optimal &= !reaches || r.optimal;
+            open[k][q] = r.open;
+        }
+        if (rc == 0 && cancel_requested())
+            rc = gisd_fail(err, GISD_E_TIMEOUT, "the optimisation was cancelled at its deadline or at shutdown");
+        free(d);
+        free(wk);
+    }
+    if (rc == 0) {
+        /* best[k][q]: the least cost of parts 0..k-1 with q centres among them */
+        size_t W = pmax + 1;
+        double *best = xmalloc((nparts + 1) * W * sizeof *best), *lb = xmalloc((nparts + 1) * W * sizeof *lb);
+        size_t *take = xcalloc((nparts + 1) * W, sizeof *take);
+        for (size_t q = 0; q < W; q++)
+            best[q] = lb[q] = q == 0 ? 0 : INFINITY;
+        for (size_t k = 0; k < nparts; k++) {
+            size_t qmax = m[k] < pmax ? m[k] : pmax;
+            for (size_t q = 0; q < W; q++) {
+                double b = INFINITY, l = INFINITY;
+                size_t t = 0;
+                for (size_t qk = 1; qk <= qmax && qk <= q; qk++) {
+                    double c = best[k * W + q - qk] + cost[k][qk], cl = lb[k * W + q - qk] + bnd[k][qk];
+                    if (c < b) {
+                        b = c;
+                        t = qk;
+                    }
+                    l = fmin(l, cl);
+                }
+                best[(k + 1) * W + q] = b;
+                lb[(k + 1) * W + q] = l;
+                take[(k + 1) * W + q] = t;
+            }
+        }
+        /* more centres never cost more: the best of at most p, the rest opened anywhere */
+        size_t qbest = 0;
+        double lbest = INFINITY;
+        for (size_t q = 0; q < W; q++) {
+            if (best[nparts * W + q] < best[nparts * W + qbest])
+                qbest = q;
+            lbest = fmin(lbest, lb[nparts * W + q]);
+        }
+        if (!isfinite(best[nparts * W + qbest])) {
+            rc = gisd_fail(err, GISD_E_INPUT,
+                           "no layout of %ld sorting centres is reached from every community along the roads: the "
+                           "communities fall into %zu parts no road joins, each needing its own centres; raise p, or "
+                           "fix the network (gisd network check)",
+                           pb->p, nparts);
+        } else {
+            out->open = xcalloc(nc + 1, 1);
+            size_t q = qbest, opened = 0;
+            for (size_t k = nparts; k-- > 0;) {
+                size_t qk = take[(k + 1) * W + q];
+                for (size_t c = 0; c < m[k]; c++)
+                    if (open[k][qk][c]) {
+                        out->open[cands[k][c]] = 1;
+                        opened++;
+                    }
+                q -= qk;
+            }
+            for (size_t j = 0; j < nc && opened < pmax; j++)
+                if (!out->open[j]) {
+                    out->open[j] = 1;
+                    opened++;
+                }
+            out->objective = best[nparts * W + qbest];
+            out->bound = fmin(lbest, out->objective);
+            out->optimal = optimal && out->objective - out->bound <= 1e-9 * fmax(1, out->objective);
+        }
+        free(best);
+        free(lb);
+        free(take);
+    }
+    for (size_t k = 0; k < nparts; k++) {
+        size_t qmax = m[k] < pmax ? m[k] : pmax;
+        for (size_t q = 0; open[k] && q <= qmax; q++)
+            free(open[k][q]);
+        free(open[k]);
+        free(cost[k]);
+        free(bnd[k]);
+        free(cands[k]);
+    }
+    free(open);
+    free(cost);
+    free(bnd);
+    free(cands);
+    free(m);
+    free(up);
+    free(part);
+    free(of_comm);
+    return rc;
+}
+
 /* The network distances from each community to each candidate (nd x nc,
  * the caller's; INFINITY where none) in *out: 0, or -1 with err. */
 static int sorting_matrix(opt_run *r, const net_params *np, aset *comms, const cand_list *cand, double **out,
@@ -540,7 +729,7 @@ int optimize_sorting(opt_run *r, const param_values *v, json_t *candidates, json
     milp_result res = {0};
     if (rc == 0) {
         pmedian_problem pb = {nserved, nc, dx, dy, w, cx, cy, p, r->time_limit_s, r->progress, dist};
-        rc = pmedian_solve(&pb, &pr, err);
+        rc = dist ? pmedian_by_parts(&pb, big, &pr, err) : pmedian_solve(&pb, &pr, err);
         res.feasible = 1;
         res.optimal = pr.optimal;
         res.objective = pr.objective;
