@@ -488,6 +488,51 @@ static void the_viewer_draws_routes_and_catchments(void **state)
     free(out);
 }
 
+/* The server keeps the network between requests and builds it again when
+ * the roads change: the town's diagonal opened to dangerous goods by a new
+ * import of the roads shortens E1's route at once. */
+static void the_network_follows_the_roads(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("network-follow");
+    char db[1200], *out, *body;
+    tu_db(db, sizeof db, dir, "town");
+    /* the town again, served */
+    char *town;
+    assert_int_equal(tu_run(&town, "'%s' export --db '%s' --layer roads --format GeoJSON '%s/roads.geojson' && "
+                                   "'%s' export --db '%s' --layer enterprises --format GeoJSON '%s/ents.geojson' && "
+                                   "'%s' export --db '%s' --layer hw_facilities --format GeoJSON '%s/facs.geojson' && "
+                                   "'%s' import --quiet --db '%s' '%s/roads.geojson' --layer roads --analysis-crs EPSG:4549 && "
+                                   "'%s' import --quiet --db '%s' '%s/ents.geojson' --layer enterprises && "
+                                   "'%s' import --quiet --db '%s' '%s/facs.geojson' --layer hw_facilities",
+                            tu_gisd(), towndb, dir, tu_gisd(), towndb, dir, tu_gisd(), towndb, dir, tu_gisd(), db, dir,
+                            tu_gisd(), db, dir, tu_gisd(), db, dir),
+                     0);
+    free(town);
+    tu_server t;
+    tu_server_start(&t, db);
+    const char *q = "/analysis/route?from=enterprises:E1&to=hw_facilities:F1";
+    assert_int_equal(tu_http(&t, "GET", q, NULL, &body, NULL), 200);
+    json_t *j = tu_json_text(body);
+    assert_true(fabs(json_number_value(json_object_get(j, "distance_m")) - 2020) < 1e-3);
+    json_decref(j);
+    free(body);
+    /* R6 open to dangerous goods now */
+    assert_int_equal(tu_run(&out, "sed -i '/\"R6\"/s/\"hazmat\": 0/\"hazmat\": 1/' '%s/roads.geojson' && "
+                                  "grep -q '\"R6\".*\"hazmat\": 1' '%s/roads.geojson' && "
+                                  "'%s' import --quiet --db '%s' '%s/roads.geojson' --layer roads 2>&1",
+                            dir, dir, tu_gisd(), db, dir),
+                     0);
+    free(out);
+    assert_int_equal(tu_http(&t, "GET", q, NULL, &body, NULL), 200);
+    j = tu_json_text(body);
+    if (!(fabs(json_number_value(json_object_get(j, "distance_m")) - (20 + 1000 * sqrt(2))) < 1e-3))
+        fail_msg("after the roads changed: %s", body);
+    json_decref(j);
+    free(body);
+    tu_server_stop(&t);
+}
+
 static void bad_input_is_refused(void **state)
 {
     (void)state;
@@ -551,6 +596,7 @@ int main(void)
         cmocka_unit_test(the_check_counts_what_to_fix),
         cmocka_unit_test(every_door_takes_the_network),
         cmocka_unit_test(the_viewer_draws_routes_and_catchments),
+        cmocka_unit_test(the_network_follows_the_roads),
         cmocka_unit_test(bad_input_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
