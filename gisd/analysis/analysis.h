@@ -177,6 +177,40 @@ int analysis_site_check(store *s, const layer_registry *reg, int srid, const sit
 #define ANALYSIS_RADIUS_MAX_M 50000.0
 #define ANALYSIS_DISTANCE_MAX_KM 1000.0
 #define ANALYSIS_SITE_MAX_VERTICES 100000
+/* Sites checked at once (a FeatureCollection or a file of several). */
+#define SITE_INPUT_MAX_SITES 1000
+
+/* ---- the sites offices send (site_input.c) ----
+ * Each returns a Feature (one site) or a FeatureCollection (several) in
+ * lon/lat (CGCS2000), marked with a CRS84 crs member so that reading it
+ * again changes nothing; *out the caller's; -1 with an input error naming
+ * the file and line otherwise. srs (EPSG:n, an OGC URI, <uri>, GCJ02 or
+ * BD09; NULL: lon/lat) is the CRS of a site that states none. */
+
+/* A GeoJSON object (Feature or FeatureCollection, with or without a crs
+ * member) into lon/lat. Anything else is passed on for site-check to refuse. */
+int site_input_normalise(json_t *object, const char *srs, json_t **out, gisd_error *err);
+/* The bytes of a site file: GeoJSON, boundary-point TXT (界址点), or any OGR
+ * vector format (zipped shapefile, DXF, KML, GeoPackage); path (or NULL for
+ * a request body) names it in errors and, on disk, lets a shapefile's
+ * sidecars be found. */
+int site_input_read(const void *data, size_t len, const char *path, const char *srs, json_t **out, gisd_error *err);
+/* The same for the file at path. */
+int site_input_file(const char *path, const char *srs, json_t **out, gisd_error *err);
+/* Gives each site without them the project_class and coal_boiler_tph
+ * (either NULL: none); a site's own values stay. Returns 0. */
+int site_input_defaults(json_t *site, const char *project_class, const double *coal_boiler_tph);
+/* 1 when site is a FeatureCollection (a batch), else 0. */
+int site_input_is_batch(json_t *site);
+/* The site param values v (srs, project_class, coal_boiler_tph) apply to
+ * site: normalised, defaults filled; *out the caller's: 0, or -1 with err. */
+int site_input_prepare(json_t *site, const param_values *v, json_t **out, gisd_error *err);
+/* site-check of each site of batch (a prepared FeatureCollection):
+ * {total, compliant, sites: [{id, compliant, rules}]} sorted by id (with
+ * geojson, one FeatureCollection of every site's features, each with its
+ * site's id as "site"); 0, or -1 with err naming the site that failed. */
+int analysis_site_check_batch(store *s, const layer_registry *reg, int srid, const site_rules *rules, json_t *batch,
+                              int geojson, json_t **out, gisd_error *err);
 
 /* Each analysis' parameters (param.h), which the catalog serves through
  * every door; the last two of each are format (json|geojson: the report or

@@ -31,7 +31,15 @@ const param_def RECYCLING_COVERAGE_PARAMS[] = {
     ANALYSIS_FORMAT_AND_CRS_PARAMS,
     {NULL, 0, NULL, 0, 0, NULL, NULL, 0, NULL}};
 
-const param_def SITE_CHECK_PARAMS[] = {ANALYSIS_FORMAT_AND_CRS_PARAMS, {NULL, 0, NULL, 0, 0, NULL, NULL, 0, NULL}};
+const param_def SITE_CHECK_PARAMS[] = {
+    {"srs", PARAM_TEXT, NULL, 0, 0, NULL, NULL, 0,
+     "the CRS of a site that states none: EPSG:n, GCJ02 (高德/腾讯) or BD09 (百度); default lon/lat CGCS2000"},
+    {"project_class", PARAM_TEXT, NULL, 0, 0, NULL, NULL, 0,
+     "the project class of a site whose properties name none (M1, M2, M3, hw_facility, ...)"},
+    {"coal_boiler_tph", PARAM_NUMBER, "t/h", 0, 100000, NULL, NULL, 0,
+     "the coal boiler of a site whose properties give none, in t/h"},
+    ANALYSIS_FORMAT_AND_CRS_PARAMS,
+    {NULL, 0, NULL, 0, 0, NULL, NULL, 0, NULL}};
 
 const param_def SYMBIOSIS_PARAMS[] = {
     {"max_km", PARAM_NUMBER, "km", 0.001, ANALYSIS_DISTANCE_MAX_KM, NULL, "10", 0,

@@ -263,10 +263,15 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
         return gisd_fail(err, GISD_E_INPUT, "the site must be a GeoJSON Feature with properties");
     const char *cls_name = json_string_value(json_object_get(props, "project_class"));
     const rules_class *cls = rules_find_class(rules, cls_name);
-    if (!cls)
+    if (!cls) {
+        char known[RULES_MAX * 34] = "";
+        size_t at = 0;
+        for (size_t i = 0; i < rules->nclasses && at < sizeof known; i++)
+            at += (size_t)snprintf(known + at, sizeof known - at, "%s%s", i ? ", " : "", rules->classes[i].name);
         return gisd_fail(err, GISD_E_INPUT,
-                         "properties.project_class \"%s\" is not a class of the rules file (M1, M2, "
-                         "M3, hw_facility, ...)", cls_name ? cls_name : "");
+                         "properties.project_class \"%s\" is not a class of the rules file; the classes are %s "
+                         "(a site without it takes project_class / --project-class)", cls_name ? cls_name : "", known);
+    }
     json_t *tph_j = json_object_get(props, "coal_boiler_tph");
     if (tph_j && !json_is_null(tph_j) && (!json_is_number(tph_j) || json_number_value(tph_j) < 0))
         return gisd_fail(err, GISD_E_INPUT, "properties.coal_boiler_tph must be a number, 0 or more");
@@ -415,5 +420,86 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
     GEOSGeom_destroy_r(h, g);
     site_layers_free(&L);
     GEOS_finish_r(h);
+    return rc;
+}
+
+/* A site's name in a batch: its id, else properties.id or name, else its place. */
+static char *site_id(json_t *f, size_t i)
+{
+    json_t *id = json_object_get(f, "id");
+    json_t *props = json_object_get(f, "properties");
+    char buf[64];
+    if (json_is_integer(id)) {
+        snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(id));
+        return xstrdup(buf);
+    }
+    const char *t = json_string_value(id);
+    if (!t)
+        t = json_string_value(json_object_get(props, "id"));
+    if (!t)
+        t = json_string_value(json_object_get(props, "name"));
+    if (t)
+        return xstrdup(t);
+    snprintf(buf, sizeof buf, "site %zu", i + 1);
+    return xstrdup(buf);
+}
+
+typedef struct {
+    char *id;
+    json_t *answer;
+} site_answer;
+
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(((const site_answer *)a)->id, ((const site_answer *)b)->id);
+}
+
+int analysis_site_check_batch(store *st, const layer_registry *reg, int srid, const site_rules *rules, json_t *batch,
+                              int geojson, json_t **out, gisd_error *err)
+{
+    *out = NULL;
+    json_t *list = json_object_get(batch, "features");
+    size_t n = json_array_size(list), i;
+    site_answer *a = xcalloc(n ? n : 1, sizeof *a);
+    int rc = 0;
+    json_t *f;
+    json_array_foreach(list, i, f) {
+        a[i].id = site_id(f, i);
+        if (analysis_site_check(st, reg, srid, rules, f, geojson, &a[i].answer, err) != 0) {
+            char msg[sizeof err->message];
+            snprintf(msg, sizeof msg, "%s", err->message);
+            rc = gisd_fail(err, err->code, "site %s: %s", a[i].id, msg);
+            break;
+        }
+    }
+    if (rc == 0) {
+        qsort(a, n, sizeof *a, by_id);
+        long compliant = 0;
+        json_t *sites = json_array();
+        for (i = 0; i < n; i++) {
+            int ok = json_is_true(json_object_get(a[i].answer, "compliant"));
+            compliant += ok;
+            if (geojson) {
+                size_t k;
+                json_t *g;
+                json_array_foreach(json_object_get(a[i].answer, "features"), k, g) {
+                    json_object_set_new(json_object_get(g, "properties"), "site", json_string(a[i].id));
+                    json_array_append(sites, g);
+                }
+            } else {
+                json_array_append_new(sites, json_pack("{s:s, s:b, s:O}", "id", a[i].id, "compliant", ok, "rules",
+                                                       json_object_get(a[i].answer, "rules")));
+            }
+        }
+        *out = geojson ? json_pack("{s:s, s:i, s:i, s:o}", "type", "FeatureCollection", "total", (json_int_t)n,
+                                   "compliant", (json_int_t)compliant, "features", sites)
+                       : json_pack("{s:i, s:i, s:o}", "total", (json_int_t)n, "compliant", (json_int_t)compliant,
+                                   "sites", sites);
+    }
+    for (i = 0; i < n; i++) {
+        free(a[i].id);
+        json_decref(a[i].answer);
+    }
+    free(a);
     return rc;
 }

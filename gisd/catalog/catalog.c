@@ -38,8 +38,14 @@ static int run_recycling(const catalog_ctx *c, const param_values *v, int srid, 
 static int run_site(const catalog_ctx *c, const param_values *v, int srid, int geojson, json_t *object,
                     json_t **out, gisd_error *err)
 {
-    (void)v;
-    return analysis_site_check(c->st, c->reg, srid, c->rules, object, geojson, out, err);
+    json_t *site = NULL;
+    if (site_input_prepare(object, v, &site, err) != 0)
+        return -1;
+    int rc = site_input_is_batch(site)
+                 ? analysis_site_check_batch(c->st, c->reg, srid, c->rules, site, geojson, out, err)
+                 : analysis_site_check(c->st, c->reg, srid, c->rules, site, geojson, out, err);
+    json_decref(site);
+    return rc;
 }
 
 static int run_symbiosis(const catalog_ctx *c, const param_values *v, int srid, int geojson, json_t *object,
@@ -161,7 +167,7 @@ const catalog_entry CATALOG[] = {
     {"recycling-coverage", "the recycling network's reach", CATALOG_ANALYSIS, RECYCLING_COVERAGE_PARAMS, NULL, 0,
      NULL, run_analysis},
     {"site-check", "compliance of a proposed site", CATALOG_ANALYSIS, SITE_CHECK_PARAMS, "site", 1,
-     "the proposed site: a GeoJSON Feature (Point or Polygon) in lon/lat", run_analysis},
+     "the proposed site: a GeoJSON Feature (Point or Polygon; a FeatureCollection checks each), in lon/lat or the CRS its crs member or srs names", run_analysis},
     {"symbiosis", "by-product exchange between enterprises", CATALOG_ANALYSIS, SYMBIOSIS_PARAMS, NULL, 0, NULL,
      run_analysis},
     {"park-scorecard", "a park's indicators, from the analyses above", CATALOG_ANALYSIS, PARK_SCORECARD_PARAMS, NULL,

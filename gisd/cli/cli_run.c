@@ -34,6 +34,9 @@ static void usage(FILE *out, catalog_kind kind)
         fprintf(out, "  %s: %s\n", e->id, e->title);
         if (e->object)
             fprintf(out, "      --%-18s FILE: %s%s\n", e->object, e->object_doc, e->object_required ? " (required)" : "");
+        if (strcmp(e->id, "site-check") == 0)
+            fputs("                           (or a boundary-point TXT, shapefile, zipped shapefile, DXF, KML or GeoPackage)\n",
+                  out);
         for (const param_def *p = e->params; p->name; p++) {
             char opt[64];
             param_cli_name(p, opt, sizeof opt);
@@ -159,7 +162,9 @@ static int run_command(catalog_kind kind, int argc, char **argv)
         rc = layer_registry_load(o.layers ? o.layers : layers_default_dir(), &reg, &err);
     if (rc == 0)
         rc = rules_load(o.rules, reg->dir, &rules, &err);
-    if (rc == 0)
+    if (rc == 0 && o.object && strcmp(e->id, "site-check") == 0)
+        rc = site_input_file(o.object, param_text(&v, "srs"), &object, &err);
+    else if (rc == 0)
         rc = load_object(o.object, &object, &err);
     if (rc == 0)
         rc = store_open(o.db, STORE_READONLY, reg, &s, NULL, &err);
@@ -179,7 +184,7 @@ static int run_command(catalog_kind kind, int argc, char **argv)
         if (rc == 0 && !object)
             rc = gisd_fail(&err, GISD_E_INPUT, "site-check needs the site: --site FILE, a GeoJSON Feature");
         if (rc == 0)
-            rc = report_site_check_pdf(s, reg, &rules, srid, object, &doc, &err);
+            rc = report_site_check_pdf(s, reg, &rules, srid, object, &v, &doc, &err);
         if (rc == 0)
             rc = cli_write_file(o.out, &doc, &err);
         strbuf_free(&doc);

@@ -40,4 +40,21 @@ int crs_bbox_to_lonlat(int srid, const double in[4], double out[4], gisd_error *
 /* "http://www.opengis.net/def/crs/EPSG/0/<code>" */
 void crs_uri(int code, char *buf, unsigned long n);
 
+/* ---- the offsets of Chinese web maps (crs_china.c) ---- */
+
+/* GCJ-02 (高德, 腾讯) or BD-09 (百度): lon/lat with an offset PROJ does not know. */
+typedef enum { CRS_OFFSET_NONE, CRS_OFFSET_GCJ02, CRS_OFFSET_BD09 } crs_offset;
+
+/* "GCJ02", "GCJ-02", "gcj02", "BD09", "BD-09" ...: the offset; anything else NONE. */
+crs_offset crs_offset_parse(const char *text);
+/* 1 when lon/lat lies in the box the offsets are defined in (China). */
+int crs_in_china(double lon, double lat);
+/* WGS 84 (or CGCS2000) lon/lat to GCJ-02, and to BD-09: the published formulas. */
+void crs_wgs84_to_gcj02(double lon, double lat, double *glon, double *glat);
+void crs_wgs84_to_bd09(double lon, double lat, double *blon, double *blat);
+/* The inverses, iterated to 1e-10 degrees: 0, or -1 with an input error for
+ * a point outside China, where the offset is not defined. */
+int crs_gcj02_to_wgs84(double glon, double glat, double *lon, double *lat, gisd_error *err);
+int crs_bd09_to_wgs84(double blon, double blat, double *lon, double *lat, gisd_error *err);
+
 #endif

@@ -37,7 +37,7 @@ static void job_run(void *arg, worker *w, http_answer *out)
         strbuf b = {0};
         int srid, geojson;
         if (analysis_setup(w->st, j->reg, &j->v, &srid, &geojson, &out->err) != 0 ||
-            report_site_check_pdf(w->st, j->reg, j->rules, srid, j->site, &b, &out->err) != 0) {
+            report_site_check_pdf(w->st, j->reg, j->rules, srid, j->site, &j->v, &b, &out->err) != 0) {
             strbuf_free(&b);
             return;
         }
@@ -133,11 +133,14 @@ enum MHD_Result http_analysis_post(http_req *r)
     if (!r->body || r->body_len == 0)
         return http_reply_error(r, 400, "InvalidParameterValue",
                                 "the body must be the site as a GeoJSON Feature");
-    json_error_t jerr;
-    json_t *site = json_loadb(r->body, r->body_len, 0, &jerr);
-    if (!site)
-        return http_reply_error(r, 400, "InvalidParameterValue",
-                                "the body is not JSON: line %d, column %d: %s", jerr.line, jerr.column,
-                                jerr.text);
+    /* srs, or OGC API Part 4's Content-Crs header, names the CRS of a body
+     * that states none */
+    const char *srs = http_arg(r, "srs");
+    if (!srs)
+        srs = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Crs");
+    gisd_error err = {0};
+    json_t *site = NULL;
+    if (site_input_read(r->body, r->body_len, NULL, srs, &site, &err) != 0)
+        return http_reply_gisd_error(r, &err);
     return run(r, site);
 }

@@ -49,11 +49,13 @@ int report_park_png(store *s, const layer_registry *reg, const site_rules *rules
                     const char *analysis_crs, const char *park_id, int width, int height, strbuf *png,
                     gisd_error *err);
 
-/* site-check of site (a GeoJSON Feature in lon/lat, borrowed) in the
+/* site-check of site (a GeoJSON Feature, borrowed, prepared with v's srs,
+ * project_class and coal_boiler_tph as site_input_prepare does) in the
  * analysis CRS srid, as a compliance opinion in PDF appended to pdf: the
- * site on its map, each rule with its verdict and evidence. 0, or -1 with err. */
+ * site on its map, each rule with its verdict and evidence. 0, or -1 with
+ * err (an input error for a collection of sites). */
 int report_site_check_pdf(store *s, const layer_registry *reg, const site_rules *rules, int srid, json_t *site,
-                          strbuf *pdf, gisd_error *err);
+                          const param_values *v, strbuf *pdf, gisd_error *err);
 
 /* GET /scenarios/{a}/compare/{b}: the difference from scenario b to a
  * ("baseline" for either), the conflicts of a, and each indicator of

@@ -391,13 +391,19 @@ static int site_pdf(store *st, const layer_registry *reg, int srid, json_t *site
 }
 
 int report_site_check_pdf(store *st, const layer_registry *reg, const site_rules *rules, int srid, json_t *site,
-                          strbuf *pdf, gisd_error *err)
+                          const param_values *v, strbuf *pdf, gisd_error *err)
 {
-    json_t *answer = NULL; /* the report is drawn from the JSON answer */
-    int rc = analysis_site_check(st, reg, srid, rules, site, 0, &answer, err);
+    json_t *answer = NULL, *prepared = NULL; /* the report is drawn from the JSON answer */
+    int rc = site_input_prepare(site, v, &prepared, err);
+    if (rc == 0 && site_input_is_batch(prepared))
+        rc = gisd_fail(err, GISD_E_INPUT, "an opinion is drawn for one site; these are %zu (ask for the JSON answer)",
+                       json_array_size(json_object_get(prepared, "features")));
     if (rc == 0)
-        rc = site_pdf(st, reg, srid, site, answer, pdf, err);
+        rc = analysis_site_check(st, reg, srid, rules, prepared, 0, &answer, err);
+    if (rc == 0)
+        rc = site_pdf(st, reg, srid, prepared, answer, pdf, err);
     json_decref(answer);
+    json_decref(prepared);
     return rc;
 }
 

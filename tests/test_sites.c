@@ -1,0 +1,114 @@
+/* The sites a land bureau receives (site_input.c): every form of one site
+ * (GeoJSON in any CRS, shapefile, zipped shapefile, DXF, KML, GeoPackage,
+ * boundary-point TXT, GCJ-02 and BD-09) answers as its GeoJSON Feature on
+ * the command line, over HTTP and through the process (site_forms.py); the
+ * 20 reference sites at once answer as the 20 reference answers; bad
+ * files are refused naming the line or the file. Runs on both stores. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static char refdb[1200];
+static tu_server srv;
+
+static int setup(void **state)
+{
+    (void)state;
+    tu_serve_reference("sites", refdb, sizeof refdb, &srv);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_server_stop(&srv);
+    return 0;
+}
+
+static void every_form_of_a_site_gives_its_verdict(void **state)
+{
+    (void)state;
+    char *out;
+    int rc = tu_run(&out, "/usr/bin/python3 '%s/tests/site_forms.py' '%s' '%s' '%s' '%s' '%s' 2>&1 | grep -v '^Warning'",
+                    tu_root(), tu_gisd(), refdb, srv.base, tu_data("reference/sites.geojson"), tu_tmpdir("sites-forms"));
+    if (rc != 0 || strcmp(out, "ok\n") != 0)
+        fail_msg("site_forms.py: %s", out);
+    free(out);
+}
+
+/* The reference sites as one FeatureCollection: each site's rules are the
+ * reference answer's, the counts add up, the order is by id. */
+static void twenty_sites_at_once_are_twenty_answers(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(tu_run(&out, "'%s' analyze site-check --db '%s' --site '%s' > build/tmp/sites-batch.json",
+                            tu_gisd(), refdb, tu_data("reference/sites.geojson")),
+                     0);
+    free(out);
+    json_t *got = tu_json_file("build/tmp/sites-batch.json"), *want = tu_json_file(tu_data("reference/expected/site-check.json"));
+    assert_int_equal(json_integer_value(json_object_get(got, "total")), 20);
+    json_t *sites = json_object_get(got, "sites");
+    assert_int_equal(json_array_size(sites), 20);
+    long compliant = 0;
+    const char *prev = "";
+    size_t i;
+    json_t *s;
+    json_array_foreach(sites, i, s) {
+        const char *id = json_string_value(json_object_get(s, "id"));
+        assert_true(strcmp(prev, id) < 0);
+        prev = id;
+        json_t *one = json_pack("{s:O, s:O}", "compliant", json_object_get(s, "compliant"), "rules",
+                                json_object_get(s, "rules"));
+        char why[512];
+        if (tu_json_match(one, json_object_get(want, id), id, why, sizeof why) != 0)
+            fail_msg("%s", why);
+        json_decref(one);
+        compliant += json_is_true(json_object_get(s, "compliant"));
+    }
+    assert_int_equal(json_integer_value(json_object_get(got, "compliant")), compliant);
+    json_decref(got);
+    json_decref(want);
+}
+
+/* A TXT of boundary points, with the class on the command line, drawn as
+ * an opinion; a collection is not one opinion. */
+static void an_opinion_of_a_boundary_point_file(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("sites-pdf");
+    char path[1400];
+    snprintf(path, sizeof path, "%s/site.txt", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    /* a 200 m square at 120.75E 28.19N in zone 40 (EPSG:4528), X north, Y east */
+    fputs("[属性描述]\n带号=40\n[地块坐标]\n5,4.0,S-TXT,拟建项目,面,,,,@\n"
+          "J1,1,3119908.686,40573013.541\nJ2,1,3119908.686,40573213.541\nJ3,1,3120108.686,40573213.541\n"
+          "J4,1,3120108.686,40573013.541\nJ1,1,3119908.686,40573013.541\n", f);
+    fclose(f);
+    char *out;
+    assert_int_equal(tu_run(&out, "'%s' analyze site-check --db '%s' --site '%s' --project-class M3 --format pdf --out "
+                                  "'%s/o.pdf' && pdftotext '%s/o.pdf' - | tr -d ' \\n'",
+                            tu_gisd(), refdb, path, dir, dir),
+                     0);
+    assert_non_null(strstr(out, "S-TXT"));
+    assert_non_null(strstr(out, "M3"));
+    free(out);
+    assert_int_equal(tu_run(&out, "'%s' analyze site-check --db '%s' --site '%s' --format pdf --out '%s/b.pdf' 2>&1",
+                            tu_gisd(), refdb, tu_data("reference/sites.geojson"), dir),
+                     1);
+    assert_non_null(strstr(out, "one site"));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_form_of_a_site_gives_its_verdict),
+        cmocka_unit_test(twenty_sites_at_once_are_twenty_answers),
+        cmocka_unit_test(an_opinion_of_a_boundary_point_file),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
