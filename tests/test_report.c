@@ -393,14 +393,18 @@ static void a_site_check_as_a_compliance_opinion(void **state)
                site, pdf) != 0)
         fail_msg("site-check --format pdf: %s", out);
     free(out);
-    assert_int_equal(pdf_pages(pdf), 1);
+    assert_int_equal(pdf_pages(pdf), 2); /* the rules, then the standards and who signs */
     char *text = pdf_text(pdf, 0);
+    /* the evidence in sentences, never the answer's JSON names */
     static const char *const needles[] = {"选址合规审查意见", "site01", "inside a park", "compatible land use",
                                           "setback", "outside protected areas", "central heating", "通过 pass",
-                                          "不通过 fail", "nearest_pipe_m"};
+                                          "不通过 fail", "最近的供热管网相距", "审查依据", "GB 50137-2011",
+                                          "审查人", "盖章", "一类工业项目（M1）"};
     for (size_t i = 0; i < sizeof needles / sizeof *needles; i++)
         if (!strstr(text, needles[i]))
             fail_msg("the site report lacks \"%s\"", needles[i]);
+    assert_null(strstr(text, "nearest_pipe_m"));
+    assert_null(strstr(text, "{\""));
     free(text);
     image im = render_page(pdf, 1);
     assert_true(pixels_near(&im, "#004d40", 30) > 20); /* the site's outline */
@@ -419,6 +423,50 @@ static void a_site_check_as_a_compliance_opinion(void **state)
     text = pdf_text(http_pdf, 0);
     assert_non_null(strstr(text, "inside a park"));
     free(text);
+}
+
+/* A site outside every park, with its project's name, applicant and
+ * reviewer: the opinion names them, says which park is nearest, and each
+ * zone, sensitive area and residential zone of the answer appears in its
+ * sentences with the standards the rules file cites. */
+static void an_opinion_names_the_project_the_nearest_park_and_its_standards(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("report-opinion");
+    char site[1400], pdf[1400], *out;
+    snprintf(site, sizeof site, "%s/site03.json", dir);
+    snprintf(pdf, sizeof pdf, "%s/site03.pdf", dir);
+    assert_int_equal(tu_run(&out, "python3 -c \"import json; f=[f for f in json.load(open('%s'))['features'] if "
+                                  "f['id']=='site03'][0]; f['properties'].update(name='瓯江口再生资源项目', "
+                                  "applicant='温州某再生资源有限公司', reviewer='李四'); json.dump(f, open('%s','w'))\"",
+                            tu_data("reference/sites.geojson"), site),
+                     0);
+    free(out);
+    if (tu_run(&out, "'%s' analyze site-check --db '%s' --site '%s' --format pdf --out '%s'", tu_gisd(), refdb, site,
+               pdf) != 0)
+        fail_msg("site-check --format pdf: %s", out);
+    free(out);
+    assert_int_equal(tu_run(&out, "pdftotext -q '%s' - | tr -d ' \\n'", pdf), 0);
+    json_t *want = tu_json_file(tu_data("reference/expected/site-check.json"));
+    json_t *rules = json_object_get(json_object_get(want, "site03"), "rules");
+    assert_false(json_is_true(json_object_get(json_array_get(rules, 0), "pass"))); /* outside every park */
+    static const char *const needles[] = {"瓯江口再生资源项目", "温州某再生资源有限公司", "李四", "不在任何园区范围内",
+                                          "最近的园区为WZ", "三类工业项目（M3）", "GB/T39499-2020", "发改环资"};
+    for (size_t i = 0; i < sizeof needles / sizeof *needles; i++)
+        if (!strstr(out, needles[i]))
+            fail_msg("the opinion lacks \"%s\"", needles[i]);
+    size_t i;
+    json_t *z;
+    json_array_foreach(json_object_get(json_array_get(rules, 1), "zones"), i, z)
+        if (!strstr(out, json_string_value(json_object_get(z, "zone_id"))))
+            fail_msg("the land-use sentence lacks zone %s", json_string_value(json_object_get(z, "zone_id")));
+    json_t *setback = json_array_get(rules, 2);
+    const char *area = json_string_value(json_object_get(json_object_get(setback, "nearest"), "area_id"));
+    const char *home = json_string_value(json_object_get(json_object_get(setback, "nearest_residential_zone"), "zone_id"));
+    assert_true(!area || strstr(out, area));
+    assert_true(!home || strstr(out, home));
+    json_decref(want);
+    free(out);
 }
 
 /* Text of any length: a site named with 200 Chinese characters and a park
@@ -571,6 +619,7 @@ int main(void)
         cmocka_unit_test(a_park_report_in_pdf),
         cmocka_unit_test(a_park_map_as_png),
         cmocka_unit_test(a_site_check_as_a_compliance_opinion),
+        cmocka_unit_test(an_opinion_names_the_project_the_nearest_park_and_its_standards),
         cmocka_unit_test(empty_parks_and_sites_outside_every_park),
         cmocka_unit_test(long_names_and_a_missing_font),
         cmocka_unit_test(land_use_colours_are_the_styles),

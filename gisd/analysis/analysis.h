@@ -205,6 +205,11 @@ int site_input_is_batch(json_t *site);
 /* The site param values v (srs, project_class, coal_boiler_tph) apply to
  * site: normalised, defaults filled; *out the caller's: 0, or -1 with err. */
 int site_input_prepare(json_t *site, const param_values *v, json_t **out, gisd_error *err);
+/* The park nearest site (a prepared Feature) in srid, for an opinion on a
+ * site outside every park: 1 with its id and distance, 0 when there are no
+ * parks, -1 with err. */
+int analysis_site_nearest_park(store *s, const layer_registry *reg, int srid, json_t *site, char id[64],
+                               double *distance_m, gisd_error *err);
 /* site-check of each site of batch (a prepared FeatureCollection):
  * {total, compliant, sites: [{id, compliant, rules}]} sorted by id (with
  * geojson, one FeatureCollection of every site's features, each with its

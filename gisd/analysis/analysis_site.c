@@ -503,3 +503,26 @@ int analysis_site_check_batch(store *st, const layer_registry *reg, int srid, co
     free(a);
     return rc;
 }
+
+int analysis_site_nearest_park(store *st, const layer_registry *reg, int srid, json_t *site, char id[64],
+                               double *distance_m, gisd_error *err)
+{
+    static const char *const pf[] = {"park_id", NULL};
+    GEOSContextHandle_t h = geos_context_new();
+    afail fail = {err, 0};
+    int rc = -1;
+    GEOSGeometry *g = analysis_site_geometry(h, json_object_get(site, "geometry"), srid, err);
+    if (g) {
+        aset parks = {0}; /* empty: nearest_in_layer loads the whole layer, which is small */
+        afeat *near = NULL;
+        if (nearest_in_layer(h, st, reg, "parks", srid, pf, &parks, g, NULL, NULL, &near, distance_m, &fail) == 0) {
+            rc = near != NULL;
+            if (near)
+                snprintf(id, 64, "%s", near->vals[0] ? near->vals[0] : "");
+        }
+        aset_free(&parks);
+        GEOSGeom_destroy_r(h, g);
+    }
+    GEOS_finish_r(h);
+    return rc;
+}

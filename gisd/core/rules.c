@@ -72,6 +72,12 @@ int rules_load(const char *path, const char *layers_dir, site_rules *out, gisd_e
                 break;
             }
             rc_->setback_m = json_number_value(setback);
+            json_t *title = json_object_get(c, "title");
+            if (title && (!json_is_string(title) || json_string_length(title) >= sizeof rc_->title)) {
+                rc = gisd_fail(err, GISD_E_INPUT, "%s: classes.%s.title must be a short text", path, name);
+                break;
+            }
+            snprintf(rc_->title, sizeof rc_->title, "%s", title ? json_string_value(title) : "");
             char tmp[RULES_MAX][32];
             if ((rc = copy_strings(allowed, tmp, RULES_MAX, &rc_->nallowed, path, key, err)) != 0)
                 break;
@@ -79,8 +85,35 @@ int rules_load(const char *path, const char *layers_dir, site_rules *out, gisd_e
                 snprintf(rc_->allowed[i], sizeof rc_->allowed[i], "%.15s", tmp[i]);
         }
     }
+    json_t *cites = json_object_get(root, "citations");
+    if (rc == 0 && cites && !json_is_object(cites))
+        rc = gisd_fail(err, GISD_E_INPUT, "%s: \"citations\" must map rule names to the standard each applies", path);
+    json_object_foreach(rc == 0 ? cites : NULL, name, c) {
+        static const char *const RULE_NAMES[] = {"inside_park", "land_use", "setback", "protected_areas",
+                                                 "central_heating", NULL};
+        int known = 0;
+        for (const char *const *k = RULE_NAMES; *k; k++)
+            known |= strcmp(*k, name) == 0;
+        if (!known || !json_is_string(c) || json_string_length(c) >= sizeof out->citations[0].text) {
+            rc = gisd_fail(err, GISD_E_INPUT,
+                           "%s: citations.%s: a rule (inside_park, land_use, setback, protected_areas, "
+                           "central_heating) and the text citing its standard", path, name);
+            break;
+        }
+        snprintf(out->citations[out->ncitations].rule, sizeof out->citations[0].rule, "%s", name);
+        snprintf(out->citations[out->ncitations].text, sizeof out->citations[0].text, "%s", json_string_value(c));
+        out->ncitations++;
+    }
     json_decref(root);
     return rc;
+}
+
+const char *rules_citation(const site_rules *r, const char *rule)
+{
+    for (size_t i = 0; rule && i < r->ncitations; i++)
+        if (strcmp(r->citations[i].rule, rule) == 0)
+            return r->citations[i].text;
+    return NULL;
 }
 
 const rules_class *rules_find_class(const site_rules *r, const char *name)

@@ -11,6 +11,7 @@
 
 typedef struct {
     char name[32];
+    char title[128]; /* what the opinion calls the class: "三类工业项目"; "" when the file names none */
     char allowed[RULES_MAX][16];
     size_t nallowed;
     double setback_m;
@@ -28,6 +29,13 @@ typedef struct {
      * (every code beginning with R): "residential_land_uses", optional */
     char residential_uses[RULES_MAX][32];
     size_t nresidential;
+    /* the standard or regulation each rule applies, as the opinion cites
+     * it: "citations": {"land_use": "GB 50137-2011 ...", ...}, optional */
+    struct {
+        char rule[32];
+        char text[512];
+    } citations[8];
+    size_t ncitations;
 } site_rules;
 
 /* Loads and validates path (NULL: site-rules.json in layers_dir); a malformed
@@ -35,5 +43,7 @@ typedef struct {
 int rules_load(const char *path, const char *layers_dir, site_rules *out, gisd_error *err);
 /* The class named, or NULL. Borrowed. */
 const rules_class *rules_find_class(const site_rules *r, const char *name);
+/* The citation of rule (inside_park, land_use, ...), or NULL. Borrowed. */
+const char *rules_citation(const site_rules *r, const char *rule);
 
 #endif

@@ -301,7 +301,7 @@ int report_park_png(store *st, const layer_registry *reg, const site_rules *rule
 static const char *const RULE_NAMES[][2] = {
     {"inside_park", "位于园区内 inside a park"},
     {"land_use", "用地性质相符 compatible land use"},
-    {"setback", "卫生防护距离 setback from sensitive areas"},
+    {"setback", "卫生防护距离 setback from homes and sensitive areas"},
     {"protected_areas", "不占用保护区 outside protected areas"},
     {"central_heating", "集中供热 central heating (no coal boiler in reach of the network)"}};
 
@@ -313,38 +313,190 @@ static const char *rule_title(const char *rule)
     return rule ? rule : "?";
 }
 
-/* The rule's evidence as text: every member but its name and verdict. */
-static char *evidence(json_t *rule)
+/* GB 50137-2011's names of the land-use classes an opinion cites. */
+static const char *const LAND_USE_NAMES[][2] = {
+    {"R", "居住用地"}, {"R1", "一类居住用地"}, {"R2", "二类居住用地"}, {"R3", "三类居住用地"},
+    {"A", "公共管理与公共服务设施用地"}, {"B", "商业服务业设施用地"}, {"M", "工业用地"},
+    {"M1", "一类工业用地"}, {"M2", "二类工业用地"}, {"M3", "三类工业用地"}, {"W", "物流仓储用地"},
+    {"W1", "一类物流仓储用地"}, {"W2", "二类物流仓储用地"}, {"W3", "三类物流仓储用地"},
+    {"S", "道路与交通设施用地"}, {"U", "公用设施用地"}, {"U1", "供应设施用地"}, {"U2", "环境设施用地"},
+    {"U3", "安全设施用地"}, {"G", "绿地与广场用地"}, {"G1", "公园绿地"}, {"G2", "防护绿地"},
+    {"G3", "广场用地"}, {"E", "非建设用地"}, {"E1", "水域"}, {"E2", "农林用地"}};
+
+static const char *const KIND_NAMES[][2] = {
+    {"residential", "居住区"}, {"school", "学校"}, {"hospital", "医院"}, {"water_source", "饮用水水源保护区"},
+    {"ecological_redline", "生态保护红线"}, {"basic_farmland", "永久基本农田"}};
+
+static const char *name_of(const char *const (*table)[2], size_t n, const char *code)
+{
+    for (size_t i = 0; code && i < n; i++)
+        if (strcmp(table[i][0], code) == 0)
+            return table[i][1];
+    return NULL;
+}
+
+static const char *land_use_name(const char *code)
+{
+    const char *n = name_of(LAND_USE_NAMES, sizeof LAND_USE_NAMES / sizeof *LAND_USE_NAMES, code);
+    return n ? n : "用地";
+}
+
+static const char *kind_name(const char *kind)
+{
+    const char *n = name_of(KIND_NAMES, sizeof KIND_NAMES / sizeof *KIND_NAMES, kind);
+    return n ? n : kind ? kind : "?";
+}
+
+static const char *text_of(json_t *o, const char *key)
+{
+    const char *t = json_string_value(json_object_get(o, key));
+    return t ? t : "?";
+}
+
+/* What the opinion says of the site's class: "危险废物利用处置设施（hw_facility）". */
+static void class_words(strbuf *b, const rules_class *cls)
+{
+    if (cls && cls->title[0])
+        strbuf_printf(b, "%s（%s）", cls->title, cls->name);
+    else
+        strbuf_puts(b, cls ? cls->name : "?");
+}
+
+/* Context an opinion's sentences need beyond the answer. */
+typedef struct {
+    const site_rules *rules;
+    const rules_class *cls;
+    double tph;
+    int has_near_park;
+    char near_park[64];
+    double near_park_m;
+} opinion_ctx;
+
+/* The rule's evidence as sentences, Chinese first, then English. */
+static char *evidence(json_t *rule, const opinion_ctx *o)
 {
     strbuf b = {0};
-    const char *k;
-    json_t *v;
-    json_object_foreach(rule, k, v) {
-        if (strcmp(k, "rule") == 0 || strcmp(k, "pass") == 0)
-            continue;
-        char *text = json_is_object(v) || json_is_array(v) ? json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(8)) : cell(v, 0);
-        strbuf_printf(&b, "%s%s: %s", b.len ? "; " : "", k, text);
-        free(text);
+    const char *name = json_string_value(json_object_get(rule, "rule"));
+    int pass = json_is_true(json_object_get(rule, "pass"));
+    name = name ? name : "";
+    if (strcmp(name, "inside_park") == 0) {
+        const char *park = json_string_value(json_object_get(rule, "park_id"));
+        if (park)
+            strbuf_printf(&b, "项目用地位于园区 %s 范围内。Inside park %s.", park, park);
+        else if (o->has_near_park)
+            strbuf_printf(&b, "项目用地不在任何园区范围内；最近的园区为 %s，相距 %.1f 米。Not inside any park; the "
+                              "nearest, %s, is %.1f m away.", o->near_park, o->near_park_m, o->near_park, o->near_park_m);
+        else
+            strbuf_puts(&b, "项目用地不在任何园区范围内，数据集中无园区。Not inside any park; the dataset has none.");
+    } else if (strcmp(name, "land_use") == 0) {
+        json_t *zones = json_object_get(rule, "zones"), *z;
+        size_t i;
+        if (json_array_size(zones) == 0)
+            strbuf_puts(&b, "项目用地不在任何规划用地地块内");
+        json_array_foreach(zones, i, z) {
+            const char *use = json_string_value(json_object_get(z, "land_use"));
+            strbuf_printf(&b, "%s%s（%s %s）", i ? "、" : "项目用地与 ", text_of(z, "zone_id"), land_use_name(use),
+                          use ? use : "?");
+        }
+        if (json_array_size(zones))
+            strbuf_puts(&b, "重叠");
+        strbuf_puts(&b, "；");
+        class_words(&b, o->cls);
+        strbuf_puts(&b, "仅允许 ");
+        for (size_t k = 0; o->cls && k < o->cls->nallowed; k++)
+            strbuf_printf(&b, "%s%s（%s）", k ? "、" : "", o->cls->allowed[k], land_use_name(o->cls->allowed[k]));
+        strbuf_puts(&b, "。");
+        strbuf_printf(&b, pass ? " The land use allows the class." : " A zone's land use does not allow the class.");
+    } else if (strcmp(name, "setback") == 0) {
+        double req = json_number_value(json_object_get(rule, "required_m"));
+        json_t *n = json_object_get(rule, "nearest"), *z = json_object_get(rule, "nearest_residential_zone");
+        strbuf_printf(&b, "要求防护距离 %.0f 米；", req);
+        if (json_is_object(n)) {
+            double d = json_number_value(json_object_get(n, "distance_m"));
+            strbuf_printf(&b, "最近的敏感区 %s（%s）相距 %.1f 米%s；", text_of(n, "area_id"),
+                          kind_name(json_string_value(json_object_get(n, "kind"))), d, d < req ? "，不足" : "");
+        } else {
+            strbuf_puts(&b, "无敏感区；");
+        }
+        if (json_is_object(z)) {
+            double d = json_number_value(json_object_get(z, "distance_m"));
+            const char *use = json_string_value(json_object_get(z, "land_use"));
+            strbuf_printf(&b, "最近的居住用地 %s（%s %s）相距 %.1f 米%s。", text_of(z, "zone_id"), land_use_name(use),
+                          use ? use : "?", d, d < req ? "，不足" : "");
+        } else {
+            strbuf_puts(&b, "无居住用地。");
+        }
+        strbuf_printf(&b, " Required %.0f m", req);
+        if (json_is_object(n))
+            strbuf_printf(&b, "; nearest sensitive area %s %.1f m", text_of(n, "area_id"),
+                          json_number_value(json_object_get(n, "distance_m")));
+        if (json_is_object(z))
+            strbuf_printf(&b, "; nearest residential zone %s %.1f m", text_of(z, "zone_id"),
+                          json_number_value(json_object_get(z, "distance_m")));
+        strbuf_puts(&b, ".");
+    } else if (strcmp(name, "protected_areas") == 0) {
+        json_t *ol = json_object_get(rule, "overlaps"), *v;
+        size_t i;
+        if (json_array_size(ol) == 0) {
+            strbuf_puts(&b, "项目用地不占用");
+            for (size_t k = 0; k < o->rules->nprotected; k++)
+                strbuf_printf(&b, "%s%s", k ? "、" : "", kind_name(o->rules->protected_kinds[k]));
+            strbuf_puts(&b, "。Touches no protected area.");
+        } else {
+            strbuf_puts(&b, "项目用地占用保护区 ");
+            json_array_foreach(ol, i, v)
+                strbuf_printf(&b, "%s%s", i ? "、" : "", json_string_value(v) ? json_string_value(v) : "?");
+            strbuf_printf(&b, "。Touches %zu protected area(s).", json_array_size(ol));
+        }
+    } else if (strcmp(name, "central_heating") == 0) {
+        json_t *pipe = json_object_get(rule, "nearest_pipe_m");
+        double r = o->rules->heating_radius_m;
+        if (o->tph <= 0)
+            strbuf_puts(&b, "项目不设燃煤锅炉。No coal boiler.");
+        else if (!json_is_number(pipe))
+            strbuf_printf(&b, "项目设燃煤锅炉 %g t/h；数据集中无供热管网。A %g t/h coal boiler; no heat network.", o->tph,
+                          o->tph);
+        else if (pass)
+            strbuf_printf(&b, "项目设燃煤锅炉 %g t/h；最近的供热管网相距 %.1f 米，在集中供热半径 %.0f 米以外。A %g t/h "
+                              "coal boiler %.1f m from the network, beyond its %.0f m.",
+                          o->tph, json_number_value(pipe), r, o->tph, json_number_value(pipe), r);
+        else
+            strbuf_printf(&b, "项目设燃煤锅炉 %g t/h；最近的供热管网相距 %.1f 米，在集中供热半径 %.0f 米以内，应接入集中供热，"
+                              "不得新建分散燃煤锅炉。A %g t/h coal boiler %.1f m from the network, within its %.0f m: "
+                              "it must take central heating.",
+                          o->tph, json_number_value(pipe), r, o->tph, json_number_value(pipe), r);
     }
     if (!b.data)
         strbuf_puts(&b, "—");
     return b.data;
 }
 
-static int site_pdf(store *st, const layer_registry *reg, int srid, json_t *site, json_t *answer,
-                    strbuf *pdf, gisd_error *err)
+static int site_pdf(store *st, const layer_registry *reg, const site_rules *rules, int srid, json_t *site,
+                    json_t *answer, strbuf *pdf, gisd_error *err)
 {
     map_doc map;
     if (map_of_site(st, reg, srid, site, answer, &map, err) != 0)
         return -1;
+    json_t *props = json_object_get(site, "properties");
+    opinion_ctx o = {.rules = rules,
+                     .cls = rules_find_class(rules, json_string_value(json_object_get(props, "project_class"))),
+                     .tph = json_number_value(json_object_get(props, "coal_boiler_tph"))};
+    int np = analysis_site_nearest_park(st, reg, srid, site, o.near_park, &o.near_park_m, err);
+    if (np < 0) {
+        map_doc_free(&map);
+        return -1;
+    }
+    o.has_near_park = np == 1;
     char ds[320], date[16], footer[512];
     dataset_line(st, ds, sizeof ds, date);
-    json_t *props = json_object_get(site, "properties");
     const char *id = json_string_value(json_object_get(props, "id"));
     if (!id)
         id = json_string_value(json_object_get(site, "id"));
     if (!id)
         id = json_string_value(json_object_get(props, "name"));
+    const char *project = json_string_value(json_object_get(props, "name"));
+    const char *applicant = json_string_value(json_object_get(props, "applicant"));
+    const char *reviewer = json_string_value(json_object_get(props, "reviewer"));
     char *short_id = utf8_clean(id ? id : "", 90);
     utf8_format(footer, sizeof footer, "gisd · 选址合规审查 %s · %s · %s", short_id, ds, date);
     free(short_id);
@@ -353,15 +505,18 @@ static int site_pdf(store *st, const layer_registry *reg, int srid, json_t *site
     rdoc_text(d, "Site compliance opinion (选址合规审查意见)", 11, 0, GREY);
     int ok = json_is_true(json_object_get(answer, "compliant"));
     rdoc_text(d, ok ? "结论 Conclusion: 合规 compliant" : "结论 Conclusion: 不合规 not compliant", 14, 1, ok ? PASS : FAIL);
-    char *cls = cell(json_object_get(props, "project_class"), 0), *tph = cell(json_object_get(props, "coal_boiler_tph"), 0);
+    strbuf cls = {0};
+    class_words(&cls, o.cls);
+    char *tph = cell(json_object_get(props, "coal_boiler_tph"), 0);
     char crs[32];
     snprintf(crs, sizeof crs, "EPSG:%d", srid);
-    const char *block[] = {"项目 site", id ? id : "—", "项目类别 project_class", cls, "燃煤锅炉 coal_boiler_tph", tph,
+    const char *block[] = {"项目名称 project", project ? project : "—", "建设单位 applicant", applicant ? applicant : "—",
+                           "项目编号 site", id ? id : "—", "项目类别 class", cls.data, "燃煤锅炉 coal boiler (t/h)", tph,
                            "日期 date", date, "数据集 dataset", ds, "分析坐标系 analysis CRS", crs};
     static const double bw[] = {170, 329};
     static const char *const bh[] = {"项目 Item", "内容 Value"};
-    rdoc_table(d, 2, bw, bh, block, 6);
-    free(cls);
+    rdoc_table(d, 2, bw, bh, block, 8);
+    strbuf_free(&cls);
     free(tph);
     double mh = 300;
     rdoc_need(d, mh + 10);
@@ -376,17 +531,42 @@ static int site_pdf(store *st, const layer_registry *reg, int srid, json_t *site
     json_array_foreach(list, i, rule) {
         cells[3 * i] = xstrdup(rule_title(json_string_value(json_object_get(rule, "rule"))));
         cells[3 * i + 1] = xstrdup(json_is_true(json_object_get(rule, "pass")) ? "通过 pass" : "不通过 fail");
-        cells[3 * i + 2] = evidence(rule);
+        cells[3 * i + 2] = evidence(rule, &o);
     }
-    static const double rw[] = {170, 70, 259};
+    static const double rw[] = {150, 60, 289};
     static const char *const rh[] = {"规则 Rule", "结论 Result", "依据 Evidence"};
     rdoc_text(d, "审查规则 Rules", 12, 1, INK);
     rdoc_table(d, 3, rw, rh, (const char *const *)cells, n);
     for (size_t k = 0; k < 3 * n; k++)
         free(cells[k]);
     free(cells);
-    rdoc_text(d, "规则与阈值见 layers/site-rules.json；距离在分析坐标系中平面量算。Rules and thresholds: "
-                 "layers/site-rules.json; distances are planar in the analysis CRS.", 8, 0, GREY);
+    /* the standards the rules apply, as the rules file cites them */
+    rdoc_text(d, "审查依据 Standards applied", 12, 1, INK);
+    int cited = 0;
+    json_array_foreach(list, i, rule) {
+        const char *r = json_string_value(json_object_get(rule, "rule"));
+        const char *c = rules_citation(rules, r);
+        if (!c)
+            continue;
+        char line[800];
+        utf8_format(line, sizeof line, "%s：%s", rule_title(r), c);
+        rdoc_text(d, line, 9, 0, INK);
+        cited = 1;
+    }
+    if (!cited)
+        rdoc_text(d, "规则文件未列出所依据的标准（site-rules.json 的 citations）。The rules file cites no standard.", 9, 0,
+                  GREY);
+    rdoc_text(d, "距离在分析坐标系中平面量算。Distances are planar in the analysis CRS.", 8, 0, GREY);
+    /* who signs: the reviewer named with the site, the approver and the seal by hand */
+    char sign[400];
+    utf8_format(sign, sizeof sign, "审查人 Reviewer：%s        审核人 Approver：____________        日期 Date：%s",
+                reviewer ? reviewer : "____________", date);
+    rdoc_need(d, 90);
+    d->y += 16;
+    rdoc_text(d, sign, 10, 0, INK);
+    d->y += 10;
+    rdoc_text(d, "审查机关（盖章）Reviewing authority (seal)：", 10, 0, INK);
+    d->y += 40;
     return rdoc_finish(d, err);
 }
 
@@ -401,7 +581,7 @@ int report_site_check_pdf(store *st, const layer_registry *reg, const site_rules
     if (rc == 0)
         rc = analysis_site_check(st, reg, srid, rules, prepared, 0, &answer, err);
     if (rc == 0)
-        rc = site_pdf(st, reg, srid, prepared, answer, pdf, err);
+        rc = site_pdf(st, reg, rules, srid, prepared, answer, pdf, err);
     json_decref(answer);
     json_decref(prepared);
     return rc;
