@@ -230,6 +230,19 @@ static void analyses_over_http_match_the_reference(void **state)
     }
     json_decref(sites);
     json_decref(want);
+
+    /* the rules the sites were checked against, as the viewer lists them */
+    json_t *rules = get_json("/site-rules", 200);
+    json_t *classes = json_object_get(rules, "classes");
+    assert_int_equal(json_array_size(classes), 4);
+    json_t *m3 = json_array_get(classes, 2);
+    assert_string_equal(json_string_value(json_object_get(m3, "id")), "M3");
+    assert_string_equal(json_string_value(json_object_get(m3, "title")), "三类工业项目");
+    assert_true(json_real_value(json_object_get(m3, "setback_m")) == 300.0);
+    assert_true(json_real_value(json_object_get(rules, "heating_radius_m")) == 1000.0);
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(rules, "citations"), "land_use")),
+                           "GB 50137-2011"));
+    json_decref(rules);
 }
 
 static void bad_sites_and_big_bodies_are_refused(void **state)

@@ -1,8 +1,10 @@
 // The viewer in a real headless Chromium (Debian's), driven by playwright-core:
 // no console errors, a map that is drawn, a toggle that changes it, a click on
-// a park that shows its name, each analysis drawn over the map, and labels
+// a park that shows its name, each analysis drawn over the map, a site
+// checked as a land bureau does (drawn, uploaded, its opinion PDF), and labels
 // with digits drawn from the server's glyph ranges.
 // usage: node tests/viewer_check.mjs BASE_URL SCREENSHOT.png PARK_LON PARK_LAT PARK_NAME
+import fs from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const [base, shot, lon, lat, parkName] = process.argv.slice(2);
@@ -95,6 +97,56 @@ try {
     }
     await page.evaluate(([x, y]) => window.gisdMap.jumpTo({ center: [x, y], zoom: 13 }), [Number(lon), Number(lat)]);
   }
+
+  // Site check as a land bureau does it: the class chosen by its Chinese
+  // title, the boundary drawn on the map, the verdict read as a table, the
+  // opinion downloaded as PDF; then the offices' file of every site uploaded.
+  await page.selectOption('#analysis-name', 'site-check');
+  await page.waitForSelector('#param-project_class option', { state: 'attached', timeout: 5000 });
+  const classes = await page.evaluate(() => [...document.querySelectorAll('#param-project_class option')].map(o => o.textContent));
+  if (!classes.some(t => t.startsWith('二类工业项目'))) fail(`the project classes read ${classes.join(', ')}`);
+  await page.selectOption('#param-project_class', 'M3');
+  await page.evaluate(([x, y]) => window.gisdMap.jumpTo({ center: [x, y], zoom: 15 }), [Number(lon), Number(lat)]);
+  await idle();
+  const c = await page.evaluate(([x, y]) => window.gisdMap.project([x, y]), [Number(lon), Number(lat)]);
+  await page.click('#site-draw');
+  for (const [dx, dy] of [[-60, -60], [60, -60], [60, 60], [-60, 60], [-60, -60]]) {
+    await page.mouse.click(box.x + c.x + dx, box.y + c.y + dy);
+    await page.waitForTimeout(150);
+  }
+  const placed = await page.evaluate(() => window.gisdSiteDrawing === false && document.getElementById('analysis-result') !== null);
+  if (!placed) fail('the site boundary drawing did not finish');
+  await page.evaluate(() => { document.getElementById('analysis-result').textContent = ''; });
+  await page.click('#analysis-run');
+  await page.waitForFunction(() => document.getElementById('analysis-result').textContent.includes('{'), null, { timeout: 15000 });
+  const drawnSite = JSON.parse(await page.textContent('#analysis-result'));
+  if (!drawnSite.rules) fail(`site-check of the drawn boundary: ${JSON.stringify(drawnSite).slice(0, 300)}`);
+  const setback = (drawnSite.rules || []).find(r => r.rule === 'setback');
+  if (!setback || setback.required_m !== 300) fail(`the drawn site was not checked as M3: ${JSON.stringify(setback)}`);
+  const rows = await page.evaluate(() => [...document.querySelectorAll('#site-table tr[data-rule]')].map(r => r.innerText));
+  if (rows.length !== drawnSite.rules.length || !rows[0].includes('位于园区内') || !rows.join('\n').includes('合规'))
+    fail(`the verdict table reads ${JSON.stringify(rows)}`);
+  await page.waitForSelector('#site-pdf:not([hidden])', { timeout: 20000 });
+  const pdfHead = await page.evaluate(async () => {
+    const b = await (await fetch(document.getElementById('site-pdf').href)).arrayBuffer();
+    return String.fromCharCode(...new Uint8Array(b.slice(0, 5)));
+  });
+  if (pdfHead !== '%PDF-') fail(`the opinion link holds "${pdfHead}", not a PDF`);
+  await page.locator('#site-pdf').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: shot.replace(/\.png$/, '-site.png') });
+
+  const expected = JSON.parse(fs.readFileSync('data/reference/expected/site-check.json', 'utf8'));
+  await page.setInputFiles('#site-file', 'data/reference/sites.geojson');
+  await page.waitForFunction(() => document.getElementById('analysis-result').textContent.startsWith('已上传'), null, { timeout: 5000 });
+  await page.click('#analysis-run');
+  await page.waitForFunction(() => document.getElementById('analysis-result').textContent.includes('{'), null, { timeout: 30000 });
+  const batch = JSON.parse(await page.textContent('#analysis-result'));
+  const want = Object.values(expected).filter(v => v.compliant).length;
+  if (batch.total !== Object.keys(expected).length || batch.compliant !== want)
+    fail(`the uploaded sites: ${batch.compliant}/${batch.total} compliant, the reference ${want}/${Object.keys(expected).length}`);
+  const siteRows = await page.evaluate(() => document.querySelectorAll('#site-table tr[data-site]').length);
+  if (siteRows !== batch.total) fail(`the batch table has ${siteRows} rows for ${batch.total} sites`);
+  await page.click('#analysis-clear');
 
   // The optimisation panel: the heat extension with its frontier, as a job,
   // drawn over the map and plotted (SVG drawn by the viewer itself).

@@ -123,3 +123,26 @@ const rules_class *rules_find_class(const site_rules *r, const char *name)
             return &r->classes[i];
     return NULL;
 }
+
+json_t *rules_json(const site_rules *r)
+{
+    json_t *classes = json_array();
+    for (size_t i = 0; i < r->nclasses; i++) {
+        const rules_class *c = &r->classes[i];
+        json_t *uses = json_array();
+        for (size_t k = 0; k < c->nallowed; k++)
+            json_array_append_new(uses, json_string(c->allowed[k]));
+        json_array_append_new(classes, json_pack("{s:s, s:s, s:o, s:f}", "id", c->name, "title",
+                                                 c->title[0] ? c->title : c->name, "allowed_land_uses", uses,
+                                                 "setback_m", c->setback_m));
+    }
+    json_t *kinds = json_array(), *protected = json_array(), *citations = json_object();
+    for (size_t i = 0; i < r->nsetback; i++)
+        json_array_append_new(kinds, json_string(r->setback_kinds[i]));
+    for (size_t i = 0; i < r->nprotected; i++)
+        json_array_append_new(protected, json_string(r->protected_kinds[i]));
+    for (size_t i = 0; i < r->ncitations; i++)
+        json_object_set_new(citations, r->citations[i].rule, json_string(r->citations[i].text));
+    return json_pack("{s:f, s:o, s:o, s:o, s:o}", "heating_radius_m", r->heating_radius_m, "classes", classes,
+                     "setback_kinds", kinds, "protected_kinds", protected, "citations", citations);
+}

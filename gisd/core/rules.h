@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "error.h"
 
 #define RULES_MAX 32
@@ -45,5 +47,8 @@ int rules_load(const char *path, const char *layers_dir, site_rules *out, gisd_e
 const rules_class *rules_find_class(const site_rules *r, const char *name);
 /* The citation of rule (inside_park, land_use, ...), or NULL. Borrowed. */
 const char *rules_citation(const site_rules *r, const char *rule);
+/* The rules as the server states them (GET /site-rules): the classes in the
+ * file's order with their titles, the kinds, the citations. New reference. */
+json_t *rules_json(const site_rules *r);
 
 #endif

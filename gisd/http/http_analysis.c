@@ -144,3 +144,8 @@ enum MHD_Result http_analysis_post(http_req *r)
         return http_reply_gisd_error(r, &err);
     return run(r, site);
 }
+
+enum MHD_Result http_site_rules(http_req *r)
+{
+    return http_reply_json(r, 200, rules_json(server_rules(r->srv)), MEDIA_JSON);
+}

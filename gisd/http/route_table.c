@@ -41,6 +41,7 @@ const route ROUTES[] = {
     {"GET", "/analysis/{}", http_analysis_get, ROUTE_READ, NULL, NULL}, /* /api: one path per analysis */
     {"GET", "/parks/{}/{}", http_park, ROUTE_READ, NULL, NULL}, /* /api: scorecard, report.pdf, map.png */
     {"GET", "/qgis/project.qgz", http_qgis_project, ROUTE_READ, "/qgis/project.qgz", "a QGIS project of the layers"},
+    {"GET", "/site-rules", http_site_rules, ROUTE_READ, "/site-rules", "the site-check rules: project classes, setbacks, citations"},
     {"POST", "/analysis/{}", http_analysis_post, ROUTE_READ, "/analysis/site-check", "site-check of a posted site"},
     {"GET", "/processes", http_processes, ROUTE_READ, "/processes", "the processes"},
     {"GET", "/processes/{}", http_process, ROUTE_READ, "/processes/{processId}", "a process description"},

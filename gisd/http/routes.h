@@ -46,6 +46,8 @@ enum MHD_Result http_qgis_project(http_req *r);
 enum MHD_Result http_roads_network(http_req *r);
 enum MHD_Result http_analysis_get(http_req *r);
 enum MHD_Result http_analysis_post(http_req *r);
+/* GET /site-rules: the rules file the server checks sites against. */
+enum MHD_Result http_site_rules(http_req *r);
 /* http_processes.c: OGC API - Processes (Part 1: Core) */
 enum MHD_Result http_processes(http_req *r);
 enum MHD_Result http_process(http_req *r);

@@ -27,16 +27,15 @@ const GROUPS = [
 
 /* The analyses' parameters come from their process descriptions (the
  * catalog: names, kinds, limits, defaults); here only their Chinese labels.
- * site-check's fields are properties of the site drawn, not parameters. */
+ * site-check's class is chosen by its title from the server's rules. */
 const PARAM_LABELS = {
   radius_m: '半径 radius (m)', park_id: '园区 park id', max_km: '最大距离 max (km)',
   capable: '须具备处置能力 capable only', level: '级别 level',
   distance: '距离 distance (直线 euclidean / 路网 network)', snap_max_m: '接入路网最远 snap max (m)',
   from: '起点 from', to: '终点 to', mode: '方式 mode (步行 walk / 车行 drive / 危货 hazmat)',
   exposure_m: '沿线影响范围 exposure (m)', max_m: '最远 max (m)', unreachable: '不可达社区 unreachable',
+  project_class: '项目类别 project class', coal_boiler_tph: '燃煤锅炉 coal boiler (t/h)', site_m: '方形用地边长 square site side (m)',
 };
-const SITE_FIELDS = [['project_class', '项目类别 project class', 'M2'], ['coal_boiler_tph', '燃煤锅炉 coal boiler (t/h)', '0'],
-                     ['site_m', '用地边长 site side (m)', '300']];
 let analysisParams = [];
 let routeEnds = []; /* the ends of a route clicked so far */
 let paramsReady = Promise.resolve(); /* the form being drawn for the analysis chosen */
@@ -113,30 +112,41 @@ function showAttributes(e) {
 
 /* ---- the analysis panel ---- */
 
+/* the site to check: a Feature placed or drawn on the map, or a file as an
+ * office sends it (GeoJSON, zipped shapefile, DXF, KML, GeoPackage, 界址点 TXT) */
 let pendingSite = null;
+let siteRules = null;
 
 async function renderParams() {
   const name = document.getElementById('analysis-name').value;
   const box = document.getElementById('analysis-params');
   const desc = await fetch('/processes/' + name).then(r => r.json());
+  if (name === 'site-check' && !siteRules) siteRules = await fetch('/site-rules').then(r => r.json());
   box.textContent = '';
   analysisParams = [];
   const fields = [];
   for (const [key, input] of Object.entries(desc.inputs || {})) {
-    if (['format', 'analysis_crs', 'site'].includes(key)) continue;
-    const s = input.schema || {};
+    /* srs: what the map draws is lon/lat, and a file states its own */
+    if (['format', 'analysis_crs', 'site', 'srs'].includes(key)) continue;
+    const s = Object.assign({}, input.schema || {});
     analysisParams.push(key);
-    fields.push([key, PARAM_LABELS[key] || key, s.default !== undefined ? String(s.default) : '', s, input]);
+    let value = s.default !== undefined ? String(s.default) : '';
+    if (name === 'site-check' && key === 'project_class') {
+      s.enum = siteRules.classes.map(c => c.id);
+      s.titles = siteRules.classes.map(c => `${c.title} ${c.id}`);
+      value = s.enum.includes('M2') ? 'M2' : s.enum[0];
+    }
+    if (name === 'site-check' && key === 'coal_boiler_tph') value = '0';
+    fields.push([key, PARAM_LABELS[key] || key, value, s, input]);
   }
-  if (name === 'site-check')
-    for (const [key, title, value] of SITE_FIELDS) fields.push([key, title, value, {}, {}]);
+  if (name === 'site-check') fields.push(['site_m', PARAM_LABELS.site_m, '300', { type: 'number', minimum: 10 }, {}]);
   for (const [key, title, value, s, input] of fields) {
     const label = document.createElement('label');
     label.textContent = title + (input.minOccurs ? ' *' : '');
     let el;
     if (s.enum) {
       el = document.createElement('select');
-      for (const v of s.enum) el.add(new Option(v, v));
+      s.enum.forEach((v, i) => el.add(new Option(s.titles ? s.titles[i] : v, v)));
     } else if (s.type === 'boolean') {
       el = document.createElement('select');
       for (const v of ['false', 'true']) el.add(new Option(v, v));
@@ -154,10 +164,13 @@ async function renderParams() {
     label.append(el);
     box.append(label);
   }
+  document.getElementById('site-tools').hidden = name !== 'site-check';
   if (name === 'site-check' || name in ROUTE_HINTS) {
     const hint = document.createElement('p');
     hint.className = 'hint';
-    hint.textContent = name === 'site-check' ? '点击地图放置用地 Click the map to place the site.' : ROUTE_HINTS[name];
+    hint.textContent = name === 'site-check'
+      ? '点击地图放置方形用地、绘制用地边界，或上传用地文件 Click the map for a square site, draw its boundary, or upload the file.'
+      : ROUTE_HINTS[name];
     box.append(hint);
   }
   routeEnds = [];
@@ -214,13 +227,9 @@ async function runAnalysis() {
   const query = new URLSearchParams();
   let init = {};
   if (name === 'site-check') {
-    if (!pendingSite) { out.textContent = '请先点击地图放置用地 Click the map to place the site first.'; return; }
-    const feature = {
-      type: 'Feature',
-      properties: { id: 'viewer-site', project_class: param('project_class'), coal_boiler_tph: Number(param('coal_boiler_tph') || 0) },
-      geometry: { type: 'Polygon', coordinates: squareSite(pendingSite, Number(param('site_m') || 300)) },
-    };
-    init = { method: 'POST', headers: { 'Content-Type': 'application/geo+json' }, body: JSON.stringify(feature) };
+    if (!pendingSite) { out.textContent = '请先放置、绘制或上传用地 Place, draw or upload the site first.'; return; }
+    for (const key of analysisParams) if (param(key)) query.set(key, param(key));
+    init = { method: 'POST', headers: { 'Content-Type': pendingSite.type }, body: pendingSite.body };
   } else {
     for (const key of analysisParams) if (param(key)) query.set(key, param(key));
   }
@@ -232,6 +241,7 @@ async function runAnalysis() {
   ]);
   out.textContent = answer.code ? answer.description : routeSummary(name, answer) + JSON.stringify(answer, null, 1);
   drawLegend(name === 'symbiosis' ? answer.byproducts || [] : []);
+  if (name === 'site-check') siteTable(answer, base, init);
   if (view.type === 'FeatureCollection') map.getSource('analysis').setData(view);
   window.gisdAnalysis = view;
 }
@@ -282,6 +292,8 @@ function clearAnalysis() {
   document.getElementById('analysis-result').textContent = '';
   drawLegend([]);
   pendingSite = null;
+  document.getElementById('site-table').textContent = '';
+  document.getElementById('site-pdf').hidden = true;
 }
 
 map.on('load', async () => {
@@ -298,12 +310,90 @@ map.on('click', e => {
     return;
   }
   if (document.getElementById('analysis-name').value === 'site-check') {
-    pendingSite = e.lngLat;
-    map.getSource('analysis').setData({ type: 'FeatureCollection', features: [
-      { type: 'Feature', properties: { kind: 'site' }, geometry: { type: 'Polygon', coordinates: squareSite(e.lngLat, Number(param('site_m') || 300)) } }] });
+    placeSite({ type: 'Polygon', coordinates: squareSite(e.lngLat, Number(param('site_m') || 300)) });
     return;
   }
   showAttributes(e);
+});
+
+/* ---- site check: the site placed, drawn or uploaded, its verdict as a
+ * table a land bureau reads (rule, 合规, evidence), and the opinion as PDF ---- */
+const RULE_TITLES = { inside_park: '位于园区内 inside a park', land_use: '用地性质相符 land use',
+                      setback: '防护距离 setback', protected_areas: '避让保护区 protected areas',
+                      central_heating: '集中供热 central heating' };
+
+const KIND_TITLES = { residential: '居住区', school: '学校', hospital: '医院' };
+
+function placeSite(geometry) {
+  const feature = { type: 'Feature', properties: { id: 'viewer-site' }, geometry };
+  pendingSite = { type: 'application/geo+json', body: JSON.stringify(feature), name: '地图用地 map site' };
+  map.getSource('analysis').setData({ type: 'FeatureCollection', features: [
+    { type: 'Feature', properties: { kind: 'site' }, geometry }] });
+}
+
+async function uploadSite(file) {
+  const body = await file.arrayBuffer();
+  pendingSite = { type: 'application/octet-stream', body, name: file.name };
+  document.getElementById('analysis-result').textContent = '已上传 uploaded ' + file.name;
+}
+
+function evidence(rule) {
+  const m = v => `${Math.round(v)} m`;
+  switch (rule.rule) {
+    case 'inside_park': return rule.park_id ? '园区 ' + rule.park_id : '不在任何园区内 outside every park';
+    case 'land_use': return (rule.zones || []).map(z => `${z.zone_id} ${z.land_use}`).join('、') || '无规划用地 no zone';
+    case 'setback': {
+      const parts = [`要求 ${m(rule.required_m)}`];
+      if (rule.nearest) parts.push(`最近${KIND_TITLES[rule.nearest.kind] || rule.nearest.kind} ${rule.nearest.area_id} ${m(rule.nearest.distance_m)}`);
+      if (rule.nearest_residential_zone)
+        parts.push(`居住用地 ${rule.nearest_residential_zone.zone_id} ${m(rule.nearest_residential_zone.distance_m)}`);
+      return parts.join('；');
+    }
+    case 'protected_areas': return (rule.overlaps || []).length ? '占用 ' + rule.overlaps.map(o => o.area_id || o).join('、') : '无占用 none';
+    case 'central_heating': return rule.nearest_pipe_m !== undefined && rule.nearest_pipe_m !== null
+      ? `最近热网 nearest pipe ${m(rule.nearest_pipe_m)}` : '';
+    default: return '';
+  }
+}
+
+function verdict(ok) { return ok ? '<td class="pass">✓ 合规</td>' : '<td class="fail">✗ 不合规</td>'; }
+
+function siteTable(answer, url, init) {
+  const table = document.getElementById('site-table');
+  const pdf = document.getElementById('site-pdf');
+  pdf.hidden = true;
+  if (answer.code) { table.textContent = ''; return; }
+  if (answer.sites) {
+    table.innerHTML = `<caption>${answer.compliant}/${answer.total} 合规 compliant</caption>` +
+      '<tr><th>用地 site</th><th>结论</th><th>未通过 failed</th></tr>' +
+      answer.sites.map(s => `<tr data-site="${escapeHtml(s.id)}"><td>${escapeHtml(s.id)}</td>${verdict(s.compliant)}` +
+        `<td>${s.rules.filter(r => !r.pass).map(r => escapeHtml(RULE_TITLES[r.rule] || r.rule).split(' ')[0]).join('、')}</td></tr>`).join('');
+    return;
+  }
+  table.innerHTML = `<caption>${answer.compliant ? '✓ 合规 compliant' : '✗ 不合规 not compliant'}</caption>` +
+    '<tr><th>审查项 rule</th><th>结论</th><th>依据 evidence</th></tr>' +
+    answer.rules.map(r => `<tr data-rule="${escapeHtml(r.rule)}"><td>${escapeHtml(RULE_TITLES[r.rule] || r.rule)}</td>` +
+      `${verdict(r.pass)}<td>${escapeHtml(evidence(r))}</td></tr>`).join('');
+  /* the opinion itself: the same site, asked for as the PDF a bureau files */
+  fetch(url, Object.assign({}, init, { headers: Object.assign({ Accept: 'application/pdf' }, init.headers) }))
+    .then(r => (r.ok ? r.blob() : null)).then(blob => {
+      if (!blob) return;
+      if (pdf.href.startsWith('blob:')) URL.revokeObjectURL(pdf.href);
+      pdf.href = URL.createObjectURL(blob);
+      pdf.hidden = false;
+    });
+}
+
+document.getElementById('site-file').addEventListener('change', e => {
+  if (e.target.files[0]) uploadSite(e.target.files[0]).catch(err => {
+    document.getElementById('analysis-result').textContent = String(err);
+  });
+});
+document.getElementById('site-draw').addEventListener('click', () => {
+  if (!draw) return;
+  window.gisdSiteDrawing = true;
+  draw.setMode('polygon');
+  window.gisdDrawing = true;
 });
 
 /* ---- the optimisation panel: inputs from the process description (the
@@ -511,6 +601,15 @@ async function write(method, url, body) {
 }
 
 async function onFinish(id, context) {
+  if (window.gisdSiteDrawing) {
+    const site = draw.getSnapshot().find(x => x.id === id);
+    window.gisdSiteDrawing = false;
+    window.gisdDrawing = false;
+    draw.removeFeatures([id]);
+    draw.setMode('static');
+    if (site) placeSite(site.geometry);
+    return;
+  }
   if (scenario() === 'baseline') { status('先选择或新建方案 choose or make a scenario first'); draw.removeFeatures([id]); return; }
   const f = draw.getSnapshotFeature ? draw.getSnapshotFeature(id) : draw.getSnapshot().find(x => x.id === id);
   if (!f) return;
