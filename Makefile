@@ -137,7 +137,7 @@ build/fuzz/bin/%: fuzz/%.c $(FUZZ_OBJ) $(HEADERS)
 # PostGIS cluster (run_all.sh --pg); the suites of pure functions (CRS
 # parsing, layer definitions, the p-median's search, GEOS failures) and
 # test_pg (which compares the two backends itself) run once.
-PG_SUITES := analysis catalog clients cql2 scenarios edit hardening http import network optimize processes qgis races report sites store tiles viewer
+PG_SUITES := analysis catalog clients cql2 scenarios edit hardening http import network opinions optimize processes qgis races report sites store tiles viewer
 PG_TESTS  := $(patsubst %,build/san/tests/test_%,$(PG_SUITES))
 test: build/.deps build/.npm build/san/bin/gisd build/tsan/bin/gisd $(TESTS) $(FUZZERS)
 	@tests/rooms.sh

@@ -103,12 +103,78 @@ static void an_opinion_of_a_boundary_point_file(void **state)
     free(out);
 }
 
+/* The office's outputs of a batch: the CSV table (a BOM, a header and a row
+ * a site, the verdicts as the reference's), the same table as XLSX read back
+ * by GDAL, a zip of summary.csv and a PDF per site; HTTP's f=csv is the
+ * command line's. */
+static void a_batch_as_a_table_a_workbook_and_a_zip(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("sites-files");
+    const char *sites = tu_data("reference/sites.geojson");
+    char *out;
+    for (int k = 0; k < 3; k++) {
+        static const char *const fmt[] = {"csv", "xlsx", "zip"};
+        assert_int_equal(tu_run(&out, "'%s' analyze site-check --db '%s' --site '%s' --format %s --out '%s/s.%s'",
+                                tu_gisd(), refdb, sites, fmt[k], dir, fmt[k]),
+                         0);
+        free(out);
+    }
+    json_t *want = tu_json_file(tu_data("reference/expected/site-check.json"));
+    long compliant = 0;
+    const char *id;
+    json_t *v;
+    json_object_foreach(want, id, v) compliant += json_is_true(json_object_get(v, "compliant"));
+    json_decref(want);
+    /* CSV: read as a spreadsheet would, the reference's verdict per site */
+    assert_int_equal(tu_run(&out, "/usr/bin/python3 -c \"import csv,json,sys\n"
+                                  "rows=list(csv.reader(open(sys.argv[1],encoding='utf-8-sig')))\n"
+                                  "want=json.load(open(sys.argv[2]))\n"
+                                  "assert rows[0][0]=='用地编号 id' and rows[0][4]=='结论 compliant', rows[0]\n"
+                                  "assert [r[0] for r in rows[1:]]==sorted(want), [r[0] for r in rows[1:]]\n"
+                                  "for r in rows[1:]: assert (r[4]=='合规')==want[r[0]]['compliant'], r\n"
+                                  "print(sum(r[4]=='合规' for r in rows[1:]))\" '%s/s.csv' '%s'",
+                            dir, tu_data("reference/expected/site-check.json")),
+                     0);
+    assert_int_equal(atol(out), compliant);
+    free(out);
+    assert_int_equal(tu_run(&out, "head -c 3 '%s/s.csv' | od -An -tx1 | tr -d ' \n'", dir), 0);
+    assert_string_equal(out, "efbbbf");
+    free(out);
+    /* XLSX: GDAL reads the sheet back, a row a site */
+    assert_int_equal(tu_run(&out, "/usr/bin/python3 -c \"from osgeo import ogr\n"
+                                  "ds=ogr.Open('%s/s.xlsx'); l=ds.GetLayer(0)\n"
+                                  "print(l.GetName(), l.GetFeatureCount(), sum(f.GetField(4)=='合规' for f in l))\"",
+                            dir),
+                     0);
+    char line[128];
+    snprintf(line, sizeof line, "选址合规审查 20 %ld\n", compliant);
+    assert_string_equal(out, line);
+    free(out);
+    /* zip: the table and an opinion per site */
+    assert_int_equal(tu_run(&out, "cd '%s' && rm -rf z && mkdir z && cd z && unzip -q ../s.zip && ls | wc -l && "
+                                  "cmp summary.csv ../s.csv && pdftotext site04.pdf - | tr -d ' \n'",
+                            dir),
+                     0);
+    assert_int_equal(atoi(out), 21);
+    assert_non_null(strstr(out, "危险废物利用处置设施"));
+    free(out);
+    /* over HTTP the same table */
+    assert_int_equal(tu_run(&out, "curl -sf -H 'Content-Type: application/geo+json' --data-binary @'%s' "
+                                  "'%s/analysis/site-check?f=csv' | cmp - '%s/s.csv' && echo same",
+                            sites, srv.base, dir),
+                     0);
+    assert_string_equal(out, "same\n");
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_form_of_a_site_gives_its_verdict),
         cmocka_unit_test(twenty_sites_at_once_are_twenty_answers),
         cmocka_unit_test(an_opinion_of_a_boundary_point_file),
+        cmocka_unit_test(a_batch_as_a_table_a_workbook_and_a_zip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

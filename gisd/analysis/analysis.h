@@ -200,6 +200,9 @@ int site_input_file(const char *path, const char *srs, json_t **out, gisd_error 
 /* Gives each site without them the project_class and coal_boiler_tph
  * (either NULL: none); a site's own values stay. Returns 0. */
 int site_input_defaults(json_t *site, const char *project_class, const double *coal_boiler_tph);
+/* What a site of a batch is called: its id, its properties' id or name,
+ * else "site i+1"; xmalloc'd, the caller's. */
+char *analysis_site_id(json_t *f, size_t i);
 /* 1 when site is a FeatureCollection (a batch), else 0. */
 int site_input_is_batch(json_t *site);
 /* The site param values v (srs, project_class, coal_boiler_tph) apply to

@@ -424,7 +424,7 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
 }
 
 /* A site's name in a batch: its id, else properties.id or name, else its place. */
-static char *site_id(json_t *f, size_t i)
+char *analysis_site_id(json_t *f, size_t i)
 {
     json_t *id = json_object_get(f, "id");
     json_t *props = json_object_get(f, "properties");
@@ -464,7 +464,7 @@ int analysis_site_check_batch(store *st, const layer_registry *reg, int srid, co
     int rc = 0;
     json_t *f;
     json_array_foreach(list, i, f) {
-        a[i].id = site_id(f, i);
+        a[i].id = analysis_site_id(f, i);
         if (analysis_site_check(st, reg, srid, rules, f, geojson, &a[i].answer, err) != 0) {
             char msg[sizeof err->message];
             snprintf(msg, sizeof msg, "%s", err->message);

@@ -17,6 +17,8 @@ int cmd_network(int argc, char **argv);
 /* gisd catalog --markdown: the catalog's entries and parameters as the README's tables. */
 int cmd_catalog(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
+/* gisd opinion issue|list|show|verify: the register of compliance opinions. */
+int cmd_opinion(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_qgis_project(int argc, char **argv);
 int cmd_token(int argc, char **argv);

@@ -67,7 +67,7 @@ static int open_store(const edit_opts *o, store_mode mode, layer_registry **reg,
 
 int cmd_token(int argc, char **argv)
 {
-    static const char *const usage = "gisd token add --db F --name NAME --scope admin|write:LAYER,LAYER|admin:scenarios|write:scenarios|write:scenario:SID ...\n"
+    static const char *const usage = "gisd token add --db F --name NAME --scope admin|write:LAYER,LAYER|admin:scenarios|write:scenarios|write:scenario:SID|issue:opinions ...\n"
                                      "gisd token list --db F\ngisd token revoke --db F --name NAME";
     edit_opts o;
     if (argc < 2 || parse(argc, argv, 2, &o, usage) != 0) {

@@ -44,14 +44,15 @@ static void usage(FILE *out, catalog_kind kind)
                     p->dflt ? ")" : p->required ? " (required)" : "");
         }
         if (strcmp(e->id, "site-check") == 0)
-            fputs("      --format pdf         the compliance opinion as a PDF report (with --out)\n", out);
+            fputs("      --format pdf         the compliance opinion as a PDF report (with --out)\n"
+                  "      --format csv|xlsx|zip  many sites as a summary table, or a zip of an opinion per site\n", out);
     }
 }
 
 /* The command's own options, beside the entry's parameters. */
 typedef struct {
     const char *db, *layers, *rules, *out, *object, *progress, *scenario;
-    int pdf;
+    const char *file_format; /* site-check written as pdf, csv, xlsx or zip, or NULL */
 } cli_opts;
 
 /* argv[2..] into o and v: 0; 2 after saying what is wrong with the
@@ -95,8 +96,9 @@ static int read_args(const catalog_entry *e, int argc, char **argv, cli_opts *o,
                                                                       : NULL;
         if (own)
             *own = value;
-        else if (strcmp(key, "format") == 0 && strcmp(value, "pdf") == 0 && strcmp(e->id, "site-check") == 0)
-            o->pdf = 1;
+        else if (strcmp(key, "format") == 0 && strcmp(e->id, "site-check") == 0 &&
+                 (!strcmp(value, "pdf") || !strcmp(value, "csv") || !strcmp(value, "xlsx") || !strcmp(value, "zip")))
+            o->file_format = value;
         else if (param_set_text(v, key, value, err) != 0)
             return -1;
     }
@@ -177,14 +179,15 @@ static int run_command(catalog_kind kind, int argc, char **argv)
     if (rc == 0 && param_find(e->params, "save_scenario") && param_given(&v, "save_scenario"))
         rc = store_open(o.db, STORE_READWRITE, reg, &writer, NULL, &err);
     catalog_ctx ctx = {s, reg, &rules, level > 0 ? &mp : NULL, writer, "cli"};
-    if (rc == 0 && o.pdf) {
+    if (rc == 0 && o.file_format) {
         strbuf doc = {0};
         int srid, geojson;
+        const char *media;
         rc = analysis_setup(s, reg, &v, &srid, &geojson, &err);
         if (rc == 0 && !object)
             rc = gisd_fail(&err, GISD_E_INPUT, "site-check needs the site: --site FILE, a GeoJSON Feature");
         if (rc == 0)
-            rc = report_site_check_pdf(s, reg, &rules, srid, object, &v, &doc, &err);
+            rc = report_site_check_file(s, reg, &rules, srid, object, &v, o.file_format, &doc, &media, &err);
         if (rc == 0)
             rc = cli_write_file(o.out, &doc, &err);
         strbuf_free(&doc);

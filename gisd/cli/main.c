@@ -27,9 +27,11 @@ static void usage(FILE *out)
           "  optimize recycling-siting|sorting-siting|hw-allocation|heat-extension --db F ...\n"
           "  catalog  --markdown  (every analysis and optimisation with its parameters)\n"
           "  scenario create|list|show|drop|compare|conflicts --db F --id SID ...  (plan scenarios)\n"
+          "  opinion  issue --db F --site FILE [--out F.pdf] | list | show --number N | verify FILE.pdf\n"
+          "           (the register of compliance opinions)\n"
           "  report   park --db F --park-id ID --out park.pdf | map ... --out map.png [--width W --height H]\n"
           "  qgis-project --db F --url http://HOST:PORT --out city.qgz\n"
-          "  token    add --db F --name NAME --scope admin|write:L1,L2 | list | revoke --name NAME\n"
+          "  token    add --db F --name NAME --scope admin|write:L1,L2|issue:opinions | list | revoke --name NAME\n"
           "  history  --db F [--layer L] [--feature ID] [--change N]\n"
           "  revert   --db F --change N\n"
           "  migrate  --db F   create the store's schema or bring it up to date\n"
@@ -56,6 +58,7 @@ int main(int argc, char **argv)
                     {"analyze", cmd_analyze}, {"layers", cmd_layers},
                     {"tiles", cmd_tiles},
                     {"optimize", cmd_optimize}, {"catalog", cmd_catalog}, {"scenario", cmd_scenario}, {"report", cmd_report},
+                    {"opinion", cmd_opinion},
                     {"qgis-project", cmd_qgis_project}, {"token", cmd_token},
                     {"history", cmd_history}, {"revert", cmd_revert},
                     {"migrate", cmd_migrate}, {"network", cmd_network}};

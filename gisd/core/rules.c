@@ -104,8 +104,65 @@ int rules_load(const char *path, const char *layers_dir, site_rules *out, gisd_e
         snprintf(out->citations[out->ncitations].text, sizeof out->citations[0].text, "%s", json_string_value(c));
         out->ncitations++;
     }
+    json_t *op = json_object_get(root, "opinion");
+    if (rc == 0 && op) {
+        static const char *const KEYS[] = {"authority", "code", "number"};
+        char *dst[] = {out->authority, out->authority_code, out->number_pattern};
+        size_t cap[] = {sizeof out->authority, sizeof out->authority_code, sizeof out->number_pattern};
+        for (size_t k = 0; rc == 0 && k < 3; k++) {
+            json_t *v = json_object_get(op, KEYS[k]);
+            if (v && (!json_is_string(v) || json_string_length(v) >= cap[k]))
+                rc = gisd_fail(err, GISD_E_INPUT, "%s: opinion.%s must be a text shorter than %zu bytes", path,
+                               KEYS[k], cap[k]);
+            else if (v)
+                snprintf(dst[k], cap[k], "%s", json_string_value(v));
+        }
+        /* the number is a path segment of /opinions/{number} and a file name */
+        if (rc == 0 && out->number_pattern[0] &&
+            (!strstr(out->number_pattern, "{serial}") || strpbrk(out->number_pattern, "/\\?#%")))
+            rc = gisd_fail(err, GISD_E_INPUT,
+                           "%s: opinion.number must hold {serial} and no / \\ ? # %%: \"%s\"", path, out->number_pattern);
+    }
+    if (!out->number_pattern[0])
+        snprintf(out->number_pattern, sizeof out->number_pattern, "%s", "{code}〔{year}〕{serial}号");
+    if (!out->authority[0])
+        snprintf(out->authority, sizeof out->authority, "%s", "审查机关");
     json_decref(root);
     return rc;
+}
+
+void rules_opinion_number(const site_rules *r, int year, long long serial, char *out, size_t n)
+{
+    size_t at = 0;
+    out[0] = 0;
+    for (const char *p = r->number_pattern; *p && at + 1 < n;) {
+        char piece[300];
+        size_t used = 0;
+        piece[0] = 0;
+        if (strncmp(p, "{code}", 6) == 0) {
+            snprintf(piece, sizeof piece, "%s", r->authority_code[0] ? r->authority_code : r->authority);
+            used = 6;
+        } else if (strncmp(p, "{authority}", 11) == 0) {
+            snprintf(piece, sizeof piece, "%s", r->authority);
+            used = 11;
+        } else if (strncmp(p, "{year}", 6) == 0) {
+            snprintf(piece, sizeof piece, "%d", year);
+            used = 6;
+        } else if (strncmp(p, "{serial}", 8) == 0) {
+            snprintf(piece, sizeof piece, "%lld", serial);
+            used = 8;
+        } else {
+            piece[0] = *p;
+            piece[1] = 0;
+            used = 1;
+        }
+        size_t len = strlen(piece);
+        if (at + len >= n)
+            break;
+        memcpy(out + at, piece, len + 1);
+        at += len;
+        p += used;
+    }
 }
 
 const char *rules_citation(const site_rules *r, const char *rule)
@@ -143,6 +200,7 @@ json_t *rules_json(const site_rules *r)
         json_array_append_new(protected, json_string(r->protected_kinds[i]));
     for (size_t i = 0; i < r->ncitations; i++)
         json_object_set_new(citations, r->citations[i].rule, json_string(r->citations[i].text));
-    return json_pack("{s:f, s:o, s:o, s:o, s:o}", "heating_radius_m", r->heating_radius_m, "classes", classes,
-                     "setback_kinds", kinds, "protected_kinds", protected, "citations", citations);
+    return json_pack("{s:f, s:o, s:o, s:o, s:o, s:{s:s, s:s, s:s}}", "heating_radius_m", r->heating_radius_m,
+                     "classes", classes, "setback_kinds", kinds, "protected_kinds", protected, "citations", citations,
+                     "opinion", "authority", r->authority, "code", r->authority_code, "number", r->number_pattern);
 }

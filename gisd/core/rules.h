@@ -38,6 +38,14 @@ typedef struct {
         char text[512];
     } citations[8];
     size_t ncitations;
+    /* who issues the opinions and how they are numbered: "opinion":
+     * {"authority", "code", "number"}, optional; number is a pattern of
+     * {code} (the authority's 机关代字, else its name), {authority}, {year}
+     * and {serial} (GB/T 9704: no leading zeros), default
+     * "{code}〔{year}〕{serial}号" */
+    char authority[256];
+    char authority_code[64];
+    char number_pattern[128];
 } site_rules;
 
 /* Loads and validates path (NULL: site-rules.json in layers_dir); a malformed
@@ -47,6 +55,8 @@ int rules_load(const char *path, const char *layers_dir, site_rules *out, gisd_e
 const rules_class *rules_find_class(const site_rules *r, const char *name);
 /* The citation of rule (inside_park, land_use, ...), or NULL. Borrowed. */
 const char *rules_citation(const site_rules *r, const char *rule);
+/* The opinion number of serial in year by r's pattern into out (n bytes). */
+void rules_opinion_number(const site_rules *r, int year, long long serial, char *out, size_t n);
 /* The rules as the server states them (GET /site-rules): the classes in the
  * file's order with their titles, the kinds, the citations. New reference. */
 json_t *rules_json(const site_rules *r);

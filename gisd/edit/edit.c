@@ -282,6 +282,8 @@ int edit_scope_allows_scenario(const char *scope, const char *sid, int admin)
 
 int edit_scope_admin(const char *scope) { return holds(scope, "admin"); }
 
+int edit_scope_allows_opinions(const char *scope) { return holds(scope, "admin") || holds(scope, "issue:opinions"); }
+
 int edit_scope_valid(const layer_registry *reg, const char *scope, gisd_error *err)
 {
     if (!*scope)
@@ -292,12 +294,13 @@ int edit_scope_valid(const layer_registry *reg, const char *scope, gisd_error *e
         snprintf(one, sizeof one, "%.*s", (int)(slen < 511 ? slen : 511), s);
         s += slen + (s[slen] == ' ');
         if (!strcmp(one, "admin") || !strcmp(one, "admin:scenarios") || !strcmp(one, "write:scenarios") ||
+            !strcmp(one, "issue:opinions") ||
             (!strncmp(one, "write:scenario:", 15) && store_scenario_id_ok(one + 15)))
             continue;
         if (strncmp(one, "write:", 6) != 0 || !one[6])
             return gisd_fail(err, GISD_E_INPUT,
-                             "--scope \"%s\" must be admin, write:LAYER,LAYER, admin:scenarios, write:scenarios or "
-                             "write:scenario:SID", one),
+                             "--scope \"%s\" must be admin, write:LAYER,LAYER, admin:scenarios, write:scenarios, "
+                             "write:scenario:SID or issue:opinions", one),
                    0;
         for (const char *p = one + 6; *p;) {
             size_t len = strcspn(p, ",");

@@ -40,13 +40,16 @@ void edit_token_hash(const char *token, char out[65]);
 /* A token's scope is a list of scopes, space-separated: "admin",
  * "write:parks,zones" (layers of the baseline), "admin:scenarios"
  * (create, drop, adopt and write any scenario), "write:scenarios" (write
- * any scenario), "write:scenario:SID" (write that one). */
+ * any scenario), "write:scenario:SID" (write that one), "issue:opinions"
+ * (issue compliance opinions into the register). */
 
 /* 1 when scope lets its holder write layer of the baseline. */
 int edit_scope_allows(const char *scope, const char *layer);
 /* 1 when scope lets its holder write scenario sid (admin: create, drop or
  * adopt scenarios). */
 int edit_scope_allows_scenario(const char *scope, const char *sid, int admin);
+/* 1 when scope lets its holder issue opinions (issue:opinions or admin). */
+int edit_scope_allows_opinions(const char *scope);
 /* 1 when scope holds "admin" (every job, every scope). */
 int edit_scope_admin(const char *scope);
 /* 1 when every scope of the list is well formed (layer ids of reg). */

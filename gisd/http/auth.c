@@ -90,7 +90,7 @@ static void failed(auth_table *t, const char *key)
 /* The bearer token's holder (who) when it is valid; else the answer is sent
  * (*ret) and 0 returned. write: a write of layer l (its scope is checked). */
 /* write: 0 a read, 1 a write of l (in r->scenario when set), 2 creating,
- * dropping or adopting a scenario. */
+ * dropping or adopting a scenario, 3 issuing an opinion. */
 static int authorize(http_req *r, const layer_def *l, int write, char who[128], enum MHD_Result *ret)
 {
     const server_config *cfg = server_config_of(r->srv);
@@ -153,6 +153,11 @@ static int authorize(http_req *r, const layer_def *l, int write, char who[128], 
                                 "that needs admin:scenarios", who, scope);
         return 0;
     }
+    if (write == 3 && !edit_scope_allows_opinions(scope)) {
+        *ret = http_reply_error(r, 403, "Forbidden", "token %s (%s) may not issue opinions: that needs issue:opinions",
+                                who, scope);
+        return 0;
+    }
     if (write == 1 && r->scenario[0] && !edit_scope_allows_scenario(scope, r->scenario, 0)) {
         *ret = http_reply_error(r, 403, "Forbidden", "token %s (%s) may not write scenario %s: that needs "
                                 "write:scenarios or write:scenario:%s", who, scope, r->scenario, r->scenario);
@@ -168,6 +173,11 @@ static int authorize(http_req *r, const layer_def *l, int write, char who[128], 
 int http_scenario_admin_allowed(http_req *r, char who[128], enum MHD_Result *ret)
 {
     return authorize(r, NULL, 2, who, ret);
+}
+
+int http_opinion_issue_allowed(http_req *r, char who[128], enum MHD_Result *ret)
+{
+    return authorize(r, NULL, 3, who, ret);
 }
 
 int http_write_allowed(http_req *r, const layer_def *l, char who[128], enum MHD_Result *ret)

@@ -20,5 +20,7 @@ int http_write_allowed(http_req *r, const layer_def *l, char who[128], enum MHD_
 /* The same for creating, dropping and adopting scenarios, which need
  * admin:scenarios (or admin). */
 int http_scenario_admin_allowed(http_req *r, char who[128], enum MHD_Result *ret);
+/* The same for issuing opinions, which needs issue:opinions (or admin). */
+int http_opinion_issue_allowed(http_req *r, char who[128], enum MHD_Result *ret);
 
 #endif

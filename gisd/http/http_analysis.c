@@ -17,7 +17,7 @@ typedef struct {
     const layer_registry *reg;
     const site_rules *rules;
     param_values v;
-    int pdf;      /* site-check asked for as a PDF report */
+    const char *file; /* site-check asked for as a file: pdf, csv, xlsx, zip; or NULL */
     json_t *site; /* owned */
 } analysis_job;
 
@@ -33,15 +33,16 @@ static void job_run(void *arg, worker *w, http_answer *out)
 {
     analysis_job *j = arg;
     json_t *doc = NULL;
-    if (j->pdf) {
+    if (j->file) {
         strbuf b = {0};
         int srid, geojson;
+        const char *media;
         if (analysis_setup(w->st, j->reg, &j->v, &srid, &geojson, &out->err) != 0 ||
-            report_site_check_pdf(w->st, j->reg, j->rules, srid, j->site, &j->v, &b, &out->err) != 0) {
+            report_site_check_file(w->st, j->reg, j->rules, srid, j->site, &j->v, j->file, &b, &media, &out->err) != 0) {
             strbuf_free(&b);
             return;
         }
-        http_answer_bytes(out, &b, "application/pdf");
+        http_answer_bytes(out, &b, media);
         return;
     }
     catalog_ctx ctx = {w->st, j->reg, j->rules, NULL, NULL, NULL};
@@ -51,17 +52,23 @@ static void job_run(void *arg, worker *w, http_answer *out)
     http_answer_json(out, doc, ANALYSIS_JSON_FLAGS, strcmp(format, "geojson") == 0 ? MEDIA_GEOJSON : MEDIA_JSON);
 }
 
-/* A site-check answered as its PDF report: asked for with Accept:
- * application/pdf (and no f). */
-static int wants_pdf(http_req *r)
+/* A site-check answered as a file: f=pdf, csv, xlsx or zip, or Accept:
+ * application/pdf (and no f); NULL for the JSON answers. */
+static const char *wants_file(http_req *r)
 {
+    static const char *const FILES[] = {"pdf", "csv", "xlsx", "zip", NULL};
+    const char *f = http_arg(r, "f");
+    for (const char *const *k = FILES; f && *k; k++)
+        if (strcmp(f, *k) == 0)
+            return *k;
     const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept");
-    return !http_arg(r, "f") && accept && strstr(accept, "application/pdf") != NULL;
+    return !f && accept && strstr(accept, "application/pdf") != NULL ? "pdf" : NULL;
 }
 
 /* The query's parameters for e (format spelt f, as everywhere in the
- * OGC APIs) into v: 0, or -1 with the 400's err. */
-static int query_values(http_req *r, const catalog_entry *e, param_values *v, gisd_error *err)
+ * OGC APIs; skipped when file names a file format) into v: 0, or -1 with
+ * the 400's err. */
+static int query_values(http_req *r, const catalog_entry *e, const char *file, param_values *v, gisd_error *err)
 {
     const char *names[PARAM_MAX + 1];
     size_t n = 0;
@@ -80,6 +87,8 @@ static int query_values(http_req *r, const catalog_entry *e, param_values *v, gi
     }
     for (size_t k = 0; k < n; k++) {
         const char *text = http_arg(r, names[k]);
+        if (file && strcmp(names[k], "f") == 0)
+            continue; /* a file format, not the JSON answer's */
         if (text && param_set_text(v, e->params[k].name, text, err) != 0)
             return -1;
     }
@@ -99,10 +108,10 @@ static enum MHD_Result run_id(http_req *r, const char *id, json_t *site)
     }
     analysis_job *j = xcalloc(1, sizeof *j);
     *j = (analysis_job){.e = e, .reg = r->reg, .rules = server_rules(r->srv), .site = site,
-                        .pdf = site && wants_pdf(r)};
+                        .file = site ? wants_file(r) : NULL};
     catalog_values_init(e, &j->v);
     /* the cheap checks answer at once; the work itself goes to the job pool */
-    if (query_values(r, e, &j->v, &err) != 0) {
+    if (query_values(r, e, j->file, &j->v, &err) != 0) {
         job_free(j);
         return http_reply_gisd_error(r, &err);
     }

@@ -50,6 +50,9 @@ const route ROUTES[] = {
     {"GET", "/jobs/{}", http_job, ROUTE_READ, "/jobs/{jobId}", "a job's status"},
     {"DELETE", "/jobs/{}", http_job_dismiss, ROUTE_READ, "/jobs/{jobId}", "dismisses a job"},
     {"GET", "/jobs/{}/results", http_job_results, ROUTE_READ, "/jobs/{jobId}/results", "a job's answer"},
+    {"GET", "/opinions", http_opinions, ROUTE_READ, "/opinions", "the register of compliance opinions"},
+    {"POST", "/opinions", http_opinion_issue, ROUTE_WRITE, "/opinions", "issues a compliance opinion (issue:opinions)"},
+    {"GET", "/opinions/{}", http_opinion, ROUTE_READ, "/opinions/{number}", "an opinion by its number, JSON or PDF"},
     /* plan scenarios; every route above is also under /scenarios/{sid}/ (server.c) */
     {"GET", "/scenarios", http_scenarios, ROUTE_READ, "/scenarios", "the plan scenarios"},
     {"POST", "/scenarios", http_scenario_create, ROUTE_WRITE, "/scenarios", "creates a scenario"},

@@ -48,6 +48,11 @@ enum MHD_Result http_analysis_get(http_req *r);
 enum MHD_Result http_analysis_post(http_req *r);
 /* GET /site-rules: the rules file the server checks sites against. */
 enum MHD_Result http_site_rules(http_req *r);
+
+/* http_opinions.c: the register of compliance opinions */
+enum MHD_Result http_opinions(http_req *r);
+enum MHD_Result http_opinion_issue(http_req *r);
+enum MHD_Result http_opinion(http_req *r);
 /* http_processes.c: OGC API - Processes (Part 1: Core) */
 enum MHD_Result http_processes(http_req *r);
 enum MHD_Result http_process(http_req *r);

@@ -394,7 +394,8 @@ static enum MHD_Result answer_deferred(http_req *r, deferred *d)
     http_answer *a = &d->answer;
     enum MHD_Result ret;
     if (a->body) {
-        const char *hdrs[][2] = {{"Content-Type", a->type}, {NULL, NULL}};
+        const char *hdrs[][2] = {{"Content-Type", a->type}, {a->location[0] ? "Location" : NULL, a->location},
+                                 {NULL, NULL}};
         r->stats->bytes += (long long)a->len;
         ret = http_send(r, a->status ? a->status : 200,
                         MHD_create_response_from_buffer(a->len, a->body, MHD_RESPMEM_MUST_FREE), hdrs);

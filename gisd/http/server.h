@@ -93,6 +93,7 @@ typedef struct {
     size_t len;
     const char *type;
     gisd_error err; /* used when body is NULL */
+    char location[768]; /* a Location header to send with it, or "" */
 } http_answer;
 
 /* Fills out with doc (taken) as JSON text of the media type, status 200; an

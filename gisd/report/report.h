@@ -57,6 +57,46 @@ int report_park_png(store *s, const layer_registry *reg, const site_rules *rules
 int report_site_check_pdf(store *s, const layer_registry *reg, const site_rules *rules, int srid, json_t *site,
                           const param_values *v, strbuf *pdf, gisd_error *err);
 
+/* site-check of site (one or many, borrowed, prepared with v) as a file:
+ * format pdf (the draft opinion of one site), csv (UTF-8 with a BOM, a row
+ * a site sorted by id: verdict, failed rules, park, zones, distances), xlsx
+ * (the same table as a workbook) or zip (summary.csv and a draft opinion
+ * PDF per site), appended to out with its media type in *media (static).
+ * 0, or -1 with err (GISD_E_INPUT for a bad site or format). */
+int report_site_check_file(store *s, const layer_registry *reg, const site_rules *rules, int srid, json_t *site,
+                           const param_values *v, const char *format, strbuf *out, const char **media,
+                           gisd_error *err);
+
+/* What makes an opinion a document of record, printed on it; every text
+ * borrowed. */
+typedef struct {
+    const char *number;        /* its 文号 */
+    const char *authority;     /* the reviewing authority's name */
+    const char *date;          /* the issue date, YYYY-MM-DD */
+    const char *supersedes;    /* the number it replaces, or NULL */
+    const char *record_sha256; /* the register's record of it */
+    const char *data_version;  /* the digest of the data it was computed on */
+} report_stamp;
+
+/* The opinion of site (prepared, one Feature, borrowed) whose site-check
+ * answer is answer (borrowed) in the analysis CRS srid, as PDF appended to
+ * pdf; stamp NULL marks it a draft (not issued). 0, or -1 with err. */
+int report_opinion_pdf(store *s, const layer_registry *reg, const site_rules *rules, int srid, json_t *site,
+                       json_t *answer, const report_stamp *stamp, strbuf *pdf, gisd_error *err);
+
+/* ---- the register (opinion.c): opinions issued, numbered and kept ---- */
+
+/* Issues the opinion of site (one site as site_input_read gives it,
+ * borrowed) checked with v (srs, project_class, coal_boiler_tph,
+ * analysis_crs) by who, on s (READWRITE): draws its serial from the
+ * register, computes the verdict, the data version and the PDF in one
+ * transaction and stores them; a site whose id has an opinion in force
+ * gets one superseding it. 0 with *record (as GET /opinions/{number}
+ * answers, the caller's), or -1 with err (GISD_E_INPUT for a bad site or
+ * several). */
+int opinion_issue(store *s, const layer_registry *reg, const site_rules *rules, json_t *site, const param_values *v,
+                  const char *who, json_t **record, gisd_error *err);
+
 /* GET /scenarios/{a}/compare/{b}: the difference from scenario b to a
  * ("baseline" for either), the conflicts of a, and each indicator of
  * SCENARIOS.md in both with its delta (site.compliant counted over sites, a

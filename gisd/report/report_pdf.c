@@ -471,8 +471,8 @@ static char *evidence(json_t *rule, const opinion_ctx *o)
     return b.data;
 }
 
-static int site_pdf(store *st, const layer_registry *reg, const site_rules *rules, int srid, json_t *site,
-                    json_t *answer, strbuf *pdf, gisd_error *err)
+int report_opinion_pdf(store *st, const layer_registry *reg, const site_rules *rules, int srid, json_t *site,
+                       json_t *answer, const report_stamp *stamp, strbuf *pdf, gisd_error *err)
 {
     map_doc map;
     if (map_of_site(st, reg, srid, site, answer, &map, err) != 0)
@@ -489,6 +489,8 @@ static int site_pdf(store *st, const layer_registry *reg, const site_rules *rule
     o.has_near_park = np == 1;
     char ds[320], date[16], footer[512];
     dataset_line(st, ds, sizeof ds, date);
+    if (stamp && stamp->date)
+        snprintf(date, sizeof date, "%s", stamp->date);
     const char *id = json_string_value(json_object_get(props, "id"));
     if (!id)
         id = json_string_value(json_object_get(site, "id"));
@@ -498,11 +500,27 @@ static int site_pdf(store *st, const layer_registry *reg, const site_rules *rule
     const char *applicant = json_string_value(json_object_get(props, "applicant"));
     const char *reviewer = json_string_value(json_object_get(props, "reviewer"));
     char *short_id = utf8_clean(id ? id : "", 90);
-    utf8_format(footer, sizeof footer, "gisd · 选址合规审查 %s · %s · %s", short_id, ds, date);
+    if (stamp)
+        utf8_format(footer, sizeof footer, "%s · %s · 选址合规审查 %s · %s", stamp->number, stamp->authority, short_id,
+                    date);
+    else
+        utf8_format(footer, sizeof footer, "gisd · 选址合规审查（草稿）%s · %s · %s", short_id, ds, date);
     free(short_id);
     rdoc *d = rdoc_pdf_new(pdf, "选址合规审查意见", footer);
+    if (stamp) {
+        rdoc_text(d, stamp->authority, 14, 1, FAIL);
+        rdoc_text(d, stamp->number, 12, 0, INK);
+    } else {
+        rdoc_text(d, "草稿：未编号，未登记 Draft: not issued (POST /opinions issues it)", 10, 1, FAIL);
+    }
     rdoc_text(d, "建设项目选址合规审查意见", 20, 1, INK);
     rdoc_text(d, "Site compliance opinion (选址合规审查意见)", 11, 0, GREY);
+    if (stamp && stamp->supersedes) {
+        char line[400];
+        utf8_format(line, sizeof line, "本意见替代 %s，原意见作废。This opinion supersedes %s.", stamp->supersedes,
+                    stamp->supersedes);
+        rdoc_text(d, line, 10, 1, INK);
+    }
     int ok = json_is_true(json_object_get(answer, "compliant"));
     rdoc_text(d, ok ? "结论 Conclusion: 合规 compliant" : "结论 Conclusion: 不合规 not compliant", 14, 1, ok ? PASS : FAIL);
     strbuf cls = {0};
@@ -565,8 +583,25 @@ static int site_pdf(store *st, const layer_registry *reg, const site_rules *rule
     d->y += 16;
     rdoc_text(d, sign, 10, 0, INK);
     d->y += 10;
-    rdoc_text(d, "审查机关（盖章）Reviewing authority (seal)：", 10, 0, INK);
+    char seal[400];
+    utf8_format(seal, sizeof seal, "审查机关（盖章）Reviewing authority (seal)：%s", stamp ? stamp->authority : "");
+    rdoc_text(d, seal, 10, 0, INK);
     d->y += 40;
+    if (stamp) {
+        /* a PDF cannot print its own hash: it prints the register's record,
+         * and the register keeps the PDF's */
+        char line[900];
+        rdoc_text(d, "核验 Verification", 11, 1, INK);
+        utf8_format(line, sizeof line, "登记记录 SHA-256 record: %s；数据版本 data version: %s", stamp->record_sha256,
+                    stamp->data_version);
+        rdoc_text(d, line, 8, 0, INK);
+        utf8_format(line, sizeof line,
+                    "核验方法：计算本文件的 SHA-256（sha256sum），与登记簿 GET /opinions/%s 的 pdf_sha256 比对，"
+                    "或运行 gisd opinion verify --db 数据库 本文件.pdf。Verify: the file's SHA-256 must equal pdf_sha256 "
+                    "of GET /opinions/%s (or run gisd opinion verify).",
+                    stamp->number, stamp->number);
+        rdoc_text(d, line, 8, 0, GREY);
+    }
     return rdoc_finish(d, err);
 }
 
@@ -581,7 +616,7 @@ int report_site_check_pdf(store *st, const layer_registry *reg, const site_rules
     if (rc == 0)
         rc = analysis_site_check(st, reg, srid, rules, prepared, 0, &answer, err);
     if (rc == 0)
-        rc = site_pdf(st, reg, rules, srid, prepared, answer, pdf, err);
+        rc = report_opinion_pdf(st, reg, rules, srid, prepared, answer, NULL, pdf, err);
     json_decref(answer);
     json_decref(prepared);
     return rc;

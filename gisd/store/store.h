@@ -274,6 +274,49 @@ int store_scenario_clear(store *s, const char *id, gisd_error *err);
  * [{layer, id, scenario: feature or null, base: feature or null}]. */
 int store_scenario_conflicts(store *s, const char *id, json_t **out, gisd_error *err);
 
+/* ---- the register of compliance opinions (store_opinion.c) ---- */
+
+/* Now in UTC as ISO 8601 ("2026-12-03T11:30:00Z") into buf (>= 21 bytes),
+ * as every timestamp the store keeps. */
+void store_utc_now(char *buf, size_t n);
+
+/* One opinion as the register keeps it; every pointer borrowed. */
+typedef struct {
+    const char *number;     /* its 文号, unique */
+    int year;
+    long long serial;
+    const char *issued;     /* ISO 8601 UTC */
+    const char *who;        /* the token's holder, or "cli" */
+    const char *site_id;    /* NULL when the site names none */
+    int compliant;
+    const char *supersedes; /* the number it replaces, or NULL */
+    const char *record;     /* the record as JSON text: inputs, verdict, data version */
+    const char *record_sha256, *pdf_sha256;
+    const void *pdf;
+    size_t pdf_len;
+} store_opinion;
+
+/* Inside the caller's transaction (store_begin), creating the register when
+ * absent: the next serial of year (1, 2, ...; concurrent issuers wait for
+ * each other). 0, or -1 with err. */
+int store_opinion_next_serial(store *s, int year, long long *serial, gisd_error *err);
+/* Inside the same transaction: stores o and marks the opinion it supersedes
+ * as superseded by it. 0, or -1 with err. */
+int store_opinion_add(store *s, const store_opinion *o, gisd_error *err);
+/* The opinions issued, oldest first, as [{number, issued, who, site_id,
+ * compliant, supersedes, superseded_by, record_sha256, pdf_sha256}],
+ * only site_id's and only the one whose PDF hashes to pdf_sha256 when not
+ * NULL; *out the caller's. 0, or -1 with err. */
+int store_opinion_list(store *s, const char *site_id, const char *pdf_sha256, json_t **out, gisd_error *err);
+/* Opinion number: STORE_FOUND with *record (its record and its summary's
+ * members, the caller's) and, when pdf is not NULL, the PDF's bytes in *pdf
+ * (malloc'd, the caller's) and *pdf_len; STORE_ABSENT; STORE_FAILED with err. */
+store_found store_opinion_get(store *s, const char *number, json_t **record, char **pdf, size_t *pdf_len,
+                              gisd_error *err);
+/* The number (into number, n bytes) of site_id's newest opinion that nothing
+ * supersedes: STORE_FOUND, STORE_ABSENT, or STORE_FAILED with err. */
+store_found store_opinion_current(store *s, const char *site_id, char *number, size_t n, gisd_error *err);
+
 /* ---- MBTiles output (store_mbtiles.c): a tile pyramid in its own file ---- */
 typedef struct store_mbtiles store_mbtiles;
 

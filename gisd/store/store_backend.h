@@ -132,7 +132,5 @@ void store_sql_layer_from_where(sqlite3_str *b, const store *s, const layer_def 
 int store_scenario_edit_row(store *s, const layer_def *l, const store_edit *e, const char *id, const char *old_etag,
                             gisd_error *err);
 
-/* Now in UTC as ISO 8601 ("2026-12-03T11:30:00Z") into buf (>= 21 bytes). */
-void store_utc_now(char *buf, size_t n);
 
 #endif
