@@ -9,7 +9,7 @@ DEB_PKGS := build-essential pkg-config libgdal-dev gdal-bin libproj-dev proj-bin
             libprotobuf-c-dev protobuf-c-compiler libfreetype-dev python3 python3-owslib curl wrk \
             chromium fonts-wqy-zenhei clang libclang-rt-14-dev coinor-libcbc-dev libpq-dev postgresql-15-postgis-3 \
             libcairo2-dev libpango1.0-dev poppler-utils libminizip-dev \
-            python3-qgis qgis-providers python3-gdal unzip openssl
+            python3-qgis qgis-providers python3-gdal python3-pil unzip openssl
 # What make bench measures gisd against (not needed to build, run or test).
 BENCH_PKGS := postgresql postgresql-15-postgis-3 mapserver-bin nginx-light spawn-fcgi \
               python3-pulp coinor-cbc python3-shapely python3-numpy postgresql-15-pgrouting

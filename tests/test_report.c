@@ -469,6 +469,44 @@ static void an_opinion_names_the_project_the_nearest_park_and_its_standards(void
     free(out);
 }
 
+/* site04's map draws the evidence: the zone it overlaps named with its land
+ * use, the nearest sensitive area and the residential zone inside its 800 m
+ * labelled with their distances, the grid's Gauss-Kruger values (X the
+ * northing, Y the easting) and the legend's entries for them. */
+static void an_opinion_map_draws_its_evidence(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("report-evidence");
+    char site[1400], pdf[1400], *out;
+    snprintf(site, sizeof site, "%s/site04.json", dir);
+    snprintf(pdf, sizeof pdf, "%s/site04.pdf", dir);
+    assert_int_equal(tu_run(&out, "python3 -c \"import json; f=[f for f in json.load(open('%s'))['features'] if "
+                                  "f['id']=='site04'][0]; json.dump(f, open('%s','w'))\"",
+                            tu_data("reference/sites.geojson"), site),
+                     0);
+    free(out);
+    assert_int_equal(tu_run(&out, "'%s' analyze site-check --db '%s' --site '%s' --format pdf --out '%s' && "
+                                  "pdftotext -q -f 1 -l 1 '%s' - | tr -d ' \n'",
+                            tu_gisd(), refdb, site, pdf, pdf),
+                     0);
+    static const char *const needles[] = {"Z00431M2", "S0027706.5m", "Z00467R2279.7m", "X3106500", "Y592500",
+                                          "重叠用地zoneoverlapped", "最近居住用地nearestresidentialzone"};
+    for (size_t i = 0; i < sizeof needles / sizeof *needles; i++)
+        if (!strstr(out, needles[i]))
+            fail_msg("site04's map lacks \"%s\"", needles[i]);
+    free(out);
+    /* drawn, not only written: the page's picture holds the residential zone's orange outline */
+    assert_int_equal(tu_run(&out, "pdftoppm -r 40 -f 1 -l 1 -png '%s' '%s/p' && /usr/bin/python3 -c \"import sys\n"
+                                  "from PIL import Image\n"
+                                  "im=Image.open(sys.argv[1]).convert('RGB')\n"
+                                  "print(sum(1 for p in im.getdata() if abs(p[0]-255)<40 and abs(p[1]-109)<40 and p[2]<60))\" "
+                                  "'%s/p-1.png'",
+                            pdf, dir, dir),
+                     0);
+    assert_true(atoi(out) > 30);
+    free(out);
+}
+
 /* Text of any length: a site named with 200 Chinese characters and a park
  * renamed to 200 give whole PDFs (a fixed title buffer used to cut a
  * character in two: 500 and thousands of Pango-CRITICAL lines); with no font
@@ -620,6 +658,7 @@ int main(void)
         cmocka_unit_test(a_park_map_as_png),
         cmocka_unit_test(a_site_check_as_a_compliance_opinion),
         cmocka_unit_test(an_opinion_names_the_project_the_nearest_park_and_its_standards),
+        cmocka_unit_test(an_opinion_map_draws_its_evidence),
         cmocka_unit_test(empty_parks_and_sites_outside_every_park),
         cmocka_unit_test(long_names_and_a_missing_font),
         cmocka_unit_test(land_use_colours_are_the_styles),

@@ -168,6 +168,83 @@ static void a_batch_as_a_table_a_workbook_and_a_zip(void **state)
     free(out);
 }
 
+/* site15 (M3, 300 m; its nearest residential zone 522.8 m away) as a cement
+ * plant: the industry's table asks 600 / 500 / 400 m of 600 kt/a by the
+ * mean wind (below 2, 2 to 4, above 4 m/s), the larger of it and the class
+ * counts; below the table's scales the class's 300 m; an unknown industry
+ * is refused listing the known. */
+static json_t *cement_check(const char *dir, double scale, double wind, const char *industry, int want_rc, char **msg)
+{
+    json_t *sites = tu_json_file(tu_data("reference/sites.geojson"));
+    json_t *f = NULL, *g;
+    size_t i;
+    json_array_foreach(json_object_get(sites, "features"), i, g) if (strcmp(json_string_value(json_object_get(
+                                                                              json_object_get(g, "properties"), "id")),
+                                                                          "site15") == 0) f = json_deep_copy(g);
+    json_decref(sites);
+    assert_non_null(f);
+    json_t *p = json_object_get(f, "properties");
+    json_object_set_new(p, "industry", json_string(industry));
+    json_object_set_new(p, "scale", json_real(scale));
+    if (wind >= 0)
+        json_object_set_new(p, "wind_mps", json_real(wind));
+    char path[1400];
+    snprintf(path, sizeof path, "%s/cement.geojson", dir);
+    assert_int_equal(json_dump_file(f, path, 0), 0);
+    json_decref(f);
+    char *out;
+    assert_int_equal(tu_run(&out, "'%s' analyze site-check --db '%s' --site '%s' 2>&1", tu_gisd(), refdb, path), want_rc);
+    if (want_rc != 0) {
+        *msg = out;
+        return NULL;
+    }
+    json_t *ans = tu_json_text(out);
+    free(out);
+    json_array_foreach(json_object_get(ans, "rules"), i, g) if (strcmp(json_string_value(json_object_get(g, "rule")),
+                                                                       "setback") == 0) {
+        json_t *r = json_incref(g);
+        json_decref(ans);
+        return r;
+    }
+    fail_msg("no setback rule");
+    return NULL;
+}
+
+static void an_industry_table_sets_the_setback_by_scale_and_wind(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("sites-cement");
+    static const struct {
+        double scale, wind, required;
+        int pass;
+    } cases[] = {{600, 1.5, 600, 0}, {600, -1, 500, 1}, {600, 3, 500, 1}, {600, 5, 400, 1}, {100, 1.5, 300, 1}};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        json_t *r = cement_check(dir, cases[k].scale, cases[k].wind, "cement", 0, NULL);
+        if (json_number_value(json_object_get(r, "required_m")) != cases[k].required ||
+            json_is_true(json_object_get(r, "pass")) != cases[k].pass)
+            fail_msg("cement %g kt/a at %g m/s: %s", cases[k].scale, cases[k].wind, json_dumps(r, JSON_COMPACT));
+        json_t *ind = json_object_get(r, "industry");
+        assert_string_equal(json_string_value(json_object_get(ind, "title")), "水泥制造");
+        assert_true(json_number_value(json_object_get(ind, "class_m")) == 300);
+        assert_true(cases[k].scale < 500 ? json_is_null(json_object_get(ind, "table_m"))
+                                         : json_number_value(json_object_get(ind, "table_m")) == cases[k].required);
+        json_decref(r);
+    }
+    char *msg;
+    assert_null(cement_check(dir, 600, 2, "steel", 1, &msg));
+    assert_non_null(strstr(msg, "cement (水泥制造)"));
+    free(msg);
+    /* the opinion names the table and its standard */
+    json_decref(cement_check(dir, 600, 1.5, "cement", 0, NULL));
+    char *out;
+    assert_int_equal(tu_run(&out, "'%s' analyze site-check --db '%s' --site '%s/cement.geojson' --format pdf --out "
+                                  "'%s/c.pdf' && pdftotext '%s/c.pdf' - | tr -d ' \n'",
+                            tu_gisd(), refdb, dir, dir, dir),
+                     0);
+    assert_non_null(strstr(out, "GB18068.1-2012"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +252,7 @@ int main(void)
         cmocka_unit_test(twenty_sites_at_once_are_twenty_answers),
         cmocka_unit_test(an_opinion_of_a_boundary_point_file),
         cmocka_unit_test(a_batch_as_a_table_a_workbook_and_a_zip),
+        cmocka_unit_test(an_industry_table_sets_the_setback_by_scale_and_wind),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -276,6 +276,34 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
     if (tph_j && !json_is_null(tph_j) && (!json_is_number(tph_j) || json_number_value(tph_j) < 0))
         return gisd_fail(err, GISD_E_INPUT, "properties.coal_boiler_tph must be a number, 0 or more");
     double tph = json_is_number(tph_j) ? json_number_value(tph_j) : 0;
+    /* an industry with a health-protection table: its distance by scale and wind */
+    const char *industry = json_string_value(json_object_get(props, "industry"));
+    const rules_setback_table *table = NULL;
+    double scale = 0, wind = rules->default_wind_mps, table_m = 0;
+    int has_table_m = 0;
+    if (industry) {
+        table = rules_find_table(rules, industry);
+        if (!table) {
+            char known[512] = "";
+            size_t at = 0;
+            for (size_t i = 0; i < rules->ntables && at < sizeof known; i++)
+                at += (size_t)snprintf(known + at, sizeof known - at, "%s%s (%s)", i ? ", " : "",
+                                       rules->tables[i].industry, rules->tables[i].title);
+            return gisd_fail(err, GISD_E_INPUT, "properties.industry \"%s\" has no setback table in the rules file; "
+                             "the industries are %s", industry, rules->ntables ? known : "none");
+        }
+        json_t *sc = json_object_get(props, "scale"), *w = json_object_get(props, "wind_mps");
+        if (!json_is_number(sc) || json_number_value(sc) < 0)
+            return gisd_fail(err, GISD_E_INPUT, "properties.scale must give the %s project's scale in %s", industry,
+                             table->scale_unit);
+        if (w && !json_is_null(w) && (!json_is_number(w) || json_number_value(w) < 0))
+            return gisd_fail(err, GISD_E_INPUT, "properties.wind_mps must be the mean wind speed in m/s");
+        scale = json_number_value(sc);
+        if (json_is_number(w))
+            wind = json_number_value(w);
+        has_table_m = rules_table_distance(rules, table, scale, wind, &table_m);
+    }
+    double required = has_table_m && table_m > cls->setback_m ? table_m : cls->setback_m;
     GEOSContextHandle_t h = geos_context_new();
     afail fail = {err, 0};
     GEOSGeometry *g = analysis_site_geometry(h, json_object_get(site, "geometry"), srid, err);
@@ -349,10 +377,16 @@ int analysis_site_check(store *st, const layer_registry *reg, int srid, const si
         if (rc == 0)
             rc = nearest_in_layer(h, st, reg, "zones", srid, ZONE_FIELDS, &L.zones, g, residential_zone,
                                   (void *)rules, &home, &dz, &fail);
-        int area_ok = !near || d >= cls->setback_m, zone_ok = !home || dz >= cls->setback_m;
+        int area_ok = !near || d >= required, zone_ok = !home || dz >= required;
         ok = area_ok && zone_ok;
         r = rule("setback", ok);
-        json_object_set_new(r, "required_m", analysis_number(cls->setback_m));
+        json_object_set_new(r, "required_m", analysis_number(required));
+        if (table)
+            json_object_set_new(r, "industry",
+                                json_pack("{s:s, s:s, s:f, s:s, s:f, s:o, s:f}", "id", table->industry, "title",
+                                          table->title, "scale", scale, "scale_unit", table->scale_unit, "wind_mps",
+                                          wind, "table_m", has_table_m ? analysis_number(table_m) : json_null(),
+                                          "class_m", cls->setback_m));
         json_object_set_new(r, "nearest",
                             near ? json_pack("{s:s?, s:s?, s:f}", "area_id", near->vals[S_ID], "kind",
                                              near->vals[S_KIND], "distance_m", analysis_round(d, 3))

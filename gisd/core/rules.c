@@ -21,6 +21,85 @@ static int copy_strings(json_t *arr, char (*dst)[32], size_t cap, size_t *n, con
     return 0;
 }
 
+/* "setback_tables" into out: 0, or -1 with err naming the key at fault. */
+static int load_tables(json_t *tabs, const char *path, site_rules *out, gisd_error *err)
+{
+    json_t *bands = json_object_get(tabs, "wind_bands_mps"), *wind = json_object_get(tabs, "default_wind_mps"),
+           *inds = json_object_get(tabs, "industries");
+    if (!json_is_array(bands) || json_array_size(bands) != 2 || !json_is_number(json_array_get(bands, 0)) ||
+        !json_is_number(json_array_get(bands, 1)) ||
+        json_number_value(json_array_get(bands, 0)) > json_number_value(json_array_get(bands, 1)))
+        return gisd_fail(err, GISD_E_INPUT, "%s: setback_tables.wind_bands_mps must be two speeds, low then high", path);
+    if (!json_is_number(wind) || json_number_value(wind) < 0)
+        return gisd_fail(err, GISD_E_INPUT, "%s: setback_tables.default_wind_mps must be a speed in m/s", path);
+    if (!json_is_object(inds))
+        return gisd_fail(err, GISD_E_INPUT, "%s: setback_tables.industries must map industries to their tables", path);
+    out->wind_bands_mps[0] = json_number_value(json_array_get(bands, 0));
+    out->wind_bands_mps[1] = json_number_value(json_array_get(bands, 1));
+    out->default_wind_mps = json_number_value(wind);
+    const char *name;
+    json_t *t;
+    json_object_foreach(inds, name, t) {
+        if (out->ntables == sizeof out->tables / sizeof *out->tables || strlen(name) >= 32)
+            return gisd_fail(err, GISD_E_INPUT, "%s: too many industries, or a name too long: %s", path, name);
+        rules_setback_table *tb = &out->tables[out->ntables++];
+        snprintf(tb->industry, sizeof tb->industry, "%s", name);
+        static const char *const KEYS[] = {"title", "scale_unit", "citation"};
+        char *dst[] = {tb->title, tb->scale_unit, tb->citation};
+        size_t cap[] = {sizeof tb->title, sizeof tb->scale_unit, sizeof tb->citation};
+        for (size_t k = 0; k < 3; k++) {
+            json_t *v = json_object_get(t, KEYS[k]);
+            if (!json_is_string(v) || json_string_length(v) >= cap[k])
+                return gisd_fail(err, GISD_E_INPUT, "%s: setback_tables.industries.%s.%s must be a short text", path,
+                                 name, KEYS[k]);
+            snprintf(dst[k], cap[k], "%s", json_string_value(v));
+        }
+        json_t *rows = json_object_get(t, "rows"), *row;
+        size_t i;
+        if (!json_is_array(rows) || json_array_size(rows) == 0 || json_array_size(rows) > RULES_TABLE_ROWS)
+            return gisd_fail(err, GISD_E_INPUT, "%s: setback_tables.industries.%s.rows must hold 1 to %d rows", path,
+                             name, RULES_TABLE_ROWS);
+        json_array_foreach(rows, i, row) {
+            json_t *min = json_object_get(row, "min_scale"), *d = json_object_get(row, "distance_m");
+            int ok = json_is_number(min) && json_is_array(d) && json_array_size(d) == 3;
+            for (size_t k = 0; ok && k < 3; k++)
+                ok = json_is_number(json_array_get(d, k)) && json_number_value(json_array_get(d, k)) >= 0;
+            if (!ok)
+                return gisd_fail(err, GISD_E_INPUT,
+                                 "%s: setback_tables.industries.%s.rows[%zu] must be {\"min_scale\": n, "
+                                 "\"distance_m\": [below, between, above the wind bands]}",
+                                 path, name, i);
+            tb->rows[i].min_scale = json_number_value(min);
+            for (size_t k = 0; k < 3; k++)
+                tb->rows[i].distance_m[k] = json_number_value(json_array_get(d, k));
+            tb->nrows++;
+        }
+    }
+    return 0;
+}
+
+const rules_setback_table *rules_find_table(const site_rules *r, const char *industry)
+{
+    for (size_t i = 0; industry && i < r->ntables; i++)
+        if (strcmp(r->tables[i].industry, industry) == 0)
+            return &r->tables[i];
+    return NULL;
+}
+
+int rules_table_distance(const site_rules *r, const rules_setback_table *t, double scale, double wind_mps,
+                         double *metres)
+{
+    int best = -1;
+    for (size_t i = 0; i < t->nrows; i++)
+        if (t->rows[i].min_scale <= scale && (best < 0 || t->rows[i].min_scale > t->rows[best].min_scale))
+            best = (int)i;
+    if (best < 0)
+        return 0;
+    int band = wind_mps < r->wind_bands_mps[0] ? 0 : wind_mps <= r->wind_bands_mps[1] ? 1 : 2;
+    *metres = t->rows[best].distance_m[band];
+    return 1;
+}
+
 int rules_load(const char *path, const char *layers_dir, site_rules *out, gisd_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -104,6 +183,9 @@ int rules_load(const char *path, const char *layers_dir, site_rules *out, gisd_e
         snprintf(out->citations[out->ncitations].text, sizeof out->citations[0].text, "%s", json_string_value(c));
         out->ncitations++;
     }
+    json_t *tabs = json_object_get(root, "setback_tables");
+    if (rc == 0 && tabs)
+        rc = load_tables(tabs, path, out, err);
     json_t *op = json_object_get(root, "opinion");
     if (rc == 0 && op) {
         static const char *const KEYS[] = {"authority", "code", "number"};
@@ -200,7 +282,22 @@ json_t *rules_json(const site_rules *r)
         json_array_append_new(protected, json_string(r->protected_kinds[i]));
     for (size_t i = 0; i < r->ncitations; i++)
         json_object_set_new(citations, r->citations[i].rule, json_string(r->citations[i].text));
-    return json_pack("{s:f, s:o, s:o, s:o, s:o, s:{s:s, s:s, s:s}}", "heating_radius_m", r->heating_radius_m,
+    json_t *tables = json_object();
+    for (size_t i = 0; i < r->ntables; i++) {
+        const rules_setback_table *t = &r->tables[i];
+        json_t *rows = json_array();
+        for (size_t k = 0; k < t->nrows; k++)
+            json_array_append_new(rows, json_pack("{s:f, s:[f, f, f]}", "min_scale", t->rows[k].min_scale,
+                                                  "distance_m", t->rows[k].distance_m[0], t->rows[k].distance_m[1],
+                                                  t->rows[k].distance_m[2]));
+        json_object_set_new(tables, t->industry, json_pack("{s:s, s:s, s:s, s:o}", "title", t->title, "scale_unit",
+                                                           t->scale_unit, "citation", t->citation, "rows", rows));
+    }
+    json_t *doc = json_pack("{s:f, s:o, s:o, s:o, s:o, s:{s:s, s:s, s:s}}", "heating_radius_m", r->heating_radius_m,
                      "classes", classes, "setback_kinds", kinds, "protected_kinds", protected, "citations", citations,
                      "opinion", "authority", r->authority, "code", r->authority_code, "number", r->number_pattern);
+    json_object_set_new(doc, "setback_tables",
+                        json_pack("{s:[f, f], s:f, s:o}", "wind_bands_mps", r->wind_bands_mps[0], r->wind_bands_mps[1],
+                                  "default_wind_mps", r->default_wind_mps, "industries", tables));
+    return doc;
 }

@@ -19,6 +19,22 @@ typedef struct {
     double setback_m;
 } rules_class;
 
+/* A health-protection distance table of one industry (卫生防护距离): by
+ * scale (the largest min_scale not above the project's) and mean wind speed
+ * band (below wind_bands_mps[0], between, above [1]). */
+#define RULES_TABLE_ROWS 16
+typedef struct {
+    char industry[32];
+    char title[128];     /* "水泥制造" */
+    char scale_unit[32]; /* "kt/a" */
+    char citation[512];  /* the standard the table comes from */
+    struct {
+        double min_scale;
+        double distance_m[3];
+    } rows[RULES_TABLE_ROWS];
+    size_t nrows;
+} rules_setback_table;
+
 typedef struct {
     double heating_radius_m;
     rules_class classes[RULES_MAX];
@@ -43,6 +59,11 @@ typedef struct {
      * {code} (the authority's 机关代字, else its name), {authority}, {year}
      * and {serial} (GB/T 9704: no leading zeros), default
      * "{code}〔{year}〕{serial}号" */
+    /* "setback_tables": {"wind_bands_mps", "default_wind_mps", "industries"}, optional */
+    double wind_bands_mps[2];
+    double default_wind_mps;
+    rules_setback_table tables[8];
+    size_t ntables;
     char authority[256];
     char authority_code[64];
     char number_pattern[128];
@@ -55,6 +76,12 @@ int rules_load(const char *path, const char *layers_dir, site_rules *out, gisd_e
 const rules_class *rules_find_class(const site_rules *r, const char *name);
 /* The citation of rule (inside_park, land_use, ...), or NULL. Borrowed. */
 const char *rules_citation(const site_rules *r, const char *rule);
+/* The table of industry, or NULL. Borrowed. */
+const rules_setback_table *rules_find_table(const site_rules *r, const char *industry);
+/* The distance t requires of a project of scale at mean wind wind_mps: 1
+ * with *metres, or 0 when the project is below every row of the table. */
+int rules_table_distance(const site_rules *r, const rules_setback_table *t, double scale, double wind_mps,
+                         double *metres);
 /* The opinion number of serial in year by r's pattern into out (n bytes). */
 void rules_opinion_number(const site_rules *r, int year, long long serial, char *out, size_t n);
 /* The rules as the server states them (GET /site-rules): the classes in the

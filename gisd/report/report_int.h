@@ -76,12 +76,25 @@ typedef struct {
     int kind; /* 0 area, 1 line, 2 point */
 } legend_entry;
 
+/* A label written on the map at (x, y) in the map's CRS, with a leader
+ * line from (lx, ly) when has_leader. */
+typedef struct {
+    double x, y, lx, ly;
+    int has_leader;
+    char text[160];
+    rgb colour;
+} map_label;
+
 typedef struct {
     GEOSContextHandle_t h; /* owned: the items' context */
     map_item *items;
     size_t n, cap;
     legend_entry legend[24];
     size_t nlegend;
+    map_label labels[12];
+    size_t nlabels;
+    int grid; /* a coordinate grid with its values at the frame's edges (the CRS's metres) */
+    int legend_below; /* the legend goes below the map whatever the frame's shape: nothing hidden under it */
     double bbox[4]; /* what the map frames, in the analysis CRS */
     char title[256];
 } map_doc;

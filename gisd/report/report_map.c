@@ -35,6 +35,7 @@ static const char *const BYPRODUCT_COLOURS[] = {"#e6194b", "#3cb44b", "#4363d8",
 #define SITE_LINE "#004d40"
 #define SETBACK "#6a1b9a"
 #define NEAREST "#d50000"
+#define HOME "#ff6d00"
 
 const char *report_landuse_colour(const char *land_use)
 {
@@ -293,6 +294,73 @@ int map_of_park(store *st, const layer_registry *reg, int srid, const char *park
     return rc;
 }
 
+/* A label of m at the point of target nearest the site g, with a leader
+ * from the site, when the map has room for one more. */
+static void label_nearest(map_doc *m, const GEOSGeometry *g, const GEOSGeometry *target, const char *text,
+                          const char *hex, afail *fail)
+{
+    if (m->nlabels == sizeof m->labels / sizeof *m->labels)
+        return;
+    GEOSCoordSequence *cs = GEOSNearestPoints_r(m->h, g, target);
+    if (!afail_ok(fail, cs != NULL, "finding the nearest points of the evidence"))
+        return;
+    map_label *l = &m->labels[m->nlabels];
+    if (afail_ok(fail, GEOSCoordSeq_getXY_r(m->h, cs, 0, &l->lx, &l->ly) && GEOSCoordSeq_getXY_r(m->h, cs, 1, &l->x, &l->y),
+                 "reading the nearest points of the evidence")) {
+        l->has_leader = 1;
+        snprintf(l->text, sizeof l->text, "%s", text);
+        l->colour = rgb_hex(hex);
+        m->nlabels++;
+    }
+    GEOSCoordSeq_destroy_r(m->h, cs);
+}
+
+/* The evidence of the rules drawn: the zones the site overlaps outlined and
+ * named with their land use, the nearest sensitive area and residential
+ * zone labelled with their distances. */
+static void evidence_marks(map_doc *m, const GEOSGeometry *g, const aset *zones, const aset *areas, json_t *overlapped,
+                           const char *nearest, double nearest_m, const char *home, double home_m, afail *fail)
+{
+    size_t i;
+    json_t *z;
+    json_array_foreach(overlapped, i, z) {
+        const char *id = json_string_value(json_object_get(z, "zone_id"));
+        for (size_t k = 0; id && k < zones->n; k++)
+            if (zones->f[k].vals[1] && strcmp(zones->f[k].vals[1], id) == 0) {
+                add_styled(m, zones->f[k].g, NULL, 0, "#212121", 1.6, fail);
+                GEOSGeometry *pt = GEOSPointOnSurface_r(m->h, zones->f[k].g);
+                double x, y;
+                if (afail_ok(fail, pt != NULL && GEOSGeomGetX_r(m->h, pt, &x) && GEOSGeomGetY_r(m->h, pt, &y),
+                             "placing a zone's label") &&
+                    m->nlabels < sizeof m->labels / sizeof *m->labels) {
+                    map_label *l = &m->labels[m->nlabels++];
+                    *l = (map_label){.x = x, .y = y, .colour = rgb_hex("#212121")};
+                    const char *use = zones->f[k].vals[0];
+                    snprintf(l->text, sizeof l->text, "%s %s", id, use ? use : "?");
+                }
+                if (pt)
+                    GEOSGeom_destroy_r(m->h, pt);
+                legend(m, "重叠用地 zone overlapped", "#212121", 1);
+            }
+    }
+    char text[160];
+    for (size_t k = 0; nearest && k < areas->n; k++)
+        if (areas->f[k].vals[1] && strcmp(areas->f[k].vals[1], nearest) == 0) {
+            snprintf(text, sizeof text, "%s %.1f m", nearest, nearest_m);
+            label_nearest(m, g, areas->f[k].g, text, NEAREST, fail);
+            break;
+        }
+    for (size_t k = 0; home && k < zones->n; k++)
+        if (zones->f[k].vals[1] && strcmp(zones->f[k].vals[1], home) == 0) {
+            add_styled(m, zones->f[k].g, NULL, 0, HOME, 2.2, fail);
+            legend(m, "最近居住用地 nearest residential zone", HOME, 1);
+            const char *use = zones->f[k].vals[0];
+            snprintf(text, sizeof text, "%s %s %.1f m", home, use ? use : "R", home_m);
+            label_nearest(m, g, zones->f[k].g, text, HOME, fail);
+            break;
+        }
+}
+
 int map_of_site(store *st, const layer_registry *reg, int srid, json_t *site, json_t *answer,
                 map_doc *m, gisd_error *err)
 {
@@ -305,8 +373,9 @@ int map_of_site(store *st, const layer_registry *reg, int srid, json_t *site, js
         return -1;
     }
     /* the evidence the rules give: the setback asked for and the nearest sensitive area */
-    double required = 0, nearest_m = INFINITY;
-    const char *nearest = NULL;
+    double required = 0, nearest_m = INFINITY, home_m = INFINITY;
+    const char *nearest = NULL, *home = NULL;
+    json_t *overlapped = NULL;
     size_t i;
     json_t *rule;
     json_array_foreach(json_object_get(answer, "rules"), i, rule) {
@@ -317,17 +386,26 @@ int map_of_site(store *st, const layer_registry *reg, int srid, json_t *site, js
             nearest = json_string_value(json_object_get(n, "area_id"));
             if (json_is_number(json_object_get(n, "distance_m")))
                 nearest_m = json_number_value(json_object_get(n, "distance_m"));
+            json_t *z = json_object_get(rule, "nearest_residential_zone");
+            home = json_string_value(json_object_get(z, "zone_id"));
+            if (json_is_number(json_object_get(z, "distance_m")))
+                home_m = json_number_value(json_object_get(z, "distance_m"));
         }
+        if (name && strcmp(name, "land_use") == 0)
+            overlapped = json_object_get(rule, "zones");
     }
     int rc = envelope(h, g, m->bbox, &fail) ? 0 : -1;
     aset zones = {0}, areas = {0}, parks = {0}, pipes = {0};
-    static const char *const zf[] = {"land_use", NULL};
+    static const char *const zf[] = {"land_use", "zone_id", NULL};
     static const char *const af[] = {"kind", "area_id", NULL};
     if (rc == 0) {
-        /* room for the setback ring, and for the nearest sensitive area when it is within 5 km */
+        /* room for the setback ring, and for the nearest sensitive area and
+         * residential zone when they are within 5 km */
         double reach = fmax(required, 300) * 1.3;
         if (nearest_m <= 5000)
             reach = fmax(reach, nearest_m + 200);
+        if (home_m <= 5000)
+            reach = fmax(reach, home_m + 200);
         for (int k = 0; k < 2; k++) {
             m->bbox[k] -= reach;
             m->bbox[k + 2] += reach;
@@ -374,9 +452,12 @@ int map_of_site(store *st, const layer_registry *reg, int srid, json_t *site, js
                 legend(m, label, SETBACK, 1);
             }
         }
+        evidence_marks(m, g, &zones, &areas, overlapped, nearest, nearest_m, home, home_m, &fail);
         map_add(m, g, rgb_hex(SITE_FILL), 0.6, rgb_hex(SITE_LINE), 2.0, 1, 1);
         g = NULL;
         legend(m, "拟选址 proposed site", SITE_FILL, 0);
+        m->grid = 1;
+        m->legend_below = 1;
         if (fail.failed)
             rc = -1;
     }
@@ -475,14 +556,50 @@ static void draw_legend(cairo_t *cr, const map_doc *m, double lx, double ly, dou
     }
 }
 
+/* The CRS's grid every round step (about a quarter of the frame), its
+ * values in metres along the bottom and the left, named as Chinese surveys
+ * name Gauss-Kruger axes: Y the easting, X the northing. */
+static void draw_grid(cairo_t *cr, const xform *t, double x, double y, double w, double h, double u)
+{
+    double bw = w / t->s, step = nice_length(bw * 0.3);
+    if (!(step > 0))
+        return;
+    double minx = t->bx - (t->x0 - x) / t->s, maxx = minx + w / t->s;
+    double maxy = t->by + (t->y0 - y) / t->s, miny = maxy - h / t->s;
+    rgb ink = {0.35, 0.35, 0.35};
+    double fs = fmax(6.5 * u, 6);
+    cairo_set_source_rgba(cr, 0.2, 0.2, 0.2, 0.35);
+    cairo_set_line_width(cr, 0.5 * u);
+    char lab[48];
+    for (double gx = ceil(minx / step) * step; gx <= maxx; gx += step) {
+        double px = t->x0 + (gx - t->bx) * t->s;
+        cairo_move_to(cr, px, y);
+        cairo_line_to(cr, px, y + h);
+        cairo_stroke(cr);
+        snprintf(lab, sizeof lab, "Y %.0f", gx);
+        draw_text(cr, px + 1.5 * u, y + h - fs * 1.5, 0, lab, fs, 0, ink);
+        cairo_set_source_rgba(cr, 0.2, 0.2, 0.2, 0.35);
+    }
+    for (double gy = ceil(miny / step) * step; gy <= maxy; gy += step) {
+        double py = t->y0 - (gy - t->by) * t->s;
+        cairo_move_to(cr, x, py);
+        cairo_line_to(cr, x + w, py);
+        cairo_stroke(cr);
+        snprintf(lab, sizeof lab, "X %.0f", gy);
+        draw_text(cr, x + 2 * u, py - fs * 1.3, 0, lab, fs, 0, ink);
+        cairo_set_source_rgba(cr, 0.2, 0.2, 0.2, 0.35);
+    }
+}
+
 void map_draw(cairo_t *cr, const map_doc *m, double x, double y, double w, double h)
 {
     /* a tall frame (a report page) takes its legend below the map in two
      * columns; a wide one (an image) draws it over the map's corner */
-    double u0 = fmax(fmin(w, h) / 500.0, 0.35), fs0 = 8.5 * u0, row0 = fs0 * 1.7;
+    /* 7 points at least: the legend is read on paper */
+    double u0 = fmax(fmin(w, h) / 500.0, 0.35), fs0 = fmax(8.5 * u0, 7), row0 = fs0 * 1.7;
     size_t per_col = (m->nlegend + 1) / 2;
     double below = row0 * (double)per_col + 10 * u0;
-    int outside = m->nlegend && h - below >= w * 0.75;
+    int outside = m->nlegend && (m->legend_below || h - below >= w * 0.75);
     if (outside) {
         h -= below;
         draw_legend(cr, m, x, y + h + 8 * u0, w / 2, per_col, fs0, u0);
@@ -523,6 +640,28 @@ void map_draw(cairo_t *cr, const map_doc *m, double x, double y, double w, doubl
         }
     }
     rgb ink = {0.1, 0.1, 0.1};
+    if (m->grid)
+        draw_grid(cr, &t, x, y, w, h, u);
+    for (size_t i = 0; i < m->nlabels; i++) {
+        const map_label *l = &m->labels[i];
+        double px = t.x0 + (l->x - t.bx) * t.s, py = t.y0 - (l->y - t.by) * t.s;
+        if (l->has_leader) {
+            double qx = t.x0 + (l->lx - t.bx) * t.s, qy = t.y0 - (l->ly - t.by) * t.s;
+            double dash[] = {3 * u, 2 * u};
+            cairo_set_dash(cr, dash, 2, 0);
+            cairo_set_source_rgb(cr, l->colour.r, l->colour.g, l->colour.b);
+            cairo_set_line_width(cr, 1.2 * u);
+            cairo_move_to(cr, qx, qy);
+            cairo_line_to(cr, px, py);
+            cairo_stroke(cr);
+            cairo_set_dash(cr, NULL, 0, 0);
+        }
+        double fs = fmax(8 * u, 6.5), tw = (double)strlen(l->text) * fs * 0.58;
+        cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+        cairo_rectangle(cr, px + 2 * u, py - fs * 0.7, tw, fs * 1.4);
+        cairo_fill(cr);
+        draw_text(cr, px + 3 * u, py - fs * 0.6, tw + 40 * u, l->text, fs, 1, l->colour);
+    }
     /* north arrow: the analysis CRS is a Gauss-Kruger projection, grid north within a degree or two of true north */
     double ax = x + w - 26 * u, ay = y + 14 * u;
     cairo_new_path(cr);
@@ -553,7 +692,7 @@ void map_draw(cairo_t *cr, const map_doc *m, double x, double y, double w, doubl
     draw_text(cr, sx, sy - 18 * u, 0, lab, 9 * u, 0, ink);
     /* legend, bottom left, over the map */
     if (!outside && m->nlegend) {
-        double fs = 8.5 * u, row = fs * 1.7, lw = 0;
+        double fs = fmax(8.5 * u, 7), row = fs * 1.7, lw = 0;
         for (size_t i = 0; i < m->nlegend; i++)
             lw = fmax(lw, (double)strlen(m->legend[i].label) * fs * 0.42);
         lw = fmin(lw + 26 * u, w * 0.6);

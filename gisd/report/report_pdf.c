@@ -410,6 +410,16 @@ static char *evidence(json_t *rule, const opinion_ctx *o)
     } else if (strcmp(name, "setback") == 0) {
         double req = json_number_value(json_object_get(rule, "required_m"));
         json_t *n = json_object_get(rule, "nearest"), *z = json_object_get(rule, "nearest_residential_zone");
+        json_t *ind = json_object_get(rule, "industry");
+        if (json_is_object(ind) && json_is_number(json_object_get(ind, "table_m")))
+            strbuf_printf(&b, "%s规模 %g %s、平均风速 %.1f m/s，卫生防护距离表要求 %.0f 米（项目类别 %.0f 米），取大值；",
+                          text_of(ind, "title"), json_number_value(json_object_get(ind, "scale")),
+                          text_of(ind, "scale_unit"), json_number_value(json_object_get(ind, "wind_mps")),
+                          json_number_value(json_object_get(ind, "table_m")),
+                          json_number_value(json_object_get(ind, "class_m")));
+        else if (json_is_object(ind))
+            strbuf_printf(&b, "%s规模 %g %s 低于卫生防护距离表所列规模，按项目类别；", text_of(ind, "title"),
+                          json_number_value(json_object_get(ind, "scale")), text_of(ind, "scale_unit"));
         strbuf_printf(&b, "要求防护距离 %.0f 米；", req);
         if (json_is_object(n)) {
             double d = json_number_value(json_object_get(n, "distance_m"));
@@ -536,7 +546,7 @@ int report_opinion_pdf(store *st, const layer_registry *reg, const site_rules *r
     rdoc_table(d, 2, bw, bh, block, 8);
     strbuf_free(&cls);
     free(tph);
-    double mh = 300;
+    double mh = 470; /* tall enough for the legend to go below the map, clear of the evidence */
     rdoc_need(d, mh + 10);
     map_draw(d->cr, &map, PAGE_MARGIN, d->y, PAGE_W - 2 * PAGE_MARGIN, mh);
     d->y += mh + 12;
@@ -570,6 +580,12 @@ int report_opinion_pdf(store *st, const layer_registry *reg, const site_rules *r
         utf8_format(line, sizeof line, "%s：%s", rule_title(r), c);
         rdoc_text(d, line, 9, 0, INK);
         cited = 1;
+    }
+    const rules_setback_table *tb = rules_find_table(rules, json_string_value(json_object_get(props, "industry")));
+    if (tb) {
+        char line[800];
+        utf8_format(line, sizeof line, "卫生防护距离表（%s）：%s", tb->title, tb->citation);
+        rdoc_text(d, line, 9, 0, INK);
     }
     if (!cited)
         rdoc_text(d, "规则文件未列出所依据的标准（site-rules.json 的 citations）。The rules file cites no standard.", 9, 0,
