@@ -248,6 +248,27 @@ static void the_register_survives_a_restart_and_answers_the_cli(void **state)
     list = get("/opinions?site_id=site01", 200);
     assert_int_equal(json_integer_value(json_object_get(list, "total")), 3);
     json_decref(list);
+
+    /* three officers at once: three numbers, none drawn twice */
+    assert_int_equal(tu_run(&out, "for k in 1 2 3; do curl -s -o /dev/null -w '%%{http_code}\\n' -H 'Authorization: Bearer %s' "
+                                  "--data-binary @'%s' '%s/opinions?project_class=M2' & done; wait",
+                            issuer, bare, srv.base),
+                     0);
+    assert_string_equal(out, "201\n201\n201\n");
+    free(out);
+    list = get("/opinions", 200);
+    assert_int_equal(json_integer_value(json_object_get(list, "total")), 6);
+    size_t i;
+    json_t *each;
+    json_array_foreach(json_object_get(list, "opinions"), i, each) {
+        char want[256];
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        snprintf(want, sizeof want, "温资规选审〔%d〕%zu号", tm.tm_year + 1900, i + 1);
+        assert_string_equal(json_string_value(json_object_get(each, "number")), want);
+    }
+    json_decref(list);
 }
 
 int main(void)
