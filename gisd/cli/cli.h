@@ -25,6 +25,12 @@ int cmd_token(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_revert(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+/* gisd config check: the configuration file and flags as serve reads them. */
+int cmd_config(int argc, char **argv);
+/* gisd backup --db F OUT: an online copy of a SpatiaLite store. */
+int cmd_backup(int argc, char **argv);
+/* gisd restore --db F BACKUP: the backup in place of the store, the old one kept. */
+int cmd_restore(int argc, char **argv);
 
 /* Writes b to path ("-" or NULL: stdout): 0, or -1 with err. */
 int cli_write_file(const char *path, const strbuf *b, gisd_error *err);

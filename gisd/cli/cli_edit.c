@@ -4,9 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "edit.h"
+#include "store_backup.h"
 
 typedef struct {
     const char *db, *layers, *name, *scope, *layer, *feature, *who;
@@ -165,11 +168,26 @@ int cmd_migrate(int argc, char **argv)
     layer_registry *reg = NULL;
     store *s = NULL;
     gisd_error err = {0};
+    /* the store as it was stays beside it until the new schema is in place */
+    char keep[4200] = "";
+    struct stat st;
+    if (strncmp(o.db, "postgres", 8) != 0 && stat(o.db, &st) == 0) {
+        snprintf(keep, sizeof keep, "%s.pre-migrate", o.db);
+        if (store_backup_replace(o.db, keep, &err) != 0)
+            return cli_report(&err);
+    }
     /* opening for writing creates the schema, or brings an older one up to date */
     int rc = open_store(&o, STORE_READWRITE, &reg, &s, &err);
     if (rc == 0)
         printf("the store at %s has gisd's current schema\n", o.db);
     store_close(s);
     layer_registry_free(reg);
-    return rc == 0 ? 0 : cli_report(&err);
+    if (rc != 0) {
+        if (*keep)
+            fprintf(stderr, "gisd: the store as it was before is kept at %s\n", keep);
+        return cli_report(&err);
+    }
+    if (*keep)
+        unlink(keep);
+    return 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "paths.h"
 #include "qgis_project.h"
 #include "report.h"
 
@@ -110,7 +111,7 @@ int cmd_qgis_project(int argc, char **argv)
     for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--)
         base[n - 1] = 0;
     if (!styles)
-        styles = path_beside_exe("GISD_STYLES", "styles", styles_buf, sizeof styles_buf);
+        styles = paths_asset("GISD_STYLES", "styles", "styles", styles_buf, sizeof styles_buf);
     gisd_error err = {0};
     layer_registry *reg = NULL;
     store *s = NULL;

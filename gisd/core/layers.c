@@ -1,4 +1,5 @@
 #include "layers.h"
+#include "paths.h"
 #include "strbuf.h"
 #include "xalloc.h"
 
@@ -378,22 +379,5 @@ int layer_field_index(const layer_def *layer, const char *name)
 const char *layers_default_dir(void)
 {
     static char dir[PATH_MAX + 16];
-    return path_beside_exe("GISD_LAYERS", "layers", dir, sizeof dir);
-}
-
-const char *path_beside_exe(const char *env_name, const char *relative, char *buf, size_t n)
-{
-    const char *env = getenv(env_name);
-    if (env && *env)
-        return env;
-    char exe[PATH_MAX - 16];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0)
-        return relative;
-    exe[len] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    snprintf(buf, n, "%s/../%s", exe, relative);
-    return buf;
+    return paths_asset("GISD_LAYERS", "layers", "layers", dir, sizeof dir);
 }

@@ -81,10 +81,8 @@ int layer_field_index(const layer_def *layer, const char *name);
 const char *geom_kind_name(geom_kind kind);      /* "MultiPolygon" */
 const char *geom_kind_sql_name(geom_kind kind);  /* "MULTIPOLYGON" */
 const char *field_type_name(field_type type);    /* "text" */
-/* The directory of layer definitions shipped beside the binary (../layers). */
+/* The layer definitions shipped with gisd ($GISD_LAYERS, the installed
+ * share/gisd/layers or the tree's layers/: paths_asset); a static buffer. */
 const char *layers_default_dir(void);
-/* $env_name when set, else relative to the directory above the binary (the
- * repository root for gisd/gisd), written into buf. */
-const char *path_beside_exe(const char *env_name, const char *relative, char *buf, size_t n);
 
 #endif

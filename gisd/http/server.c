@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <systemd/sd-daemon.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,11 @@ struct gisd_server {
     tile_service *tiles;
     glyphs *glyphs;
     jobpool *jobs;
-    FILE *access_log;
+    FILE *access_log;        /* swapped under log_lock when SIGHUP reopens it */
     pthread_mutex_t log_lock;
+    _Atomic(const site_rules *) rules; /* the current rules; SIGHUP swaps in a new copy */
+    site_rules *retired[64];  /* the copies SIGHUP replaced: a request may still read one */
+    size_t nretired;
     store_watch *watch; /* the store checker and the change listener */
     auth_table *auth;
     job_table *job_table; /* the asynchronous jobs */
@@ -76,7 +80,7 @@ static double seconds_since(const struct timespec *t0)
 }
 
 metrics *server_metrics(gisd_server *srv) { return srv->metrics; }
-const site_rules *server_rules(gisd_server *srv) { return srv->cfg->rules; }
+const site_rules *server_rules(gisd_server *srv) { return atomic_load(&srv->rules); }
 tile_service *server_tiles(gisd_server *srv) { return srv->tiles; }
 glyphs *server_glyphs(gisd_server *srv) { return srv->glyphs; }
 const server_config *server_config_of(gisd_server *srv) { return srv->cfg; }
@@ -576,8 +580,10 @@ static void access_log_write(gisd_server *srv, struct MHD_Connection *conn, requ
     if (!text)
         return;
     pthread_mutex_lock(&srv->log_lock);
-    fprintf(srv->access_log, "%s\n", text);
-    fflush(srv->access_log);
+    if (srv->access_log) {
+        fprintf(srv->access_log, "%s\n", text);
+        fflush(srv->access_log);
+    }
     pthread_mutex_unlock(&srv->log_lock);
     free(text);
 }
@@ -597,7 +603,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     metrics_record(srv->metrics, rs->route, status, secs);
     if (rs->stats.features)
         metrics_add_features(srv->metrics, rs->stats.features);
-    if (srv->access_log)
+    if (srv->cfg->access_log)
         access_log_write(srv, conn, rs, status, secs);
     deferred_free(rs->job);
     free(rs->method);
@@ -656,6 +662,10 @@ static void server_free(gisd_server *srv)
         fclose(srv->access_log);
     auth_table_free(srv->auth);
     job_table_free(srv->job_table);
+    for (size_t i = 0; i < srv->nretired; i++)
+        free(srv->retired[i]);
+    if (atomic_load(&srv->rules) != srv->cfg->rules)
+        free((site_rules *)atomic_load(&srv->rules));
     pthread_mutex_destroy(&srv->log_lock);
     pthread_mutex_destroy(&srv->lock);
     free(srv->tls_cert);
@@ -691,12 +701,80 @@ static int read_pem(const char *path, char **out, gisd_error *err)
     return 0;
 }
 
+/* SIGHUP: the access log is reopened (logrotate has moved it away) and the
+ * rules file read again; a request in flight keeps the rules it started
+ * with. A rules file that no longer loads leaves the old rules in force. */
+static void server_reload(gisd_server *srv)
+{
+    const server_config *cfg = srv->cfg;
+    if (cfg->access_log && strcmp(cfg->access_log, "-") != 0) {
+        FILE *f = fopen(cfg->access_log, "a");
+        if (!f) {
+            fprintf(stderr, "gisd: SIGHUP: --access-log %s cannot be reopened (%s); still writing the old file\n",
+                    cfg->access_log, strerror(errno));
+        } else {
+            pthread_mutex_lock(&srv->log_lock);
+            FILE *old = srv->access_log;
+            srv->access_log = f;
+            pthread_mutex_unlock(&srv->log_lock);
+            if (old && old != stdout)
+                fclose(old);
+        }
+    }
+    site_rules *fresh = xmalloc(sizeof *fresh);
+    gisd_error err = {0};
+    if (rules_load(cfg->rules_path, cfg->reg->dir, fresh, &err) != 0) {
+        fprintf(stderr, "gisd: SIGHUP: the rules were not reloaded, the old ones stay: %s\n", err.message);
+        free(fresh);
+        return;
+    }
+    if (srv->nretired == sizeof srv->retired / sizeof *srv->retired) {
+        fprintf(stderr, "gisd: SIGHUP: the rules were reloaded %zu times; restart gisd to reload them again\n",
+                srv->nretired);
+        free(fresh);
+        return;
+    }
+    const site_rules *old = atomic_exchange(&srv->rules, fresh);
+    if (old != cfg->rules)
+        srv->retired[srv->nretired++] = (site_rules *)old;
+    fprintf(stderr, "gisd: SIGHUP: access log reopened, rules reloaded\n");
+}
+
+/* Waits for SIGINT or SIGTERM, reloading at SIGHUP and telling systemd
+ * we are alive every half of its watchdog period when it asks for that. */
+static int wait_for_stop(gisd_server *srv, const sigset_t *sigs)
+{
+    uint64_t watchdog_us = 0;
+    if (sd_watchdog_enabled(0, &watchdog_us) <= 0)
+        watchdog_us = 0;
+    for (;;) {
+        int sig;
+        if (watchdog_us) {
+            struct timespec half = {.tv_sec = (time_t)(watchdog_us / 2000000),
+                                    .tv_nsec = (long)(watchdog_us / 2 % 1000000) * 1000};
+            sig = sigtimedwait(sigs, NULL, &half);
+            if (sig < 0) {
+                sd_notify(0, "WATCHDOG=1");
+                continue;
+            }
+        } else if (sigwait(sigs, &sig) != 0) {
+            continue;
+        }
+        if (sig != SIGHUP)
+            return sig;
+        sd_notify(0, "RELOADING=1");
+        server_reload(srv);
+        sd_notify(0, "READY=1");
+    }
+}
+
 int server_run(const server_config *cfg, gisd_error *err)
 {
     struct sockaddr_in addr;
     if (parse_listen(cfg->listen, &addr, err) != 0)
         return -1;
     gisd_server srv = {.cfg = cfg, .metrics = metrics_new()};
+    atomic_init(&srv.rules, cfg->rules);
     srv.tiles = tile_service_new(cfg->reg, cfg->db_path, cfg->tile_cache_mb, (size_t)(cfg->snapshot_max_mb * 1048576.0));
     pthread_mutex_init(&srv.lock, NULL);
     pthread_mutex_init(&srv.log_lock, NULL);
@@ -736,6 +814,7 @@ int server_run(const server_config *cfg, gisd_error *err)
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* MHD's threads inherit the mask; only sigwait sees them */
     signal(SIGPIPE, SIG_IGN);
     srv.jobs = jobpool_new(cfg->analysis_threads, cfg->analysis_queue);
@@ -769,8 +848,9 @@ int server_run(const server_config *cfg, gisd_error *err)
     }
     fprintf(stderr, "gisd: serving %s on %s://%s with %u threads\n", cfg->db_path, srv.tls_cert ? "https" : "http",
             cfg->listen, threads);
-    int sig = 0;
-    sigwait(&sigs, &sig);
+    sd_notifyf(0, "READY=1\nSTATUS=serving %s on %s", cfg->db_path, cfg->listen);
+    int sig = wait_for_stop(&srv, &sigs);
+    sd_notify(0, "STOPPING=1");
     fprintf(stderr, "gisd: %s: finishing requests in flight (up to %g s)\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM", cfg->grace_s);
     double t0 = cancel_now();

@@ -28,7 +28,8 @@ typedef struct {
     const char *listen; /* "127.0.0.1:8080" */
     unsigned threads;
     const layer_registry *reg;
-    const site_rules *rules;
+    const site_rules *rules;  /* as loaded at start; server_rules has the current ones */
+    const char *rules_path;   /* the file they came from (NULL: beside the layers), read again at SIGHUP */
     size_t tile_cache_mb;   /* the tile cache's bound; 0 turns it off */
     double snapshot_max_mb; /* a layer's whole tile snapshot's bound; 0: none */
     const char *styles_dir; /* styles/ with the viewer in styles/viewer */
