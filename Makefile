@@ -10,7 +10,7 @@ DEB_PKGS := build-essential pkg-config libgdal-dev gdal-bin libproj-dev proj-bin
             chromium fonts-wqy-zenhei clang libclang-rt-14-dev coinor-libcbc-dev libpq-dev postgresql-15-postgis-3 \
             libcairo2-dev libpango1.0-dev poppler-utils libminizip-dev \
             python3-qgis qgis-providers python3-gdal python3-pil unzip openssl \
-            libsystemd-dev systemd debhelper lintian fakeroot
+            libsystemd-dev systemd debhelper lintian fakeroot unicode-data
 # What make bench measures gisd against (not needed to build, run or test).
 BENCH_PKGS := postgresql postgresql-15-postgis-3 mapserver-bin nginx-light spawn-fcgi \
               python3-pulp coinor-cbc python3-shapely python3-numpy postgresql-15-pgrouting
@@ -29,7 +29,7 @@ INC      := $(patsubst %,-iquote gisd/%,$(ROOMS)) -iquote importers -Ibuild/gen
 LIB_SRC  := $(filter-out gisd/cli/main.c,$(wildcard gisd/*/*.c)) $(wildcard importers/*.c)
 # The MVT and glyph encodings compiled by protoc-c from their published .proto files.
 PROTOS   := vector_tile glyphs
-GEN_HDR  := $(patsubst %,build/gen/%.pb-c.h,$(PROTOS))
+GEN_HDR  := $(patsubst %,build/gen/%.pb-c.h,$(PROTOS)) build/gen/pinyin_table.h
 BIN_SRC  := gisd/cli/main.c
 TEST_SRC := $(wildcard tests/test_*.c)
 HEADERS  := $(wildcard gisd/*/*.h importers/*.h tests/*.h) $(GEN_HDR)
@@ -78,6 +78,11 @@ FORCE:
 build/gen/%.pb-c.c build/gen/%.pb-c.h: gisd/proto/%.proto | build/.deps
 	@mkdir -p build/gen
 	protoc-c --c_out=build/gen --proto_path=gisd/proto $<
+
+# The pinyin initials of Han characters, from Unicode's Unihan data (unicode-data).
+build/gen/pinyin_table.h: tools/gen_pinyin.py | build/.deps
+	@mkdir -p build/gen
+	python3 tools/gen_pinyin.py /usr/share/unicode/Unihan_Readings.txt.bz2 $@
 
 build/rel/gen/%.o: build/gen/%.c $(GEN_HDR)
 	@mkdir -p $(dir $@)
@@ -151,7 +156,7 @@ build/fuzz/bin/%: fuzz/%.c $(FUZZ_OBJ) $(HEADERS)
 # PostGIS cluster (run_all.sh --pg); the suites of pure functions (CRS
 # parsing, layer definitions, the p-median's search, GEOS failures) and
 # test_pg (which compares the two backends itself) run once.
-PG_SUITES := analysis catalog clients cql2 scenarios edit hardening http import network opinions optimize processes qgis races report sites store tiles viewer
+PG_SUITES := analysis catalog clients cql2 scenarios edit hardening http import network opinions optimize processes public qgis races report sites store tiles viewer
 PG_TESTS  := $(patsubst %,build/san/tests/test_%,$(PG_SUITES))
 test: build/.deps build/.npm gisd/gisd build/san/bin/gisd build/tsan/bin/gisd $(TESTS) $(FUZZERS)
 	@tests/rooms.sh

@@ -251,6 +251,46 @@ int analysis_service_area(store *s, const layer_registry *reg, int srid, const s
 int analysis_network_check(store *s, const layer_registry *reg, int srid, double snap_max_m, json_t **out,
                            gisd_error *err);
 
+/* nearest (GET /nearest): the n features of a point layer nearest to
+ * (lon lat), only those of level and taking category when given; walking
+ * along the roads when network. */
+typedef struct {
+    const char *layer;
+    double lon, lat;
+    int n;
+    const char *level, *category;
+    int network;
+    double snap_max_m;
+} nearest_params;
+
+/* A FeatureCollection of them sorted by distance (ties by id), each with
+ * distance_m, straight_m, rank and (network) its walking route as a
+ * LineString in lon/lat; those the roads do not reach are left out. 0, or
+ * -1 with err (an input error for a layer that is not one of points or
+ * lacks the field filtered by; not found when the place is off the roads). */
+int analysis_nearest(store *s, const layer_registry *reg, int srid, const nearest_params *p, json_t **out,
+                     gisd_error *err);
+extern const param_def NEAREST_PARAMS[];
+
+/* search (GET /search): q, the layers to search (comma-separated, NULL:
+ * all with names), at most limit matches. */
+typedef struct {
+    const char *q, *layers;
+    int limit;
+} search_params;
+
+/* A FeatureCollection of the features whose name is q, begins with it,
+ * holds it, or (q of two or more ASCII letters and digits) is spelt by its
+ * pinyin initials, in that order, then shorter names first, then by layer
+ * (recycling points first), name and id; each a Point on the feature with its bbox and the
+ * properties layer, name, id, matched (name|pinyin) and, for a road of many
+ * segments, parts. Roads are one match a name. numberMatched counts all.
+ * 0, or -1 with err (an input error for a bad q or layer). */
+int analysis_search(store *s, const layer_registry *reg, const search_params *p, json_t **out, gisd_error *err);
+extern const param_def SEARCH_PARAMS[];
+/* Drops the cached search indexes (at exit, so no leak is reported). */
+void search_cache_clear(void);
+
 extern const param_def ROUTE_PARAMS[];
 extern const param_def SERVICE_AREA_PARAMS[];
 extern const param_def NETWORK_CHECK_PARAMS[];

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "store_backup.h"
@@ -47,8 +48,13 @@ int cmd_restore(int argc, char **argv)
     if (parse(argc, argv, "gisd restore --db F BACKUP.sqlite", &db, &from) != 0)
         return 2;
     gisd_error err = {0};
+    struct stat st;
+    int replaced = stat(db, &st) == 0;
     if (store_restore(from, db, &err) != 0)
         return cli_report(&err);
-    printf("%s restored from %s (the store it replaced is at %s.pre-restore)\n", db, from, db);
+    if (replaced)
+        printf("%s restored from %s (the store it replaced is at %s.pre-restore)\n", db, from, db);
+    else
+        printf("%s restored from %s\n", db, from);
     return 0;
 }

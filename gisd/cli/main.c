@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "cli_help.h"
 #include "network.h"
 #include "store.h"
@@ -36,6 +37,7 @@ int main(int argc, char **argv)
     GDALAllRegister();
     int rc = c->run(argc - 1, argv + 1);
     network_cache_clear();
+    search_cache_clear();
     GDALDestroy();
     return rc;
 }

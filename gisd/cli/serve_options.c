@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "glyphs.h"
+#include "layers.h"
 #include "paths.h"
 #include "serve_options.h"
 #include "tiles.h"
@@ -312,6 +313,16 @@ void serve_settings_print(const serve_settings *s, FILE *out)
         char buf[64];
         const serve_option *o = &SERVE_OPTIONS[i];
         const char *v = value_text(s, o, buf, sizeof buf);
+        /* the defaults that are found, not fixed, are shown as found */
+        char found[PATH_MAX + 32];
+        if (!*v && strcmp(o->name, "layers") == 0)
+            v = layers_default_dir();
+        else if (!*v && strcmp(o->name, "font") == 0)
+            v = GLYPHS_FONT_DEFAULT;
+        else if (!*v && strcmp(o->name, "rules") == 0) {
+            snprintf(found, sizeof found, "%s/site-rules.json", s->layers_dir ? s->layers_dir : layers_default_dir());
+            v = found;
+        }
         if (o->kind == SOPT_TEXT && !*v && !s->set_by[i])
             fprintf(out, "# %s is not set\n", o->name);
         else

@@ -2,7 +2,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-
 #include <string.h>
 
 #include "strbuf.h"
@@ -34,6 +33,22 @@ size_t utf8_seq_len(const unsigned char *s, size_t n)
     }
     if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
         return 0;
+    return len;
+}
+
+size_t utf8_next(const char *s, uint32_t *cp)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (!*u)
+        return 0;
+    size_t len = utf8_seq_len(u, strnlen(s, 4));
+    if (len == 0)
+        return 0;
+    static const unsigned char lead_mask[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    uint32_t c = u[0] & lead_mask[len];
+    for (size_t i = 1; i < len; i++)
+        c = (c << 6) | (u[i] & 0x3F);
+    *cp = c;
     return len;
 }
 

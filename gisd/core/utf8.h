@@ -4,10 +4,15 @@
 #define GISD_UTF8_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The length of the valid UTF-8 sequence at s (1-4), or 0 when the bytes at s
  * (at most n of them) do not start one. */
 size_t utf8_seq_len(const unsigned char *s, size_t n);
+/* The code point of the valid UTF-8 sequence at s (NUL-terminated) into
+ * *cp: its length 1-4, or 0 at the end of s or where no valid sequence
+ * starts. */
+size_t utf8_next(const char *s, uint32_t *cp);
 /* 1 when s is valid UTF-8 (overlongs, surrogates and code points past
  * U+10FFFF are not). */
 int utf8_valid(const char *s);

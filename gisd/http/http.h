@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "param.h"
 #include "server.h"
 #include "strbuf.h"
 
@@ -39,6 +40,12 @@ const char *http_arg(http_req *r, const char *name);
 /* The first query parameter not in allowed (NULL-terminated) and not a field
  * of layer (when layer is not NULL); NULL when all are known. */
 const char *http_unknown_arg(http_req *r, const char *const *allowed, const layer_def *layer);
+/* The query's parameters of the table defs (format spelt f, as in the OGC
+ * APIs; skipped when skip_f, a file format) into v, checked and with their
+ * defaults: 0, or -1 with the 400's err (an unknown parameter named with
+ * the ones owner takes). */
+int http_query_params(http_req *r, const param_def *defs, const char *owner, int skip_f, param_values *v,
+                      gisd_error *err);
 
 /* Parses an OGC bbox (4 or 6 numbers) into out as minx, miny, maxx, maxy,
  * easting/longitude first (swap: the text has northing/latitude first);

@@ -65,14 +65,12 @@ static const char *wants_file(http_req *r)
     return !f && accept && strstr(accept, "application/pdf") != NULL ? "pdf" : NULL;
 }
 
-/* The query's parameters for e (format spelt f, as everywhere in the
- * OGC APIs; skipped when file names a file format) into v: 0, or -1 with
- * the 400's err. */
-static int query_values(http_req *r, const catalog_entry *e, const char *file, param_values *v, gisd_error *err)
+int http_query_params(http_req *r, const param_def *defs, const char *owner, int skip_f, param_values *v,
+                      gisd_error *err)
 {
     const char *names[PARAM_MAX + 1];
     size_t n = 0;
-    for (const param_def *p = e->params; p->name; p++)
+    for (const param_def *p = defs; p->name; p++)
         names[n++] = strcmp(p->name, "format") == 0 ? "f" : p->name;
     names[n] = NULL;
     const char *unknown = http_unknown_arg(r, names, NULL);
@@ -80,16 +78,16 @@ static int query_values(http_req *r, const catalog_entry *e, const char *file, p
         strbuf known = {0};
         for (size_t k = 0; k < n; k++)
             strbuf_printf(&known, "%s%s", k ? ", " : "", names[k]);
-        int rc = gisd_fail(err, GISD_E_INPUT, "%s takes no parameter \"%s\"; it takes %s", e->id, unknown,
+        int rc = gisd_fail(err, GISD_E_INPUT, "%s takes no parameter \"%s\"; it takes %s", owner, unknown,
                            known.data);
         strbuf_free(&known);
         return rc;
     }
     for (size_t k = 0; k < n; k++) {
         const char *text = http_arg(r, names[k]);
-        if (file && strcmp(names[k], "f") == 0)
+        if (skip_f && strcmp(names[k], "f") == 0)
             continue; /* a file format, not the JSON answer's */
-        if (text && param_set_text(v, e->params[k].name, text, err) != 0)
+        if (text && param_set_text(v, defs[k].name, text, err) != 0)
             return -1;
     }
     return param_finish(v, err);
@@ -111,7 +109,7 @@ static enum MHD_Result run_id(http_req *r, const char *id, json_t *site)
                         .file = site ? wants_file(r) : NULL};
     catalog_values_init(e, &j->v);
     /* the cheap checks answer at once; the work itself goes to the job pool */
-    if (query_values(r, e, j->file, &j->v, &err) != 0) {
+    if (http_query_params(r, e->params, e->id, j->file != NULL, &j->v, &err) != 0) {
         job_free(j);
         return http_reply_gisd_error(r, &err);
     }

@@ -96,6 +96,13 @@ enum MHD_Result http_viewer_file(http_req *r)
     return send_file(r, dir, r->params[0], "no-cache");
 }
 
+enum MHD_Result http_public_map(http_req *r)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/viewer", styles_dir(r));
+    return send_file(r, dir, "map.html", "no-cache");
+}
+
 enum MHD_Result http_vendor_file(http_req *r)
 {
     return send_file(r, server_config_of(r->srv)->vendor_dir, r->params[0],

@@ -31,6 +31,12 @@ enum MHD_Result http_tile(http_req *r);
 enum MHD_Result http_styles(http_req *r);
 enum MHD_Result http_style(http_req *r);
 enum MHD_Result http_viewer_file(http_req *r);
+/* GET /map: the public recycling map (styles/viewer/map.html). */
+enum MHD_Result http_public_map(http_req *r);
+/* GET /nearest: the features of a point layer nearest to lon,lat. */
+enum MHD_Result http_nearest(http_req *r);
+/* GET /search: features by name or pinyin initials. */
+enum MHD_Result http_search(http_req *r);
 enum MHD_Result http_vendor_file(http_req *r);
 enum MHD_Result http_vendor_package_file(http_req *r);
 enum MHD_Result http_glyphs(http_req *r);
