@@ -3,7 +3,8 @@
  * tests/nearest_check.py) and walking (each distance the route analysis'
  * own, and no point among the straight-line nearest is nearer); GET /search
  * by name and by pinyin initials, roads one match a name, an edit found at
- * once; every bad question a 400; and the /map page in Chromium at phone
+ * once; every bad question a 400; every answer downloaded as CSV, XLSX
+ * and GeoJSON (tests/table_check.py); and the /map page in Chromium at phone
  * and desktop sizes (tests/public_map.mjs), its screenshots in
  * build/screenshots/. */
 #include <stdarg.h>
@@ -288,6 +289,30 @@ static void bad_questions_are_400(void **state)
     json_decref(e);
 }
 
+/* Every answer as a planner keeps it: CSV and XLSX read back, GeoJSON by
+ * GDAL, a job's results as a table (tests/table_check.py); the command
+ * line writes the same CSV as HTTP. */
+static void every_answer_downloads_as_a_table(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("public-tables");
+    char *out;
+    int rc = tu_run(&out, "/usr/bin/python3 '%s/tests/table_check.py' '%s' '%s' 2>&1", tu_root(), srv.base, dir);
+    if (rc != 0)
+        fail_msg("the answers as tables: %s", out);
+    free(out);
+    rc = tu_run(&out, "curl -s '%s/analysis/recycling-coverage?f=csv' > '%s/http.csv' && '%s' analyze recycling-coverage "
+                      "--db '%s' --format csv --out '%s/cli.csv' && cmp '%s/http.csv' '%s/cli.csv' 2>&1",
+                srv.base, dir, tu_gisd(), db, dir, dir, dir);
+    if (rc != 0)
+        fail_msg("the command line's CSV is not HTTP's: %s", out);
+    free(out);
+    int st;
+    json_t *e = get(&st, "/analysis/heating-coverage?f=docx");
+    assert_int_equal(st, 400);
+    json_decref(e);
+}
+
 static void the_public_map_in_chromium(void **state)
 {
     (void)state;
@@ -308,6 +333,7 @@ int main(void)
         cmocka_unit_test(nearest_walking_is_the_routes_distance),
         cmocka_unit_test(search_by_name_and_initials),
         cmocka_unit_test(bad_questions_are_400),
+        cmocka_unit_test(every_answer_downloads_as_a_table),
         cmocka_unit_test(the_public_map_in_chromium),
         cmocka_unit_test(search_sees_an_edit_at_once),
     };

@@ -52,7 +52,7 @@ static void usage(FILE *out, catalog_kind kind)
 /* The command's own options, beside the entry's parameters. */
 typedef struct {
     const char *db, *layers, *rules, *out, *object, *progress, *scenario;
-    const char *file_format; /* site-check written as pdf, csv, xlsx or zip, or NULL */
+    const char *file_format; /* site-check written as pdf, csv, xlsx or zip; any answer as csv or xlsx; or NULL */
 } cli_opts;
 
 /* argv[2..] into o and v: 0; 2 after saying what is wrong with the
@@ -99,6 +99,8 @@ static int read_args(const catalog_entry *e, int argc, char **argv, cli_opts *o,
         else if (strcmp(key, "format") == 0 && strcmp(e->id, "site-check") == 0 &&
                  (!strcmp(value, "pdf") || !strcmp(value, "csv") || !strcmp(value, "xlsx") || !strcmp(value, "zip")))
             o->file_format = value;
+        else if (strcmp(key, "format") == 0 && (!strcmp(value, "csv") || !strcmp(value, "xlsx")))
+            o->file_format = value; /* the answer as a table */
         else if (param_set_text(v, key, value, err) != 0)
             return -1;
     }
@@ -179,7 +181,16 @@ static int run_command(catalog_kind kind, int argc, char **argv)
     if (rc == 0 && param_find(e->params, "save_scenario") && param_given(&v, "save_scenario"))
         rc = store_open(o.db, STORE_READWRITE, reg, &writer, NULL, &err);
     catalog_ctx ctx = {s, reg, &rules, level > 0 ? &mp : NULL, writer, "cli"};
-    if (rc == 0 && o.file_format) {
+    if (rc == 0 && o.file_format && strcmp(e->id, "site-check") != 0) {
+        strbuf doc = {0};
+        const char *media;
+        rc = catalog_run(e, &ctx, &v, object, &out, &err);
+        if (rc == 0)
+            rc = report_answer_table(out, o.file_format, e->id, &doc, &media, &err);
+        if (rc == 0)
+            rc = cli_write_file(o.out, &doc, &err);
+        strbuf_free(&doc);
+    } else if (rc == 0 && o.file_format) {
         strbuf doc = {0};
         int srid, geojson;
         const char *media;

@@ -44,6 +44,11 @@ const char *http_unknown_arg(http_req *r, const char *const *allowed, const laye
  * APIs; skipped when skip_f, a file format) into v, checked and with their
  * defaults: 0, or -1 with the 400's err (an unknown parameter named with
  * the ones owner takes). */
+/* "csv" or "xlsx" when the query's f asks for the answer as a table, else NULL. */
+const char *http_table_format(http_req *r);
+/* Fills out with doc (taken) as the table of that format (report_answer_table),
+ * or its error. */
+void http_answer_table(http_answer *out, json_t *doc, const char *format, const char *title);
 int http_query_params(http_req *r, const param_def *defs, const char *owner, int skip_f, param_values *v,
                       gisd_error *err);
 

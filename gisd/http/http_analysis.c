@@ -17,7 +17,7 @@ typedef struct {
     const layer_registry *reg;
     const site_rules *rules;
     param_values v;
-    const char *file; /* site-check asked for as a file: pdf, csv, xlsx, zip; or NULL */
+    const char *file; /* site-check asked for as a file: pdf, csv, xlsx, zip; any answer as csv, xlsx; or NULL */
     json_t *site; /* owned */
 } analysis_job;
 
@@ -33,6 +33,13 @@ static void job_run(void *arg, worker *w, http_answer *out)
 {
     analysis_job *j = arg;
     json_t *doc = NULL;
+    if (j->file && strcmp(j->e->id, "site-check") != 0) {
+        catalog_ctx ctx = {w->st, j->reg, j->rules, NULL, NULL, NULL};
+        if (catalog_run(j->e, &ctx, &j->v, j->site, &doc, &out->err) != 0)
+            return;
+        http_answer_table(out, doc, j->file, j->e->id);
+        return;
+    }
     if (j->file) {
         strbuf b = {0};
         int srid, geojson;
@@ -68,11 +75,16 @@ static const char *wants_file(http_req *r)
 int http_query_params(http_req *r, const param_def *defs, const char *owner, int skip_f, param_values *v,
                       gisd_error *err)
 {
-    const char *names[PARAM_MAX + 1];
+    const char *names[PARAM_MAX + 2];
     size_t n = 0;
-    for (const param_def *p = defs; p->name; p++)
+    int has_f = 0;
+    for (const param_def *p = defs; p->name; p++) {
         names[n++] = strcmp(p->name, "format") == 0 ? "f" : p->name;
-    names[n] = NULL;
+        has_f |= strcmp(names[n - 1], "f") == 0;
+    }
+    /* a file format (f=csv) is the door's, whether or not the answer has formats of its own */
+    names[n] = skip_f && !has_f ? "f" : NULL;
+    names[n + 1] = NULL;
     const char *unknown = http_unknown_arg(r, names, NULL);
     if (unknown) {
         strbuf known = {0};
@@ -106,7 +118,7 @@ static enum MHD_Result run_id(http_req *r, const char *id, json_t *site)
     }
     analysis_job *j = xcalloc(1, sizeof *j);
     *j = (analysis_job){.e = e, .reg = r->reg, .rules = server_rules(r->srv), .site = site,
-                        .file = site ? wants_file(r) : NULL};
+                        .file = site ? wants_file(r) : http_table_format(r)};
     catalog_values_init(e, &j->v);
     /* the cheap checks answer at once; the work itself goes to the job pool */
     if (http_query_params(r, e->params, e->id, j->file != NULL, &j->v, &err) != 0) {

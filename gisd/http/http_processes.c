@@ -68,6 +68,7 @@ typedef struct {
     param_values v;
     json_t *object;
     const milp_progress *progress; /* an async job's; NULL for a synchronous call */
+    const char *table;             /* f=csv|xlsx: the answer as a table; NULL: JSON */
     const char *db_path;           /* save_scenario writes there, */
     char who[128];                 /* as the token holder, allowed at the request */
 } execution;
@@ -94,6 +95,10 @@ static void execution_run(void *arg, worker *w, http_answer *out)
     store_close(writer);
     if (rc != 0)
         return;
+    if (e->table && !e->progress) {
+        http_answer_table(out, doc, e->table, e->p->id);
+        return;
+    }
     http_answer_json(out, doc, JSON_COMPACT | JSON_REAL_PRECISION(12), MEDIA_JSON);
 }
 
@@ -109,7 +114,7 @@ static void execution_job(void *arg, const milp_progress *progress, worker *w, h
 static execution *execution_parse(http_req *r, const catalog_entry *p, gisd_error *err)
 {
     execution *e = xcalloc(1, sizeof *e);
-    *e = (execution){.p = p, .reg = r->reg, .rules = server_rules(r->srv),
+    *e = (execution){.p = p, .reg = r->reg, .rules = server_rules(r->srv), .table = http_table_format(r),
                      .db_path = server_config_of(r->srv)->db_path};
     if (catalog_parse_execute(p, r->body, r->body_len, &e->v, &e->object, err) != 0) {
         free(e);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "report.h"
 #include "strbuf.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -273,4 +274,21 @@ int http_parse_bbox(const char *text, int swap, int geographic, double out[4], g
     out[2] = x1;
     out[3] = y1;
     return 0;
+}
+
+const char *http_table_format(http_req *r)
+{
+    const char *f = http_arg(r, "f");
+    return f && strcmp(f, "csv") == 0 ? "csv" : f && strcmp(f, "xlsx") == 0 ? "xlsx" : NULL;
+}
+
+void http_answer_table(http_answer *out, json_t *doc, const char *format, const char *title)
+{
+    strbuf b = {0};
+    const char *media;
+    if (report_answer_table(doc, format, title, &b, &media, &out->err) == 0)
+        http_answer_bytes(out, &b, media);
+    else
+        strbuf_free(&b);
+    json_decref(doc);
 }

@@ -17,6 +17,7 @@
 
 #include "cancel.h"
 #include "http.h"
+#include "report.h"
 #include "routes.h"
 #include "xalloc.h"
 
@@ -306,6 +307,25 @@ enum MHD_Result http_job_results(http_req *r)
     if (!text)
         return http_reply_error(r, 404, "ResultNotReady", "job %s is %s; its results come when it is successful",
                                 r->params[0], STATUS[status]);
+    const char *table = http_table_format(r);
+    if (table) {
+        /* the answer as the table a planner downloads */
+        json_error_t jerr;
+        json_t *doc = json_loads(text, 0, &jerr);
+        free(text);
+        if (!doc)
+            return http_reply_error(r, 500, "ServerError", "the job's result is not JSON: %s", jerr.text);
+        strbuf b = {0};
+        const char *media;
+        if (report_answer_table(doc, table, "results", &b, &media, &err) != 0) {
+            json_decref(doc);
+            strbuf_free(&b);
+            return http_reply_gisd_error(r, &err);
+        }
+        json_decref(doc);
+        const char *th[][2] = {{"Content-Type", media}, {NULL, NULL}};
+        return http_send_owned(r, 200, b.data, b.len, th);
+    }
     const char *hdrs[][2] = {{"Content-Type", MEDIA_JSON}, {NULL, NULL}};
     return http_send_owned(r, 200, text, strlen(text), hdrs);
 }

@@ -110,4 +110,14 @@ int report_scenario_compare(store *s, const layer_registry *reg, const site_rule
 int report_scenario_compare_pdf(store *s, const layer_registry *reg, const site_rules *rules, const char *a,
                                 const char *b, strbuf *pdf, gisd_error *err);
 
+/* An analysis' or optimisation's JSON answer as a table (format csv or
+ * xlsx, the XLSX sheet called title) appended to out, *media its type: the
+ * answer's main list (the longest list of objects, else the ids an
+ * optimisation selected) a row an item, nested objects as columns named a.b, lists joined by ";",
+ * geometries left out; an answer without a list is one row. Headers are
+ * Chinese with the key beside them ("覆盖率 coverage_ratio"). 0, or -1 with
+ * err (an input error for another format). */
+int report_answer_table(json_t *answer, const char *format, const char *title, strbuf *out, const char **media,
+                        gisd_error *err);
+
 #endif

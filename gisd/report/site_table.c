@@ -10,6 +10,7 @@
 #include "analysis.h"
 #include "cpl_vsi.h"
 #include "report.h"
+#include "table_write.h"
 #include "xalloc.h"
 
 /* One site checked: its id, its prepared Feature (borrowed), its answer. */
@@ -95,96 +96,30 @@ static void row_cells(const checked *c, char *cells[NCOLS])
     strbuf_free(&zones);
 }
 
-static void csv_cell(strbuf *b, const char *s)
+/* The rows as a table's cells (the caller frees each cell and the array). */
+static char **table_cells(const checked *rows, size_t n)
 {
-    /* RFC 4180: quoted when it holds a separator, a quote or a line break */
-    if (!strpbrk(s, ",\"\r\n")) {
-        strbuf_puts(b, s);
-        return;
-    }
-    strbuf_puts(b, "\"");
-    for (const char *p = s; *p; p++)
-        strbuf_append(b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
-    strbuf_puts(b, "\"");
+    char **cells = xcalloc(n * NCOLS + 1, sizeof *cells);
+    for (size_t i = 0; i < n; i++)
+        row_cells(&rows[i], cells + i * NCOLS);
+    return cells;
 }
 
-/* The summary as CSV: UTF-8 with a byte-order mark, which Excel needs to
- * read Chinese from a CSV, CRLF line ends. */
-static void csv_table(const checked *rows, size_t n, strbuf *b)
+/* The summary as CSV or (xlsx) a workbook into out. */
+static int summary_table(const checked *rows, size_t n, int xlsx, strbuf *out, gisd_error *err)
 {
-    strbuf_puts(b, "\xEF\xBB\xBF");
-    for (size_t c = 0; c < NCOLS; c++) {
-        csv_cell(b, HEADERS[c]);
-        strbuf_puts(b, c + 1 < NCOLS ? "," : "\r\n");
-    }
-    for (size_t i = 0; i < n; i++) {
-        char *cells[NCOLS];
-        row_cells(&rows[i], cells);
-        for (size_t c = 0; c < NCOLS; c++) {
-            csv_cell(b, cells[c]);
-            strbuf_puts(b, c + 1 < NCOLS ? "," : "\r\n");
-            free(cells[c]);
-        }
-    }
-}
-
-/* The bytes of the /vsimem/ file path appended to out, the file removed. */
-static int take_vsimem(const char *path, strbuf *out, gisd_error *err)
-{
-    vsi_l_offset len = 0;
-    GByte *data = VSIGetMemFileBuffer(path, &len, FALSE);
-    if (!data || len == 0) {
-        VSIUnlink(path);
-        return gisd_fail(err, GISD_E_INTERNAL, "the summary file was not written");
-    }
-    strbuf_append(out, data, (size_t)len);
-    VSIUnlink(path);
-    return 0;
-}
-
-/* The summary as an XLSX workbook, one sheet, written by GDAL's XLSX driver. */
-static int xlsx_table(const checked *rows, size_t n, strbuf *out, gisd_error *err)
-{
-    static int seq;
-    char path[128];
-    snprintf(path, sizeof path, "/vsimem/gisd-sites-%p-%d.xlsx", (void *)rows, __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
-    GDALDriverH drv = GDALGetDriverByName("XLSX");
-    if (!drv)
-        return gisd_fail(err, GISD_E_INTERNAL, "GDAL has no XLSX driver");
-    GDALDatasetH ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL);
-    if (!ds)
-        return gisd_fail(err, GISD_E_INTERNAL, "the XLSX file cannot be made: %s", CPLGetLastErrorMsg());
-    OGRLayerH layer = GDALDatasetCreateLayer(ds, "选址合规审查", NULL, wkbNone, NULL);
-    int rc = layer ? 0 : gisd_fail(err, GISD_E_INTERNAL, "the XLSX sheet cannot be made: %s", CPLGetLastErrorMsg());
-    for (size_t c = 0; rc == 0 && c < NCOLS; c++) {
-        int real = c == 11 || c == 13 || c == 15 || c == 16;
-        OGRFieldDefnH fd = OGR_Fld_Create(HEADERS[c], real ? OFTReal : OFTString);
-        if (OGR_L_CreateField(layer, fd, TRUE) != OGRERR_NONE)
-            rc = gisd_fail(err, GISD_E_INTERNAL, "the XLSX column %s cannot be made", HEADERS[c]);
-        OGR_Fld_Destroy(fd);
-    }
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        char *cells[NCOLS];
-        row_cells(&rows[i], cells);
-        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
-        for (size_t c = 0; c < NCOLS; c++) {
-            int real = c == 11 || c == 13 || c == 15 || c == 16;
-            if (real && cells[c][0])
-                OGR_F_SetFieldDouble(f, (int)c, atof(cells[c]));
-            else if (!real)
-                OGR_F_SetFieldString(f, (int)c, cells[c]);
-            free(cells[c]);
-        }
-        if (OGR_L_CreateFeature(layer, f) != OGRERR_NONE)
-            rc = gisd_fail(err, GISD_E_INTERNAL, "the XLSX row of %s cannot be written", rows[i].id);
-        OGR_F_Destroy(f);
-    }
-    GDALClose(ds); /* returns nothing in GDAL 3.6: take_vsimem finds a file that was not finished */
-    if (rc != 0) {
-        VSIUnlink(path);
-        return -1;
-    }
-    return take_vsimem(path, out, err);
+    static const int NUMERIC[NCOLS] = {[11] = 1, [13] = 1, [15] = 1, [16] = 1};
+    char **cells = table_cells(rows, n);
+    table t = {NCOLS, n, HEADERS, (const char *const *)cells, NUMERIC};
+    int rc = 0;
+    if (xlsx)
+        rc = table_xlsx(&t, "选址合规审查", out, err);
+    else
+        table_csv(&t, out);
+    for (size_t i = 0; i < n * NCOLS; i++)
+        free(cells[i]);
+    free(cells);
+    return rc;
 }
 
 /* Writes len bytes into the zip being made at zip, as member name. */
@@ -216,8 +151,9 @@ static int zip_opinions(store *st, const layer_registry *reg, const site_rules *
     char zip[128];
     snprintf(zip, sizeof zip, "/vsimem/gisd-opinions-%p-%d.zip", (void *)rows, __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
     strbuf csv = {0};
-    csv_table(rows, n, &csv);
-    int rc = zip_member(zip, "summary.csv", csv.data, csv.len, err);
+    int rc = summary_table(rows, n, 0, &csv, err);
+    if (rc == 0)
+        rc = zip_member(zip, "summary.csv", csv.data, csv.len, err);
     strbuf_free(&csv);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         strbuf pdf = {0};
@@ -232,7 +168,7 @@ static int zip_opinions(store *st, const layer_registry *reg, const site_rules *
         VSIUnlink(zip);
         return -1;
     }
-    return take_vsimem(zip, out, err);
+    return table_take_vsimem(zip, out, err);
 }
 
 int report_site_check_file(store *st, const layer_registry *reg, const site_rules *rules, int srid, json_t *site,
@@ -247,9 +183,7 @@ int report_site_check_file(store *st, const layer_registry *reg, const site_rule
     if (!csv && !xlsx && !zip)
         return gisd_fail(err, GISD_E_INPUT, "site-check writes f=json, geojson, pdf, csv, xlsx or zip, not \"%s\"",
                          format);
-    *media = csv ? "text/csv; charset=utf-8"
-             : xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                    : "application/zip";
+    *media = csv ? TABLE_MEDIA_CSV : xlsx ? TABLE_MEDIA_XLSX : "application/zip";
     json_t *prepared = NULL;
     if (site_input_prepare(site, v, &prepared, err) != 0)
         return -1;
@@ -271,10 +205,8 @@ int report_site_check_file(store *st, const layer_registry *reg, const site_rule
     }
     if (rc == 0) {
         qsort(rows, n, sizeof *rows, by_id);
-        if (csv)
-            csv_table(rows, n, out);
-        else if (xlsx)
-            rc = xlsx_table(rows, n, out, err);
+        if (csv || xlsx)
+            rc = summary_table(rows, n, xlsx, out, err);
         else
             rc = zip_opinions(st, reg, rules, srid, rows, n, out, err);
     }
