@@ -313,6 +313,85 @@ static void every_answer_downloads_as_a_table(void **state)
     json_decref(e);
 }
 
+/* A deployment's basemap: its templates under every style gisd serves (the
+ * style's own land fill hidden), fetched by the browser from the tile
+ * server configured and from nowhere when none is. */
+static void a_configured_basemap_lies_under_every_map(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("public-basemap");
+    char log[1300], *out;
+    snprintf(log, sizeof log, "%s/tiles.log", dir);
+    /* the stub tile server, in the background, printing its port */
+    int rc = tu_run(&out, "( /usr/bin/python3 '%s/tests/tile_stub.py' '%s' > '%s/port.txt' 2>&1 & echo $! > '%s/pid.txt' ); "
+                          "for i in $(seq 100); do [ -s '%s/port.txt' ] && break; sleep 0.05; done; cat '%s/port.txt'",
+                    tu_root(), log, dir, dir, dir, dir);
+    assert_int_equal(rc, 0);
+    int port = atoi(out);
+    free(out);
+    assert_true(port > 0);
+    char vec[256], cva[256];
+    snprintf(vec, sizeof vec, "http://127.0.0.1:%d/vec_w/{z}/{x}/{y}.png", port);
+    snprintf(cva, sizeof cva, "http://127.0.0.1:%d/cva_w/{z}/{x}/{y}.png", port);
+    tu_server b;
+    const char *extra[] = {"--basemap", vec, "--basemap-overlay", cva, "--basemap-attribution", "天地图 测试", NULL};
+    tu_server_start_args(&b, db, extra);
+    char *body;
+    assert_int_equal(tu_http(&b, "GET", "/styles/public.json", NULL, &body, NULL), 200);
+    json_t *style = tu_json_text(body);
+    free(body);
+    json_t *src = json_object_get(json_object_get(style, "sources"), "basemap");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(src, "tiles"), 0)), vec);
+    assert_string_equal(json_string_value(json_object_get(src, "attribution")), "天地图 测试");
+    json_t *layers = json_object_get(style, "layers");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(layers, 0), "type")), "background");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(layers, 1), "id")), "basemap");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(layers, 2), "id")), "basemap-overlay");
+    size_t i;
+    json_t *l;
+    json_array_foreach(layers, i, l) if (strcmp(json_string_value(json_object_get(l, "id")), "districts-fill") == 0)
+        assert_string_equal(json_string_value(json_object_get(json_object_get(l, "layout"), "visibility")), "none");
+    json_decref(style);
+    /* the browser draws it: both templates fetched from the stub */
+    rc = tu_run(&out, "cd '%s' && timeout 120 node tests/basemap_view.mjs '%s/map' '%s/build/screenshots/public-map-basemap.png' 2>&1",
+                tu_root(), b.base, tu_root());
+    if (rc != 0)
+        fail_msg("the map on a basemap: %s", out);
+    free(out);
+    tu_server_stop(&b);
+    assert_int_equal(tu_run(&out, "grep -c '^/vec_w/' '%s'; grep -c '^/cva_w/' '%s'", log, log), 0);
+    int nvec = 0, ncva = 0;
+    sscanf(out, "%d %d", &nvec, &ncva);
+    free(out);
+    assert_true(nvec > 0 && ncva > 0);
+    /* without one, the styles name no outside server and the page fetches nothing from it */
+    assert_int_equal(tu_run(&out, ": > '%s'", log), 0);
+    free(out);
+    assert_int_equal(tu_http(&srv, "GET", "/styles/public.json", NULL, &body, NULL), 200);
+    assert_null(strstr(body, "basemap"));
+    free(body);
+    rc = tu_run(&out, "cd '%s' && timeout 120 node tests/basemap_view.mjs '%s/map' '%s/nobase.png' 2>&1", tu_root(), srv.base, dir);
+    if (rc != 0)
+        fail_msg("the map without a basemap: %s", out);
+    free(out);
+    assert_int_equal(tu_run(&out, "wc -l < '%s'", log), 0);
+    assert_int_equal(atoi(out), 0);
+    free(out);
+    assert_int_equal(tu_run(&out, "kill $(cat '%s/pid.txt')", dir), 0);
+    free(out);
+    /* templates that are none are refused at start */
+    static const char *const BAD[][2] = {{"--basemap", "ftp://tiles/{z}/{x}/{y}.png"},
+                                         {"--basemap", "http://tiles/{z}.png"},
+                                         {"--basemap-overlay", "http://tiles/{z}/{x}/{y}.png"}};
+    for (size_t k = 0; k < 3; k++) {
+        rc = tu_run(&out, "timeout 20 '%s' serve --db '%s' --listen 127.0.0.1:0 %s '%s' 2>&1", tu_gisd(), db, BAD[k][0],
+                    BAD[k][1]);
+        assert_int_equal(rc, 1);
+        assert_non_null(strstr(out, "basemap"));
+        free(out);
+    }
+}
+
 static void the_public_map_in_chromium(void **state)
 {
     (void)state;
@@ -335,6 +414,7 @@ int main(void)
         cmocka_unit_test(bad_questions_are_400),
         cmocka_unit_test(every_answer_downloads_as_a_table),
         cmocka_unit_test(the_public_map_in_chromium),
+        cmocka_unit_test(a_configured_basemap_lies_under_every_map),
         cmocka_unit_test(search_sees_an_edit_at_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -29,6 +29,9 @@ const serve_option SERVE_OPTIONS[] = {
     {"styles", SOPT_TEXT, 0, 0, OFF(cfg.styles_dir), "DIR", "the MapLibre styles, with the viewer in DIR/viewer (shipped)"},
     {"vendor", SOPT_TEXT, 0, 0, OFF(cfg.vendor_dir), "DIR", "MapLibre GL JS's dist/, beside the drawing library's packages (shipped)"},
     {"font", SOPT_TEXT, 0, 0, OFF(cfg.font_path), "FILE", "the font of map labels (" GLYPHS_FONT_DEFAULT ")"},
+    {"basemap", SOPT_TEXT, 0, 0, OFF(cfg.basemap), "URL", "an XYZ raster tile template ({z}/{x}/{y}) drawn under every style; none: gisd's own light base"},
+    {"basemap-overlay", SOPT_TEXT, 0, 0, OFF(cfg.basemap_overlay), "URL", "a second template drawn over the basemap (天地图's cva_w labels)"},
+    {"basemap-attribution", SOPT_TEXT, 0, 0, OFF(cfg.basemap_attribution), "TEXT", "the basemap's attribution, shown on the map"},
     {"tile-cache-mb", SOPT_MB, 0, 65536, OFF(cfg.tile_cache_mb), "MB", "the tile cache's bound, 0 for none (256)"},
     {"snapshot-max-mb", SOPT_MB_REAL, 0, 1048576, OFF(cfg.snapshot_max_mb), "MB", "a layer's tile snapshot's bound, 0 for none (0)"},
     {"public-url", SOPT_TEXT, 0, 0, OFF(cfg.public_url), "URL", "the base of every link behind a proxy (the request's Host)"},
@@ -272,6 +275,20 @@ int serve_settings_check(const serve_settings *s)
     const server_config *c = &s->cfg;
     if (c->public_url && strncmp(c->public_url, "http://", 7) != 0 && strncmp(c->public_url, "https://", 8) != 0) {
         fprintf(stderr, "gisd: public-url must start with http:// or https://\n");
+        return 1;
+    }
+    const char *templates[] = {c->basemap, c->basemap_overlay};
+    for (size_t i = 0; i < 2; i++) {
+        const char *t = templates[i];
+        if (t && ((strncmp(t, "http://", 7) != 0 && strncmp(t, "https://", 8) != 0) || !strstr(t, "{z}") ||
+                  !strstr(t, "{x}") || (!strstr(t, "{y}") && !strstr(t, "{-y}")))) {
+            fprintf(stderr, "gisd: %s \"%s\" must be an http(s) URL template with {z}, {x} and {y}\n",
+                    i ? "basemap-overlay" : "basemap", t);
+            return 1;
+        }
+    }
+    if (c->basemap_overlay && !c->basemap) {
+        fprintf(stderr, "gisd: basemap-overlay needs a basemap under it\n");
         return 1;
     }
     if ((c->tls_cert != NULL) != (c->tls_key != NULL)) {

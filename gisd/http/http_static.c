@@ -137,6 +137,39 @@ static void absolutize(http_req *r, json_t *obj, const char *key)
     strbuf_free(&b);
 }
 
+/* The deployment's basemap (--basemap, --basemap-overlay) as raster sources
+ * drawn right above the style's background, so that every map gisd serves
+ * lies on it; without one the style's own light base stays. */
+static void add_basemap(const server_config *cfg, json_t *style)
+{
+    if (!cfg->basemap)
+        return;
+    json_t *sources = json_object_get(style, "sources"), *layers = json_object_get(style, "layers");
+    if (!json_is_object(sources) || !json_is_array(layers))
+        return;
+    const char *urls[] = {cfg->basemap, cfg->basemap_overlay};
+    const char *ids[] = {"basemap", "basemap-overlay"};
+    const char *first = json_string_value(json_object_get(json_array_get(layers, 0), "type"));
+    size_t at = first && strcmp(first, "background") == 0; /* right above the background */
+    /* the style's own base (a land fill, water) would hide the basemap */
+    size_t k;
+    json_t *l;
+    json_array_foreach(layers, k, l) {
+        if (json_is_true(json_object_get(json_object_get(l, "metadata"), "gisd:base"))) {
+            if (!json_is_object(json_object_get(l, "layout")))
+                json_object_set_new(l, "layout", json_object());
+            json_object_set_new(json_object_get(l, "layout"), "visibility", json_string("none"));
+        }
+    }
+    for (size_t i = 0; i < 2 && urls[i]; i++) {
+        json_t *src = json_pack("{s:s, s:[s], s:i, s:i}", "type", "raster", "tiles", urls[i], "tileSize", 256, "maxzoom", 18);
+        if (cfg->basemap_attribution)
+            json_object_set_new(src, "attribution", json_string(cfg->basemap_attribution));
+        json_object_set_new(sources, ids[i], src);
+        json_array_insert_new(layers, at++, json_pack("{s:s, s:s, s:s}", "id", ids[i], "type", "raster", "source", ids[i]));
+    }
+}
+
 enum MHD_Result http_style(http_req *r)
 {
     char name[160];
@@ -153,6 +186,7 @@ enum MHD_Result http_style(http_req *r)
     if (!style)
         return http_reply_error(r, 404, "NotFound", "no style \"%.*s\"; see /styles",
                                 (int)(len - 5), name);
+    add_basemap(server_config_of(r->srv), style);
     absolutize(r, style, "glyphs");
     absolutize(r, style, "sprite");
     const char *key;

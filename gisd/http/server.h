@@ -35,6 +35,9 @@ typedef struct {
     const char *styles_dir; /* styles/ with the viewer in styles/viewer */
     const char *vendor_dir; /* MapLibre GL JS's dist/ (node_modules/maplibre-gl/dist) */
     const char *font_path;  /* the font of the glyph ranges */
+    const char *basemap;          /* an XYZ raster template ({z} {x} {y}) under every style, or NULL */
+    const char *basemap_overlay;  /* a second one over it (天地图's cva_w labels), or NULL */
+    const char *basemap_attribution;
     const char *public_url;    /* the base of every link, when set */
     const char *allowed_hosts; /* comma-separated Host values accepted besides our addresses */
     const char *trusted_proxy; /* the one client address whose X-Forwarded-* are believed */
