@@ -122,6 +122,22 @@ static void viewer_works_in_headless_chromium(void **state)
     free(out);
 }
 
+/* The planner reads tables: an analysis and an optimisation run from the
+ * panel answer as tables under Chinese headers, sortable, with downloads
+ * that answer; Clear clears (tests/viewer_tables.mjs). */
+static void the_viewer_answers_in_tables(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(tu_run(&out, "mkdir -p '%s/build/screenshots'", tu_root()), 0);
+    free(out);
+    int rc = tu_run(&out, "cd '%s' && timeout 240 node tests/viewer_tables.mjs '%s' build/screenshots 2>&1", tu_root(),
+                    srv.base);
+    if (rc != 0)
+        fail_msg("the viewer's tables: %s", out);
+    free(out);
+}
+
 /* A glyph range as MapLibre reads it: every printable ASCII glyph with its
  * signed distance field (a 3-pixel border around the glyph) and metrics. */
 static void glyph_ranges_hold_sdf_glyphs(void **state)
@@ -197,6 +213,7 @@ int main(void)
         cmocka_unit_test(landing_page_negotiates_html_and_json),
         cmocka_unit_test(glyph_ranges_hold_sdf_glyphs),
         cmocka_unit_test(viewer_works_in_headless_chromium),
+        cmocka_unit_test(the_viewer_answers_in_tables),
         cmocka_unit_test(the_workbench_draws_runs_and_compares),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

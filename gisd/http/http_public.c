@@ -6,6 +6,7 @@
 
 #include "analysis.h"
 #include "http.h"
+#include "report.h"
 #include "routes.h"
 #include "xalloc.h"
 
@@ -65,5 +66,7 @@ static enum MHD_Result ask(http_req *r, int search)
 }
 
 enum MHD_Result http_nearest(http_req *r) { return ask(r, 0); }
+
+enum MHD_Result http_labels(http_req *r) { return http_reply_json(r, 200, report_answer_labels(), MEDIA_JSON); }
 
 enum MHD_Result http_search(http_req *r) { return ask(r, 1); }

@@ -33,6 +33,7 @@ const route ROUTES[] = {
     {"GET", "/styles/{}", http_style, ROUTE_READ, "/styles/{styleId}.json", "a MapLibre style"},
     {"GET", "/map", http_public_map, ROUTE_READ, "/map", "the public recycling map (phones first)"},
     {"GET", "/nearest", http_nearest, ROUTE_READ, "/nearest", "the points of a layer nearest to a place, straight or walking"},
+    {"GET", "/labels", http_labels, ROUTE_READ, "/labels", "the Chinese labels of the answers' keys (the tables' headers)"},
     {"GET", "/search", http_search, ROUTE_READ, "/search", "features by name or by the pinyin initials of their names"},
     {"GET", "/viewer/{}", http_viewer_file, ROUTE_READ, "/viewer/{file}", "the web viewer's files"},
     {"GET", "/vendor/{}", http_vendor_file, ROUTE_READ, "/vendor/{file}", "MapLibre GL JS, served by gisd"},

@@ -28,21 +28,51 @@ static const char *const LABELS[][2] = {
     {"households_exposed", "沿线户数"}, {"communities_exposed", "沿线社区"}, {"sensitive_crossed", "穿越敏感区"},
     {"road_ids", "道路编号"}, {"community_ids", "社区编号"}, {"district", "行政区"}, {"share_served", "处置比例"},
     {"tonne_km", "吨公里"}, {"optimal", "最优"}, {"gap", "最优性差距"}, {"bound", "界"}, {"p", "数量 p"},
-    {"budget_km", "预算(km)"}, {"kind", "类型"}, {"rank", "序号"},
+    {"budget_km", "预算(km)"}, {"kind", "类型"}, {"rank", "序号"}, {"parks", "园区"}, {"districts", "行政区"},
+    {"flows", "危废流向"}, {"facilities", "处置设施"}, {"unserved", "未处置"}, {"total", "合计"},
+    {"heating", "集中供热"}, {"hazardous_waste", "危险废物"}, {"symbiosis", "产业共生"}, {"recycling", "回收网络"},
+    {"byproducts", "副产品"}, {"count", "个数"}, {"tph", "蒸吨(t/h)"}, {"ids", "编号"}, {"extension", "热网延伸"},
+    {"sources", "数据来源"}, {"circular_retrofit", "循环化改造"},
 };
 
-/* "覆盖率 coverage_ratio" for a known key, the key itself otherwise (xmalloc'd). */
+static const char *label_of(const char *key, size_t len)
+{
+    for (size_t i = 0; i < sizeof LABELS / sizeof *LABELS; i++)
+        if (strlen(LABELS[i][0]) == len && strncmp(LABELS[i][0], key, len) == 0)
+            return LABELS[i][1];
+    return NULL;
+}
+
+json_t *report_answer_labels(void)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < sizeof LABELS / sizeof *LABELS; i++)
+        json_object_set_new(o, LABELS[i][0], json_string(LABELS[i][1]));
+    return o;
+}
+
+/* "覆盖率 coverage_ratio" for a known key, "合计 覆盖率 total.coverage_ratio"
+ * for a nested one (each known part in Chinese), the key itself when no
+ * part is known (xmalloc'd). */
 static char *header_of(const char *key)
 {
-    const char *leaf = strrchr(key, '.');
-    leaf = leaf ? leaf + 1 : key;
-    for (size_t i = 0; i < sizeof LABELS / sizeof *LABELS; i++)
-        if (strcmp(LABELS[i][0], leaf) == 0) {
-            strbuf b = {0};
-            strbuf_printf(&b, "%s %s", LABELS[i][1], key);
-            return b.data;
+    strbuf b = {0};
+    int known = 0;
+    for (const char *p = key; *p;) {
+        size_t len = strcspn(p, ".");
+        const char *l = label_of(p, len);
+        if (l) {
+            strbuf_printf(&b, "%s%s", known ? " " : "", l);
+            known = 1;
         }
-    return xstrdup(key);
+        p += len + (p[len] == '.');
+    }
+    if (!known) {
+        strbuf_free(&b);
+        return xstrdup(key);
+    }
+    strbuf_printf(&b, " %s", key);
+    return b.data;
 }
 
 typedef struct {
@@ -164,6 +194,9 @@ int report_answer_table(json_t *answer, const char *format, const char *title, s
     int xlsx = strcmp(format, "xlsx") == 0;
     if (!xlsx && strcmp(format, "csv") != 0)
         return gisd_fail(err, GISD_E_INPUT, "a table is f=csv or f=xlsx, not \"%s\"", format);
+    /* a map (format geojson) carries its answer beside the features */
+    if (json_is_object(json_object_get(answer, "answer")) && json_is_array(json_object_get(answer, "features")))
+        answer = json_object_get(answer, "answer");
     if (!json_is_object(answer))
         return gisd_fail(err, GISD_E_INTERNAL, "the answer is not an object");
     columns cols = {0};

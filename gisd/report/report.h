@@ -115,8 +115,12 @@ int report_scenario_compare_pdf(store *s, const layer_registry *reg, const site_
  * answer's main list (the longest list of objects, else the ids an
  * optimisation selected) a row an item, nested objects as columns named a.b, lists joined by ";",
  * geometries left out; an answer without a list is one row. Headers are
- * Chinese with the key beside them ("覆盖率 coverage_ratio"). 0, or -1 with
+ * Chinese with the key beside them ("覆盖率 coverage_ratio"). A map
+ * (a FeatureCollection with its answer member) is its answer's table. 0, or -1 with
  * err (an input error for another format). */
+/* The Chinese labels of the answers' keys ({"coverage_ratio": "覆盖率", ...}),
+ * which the tables' headers and the viewer's tables show; a new reference. */
+json_t *report_answer_labels(void);
 int report_answer_table(json_t *answer, const char *format, const char *title, strbuf *out, const char **media,
                         gisd_error *err);
 

@@ -240,10 +240,108 @@ async function runAnalysis() {
     fetch(base + (query.toString() ? '&' : '') + 'f=geojson', init).then(r => r.json()),
   ]);
   out.textContent = answer.code ? answer.description : routeSummary(name, answer) + JSON.stringify(answer, null, 1);
+  const q = query.toString() ? '&' : '';
+  renderAnswer(document.getElementById('analysis-table'), answer, name === 'site-check' ? [] :
+    [['CSV', base + q + 'f=csv'], ['Excel', base + q + 'f=xlsx'], ['GeoJSON', base + q + 'f=geojson']]);
+  if (!answer.code && routeSummary(name, answer))
+    document.getElementById('analysis-table').prepend(Object.assign(document.createElement('p'), { textContent: routeSummary(name, answer) }));
   drawLegend(name === 'symbiosis' ? answer.byproducts || [] : []);
   if (name === 'site-check') siteTable(answer, base, init);
   if (view.type === 'FeatureCollection') map.getSource('analysis').setData(view);
   window.gisdAnalysis = view;
+}
+
+/* Answers as tables: the Chinese of their keys comes from the server
+ * (GET /labels), the same words as the downloaded tables' headers. */
+let LABELS = {};
+fetch('/labels').then(r => r.json()).then(l => { LABELS = l; }).catch(() => {});
+/* each part of a nested key in Chinese when known: total.area_km2 → 合计 面积(km²) */
+const labelOf = key => { const parts = key.split('.').map(p => LABELS[p]).filter(Boolean);
+                         return parts.length ? parts.join(' ') : key; };
+
+/* The answer's main list: its longest list of objects, or the candidates an
+ * optimisation selected; as the server's tables choose it. */
+function mainList(a) {
+  let best = null;
+  for (const [k, v] of Object.entries(a))
+    if (Array.isArray(v) && v.length && v[0] && typeof v[0] === 'object' && !Array.isArray(v[0]) && k !== 'features' &&
+        (!best || v.length > a[best].length)) best = k;
+  if (!best && Array.isArray(a.selected) && a.selected.length) best = 'selected';
+  return best;
+}
+
+function flatten(obj, prefix, out) {
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === 'geometry' || k === 'route') continue;
+    const name = prefix ? prefix + '.' + k : k;
+    if (v && typeof v === 'object' && !Array.isArray(v)) flatten(v, name, out);
+    else out[name] = v;
+  }
+  return out;
+}
+
+function cellText(v) {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'boolean') return v ? '是' : '否';
+  if (typeof v === 'number') return v.toLocaleString('zh-CN', { maximumFractionDigits: 4 });
+  if (Array.isArray(v)) return v.length > 12 ? v.slice(0, 12).join('、') + `…（共 ${v.length} 个）` : v.join('、');
+  return String(v);
+}
+
+/* Writes answer into el: the scalars as a summary, the main list as a
+ * table whose headers sort it, and the answer's downloads (links: [[label, href], ...]). */
+function renderAnswer(el, answer, links) {
+  el.innerHTML = '';
+  if (!answer || answer.code) { el.textContent = answer ? answer.description : ''; return; }
+  const key = mainList(answer);
+  const rest = Object.fromEntries(Object.entries(answer).filter(([k, v]) => k !== key && k !== 'frontier' &&
+                                                                        !(Array.isArray(v) && v.length > 30)));
+  const summary = flatten(rest, '', {});
+  const sum = document.createElement('table');
+  sum.className = 'summary';
+  sum.innerHTML = Object.entries(summary).map(([k, v]) =>
+    `<tr><th>${escapeHtml(labelOf(k))}</th><td class="${typeof v === 'number' ? 'num' : ''}">${escapeHtml(cellText(v))}</td></tr>`).join('');
+  el.append(sum);
+  if (key) {
+    const items = answer[key];
+    const rows = items.map(it => (it && typeof it === 'object') ? flatten(it, '', {}) : { [key]: it });
+    const cols = [...new Set(rows.flatMap(r => Object.keys(r)))];
+    const h = document.createElement('h3');
+    h.textContent = `${labelOf(key)}（${items.length}）`;
+    el.append(h);
+    const box = document.createElement('div');
+    box.className = 'list';
+    const t = document.createElement('table');
+    t.dataset.list = key;
+    const shown = 500;
+    const body = () => rows.slice(0, shown).map(r => '<tr>' + cols.map(c =>
+      `<td class="${typeof r[c] === 'number' ? 'num' : ''}">${escapeHtml(cellText(r[c]))}</td>`).join('') + '</tr>').join('');
+    t.innerHTML = '<thead><tr>' + cols.map(c => `<th data-col="${escapeHtml(c)}">${escapeHtml(labelOf(c))}</th>`).join('') +
+      '</tr></thead><tbody>' + body() + '</tbody>';
+    t.querySelectorAll('thead th').forEach(th => th.addEventListener('click', () => {
+      const c = th.dataset.col, down = th.dataset.sort === ' ▲';
+      rows.sort((a, b) => {
+        const x = a[c], y = b[c];
+        const d = typeof x === 'number' && typeof y === 'number' ? x - y : String(x ?? '').localeCompare(String(y ?? ''), 'zh-CN');
+        return down ? -d : d;
+      });
+      t.querySelectorAll('thead th').forEach(o => { delete o.dataset.sort; });
+      th.dataset.sort = down ? ' ▼' : ' ▲';
+      t.tBodies[0].innerHTML = body();
+    }));
+    box.append(t);
+    el.append(box);
+    if (items.length > shown) {
+      const more = document.createElement('p');
+      more.className = 'hint';
+      more.textContent = `表中列出前 ${shown} 行；下载可得全部 ${items.length} 行。`;
+      el.append(more);
+    }
+  }
+  const dl = document.createElement('p');
+  dl.className = 'downloads';
+  dl.innerHTML = '下载 ' + links.map(([name, href]) => `<a href="${escapeHtml(href)}" download>${name}</a>`).join('');
+  el.append(dl);
 }
 
 /* What a planner reads first of a route or a catchment, in Chinese first. */
@@ -290,6 +388,7 @@ function addAnalysisLayers() {
 function clearAnalysis() {
   map.getSource('analysis').setData({ type: 'FeatureCollection', features: [] });
   document.getElementById('analysis-result').textContent = '';
+  document.getElementById('analysis-table').innerHTML = '';
   drawLegend([]);
   pendingSite = null;
   document.getElementById('site-table').textContent = '';
@@ -486,6 +585,7 @@ async function runOptimization() {
   const out = document.getElementById('optimize-result');
   bar.value = 0;
   out.textContent = '…';
+  document.getElementById('optimize-table').innerHTML = '';
   const inputs = optimizeInputs();
   const save = document.getElementById('optimize-save').value.trim();
   if (save) inputs.save_scenario = save;
@@ -503,6 +603,9 @@ async function runOptimization() {
   const result = await fetch('/jobs/' + job.jobID + '/results').then(r => r.json());
   if (status.status !== 'successful') { out.textContent = JSON.stringify(result, null, 1); return; }
   drawOptimization(result);
+  const answer = result.type === 'FeatureCollection' ? result.answer || {} : result;
+  renderAnswer(document.getElementById('optimize-table'), answer,
+    [['CSV', '/jobs/' + job.jobID + '/results?f=csv'], ['Excel', '/jobs/' + job.jobID + '/results?f=xlsx']]);
   window.gisdOptimization = result;
   if (save) await loadScenarios(save);
 }

@@ -1,0 +1,77 @@
+// The planner's viewer answers in tables, not JSON: an analysis run from the
+// panel shows its summary and its main list under Chinese headers (sortable),
+// with CSV, Excel and GeoJSON downloads that answer; Clear clears; an
+// optimisation's answer the same, with its job's downloads.
+// usage: node tests/viewer_tables.mjs BASE_URL SCREENSHOT_DIR
+import { chromium } from 'playwright-core';
+
+const [base, dir] = process.argv.slice(2);
+const fail = msg => { console.error('FAIL: ' + msg); process.exitCode = 1; };
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors = [];
+  page.on('pageerror', e => errors.push(String(e)));
+  page.on('response', r => { if (r.status() >= 400) errors.push(`HTTP ${r.status()} ${r.url()}`); });
+  await page.goto(base + '/', { waitUntil: 'load' });
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+
+  // heating coverage: a row a park
+  await page.selectOption('#analysis-name', 'heating-coverage');
+  await page.click('#analysis-run');
+  await page.waitForSelector('#analysis-table table[data-list="parks"] tbody tr', { timeout: 30000 });
+  const parks = await (await fetch(base + '/analysis/heating-coverage')).json();
+  const t = await page.evaluate(() => {
+    const table = document.querySelector('#analysis-table table[data-list="parks"]');
+    return { rows: table.tBodies[0].rows.length, heads: [...table.tHead.rows[0].cells].map(c => c.textContent),
+             summary: document.querySelector('#analysis-table table.summary').innerText,
+             links: [...document.querySelectorAll('#analysis-table .downloads a')].map(a => a.href) };
+  });
+  if (t.rows !== parks.parks.length) fail(`the parks table has ${t.rows} rows, the answer ${parks.parks.length} parks`);
+  for (const want of ['园区编号', '覆盖率', '覆盖面积(km²)'])
+    if (!t.heads.includes(want)) fail(`the parks table lacks the header ${want}: ${t.heads}`);
+  if (t.heads.some(h => /^[a-z_]+$/.test(h) && h.includes('_'))) fail(`a header is a JSON key: ${t.heads}`);
+  if (!t.summary.includes('半径(m)')) fail(`the summary lacks 半径(m): ${t.summary}`);
+  // sorting by coverage: the first row then holds the smallest ratio
+  await page.click('#analysis-table thead th[data-col="coverage_ratio"]');
+  const first = await page.evaluate(() => {
+    const table = document.querySelector('#analysis-table table[data-list="parks"]');
+    const k = [...table.tHead.rows[0].cells].findIndex(c => c.dataset.col === 'coverage_ratio');
+    return Number(table.tBodies[0].rows[0].cells[k].textContent.replace(/,/g, ''));
+  });
+  const least = Math.min(...parks.parks.map(p => p.coverage_ratio));
+  if (Math.abs(first - least) > 1e-3) fail(`sorted by coverage, the first row holds ${first}, not ${least}`);
+  // the downloads answer
+  for (const [href, type] of t.links.map(h => [h, h.includes('f=csv') ? 'text/csv' : h.includes('f=xlsx') ? 'spreadsheetml' : 'geo+json'])) {
+    const r = await fetch(href);
+    if (!r.ok || !(r.headers.get('content-type') || '').includes(type)) fail(`the download ${href}: ${r.status} ${r.headers.get('content-type')}`);
+  }
+  if (t.links.length !== 3) fail(`${t.links.length} downloads, not CSV, Excel and GeoJSON`);
+  await page.screenshot({ path: `${dir}/viewer-table-heating.png` });
+  await page.click('#analysis-clear');
+  await page.evaluate(() => new Promise(res => window.gisdMap.once('idle', res)));
+  const cleared = await page.evaluate(() => [document.getElementById('analysis-table').innerHTML,
+    document.getElementById('analysis-result').textContent, window.gisdMap.querySourceFeatures('analysis').length]);
+  if (cleared[0] !== '' || cleared[1] !== '' || cleared[2] !== 0) fail(`Clear left ${cleared}`);
+
+  // hazardous-waste allocation: a row a flow
+  await page.selectOption('#optimize-name', 'hw-allocation');
+  await page.click('#optimize-run');
+  await page.waitForSelector('#optimize-table table[data-list="flows"] tbody tr', { timeout: 120000 });
+  const o = await page.evaluate(() => ({
+    title: document.querySelector('#optimize-table h3').textContent,
+    heads: [...document.querySelector('#optimize-table table[data-list="flows"]').tHead.rows[0].cells].map(c => c.textContent),
+    links: [...document.querySelectorAll('#optimize-table .downloads a')].map(a => a.href) }));
+  if (!o.heads.includes('企业编号') || !o.heads.includes('处置设施编号')) fail(`the flows table's headers: ${o.heads}`);
+  const csv = await (await fetch(o.links[0])).text();
+  const n = Number((o.title.match(/（(\d+)）/) || [])[1]);
+  if (csv.trim().split('\n').length - 1 !== n) fail(`the job's CSV has ${csv.trim().split('\n').length - 1} rows, the table ${n}`);
+  await page.screenshot({ path: `${dir}/viewer-table-hw-allocation.png` });
+  for (const e of errors) fail(e);
+  console.log(`viewer tables: ${t.rows} parks, ${n} flows`);
+} finally {
+  await browser.close();
+}
