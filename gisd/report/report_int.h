@@ -126,4 +126,19 @@ void map_draw(cairo_t *cr, const map_doc *m, double x, double y, double w, doubl
 /* The land-use colour of the planning style (styles/planning.json). */
 const char *report_landuse_colour(const char *land_use);
 
+/* The targets of park_id (layers_dir/targets.json, the park's own over
+ * the city's): a new reference, an empty object when there is no file, or
+ * NULL with an input error naming the file when it is malformed. */
+json_t *park_targets_load(const char *layers_dir, const char *park_id, gisd_error *err);
+/* The scorecard's indicators against the targets: a table of 现状, 目标,
+ * 差距 and 达标/未达标. */
+void park_targets_table(rdoc *d, json_t *card, json_t *targets);
+/* The park's coal boilers with name, t/h, distance to the heat network and
+ * the deadline that applies (covered ones first), as a table; *summary
+ * (new) counts them. 0, or -1 with err. */
+int park_boilers_table(rdoc *d, store *st, const layer_registry *reg, int srid, const char *park_id, json_t *card,
+                       json_t *targets, json_t **summary, gisd_error *err);
+/* Recommendations (建议) written from the gaps between card and targets. */
+void park_recommendations(rdoc *d, json_t *card, json_t *targets, json_t *boilers);
+
 #endif

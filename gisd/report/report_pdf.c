@@ -61,22 +61,24 @@ typedef struct {
     size_t n, cap;
 } rows3;
 
+/* One indicator: its name as a planner reads it and its value (taken); the
+ * answer's own key names are the analyses' and stay out of the report. */
 static void row(rows3 *r, const char *label, const char *field, char *value /* taken */)
 {
-    if (r->n + 3 > r->cap) {
+    (void)field;
+    if (r->n + 2 > r->cap) {
         r->cap = r->cap ? r->cap * 2 : 48;
         r->cells = xreallocarray(r->cells, r->cap, sizeof *r->cells);
     }
     r->cells[r->n++] = xstrdup(label);
-    r->cells[r->n++] = xstrdup(field);
     r->cells[r->n++] = value;
 }
 
 static void rows_table(rdoc *d, rows3 *r)
 {
-    static const double widths[] = {230, 160, 109};
-    static const char *const header[] = {"指标 Indicator", "字段 Field", "数值 Value"};
-    rdoc_table(d, 3, widths, header, (const char *const *)r->cells, r->n / 3);
+    static const double widths[] = {330, 169};
+    static const char *const header[] = {"指标 Indicator", "数值 Value"};
+    rdoc_table(d, 2, widths, header, (const char *const *)r->cells, r->n / 2);
     for (size_t i = 0; i < r->n; i++)
         free(r->cells[i]);
     free(r->cells);
@@ -159,17 +161,6 @@ static void charts(rdoc *d, json_t *card)
     rdoc_bars(d, "覆盖与配套 Coverage (%)", labels, values, 5);
     rdoc_frontier(d, "热网延伸前沿 Heat-extension frontier: 可淘汰蒸吨 t/h retired vs 管网 km",
                   path(heat, "extension", "frontier"));
-    json_t *ids = path(heat, "coal_boilers_in_coverage", "ids");
-    if (json_array_size(ids)) {
-        strbuf b = {0};
-        size_t i;
-        json_t *v;
-        json_array_foreach(ids, i, v)
-            strbuf_printf(&b, "%s%s", i ? ", " : "", json_string_value(v));
-        rdoc_text(d, "热网覆盖范围内应淘汰的燃煤锅炉 Coal boilers to retire (in coverage)", 10, 1, INK);
-        rdoc_text(d, b.data, 8, 0, GREY);
-        strbuf_free(&b);
-    }
 }
 
 /* The scorecard, its symbiosis links and its map, gathered once. */
@@ -235,11 +226,11 @@ int report_park_pdf(store *st, const layer_registry *reg, const site_rules *rule
     char crs[32];
     snprintf(crs, sizeof crs, "EPSG:%d", srid);
     json_t *retrofit = json_object_get(p.card, "circular_retrofit");
-    const char *block[] = {"园区 Park", name ? name : "—", "园区编号 park_id", park_id,
-                           "级别 level", level && strcmp(level, "national") == 0 ? "国家级 national"
+    const char *block[] = {"园区 Park", name ? name : "—", "园区编号 Park ID", park_id,
+                           "级别 Level", level && strcmp(level, "national") == 0 ? "国家级 national"
                                          : level && strcmp(level, "provincial") == 0 ? "省级 provincial"
                                          : level ? level : "—",
-                           "循环化改造 circular_retrofit",
+                           "循环化改造 Circular retrofit",
                            json_integer_value(retrofit) == 1 ? "是 yes" : "否 no",
                            "日期 date", date, "数据集 dataset", ds, "分析坐标系 analysis CRS", crs};
     static const double bw[] = {170, 329};
@@ -248,6 +239,12 @@ int report_park_pdf(store *st, const layer_registry *reg, const site_rules *rule
     rdoc_text(d, "指标 Indicators — 均取自同名分析 (each from the analysis of the same name: heating-coverage, "
                  "heat-extension, hw-allocation, symbiosis, recycling-coverage)", 8, 0, GREY);
     scorecard_tables(d, p.card);
+    /* the targets right after the indicators they judge */
+    json_t *targets = park_targets_load(reg->dir, park_id, err), *boilers = NULL;
+    if (targets) {
+        d->y += 6;
+        park_targets_table(d, p.card, targets);
+    }
 
     rdoc_new_page(d);
     rdoc_text(d, "园区地图 Park map", 14, 1, INK);
@@ -259,7 +256,25 @@ int report_park_pdf(store *st, const layer_registry *reg, const site_rules *rule
     rdoc_new_page(d);
     rdoc_text(d, "图表 Charts", 14, 1, INK);
     charts(d, p.card);
+
+    /* what the park must do: the boilers to retire, the recommendations */
+    int rc = targets ? 0 : -1;
+    if (rc == 0) {
+        d->y += 10;
+        rc = park_boilers_table(d, st, reg, srid, park_id, p.card, targets, &boilers, err);
+    }
+    if (rc == 0) {
+        d->y += 8;
+        park_recommendations(d, p.card, targets, boilers);
+    }
+    json_decref(targets);
+    json_decref(boilers);
     park_parts_free(&p);
+    if (rc != 0) {
+        gisd_error ignore = {0};
+        rdoc_finish(d, &ignore);
+        return -1;
+    }
     return rdoc_finish(d, err);
 }
 
