@@ -673,6 +673,72 @@ static void land_use_colours_are_the_styles(void **state)
     json_decref(style);
 }
 
+/* The print view: a map of an area on the paper asked for, with its title,
+ * date, the data's version and the legend of what it draws; the same from
+ * the command line; bad questions a 400 or exit 1. */
+static void a_map_printed_on_a3(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("report-print");
+    char pdf[1300], *out;
+    snprintf(pdf, sizeof pdf, "%s/print.pdf", dir);
+    int rc = tu_run(&out, "curl -s -o '%s' -w '%%{http_code} %%{content_type}' '%s/print?bbox=120.55,27.9,120.85,28.1"
+                          "&size=A3&orientation=portrait&title=%%E5%%9B%%9E%%E6%%94%%B6%%E7%%BD%%91%%E7%%BB%%9C%%E5%%9B%%BE'",
+                    pdf, srv.base);
+    assert_int_equal(rc, 0);
+    assert_string_equal(out, "200 application/pdf");
+    free(out);
+    assert_int_equal(tu_run(&out, "pdfinfo '%s'", pdf), 0);
+    assert_non_null(strstr(out, "841.89 x 1190.55")); /* A3 portrait (pdf_pages asks A4) */
+    assert_non_null(strstr(out, "Pages:           1"));
+    free(out);
+    char *text = pdf_text(pdf, 0);
+    static const char *const needles[] = {"回收网络图", "日期", "数据 wenzhou", "EPSG:4549", "A3 纵向",
+                                          "社区回收点", "国家级园区", "行政区界", "用地 M1"};
+    for (size_t i = 0; i < sizeof needles / sizeof *needles; i++)
+        if (!strstr(text, needles[i]))
+            fail_msg("the printed map lacks \"%s\"", needles[i]);
+    free(text);
+    /* the map is drawn: its roads, districts and points (the land is near white, as in the styles; a blank page holds only its title) */
+    image im = render_page(pdf, 1);
+    if (pixels_not_white(&im) <= (long)im.w * im.h / 30)
+        fail_msg("the printed page is blank: %ld of %ld pixels drawn", pixels_not_white(&im), (long)im.w * im.h);
+    assert_true(pixels_near(&im, "#43a047", 30) > 20); /* community recycling points */
+    free(im.rgb);
+    /* only the layers asked for, and their legend only; from the command line */
+    rc = tu_run(&out, "'%s' report print --db '%s' --bbox 120.55,27.9,120.85,28.1 --layers recycling_points,districts "
+                      "--out '%s/cli.pdf' 2>&1",
+                tu_gisd(), refdb, dir);
+    if (rc != 0)
+        fail_msg("gisd report print: %s", out);
+    free(out);
+    snprintf(pdf, sizeof pdf, "%s/cli.pdf", dir);
+    assert_int_equal(tu_run(&out, "pdfinfo '%s' | grep 'Page size'", pdf), 0);
+    assert_non_null(strstr(out, "841.89 x 595.276")); /* A4 landscape by default */
+    free(out);
+    text = pdf_text(pdf, 0);
+    assert_non_null(strstr(text, "社区回收点"));
+    assert_null(strstr(text, "用地"));
+    assert_non_null(strstr(text, "规划图"));
+    free(text);
+    static const char *const BAD[][2] = {{"/print", "bbox"},
+                                         {"/print?bbox=120,28", "minlon,minlat,maxlon,maxlat"},
+                                         {"/print?bbox=121,28,120,29", "minlon < maxlon"},
+                                         {"/print?bbox=100,20,125,30", "wider than 10 degrees"},
+                                         {"/print?bbox=120,27,121,28&size=A5", "size"},
+                                         {"/print?bbox=120,27,121,28&layers=zones,nope", "is not drawn on a printed map"},
+                                         {"/print?bbox=120,27,121,28&scale=5", "takes no parameter"}};
+    for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+        char *body;
+        int st = tu_http(&srv, "GET", BAD[i][0], NULL, &body, NULL);
+        if (st != 400 || !strstr(body, BAD[i][1]))
+            fail_msg("%s answered %d: %s", BAD[i][0], st, body);
+        free(body);
+    }
+    assert_int_equal(tu_run(&out, "'%s' report print --db '%s' --bbox x --out '%s/x.pdf' 2>&1", tu_gisd(), refdb, dir), 1);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -686,6 +752,7 @@ int main(void)
         cmocka_unit_test(empty_parks_and_sites_outside_every_park),
         cmocka_unit_test(long_names_and_a_missing_font),
         cmocka_unit_test(land_use_colours_are_the_styles),
+        cmocka_unit_test(a_map_printed_on_a3),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

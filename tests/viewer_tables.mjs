@@ -70,6 +70,13 @@ try {
   const n = Number((o.title.match(/（(\d+)）/) || [])[1]);
   if (csv.trim().split('\n').length - 1 !== n) fail(`the job's CSV has ${csv.trim().split('\n').length - 1} rows, the table ${n}`);
   await page.screenshot({ path: `${dir}/viewer-table-hw-allocation.png` });
+  // the print view of the current map
+  const print = await page.evaluate(() => [document.getElementById('print-a4').href, document.getElementById('print-a3').href]);
+  for (const href of print) {
+    if (!/\/print\?bbox=[-0-9.]+,[-0-9.]+,[-0-9.]+,[-0-9.]+&size=A[34]/.test(href)) fail(`the print link is ${href}`);
+    const r = await fetch(href);
+    if (!r.ok || r.headers.get('content-type') !== 'application/pdf') fail(`the print view ${href}: ${r.status}`);
+  }
   for (const e of errors) fail(e);
   console.log(`viewer tables: ${t.rows} parks, ${n} flows`);
 } finally {

@@ -41,8 +41,11 @@ static const cli_command COMMANDS[] = {
      "plan scenarios: proposals held beside the city"},
     {"opinion", cmd_opinion, "issue --db F --site FILE [--out F.pdf] | list | show --number N | verify FILE.pdf",
      "the register of compliance opinions"},
-    {"report", cmd_report, "park --db F --park-id ID --out park.pdf | map ... --out map.png [--width W --height H]",
-     "the park report (PDF) and maps"},
+    {"report", cmd_report,
+     "park --db F --park-id ID --out park.pdf | map ... --out map.png [--width W --height H]\n"
+     "print --db F --bbox minlon,minlat,maxlon,maxlat --out map.pdf [--size A4|A3] [--orientation landscape|portrait] "
+     "[--title T] [--layers L1,L2]",
+     "the park report (PDF), its map (PNG), and a map of any area to print (PDF)"},
     {"qgis-project", cmd_qgis_project, "--db F --url http://HOST:PORT --out city.qgz",
      "a QGIS project reading this server"},
     {"token", cmd_token,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "cli.h"
 #include "paths.h"
 #include "qgis_project.h"
@@ -24,8 +25,71 @@ int cli_write_file(const char *path, const strbuf *b, gisd_error *err)
     return 0;
 }
 
+/* gisd report print --db F --bbox ... [--size A3] [--orientation portrait] [--title T] [--layers L] --out F.pdf */
+static int report_print(int argc, char **argv)
+{
+    const char *db = "gisd.sqlite", *defs = NULL, *out = NULL, *scenario = NULL;
+    param_values v;
+    param_values_init(&v, PRINT_PARAMS, "gisd report print");
+    gisd_error err = {0};
+    int rc = 0;
+    for (int i = 2; i < argc && rc == 0; i++) {
+        if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
+            fprintf(stderr, "gisd report print: --db F --bbox minlon,minlat,maxlon,maxlat --out F.pdf [--size A4|A3] "
+                            "[--orientation landscape|portrait] [--title T] [--layers L1,L2] [--analysis-crs EPSG:n]\n");
+            param_values_free(&v);
+            return 2;
+        }
+        const char *key = argv[i] + 2, *value = argv[++i];
+        if (strcmp(key, "db") == 0)
+            db = value;
+        else if (strcmp(key, "out") == 0)
+            out = value;
+        else if (strcmp(key, "layer-defs") == 0)
+            defs = value;
+        else if (strcmp(key, "scenario") == 0)
+            scenario = value;
+        else {
+            char name[64];
+            snprintf(name, sizeof name, "%s", key);
+            for (char *p = name; *p; p++)
+                *p = *p == '-' ? '_' : *p;
+            rc = param_set_text(&v, name, value, &err);
+        }
+    }
+    if (rc == 0 && !out)
+        rc = gisd_fail(&err, GISD_E_INPUT, "gisd report print needs --out FILE.pdf");
+    if (rc == 0)
+        rc = param_finish(&v, &err);
+    layer_registry *reg = NULL;
+    store *s = NULL;
+    strbuf doc = {0};
+    int srid;
+    if (rc == 0)
+        rc = report_font_check(&err);
+    if (rc == 0)
+        rc = layer_registry_load(defs ? defs : layers_default_dir(), &reg, &err);
+    if (rc == 0)
+        rc = store_open(db, STORE_READONLY, reg, &s, NULL, &err);
+    if (rc == 0)
+        rc = store_set_scenario(s, scenario, &err);
+    if (rc == 0)
+        rc = analysis_crs_resolve(s, reg, (int)param_num(&v, "analysis_crs"), &srid, &err);
+    if (rc == 0)
+        rc = report_print_pdf(s, reg, srid, &v, &doc, &err);
+    if (rc == 0)
+        rc = cli_write_file(out, &doc, &err);
+    strbuf_free(&doc);
+    store_close(s);
+    layer_registry_free(reg);
+    param_values_free(&v);
+    return rc == 0 ? 0 : cli_report(&err);
+}
+
 int cmd_report(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "print") == 0)
+        return report_print(argc, argv);
     const char *db = "gisd.sqlite", *layers_dir = NULL, *rules_path = NULL, *park_id = NULL,
                *out = NULL, *crs = NULL, *scenario = NULL;
     long width = 1200, height = 900;
@@ -36,7 +100,8 @@ int cmd_report(int argc, char **argv)
         {"rules", required_argument, 0, 'R'},  {"layers", required_argument, 0, 'L'},
         {"scenario", required_argument, 0, 'S'}, {0, 0, 0, 0}};
     if (argc < 2 || (strcmp(argv[1], "park") != 0 && strcmp(argv[1], "map") != 0)) {
-        fprintf(stderr, "gisd report: park (an A4 PDF) or map (a PNG): gisd report park --db F --park-id ID --out park.pdf\n");
+        fprintf(stderr, "gisd report: park (an A4 PDF), map (a PNG) or print (a map of an area to print): "
+                        "gisd report park --db F --park-id ID --out park.pdf\n");
         return 2;
     }
     int map = strcmp(argv[1], "map") == 0, c;

@@ -123,3 +123,43 @@ enum MHD_Result http_qgis_project(http_req *r)
                                              {NULL, NULL}};
     return http_send_owned(r, 200, qgz.data, qgz.len, headers);
 }
+
+/* ---- GET /print: a map of any area as a PDF to print ---- */
+
+typedef struct {
+    const layer_registry *reg;
+    param_values v;
+} print_job;
+
+static void print_job_free(void *arg)
+{
+    print_job *j = arg;
+    param_values_free(&j->v);
+    free(j);
+}
+
+static void print_job_run(void *arg, worker *w, http_answer *out)
+{
+    print_job *j = arg;
+    int srid;
+    strbuf b = {0};
+    if (analysis_crs_resolve(w->st, j->reg, (int)param_num(&j->v, "analysis_crs"), &srid, &out->err) != 0 ||
+        report_print_pdf(w->st, j->reg, srid, &j->v, &b, &out->err) != 0) {
+        strbuf_free(&b);
+        return;
+    }
+    http_answer_bytes(out, &b, "application/pdf");
+}
+
+enum MHD_Result http_print(http_req *r)
+{
+    print_job *j = xcalloc(1, sizeof *j);
+    j->reg = r->reg;
+    param_values_init(&j->v, PRINT_PARAMS, "/print");
+    gisd_error err = {0};
+    if (http_query_params(r, PRINT_PARAMS, "/print", 0, &j->v, &err) != 0) {
+        print_job_free(j);
+        return http_reply_gisd_error(r, &err);
+    }
+    return server_defer(r, print_job_run, j, print_job_free);
+}

@@ -33,6 +33,7 @@ const route ROUTES[] = {
     {"GET", "/styles/{}", http_style, ROUTE_READ, "/styles/{styleId}.json", "a MapLibre style"},
     {"GET", "/map", http_public_map, ROUTE_READ, "/map", "the public recycling map (phones first)"},
     {"GET", "/nearest", http_nearest, ROUTE_READ, "/nearest", "the points of a layer nearest to a place, straight or walking"},
+    {"GET", "/print", http_print, ROUTE_READ, "/print", "a map of an area to print: A4 or A3 PDF with title, legend, scale bar and north arrow"},
     {"GET", "/labels", http_labels, ROUTE_READ, "/labels", "the Chinese labels of the answers' keys (the tables' headers)"},
     {"GET", "/search", http_search, ROUTE_READ, "/search", "features by name or by the pinyin initials of their names"},
     {"GET", "/viewer/{}", http_viewer_file, ROUTE_READ, "/viewer/{file}", "the web viewer's files"},

@@ -35,6 +35,8 @@ enum MHD_Result http_viewer_file(http_req *r);
 enum MHD_Result http_public_map(http_req *r);
 /* GET /nearest: the features of a point layer nearest to lon,lat. */
 enum MHD_Result http_nearest(http_req *r);
+/* GET /print: a map of an area as a PDF to print (A4/A3). */
+enum MHD_Result http_print(http_req *r);
 /* GET /labels: the Chinese labels of the answers' keys. */
 enum MHD_Result http_labels(http_req *r);
 /* GET /search: features by name or pinyin initials. */

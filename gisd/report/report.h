@@ -124,4 +124,14 @@ json_t *report_answer_labels(void);
 int report_answer_table(json_t *answer, const char *format, const char *title, strbuf *out, const char **media,
                         gisd_error *err);
 
+/* The print view's parameters: bbox (lon/lat, required), size A4|A3,
+ * orientation landscape|portrait, title, layers, analysis_crs. */
+extern const param_def PRINT_PARAMS[];
+/* A one-page PDF of the area v's bbox names (srid: the CRS it is drawn in)
+ * appended to out: title, date, the data's version, the map with the
+ * layers asked for, its legend, scale bar and north arrow. 0, or -1 with
+ * err (an input error for a bad bbox, layer or title). */
+int report_print_pdf(store *st, const layer_registry *reg, int srid, const param_values *v, strbuf *out,
+                     gisd_error *err);
+
 #endif

@@ -119,9 +119,21 @@ int map_of_site(store *s, const layer_registry *reg, int srid, json_t *site, jso
  * framed on them. 0, or -1 with err. */
 int map_of_changes(store *s, const layer_registry *reg, int srid, const char *a, const char *b, json_t *changes,
                    map_doc *m, gisd_error *err);
+/* The map of an area (bbox in the analysis CRS srid) with the planning
+ * layers listed (comma-separated; NULL: all of them that map_area_layer_known
+ * names), each drawn as the styles draw it, with its legend entries.
+ * 0, or -1 with err. */
+int map_of_area(store *s, const layer_registry *reg, int srid, const double bbox[4], const char *layers,
+                map_doc *m, gisd_error *err);
+/* 1 when map_of_area draws layer. */
+int map_area_layer_known(const char *layer);
 /* Draws m into the box (x, y, w, h) of cr with a scale bar, a north arrow
  * and the legend. */
 void map_draw(cairo_t *cr, const map_doc *m, double x, double y, double w, double h);
+
+/* "wenzhou, imported 2026-11-23T10:00:00Z" (the data's version) into out and
+ * today's date into date, for title blocks. */
+void report_dataset_line(store *st, char *out, size_t n, char date[16]);
 
 /* The land-use colour of the planning style (styles/planning.json). */
 const char *report_landuse_colour(const char *land_use);

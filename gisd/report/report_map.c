@@ -792,3 +792,120 @@ int map_of_changes(store *st, const layer_registry *reg, int srid, const char *a
     snprintf(m->title, sizeof m->title, "%s ↔ %s", a, b);
     return 0;
 }
+
+/* ---- the print view's map: any area, the planning layers ---- */
+
+/* The layers map_of_area draws, bottom up, with how each is drawn. */
+static const char *const AREA_LAYERS[] = {"districts", "zones", "sensitive_areas", "parks", "roads",
+                                          "heat_network", "enterprises", "heat_sources", "hw_facilities",
+                                          "recycling_points", NULL};
+
+int map_area_layer_known(const char *layer)
+{
+    for (size_t i = 0; AREA_LAYERS[i]; i++)
+        if (strcmp(AREA_LAYERS[i], layer) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 when layer is in the comma-separated list (NULL: every layer). */
+static int in_layer_list(const char *list, const char *layer)
+{
+    if (!list)
+        return 1;
+    size_t n = strlen(layer);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, layer, n) == 0)
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+int map_of_area(store *st, const layer_registry *reg, int srid, const double bbox[4], const char *layers,
+                map_doc *m, gisd_error *err)
+{
+    memset(m, 0, sizeof *m);
+    GEOSContextHandle_t h = m->h = geos_context_new();
+    memcpy(m->bbox, bbox, sizeof m->bbox);
+    afail fail = {err, 0};
+    int rc = 0;
+    for (size_t k = 0; AREA_LAYERS[k] && rc == 0; k++) {
+        const char *layer = AREA_LAYERS[k];
+        if (!in_layer_list(layers, layer) || !layer_registry_find(reg, layer))
+            continue;
+        static const char *const none[] = {NULL};
+        static const char *const zf[] = {"land_use", NULL}, *const sf[] = {"kind", NULL}, *const pf[] = {"level", NULL},
+                                 *const rf[] = {"class", NULL}, *const ef[] = {"boiler_fuel", "boiler_tph", NULL},
+                                 *const lf[] = {"level", NULL};
+        const char *const *fields = strcmp(layer, "zones") == 0             ? zf
+                                    : strcmp(layer, "sensitive_areas") == 0 ? sf
+                                    : strcmp(layer, "parks") == 0           ? pf
+                                    : strcmp(layer, "roads") == 0           ? rf
+                                    : strcmp(layer, "enterprises") == 0     ? ef
+                                    : strcmp(layer, "recycling_points") == 0 ? lf
+                                                                             : none;
+        aset set = {0};
+        if (aset_load(h, st, reg, layer, srid, fields, bbox, &set, &fail) != 0) {
+            rc = -1;
+            break;
+        }
+        for (size_t i = 0; i < set.n && afail_live(&fail); i++) {
+            afeat *f = &set.f[i];
+            const char *v0 = set.nvals ? f->vals[0] : NULL;
+            if (strcmp(layer, "districts") == 0) {
+                add_styled(m, f->g, "#fbfaf7", 1, "#8c8c8c", 1.0, &fail);
+                legend(m, "行政区界 district", "#8c8c8c", 1);
+            } else if (strcmp(layer, "zones") == 0) {
+                add_styled(m, f->g, report_landuse_colour(v0), 0.8, "#ffffff", 0.3, &fail);
+                char label[64];
+                utf8_format(label, sizeof label, "用地 %s", v0 ? v0 : "?");
+                legend(m, label, report_landuse_colour(v0), 0);
+            } else if (strcmp(layer, "sensitive_areas") == 0) {
+                for (size_t s = 0; s < sizeof SENSITIVE / sizeof *SENSITIVE; s++)
+                    if (v0 && strcmp(v0, SENSITIVE[s][0]) == 0) {
+                        add_styled(m, f->g, SENSITIVE[s][1], 0.6, SENSITIVE[s][1], 0.8, &fail);
+                        legend(m, SENSITIVE[s][2], SENSITIVE[s][1], 0);
+                    }
+            } else if (strcmp(layer, "parks") == 0) {
+                int national = v0 && strcmp(v0, "national") == 0;
+                add_styled(m, f->g, NULL, 0, national ? PARK_NATIONAL : PARK_OTHER, 2.0, &fail);
+                legend(m, national ? "国家级园区 national park" : "省级园区 provincial park",
+                       national ? PARK_NATIONAL : PARK_OTHER, 1);
+            } else if (strcmp(layer, "roads") == 0) {
+                int major = v0 && (strcmp(v0, "expressway") == 0 || strcmp(v0, "arterial") == 0);
+                add_styled(m, f->g, NULL, 0, major ? "#e0a030" : "#b0b0b0", major ? 1.4 : 0.6, &fail);
+                legend(m, "道路 road", "#b0b0b0", 1);
+            } else if (strcmp(layer, "heat_network") == 0) {
+                add_styled(m, f->g, NULL, 0, PIPE, 1.6, &fail);
+                legend(m, "热网 heat pipe", PIPE, 1);
+            } else if (strcmp(layer, "enterprises") == 0) {
+                int coal = v0 && strcmp(v0, "coal") == 0 && afeat_num(f, 1) > 0;
+                add_styled(m, f->g, coal ? COAL_IN : ENTERPRISE, 1, "#ffffff", coal ? 3.5 : 2.0, &fail);
+                legend(m, coal ? "燃煤锅炉企业 coal boiler" : "企业 enterprise", coal ? COAL_IN : ENTERPRISE, 2);
+            } else if (strcmp(layer, "heat_sources") == 0) {
+                add_styled(m, f->g, "#d32f2f", 1, "#ffffff", 5, &fail);
+                legend(m, "热源 heat source", "#d32f2f", 2);
+            } else if (strcmp(layer, "hw_facilities") == 0) {
+                add_styled(m, f->g, "#ffd600", 1, "#b71c1c", 5, &fail);
+                legend(m, "危废处置设施 hazardous-waste facility", "#ffd600", 2);
+            } else {
+                static const char *const LEVELS[][3] = {{"community", "#43a047", "社区回收点 community point"},
+                                                        {"transit", "#fb8c00", "中转站 transit station"},
+                                                        {"sorting", "#8e24aa", "分拣中心 sorting centre"}};
+                for (size_t s = 0; s < 3; s++)
+                    if (v0 && strcmp(v0, LEVELS[s][0]) == 0) {
+                        add_styled(m, f->g, LEVELS[s][1], 1, "#ffffff", s ? 4.0 : 2.5, &fail);
+                        legend(m, LEVELS[s][2], LEVELS[s][1], 2);
+                    }
+            }
+        }
+        aset_free(&set);
+        if (fail.failed)
+            rc = -1;
+    }
+    if (rc != 0)
+        map_doc_free(m);
+    return rc;
+}

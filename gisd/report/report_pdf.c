@@ -16,7 +16,7 @@
 static const rgb INK = {0.1, 0.1, 0.1}, GREY = {0.4, 0.4, 0.4}, PASS = {0.0, 0.5, 0.2}, FAIL = {0.8, 0.1, 0.1};
 
 /* "wenzhou, imported 2026-11-23 10:00:00" and today's date, for title blocks. */
-static void dataset_line(store *st, char *out, size_t n, char date[16])
+void report_dataset_line(store *st, char *out, size_t n, char date[16])
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -209,7 +209,7 @@ int report_park_pdf(store *st, const layer_registry *reg, const site_rules *rule
         park_parts_load(st, reg, rules, srid, park_id, &p, err) != 0)
         return -1;
     char ds[320], date[16], footer[512], title[512];
-    dataset_line(st, ds, sizeof ds, date);
+    report_dataset_line(st, ds, sizeof ds, date);
     const char *name = json_string_value(json_object_get(p.card, "name"));
     utf8_format(title, sizeof title, "%s 园区循环化改造评估报告", name ? name : park_id);
     /* the footer is one line on every page: a long name is cut there (the
@@ -513,7 +513,7 @@ int report_opinion_pdf(store *st, const layer_registry *reg, const site_rules *r
     }
     o.has_near_park = np == 1;
     char ds[320], date[16], footer[512];
-    dataset_line(st, ds, sizeof ds, date);
+    report_dataset_line(st, ds, sizeof ds, date);
     if (stamp && stamp->date)
         snprintf(date, sizeof date, "%s", stamp->date);
     const char *id = json_string_value(json_object_get(props, "id"));
@@ -674,7 +674,7 @@ int report_scenario_compare_pdf(store *st, const layer_registry *reg, const site
         return -1;
     }
     char ds[320], date[16], footer[512], heading[600];
-    dataset_line(st, ds, sizeof ds, date);
+    report_dataset_line(st, ds, sizeof ds, date);
     const char *title = sc ? json_string_value(json_object_get(sc, "title")) : "现状 baseline";
     char *short_title = utf8_clean(title ? title : a, 60);
     utf8_format(footer, sizeof footer, "gisd · 方案比选 %s / %s · %s · %s", a, b, ds, date);

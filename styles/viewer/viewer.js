@@ -621,6 +621,17 @@ function addOptimizeLayers() {
 }
 map.on('load', addOptimizeLayers);
 
+/* the print view of what the map shows now (GET /print renders it with Cairo, as the reports) */
+function updatePrintLinks() {
+  const b = map.getBounds();
+  const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(v => v.toFixed(5)).join(',');
+  const title = encodeURIComponent(document.title.replace(/^gisd\s*/, '') || '规划图');
+  document.getElementById('print-a4').href = `/print?bbox=${bbox}&size=A4&orientation=landscape&title=${title}`;
+  document.getElementById('print-a3').href = `/print?bbox=${bbox}&size=A3&orientation=portrait&title=${title}`;
+}
+map.on('moveend', updatePrintLinks);
+map.on('load', updatePrintLinks);
+
 buildLayerList();
 paramsReady = renderParams();
 document.getElementById('analysis-name').addEventListener('change', () => { paramsReady = renderParams(); });
