@@ -80,6 +80,25 @@ if any(tree.findLayer(lyr.id()).isVisible() for lyr in oapif) or not tree.findLa
 parks = next(lyr for lyr in oapif if "typename='parks'" in lyr.source())
 if parks.featureCount() != 11:
     fail(f"parks over OAPIF: {parks.featureCount()} features")
+# layer names Chinese first ("社区 Communities"), as the planners read them
+for lyr in oapif:
+    if not ("\u4e00" <= lyr.name()[0] <= "\u9fff"):
+        fail(f"the layer name {lyr.name()!r} is not Chinese first")
+# one background for the whole map: the project's canvas in the style's
+# background colour, the tiles' own background style off (drawn tile by
+# tile, its seams showed)
+bg = next(lyr for lyr in style["layers"] if lyr["type"] == "background")["paint"]["background-color"]
+canvas = project.backgroundColor().name()
+if canvas.lower() != bg.lower():
+    fail(f"the project's background is {canvas}, the style's {bg}")
+for st in tiles[0].renderer().styles():
+    if st.layerName() == "background" and st.isEnabled():
+        fail("the tiles still draw their background tile by tile")
+# district names outrank park names, and both every other label
+prio = {st.layerName(): st.labelSettings().priority for st in tiles[0].labeling().styles()}
+if not (prio.get("districts_label", 0) > prio.get("parks_label", 0) > max(v for k, v in prio.items()
+                                                                      if k not in ("districts_label", "parks_label"))):
+    fail(f"label priorities {prio}")
 extent = project.viewSettings().defaultViewExtent()
 if extent.isEmpty():
     fail("the project opens on no extent")

@@ -58,6 +58,73 @@ static void srs(strbuf *b, int code)
 
 /* The <renderer> and <labeling> of styles/qgis/planning.xml (made by
  * styles/qgis/convert.py with QGIS's converter), appended to b. */
+/* In b's XML, the attribute name="..." that first follows anchor (whose
+ * value is from when from is not NULL) set to value; nothing changes when
+ * there is none. */
+static void set_attr(strbuf *b, const char *anchor, const char *name, const char *from, const char *value)
+{
+    char *at = b->data ? strstr(b->data, anchor) : NULL;
+    if (!at)
+        return;
+    /* the anchor's own element may hold the attribute before the anchor */
+    char *tag = at;
+    while (tag > b->data && *tag != '<')
+        tag--;
+    char key[64];
+    snprintf(key, sizeof key, " %s=\"", name);
+    char *attr = strstr(tag, key);
+    if (!attr)
+        return;
+    char *v = attr + strlen(key), *q = strchr(v, '"');
+    if (!q || (from && ((size_t)(q - v) != strlen(from) || strncmp(v, from, (size_t)(q - v)) != 0)))
+        return;
+    strbuf out = {0};
+    strbuf_append(&out, b->data, (size_t)(v - b->data));
+    strbuf_puts(&out, value);
+    strbuf_puts(&out, q);
+    strbuf_free(b);
+    *b = out;
+}
+
+/* The style's background colour (#rrggbb of styles/planning.json's
+ * background layer) as "r,g,b" numbers; white when it has none. */
+static void background_of(const char *styles_dir, int rgb_out[3])
+{
+    rgb_out[0] = rgb_out[1] = rgb_out[2] = 255;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/planning.json", styles_dir);
+    json_t *style = json_load_file(path, 0, NULL);
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(style, "layers"), i, l) {
+        const char *c = json_string_value(json_object_get(json_object_get(l, "paint"), "background-color"));
+        unsigned r, g, bl;
+        if (c && sscanf(c, "#%02x%02x%02x", &r, &g, &bl) == 3) {
+            rgb_out[0] = (int)r;
+            rgb_out[1] = (int)g;
+            rgb_out[2] = (int)bl;
+            break;
+        }
+    }
+    json_decref(style);
+}
+
+/* "社区 Communities" of a layer title "Communities (社区)": Chinese first,
+ * as the planners read them; other titles as they are. Into out. */
+static void chinese_first(const char *title, char *out, size_t n)
+{
+    const char *open = strrchr(title, '(');
+    size_t len = strlen(title);
+    if (!open || len < 3 || title[len - 1] != ')' || open == title) {
+        snprintf(out, n, "%s", title);
+        return;
+    }
+    size_t eng = (size_t)(open - title);
+    while (eng > 0 && title[eng - 1] == ' ')
+        eng--;
+    snprintf(out, n, "%.*s %.*s", (int)(title + len - 1 - open - 1), open + 1, (int)eng, title);
+}
+
 static int planning_symbology(const char *styles_dir, strbuf *b, gisd_error *err)
 {
     char path[4096];
@@ -79,8 +146,19 @@ static int planning_symbology(const char *styles_dir, strbuf *b, gisd_error *err
         strbuf_free(&text);
         return gisd_fail(err, GISD_E_IO, "%s: not the output of styles/qgis/convert.py", path);
     }
-    strbuf_append(b, start + 1, (size_t)(end - start - 1));
+    /* QGIS draws a vector tile style's background tile by tile, so the
+     * seams show: the project's canvas is that colour instead (project_xml),
+     * and the converted background style is switched off. District names
+     * outrank park names, and both outrank every other label, so that they
+     * do not collide at the zooms where both show. */
+    strbuf sym = {0};
+    strbuf_append(&sym, start + 1, (size_t)(end - start - 1));
     strbuf_free(&text);
+    set_attr(&sym, "layer=\"background\"", "enabled", "1", "0");
+    set_attr(&sym, "layer=\"districts_label\"", "priority", NULL, "10");
+    set_attr(&sym, "layer=\"parks_label\"", "priority", NULL, "9");
+    strbuf_append(b, sym.data, sym.len);
+    strbuf_free(&sym);
     return 0;
 }
 
@@ -166,7 +244,9 @@ static int project_xml(store *st, const layer_registry *reg, const char *base, c
     for (size_t i = 0; i < reg->n; i++) {
         const layer_def *l = &reg->layers[i];
         strbuf_printf(x, "   <layer-tree-layer id=\"gisd_oapif_%s\" providerKey=\"OAPIF\" checked=\"Qt::Unchecked\" expanded=\"0\" name=\"", l->id);
-        xml_text(x, l->title);
+        char name[512];
+        chinese_first(l->title, name, sizeof name);
+        xml_text(x, name);
         strbuf_puts(x, "\" source=\"");
         strbuf src = {0};
         strbuf_printf(&src, "url='%s' typename='%s' restrictToRequestBBOX='1' pagingEnabled='true'", base, l->id);
@@ -210,14 +290,22 @@ static int project_xml(store *st, const layer_registry *reg, const char *base, c
         xml_text(x, src.data);
         strbuf_free(&src);
         strbuf_puts(x, "</datasource>\n   <layername>");
-        xml_text(x, l->title);
+        char name[512];
+        chinese_first(l->title, name, sizeof name);
+        xml_text(x, name);
         /* QGIS 3.22 asks OGC API - Features in CRS84 */
         strbuf_puts(x, "</layername>\n   <srs>");
         srs(x, 4326);
         strbuf_puts(x, "</srs>\n   <provider encoding=\"UTF-8\">OAPIF</provider>\n  </maplayer>\n");
     }
     /* QGIS reads projectCrs only with projections enabled; measurements in metres and km² */
-    strbuf_puts(x, " </projectlayers>\n <properties>\n  <SpatialRefSys><ProjectionsEnabled type=\"int\">1</ProjectionsEnabled></SpatialRefSys>\n"
+    int bg[3];
+    background_of(styles_dir, bg);
+    strbuf_printf(x, " </projectlayers>\n <properties>\n  <Gui><CanvasColorRedPart type=\"int\">%d</CanvasColorRedPart>"
+                     "<CanvasColorGreenPart type=\"int\">%d</CanvasColorGreenPart>"
+                     "<CanvasColorBluePart type=\"int\">%d</CanvasColorBluePart></Gui>\n",
+                  bg[0], bg[1], bg[2]);
+    strbuf_puts(x, "  <SpatialRefSys><ProjectionsEnabled type=\"int\">1</ProjectionsEnabled></SpatialRefSys>\n"
                    "  <Measurement><DistanceUnits type=\"QString\">meters</DistanceUnits>"
                    "<AreaUnits type=\"QString\">km2</AreaUnits></Measurement>\n </properties>\n</qgis>\n");
     return 0;
