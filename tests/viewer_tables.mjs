@@ -70,6 +70,20 @@ try {
   const n = Number((o.title.match(/（(\d+)）/) || [])[1]);
   if (csv.trim().split('\n').length - 1 !== n) fail(`the job's CSV has ${csv.trim().split('\n').length - 1} rows, the table ${n}`);
   await page.screenshot({ path: `${dir}/viewer-table-hw-allocation.png` });
+  // the optimisation form in Chinese with its limits, the candidates as a file
+  await page.selectOption('#optimize-name', 'recycling-siting');
+  await page.waitForSelector('#opt-candidates-file', { state: 'attached', timeout: 10000 });
+  const form = await page.evaluate(() => document.getElementById('optimize-params').innerText);
+  for (const want of ['半径', '数量 p', '候选点文件']) if (!form.includes(want)) fail(`the optimisation form lacks ${want}: ${form}`);
+  // heat extension: the frontier with its axis titles and the budget asked for marked
+  await page.selectOption('#optimize-name', 'heat-extension');
+  await page.waitForSelector('#opt-budget_km', { timeout: 10000 });
+  await page.click('#optimize-run');
+  await page.waitForSelector('#optimize-frontier polyline', { timeout: 120000 });
+  const chart = await page.evaluate(() => document.getElementById('optimize-frontier').textContent);
+  for (const want of ['支管长度', '可淘汰蒸吨', '所选预算 20 km']) if (!chart.includes(want)) fail(`the frontier lacks ${want}: ${chart}`);
+  await page.locator('#optimize-frontier').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${dir}/viewer-frontier.png` });
   // the print view of the current map
   const print = await page.evaluate(() => [document.getElementById('print-a4').href, document.getElementById('print-a3').href]);
   for (const href of print) {

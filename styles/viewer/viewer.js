@@ -35,6 +35,9 @@ const PARAM_LABELS = {
   from: '起点 from', to: '终点 to', mode: '方式 mode (步行 walk / 车行 drive / 危货 hazmat)',
   exposure_m: '沿线影响范围 exposure (m)', max_m: '最远 max (m)', unreachable: '不可达社区 unreachable',
   project_class: '项目类别 project class', coal_boiler_tph: '燃煤锅炉 coal boiler (t/h)', site_m: '方形用地边长 square site side (m)',
+  p: '数量 p（新设点数）', existing: '现有回收点 existing points', exclude_protected: '避开保护区 exclude protected areas',
+  time_limit_s: '求解时限 time limit (s)', budget_km: '管网预算 budget (km)', frontier: '前沿点数 frontier points',
+  candidates: '候选点文件 candidates (GeoJSON)',
 };
 let analysisParams = [];
 let routeEnds = []; /* the ends of a route clicked so far */
@@ -506,12 +509,28 @@ async function renderOptimizeParams() {
   const box = document.getElementById('optimize-params');
   const desc = await fetch('/processes/' + name).then(r => r.json());
   box.innerHTML = '';
+  optimizeCandidates = null;
   for (const [key, input] of Object.entries(desc.inputs)) {
-    if (['format', 'analysis_crs', 'candidates', 'save_scenario'].includes(key)) continue; /* save_scenario: its own field below */
+    if (['format', 'analysis_crs', 'save_scenario'].includes(key)) continue; /* save_scenario: its own field below */
     const s = input.schema || {};
     const label = document.createElement('label');
-    label.textContent = key + (input.minOccurs ? ' *' : '') + ' ';
+    /* Chinese first, with the unit and the limits the catalog gives */
+    const limits = s.minimum !== undefined && s.maximum !== undefined ? `（${s.minimum}–${s.maximum}）` : '';
+    label.textContent = (PARAM_LABELS[key] || labelOf(key)) + limits + (input.minOccurs ? ' *' : '') + ' ';
     let el;
+    if (key === 'candidates') {
+      /* the candidate sites a planner brings: a GeoJSON FeatureCollection of points; none: the layer's */
+      el = document.createElement('input');
+      el.type = 'file';
+      el.accept = '.geojson,.json';
+      el.addEventListener('change', async () => {
+        optimizeCandidates = el.files[0] ? JSON.parse(await el.files[0].text()) : null;
+      });
+      el.id = 'opt-candidates-file';
+      label.appendChild(el);
+      box.appendChild(label);
+      continue;
+    }
     if (s.enum) {
       el = document.createElement('select');
       for (const v of s.enum) el.add(new Option(v, v));
@@ -531,11 +550,13 @@ async function renderOptimizeParams() {
     box.appendChild(label);
   }
 }
+let optimizeCandidates = null;
 
 function optimizeInputs() {
   const inputs = { format: 'geojson' };
+  if (optimizeCandidates) inputs.candidates = optimizeCandidates;
   for (const el of document.querySelectorAll('#optimize-params input, #optimize-params select')) {
-    if (el.value === '') continue;
+    if (el.value === '' || el.type === 'file') continue;
     const key = el.id.slice(4);
     inputs[key] = el.type === 'number' ? Number(el.value) : (el.value === 'true' ? true : el.value === 'false' ? false : el.value);
   }
@@ -545,7 +566,7 @@ function optimizeInputs() {
 function drawFrontier(frontier) {
   const svg = document.getElementById('optimize-frontier');
   if (!frontier || !frontier.length) { svg.style.display = 'none'; return; }
-  const W = 290, H = 150, L = 34, B = 24;
+  const W = 290, H = 172, L = 34, B = 36;
   const maxX = Math.max(...frontier.map(p => p.budget_km)) || 1, maxY = Math.max(...frontier.map(p => p.tph_retired)) || 1;
   const x = v => L + (W - L - 8) * v / maxX, y = v => H - B - (H - B - 8) * v / maxY;
   const pts = frontier.map(p => `${x(p.budget_km).toFixed(1)},${y(p.tph_retired).toFixed(1)}`).join(' ');
@@ -553,8 +574,18 @@ function drawFrontier(frontier) {
     `<line x1="${L}" y1="4" x2="${L}" y2="${H - B}" stroke="#999"/>` +
     `<polyline points="${pts}" fill="none" stroke="#d50000" stroke-width="2"/>` +
     frontier.map(p => `<circle cx="${x(p.budget_km).toFixed(1)}" cy="${y(p.tph_retired).toFixed(1)}" r="2.5" fill="#d50000"/>`).join('') +
-    `<text x="${L}" y="${H - 6}">0</text><text x="${W - 60}" y="${H - 6}">${maxX.toFixed(1)} km</text>` +
-    `<text x="2" y="12">${Math.round(maxY)} t/h</text>`;
+    `<text x="${L}" y="${H - B + 12}">0</text><text x="${W - 60}" y="${H - B + 12}">${maxX.toFixed(1)} km</text>` +
+    `<text x="${L + 4}" y="12">${Math.round(maxY)} t/h</text>` +
+    `<text class="axis" x="${(L + W) / 2 - 55}" y="${H - 4}">支管长度 spur pipe (km)</text>` +
+    `<text class="axis" x="4" y="${(H - B) / 2}" transform="rotate(-90 10 ${(H - B) / 2})">可淘汰蒸吨 t/h</text>` +
+    (() => {
+      /* the budget asked for, on the curve */
+      const budget = Number((document.getElementById('opt-budget_km') || {}).value);
+      if (!(budget > 0)) return '';
+      const bx = x(Math.min(budget, maxX)).toFixed(1);
+      return `<line class="budget" x1="${bx}" y1="4" x2="${bx}" y2="${H - B}" stroke="#1565c0" stroke-dasharray="3 2"/>` +
+        `<text class="budget" x="${Number(bx) + 4}" y="${H - B - 8}" fill="#1565c0">所选预算 ${budget} km</text>`;
+    })();
   svg.style.display = 'block';
 }
 
@@ -568,7 +599,7 @@ function drawOptimization(fc) {
   map.setPaintProperty('optimize-point', 'circle-color',
     ['case', ['==', ['get', 'kind'], 'community'], sites.length ? colour : '#9e9e9e',
      ['==', ['get', 'kind'], 'uncoverable'], '#000000', ['==', ['get', 'kind'], 'unserved'], '#d50000',
-     ['==', ['get', 'kind'], 'boiler_left'], '#795548', '#ffd600']);
+     ['==', ['get', 'kind'], 'boiler_left'], '#795548', '#d500f9']); /* new sites: magenta, not the facilities' yellow */
   /* the legend names the colours of the sites communities are served by */
   const bySite = fc.features.some(f => f.properties.site_id);
   const legend = document.getElementById('optimize-legend');
@@ -616,7 +647,7 @@ function addOptimizeLayers() {
                  paint: { 'line-color': ['case', ['==', ['get', 'kind'], 'spur'], '#d50000', '#6a1b9a'],
                           'line-width': ['interpolate', ['linear'], ['coalesce', ['get', 'tonnes'], 200], 0, 1, 200, 2, 2000, 6] } });
   map.addLayer({ id: 'optimize-point', type: 'circle', source: 'optimize', filter: ['==', ['geometry-type'], 'Point'],
-                 paint: { 'circle-color': '#ffd600', 'circle-stroke-color': '#333', 'circle-stroke-width': 1,
+                 paint: { 'circle-color': '#d500f9', 'circle-stroke-color': '#333', 'circle-stroke-width': 1,
                           'circle-radius': ['case', ['in', ['get', 'kind'], ['literal', ['selected', 'site', 'facility']]], 8, 4] } });
 }
 map.on('load', addOptimizeLayers);
