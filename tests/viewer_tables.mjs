@@ -50,6 +50,9 @@ try {
     if (!r.ok || !(r.headers.get('content-type') || '').includes(type)) fail(`the download ${href}: ${r.status} ${r.headers.get('content-type')}`);
   }
   if (t.links.length !== 3) fail(`${t.links.length} downloads, not CSV, Excel and GeoJSON`);
+  // the map's legend says what the analysis drew
+  const legend = await page.evaluate(() => document.getElementById('analysis-legend').innerText);
+  for (const want of ['供热覆盖范围', '覆盖内燃煤锅炉']) if (!legend.includes(want)) fail(`the analysis legend lacks ${want}: ${legend}`);
   await page.screenshot({ path: `${dir}/viewer-table-heating.png` });
   await page.click('#analysis-clear');
   await page.evaluate(() => new Promise(res => window.gisdMap.once('idle', res)));
@@ -84,6 +87,10 @@ try {
   for (const want of ['支管长度', '可淘汰蒸吨', '所选预算 20 km']) if (!chart.includes(want)) fail(`the frontier lacks ${want}: ${chart}`);
   await page.locator('#optimize-frontier').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${dir}/viewer-frontier.png` });
+  // the current map as a PNG
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 20000 }), page.click('#map-png')]);
+  const png = await download.path().then(p => import('node:fs').then(fs => fs.readFileSync(p)));
+  if (png.length < 20000 || png.readUInt32BE(0) !== 0x89504e47) fail(`the map PNG is ${png.length} bytes, not a PNG of the map`);
   // the print view of the current map
   const print = await page.evaluate(() => [document.getElementById('print-a4').href, document.getElementById('print-a3').href]);
   for (const href of print) {

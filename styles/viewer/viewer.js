@@ -249,6 +249,7 @@ async function runAnalysis() {
   if (!answer.code && routeSummary(name, answer))
     document.getElementById('analysis-table').prepend(Object.assign(document.createElement('p'), { textContent: routeSummary(name, answer) }));
   drawLegend(name === 'symbiosis' ? answer.byproducts || [] : []);
+  if (name !== 'symbiosis' && view.type === 'FeatureCollection') drawKindLegend(view);
   if (name === 'site-check') siteTable(answer, base, init);
   if (view.type === 'FeatureCollection') map.getSource('analysis').setData(view);
   window.gisdAnalysis = view;
@@ -374,6 +375,26 @@ function drawLegend(byproducts) {
     `${escapeHtml(b.byproduct)} ${b.links}/${b.links + b.unmatched}</span>`).join('') +
     (byproducts.length ? '<span><i class="swatch dot" style="background:#d50000"></i>未匹配 unmatched</span>' +
                          '<span><i class="swatch dot" style="background:#9e9e9e"></i>未利用 unused</span>' : '');
+}
+
+/* What each kind of feature an analysis draws means, in the colours the
+ * analysis layers give it: the legend of the map of the answer. */
+const KIND_LEGEND = {
+  coverage: ['fill', '#00b8d4', '供热覆盖范围 heating coverage'],
+  coal_boiler: ['dot', '#00e5ff', '覆盖内燃煤锅炉 coal boiler in coverage'],
+  link: ['line', '#006064', '至最近处置设施 to the nearest facility'],
+  uncovered: ['dot', '#00e5ff', '未覆盖社区 uncovered community'],
+  route: ['line', '#6a1b9a', '路线 route'],
+  service_area: ['line', '#2e7d32', '步行可达道路 roads reached'],
+  site: ['fill', '#00b8d4', '用地 site'],
+};
+function drawKindLegend(view) {
+  const kinds = new Set(view.features.map(f => f.properties && f.properties.kind));
+  const beyond = view.features.some(f => f.properties && f.properties.beyond_max === true);
+  const entries = [...kinds].filter(k => KIND_LEGEND[k]).map(k => KIND_LEGEND[k]);
+  if (beyond) entries.push(['line', '#d50000', '超出最大距离 beyond max']);
+  document.getElementById('analysis-legend').innerHTML = entries.map(([shape, colour, label]) =>
+    `<span data-kind><i class="swatch ${shape === 'fill' ? '' : shape}" style="background:${colour}"></i>${escapeHtml(label)}</span>`).join('');
 }
 
 function addAnalysisLayers() {
@@ -661,6 +682,20 @@ function updatePrintLinks() {
   document.getElementById('print-a3').href = `/print?bbox=${bbox}&size=A3&orientation=portrait&title=${title}`;
 }
 map.on('moveend', updatePrintLinks);
+
+/* the map as the planner sees it, as a PNG: read in the render that follows a repaint */
+document.getElementById('map-png').addEventListener('click', e => {
+  e.preventDefault();
+  map.once('render', () => {
+    const a = document.createElement('a');
+    a.href = map.getCanvas().toDataURL('image/png');
+    a.download = '规划地图.png';
+    document.body.append(a);
+    a.click();
+    a.remove();
+  });
+  map.triggerRepaint();
+});
 map.on('load', updatePrintLinks);
 
 buildLayerList();
