@@ -66,11 +66,39 @@ static void the_command_line_writes_the_same_project(void **state)
     free(body);
 }
 
+/* A deployment's basemap in the project: an XYZ raster layer QGIS reads as
+ * valid, drawn under everything, its template the one configured. */
+static void a_basemap_lies_under_the_project(void **state)
+{
+    (void)state;
+    const char *dir = tu_tmpdir("qgis-basemap");
+    char *out;
+    int rc = tu_run(&out, "cd '%s' && '%s' qgis-project --db '%s' --url '%s/' --basemap 'http://127.0.0.1:9/vec_w/{z}/{x}/{y}.png' "
+                          "--out base.qgz 2>&1",
+                    dir, tu_gisd(), refdb, srv.base);
+    if (rc != 0)
+        fail_msg("gisd qgis-project --basemap: %s", out);
+    free(out);
+    rc = tu_run(&out, "cd '%s' && QT_QPA_PLATFORM=offscreen /usr/bin/python3 -c \""
+                      "from qgis.core import QgsApplication, QgsProject\n"
+                      "app = QgsApplication([], False); app.initQgis()\n"
+                      "p = QgsProject.instance(); assert p.read('base.qgz')\n"
+                      "order = [l.name() for l in p.layerTreeRoot().layerOrder()]\n"
+                      "b = [l for l in p.mapLayers().values() if l.name() == '底图 basemap'][0]\n"
+                      "print(b.isValid(), b.providerType(), order[-1], 'vec_w' in b.source() and '%%7Bz%%7D' in b.source())\n"
+                      "\" 2>&1 | tail -1",
+                dir);
+    if (rc != 0 || !strstr(out, "True wms 底图 basemap True"))
+        fail_msg("QGIS on the basemap project: %s", out);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(qgis_opens_the_project_and_draws_the_city),
         cmocka_unit_test(the_command_line_writes_the_same_project),
+        cmocka_unit_test(a_basemap_lies_under_the_project),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

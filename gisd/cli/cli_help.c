@@ -46,7 +46,7 @@ static const cli_command COMMANDS[] = {
      "print --db F --bbox minlon,minlat,maxlon,maxlat --out map.pdf [--size A4|A3] [--orientation landscape|portrait] "
      "[--title T] [--layers L1,L2]",
      "the park report (PDF), its map (PNG), and a map of any area to print (PDF)"},
-    {"qgis-project", cmd_qgis_project, "--db F --url http://HOST:PORT --out city.qgz",
+    {"qgis-project", cmd_qgis_project, "--db F --url http://HOST:PORT --out city.qgz [--basemap XYZ-TEMPLATE]",
      "a QGIS project reading this server"},
     {"token", cmd_token,
      "add --db F --name NAME --scope admin|write:L1,L2|issue:opinions ... | list --db F | revoke --db F --name NAME",

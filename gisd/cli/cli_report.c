@@ -151,10 +151,11 @@ int cmd_report(int argc, char **argv)
 
 int cmd_qgis_project(int argc, char **argv)
 {
-    const char *db = "gisd.sqlite", *layers_dir = NULL, *url = NULL, *out = NULL, *styles = NULL;
+    const char *db = "gisd.sqlite", *layers_dir = NULL, *url = NULL, *out = NULL, *styles = NULL, *basemap = NULL;
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},     {"url", required_argument, 0, 'u'},
                                          {"out", required_argument, 0, 'o'},    {"styles", required_argument, 0, 'S'},
-                                         {"layers", required_argument, 0, 'L'}, {0, 0, 0, 0}};
+                                         {"layers", required_argument, 0, 'L'}, {"basemap", required_argument, 0, 'B'},
+                                         {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -164,8 +165,13 @@ int cmd_qgis_project(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'S': styles = optarg; break;
         case 'L': layers_dir = optarg; break;
+        case 'B': basemap = optarg; break;
         default: return 2;
         }
+    }
+    if (basemap && strncmp(basemap, "http", 4) != 0) {
+        fprintf(stderr, "gisd qgis-project: --basemap must be an http(s) XYZ template with {z}, {x} and {y}\n");
+        return 2;
     }
     if (optind != argc || !url || !out || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
         fprintf(stderr, "gisd qgis-project: needs --url http://HOST:PORT (the server QGIS will reach) and --out FILE.qgz\n");
@@ -185,7 +191,7 @@ int cmd_qgis_project(int argc, char **argv)
     if (rc == 0)
         rc = store_open(db, STORE_READONLY, reg, &s, NULL, &err);
     if (rc == 0)
-        rc = qgis_project_qgz(s, reg, base, styles, &doc, &err);
+        rc = qgis_project_qgz(s, reg, base, styles, basemap, &doc, &err);
     if (rc == 0)
         rc = cli_write_file(out, &doc, &err);
     strbuf_free(&doc);

@@ -111,7 +111,8 @@ enum MHD_Result http_qgis_project(http_req *r)
     gisd_error err = {0};
     strbuf qgz = {0};
     worker *w = server_worker_for(r->srv, r->scenario, &err);
-    int rc = w ? qgis_project_qgz(w->st, r->reg, r->base, server_config_of(r->srv)->styles_dir, &qgz, &err) : -1;
+    int rc = w ? qgis_project_qgz(w->st, r->reg, r->base, server_config_of(r->srv)->styles_dir,
+                                  server_config_of(r->srv)->basemap, &qgz, &err) : -1;
     server_worker_release(r->srv, w);
     if (rc != 0) {
         strbuf_free(&qgz);

@@ -208,8 +208,22 @@ static const char *geometry_family(geom_kind k)
 
 /* The project's XML. Layer ids are over ten characters: QGIS regenerates
  * shorter ones, and the layer tree would lose its layers. */
+/* The XYZ source of a basemap template as QGIS's raster provider writes it
+ * (type=xyz&url=..., the braces percent-encoded). */
+static void xyz_source(strbuf *b, const char *tmpl)
+{
+    strbuf_puts(b, "type=xyz&url=");
+    for (const unsigned char *p = (const unsigned char *)tmpl; *p; p++) {
+        if (strchr("{}&=%", *p) || *p <= ' ' || *p >= 0x7f)
+            strbuf_printf(b, "%%%02X", *p);
+        else
+            strbuf_append(b, (const char *)p, 1);
+    }
+    strbuf_puts(b, "&zmax=18&zmin=0");
+}
+
 static int project_xml(store *st, const layer_registry *reg, const char *base, const char *styles_dir,
-                       strbuf *x, gisd_error *err)
+                       const char *basemap, strbuf *x, gisd_error *err)
 {
     int srid;
     if (analysis_crs_resolve(st, reg, 0, &srid, err) != 0)
@@ -257,7 +271,17 @@ static int project_xml(store *st, const layer_registry *reg, const char *base, c
     strbuf_puts(x, "  </layer-tree-group>\n");
     strbuf_puts(x, "  <layer-tree-layer id=\"gisd_vector_tiles\" providerKey=\"vectortile\" checked=\"Qt::Checked\" expanded=\"1\" name=\"规划底图 planning (vector tiles)\" source=\"");
     xml_text(x, tiles.data);
-    strbuf_puts(x, "\"><customproperties/></layer-tree-layer>\n </layer-tree-group>\n");
+    strbuf_puts(x, "\"><customproperties/></layer-tree-layer>\n");
+    strbuf bm = {0};
+    if (basemap) {
+        /* the deployment's basemap under everything (--basemap) */
+        xyz_source(&bm, basemap);
+        strbuf_puts(x, "  <layer-tree-layer id=\"gisd_basemap_xyz\" providerKey=\"wms\" checked=\"Qt::Checked\" expanded=\"0\" "
+                       "name=\"底图 basemap\" source=\"");
+        xml_text(x, bm.data);
+        strbuf_puts(x, "\"><customproperties/></layer-tree-layer>\n");
+    }
+    strbuf_puts(x, " </layer-tree-group>\n");
     strbuf_printf(x, " <mapcanvas name=\"theMapCanvas\" annotationsVisible=\"1\">\n  <units>meters</units>\n"
                      "  <extent><xmin>%.3f</xmin><ymin>%.3f</ymin><xmax>%.3f</xmax><ymax>%.3f</ymax></extent>\n"
                      "  <rotation>0</rotation>\n  <destinationsrs>",
@@ -270,6 +294,14 @@ static int project_xml(store *st, const layer_registry *reg, const char *base, c
                   ext[0], ext[1], ext[2], ext[3]);
     srs(x, srid);
     strbuf_puts(x, "</DefaultViewExtent></ProjectViewSettings>\n <projectlayers>\n");
+    if (basemap) {
+        strbuf_puts(x, "  <maplayer type=\"raster\" styleCategories=\"AllStyleCategories\">\n   <id>gisd_basemap_xyz</id>\n   <datasource>");
+        xml_text(x, bm.data);
+        strbuf_puts(x, "</datasource>\n   <layername>底图 basemap</layername>\n   <srs>");
+        srs(x, 3857);
+        strbuf_puts(x, "</srs>\n   <provider>wms</provider>\n  </maplayer>\n");
+    }
+    strbuf_free(&bm);
     strbuf_puts(x, "  <maplayer type=\"vector-tile\" hasScaleBasedVisibilityFlag=\"0\" styleCategories=\"AllStyleCategories\">\n"
                    "   <id>gisd_vector_tiles</id>\n   <datasource>");
     xml_text(x, tiles.data);
@@ -312,10 +344,10 @@ static int project_xml(store *st, const layer_registry *reg, const char *base, c
 }
 
 int qgis_project_qgz(store *st, const layer_registry *reg, const char *base_url, const char *styles_dir,
-                     strbuf *qgz, gisd_error *err)
+                     const char *basemap, strbuf *qgz, gisd_error *err)
 {
     strbuf xml = {0};
-    if (project_xml(st, reg, base_url, styles_dir, &xml, err) != 0) {
+    if (project_xml(st, reg, base_url, styles_dir, basemap, &xml, err) != 0) {
         strbuf_free(&xml);
         return -1;
     }

@@ -12,8 +12,10 @@
  * the vector tiles of base_url with the planning style in QGIS's symbology
  * (styles_dir/qgis/planning.xml), every collection as a hidden OGC API -
  * Features layer, the project CRS the analysis CRS, the map on the data's
- * extent. 0, or -1 with err. */
+ * extent; with basemap (an XYZ template, or NULL) an XYZ raster layer under
+ * everything. 0, or -1 with err. */
 int qgis_project_qgz(store *s, const layer_registry *reg, const char *base_url, const char *styles_dir,
+                     const char *basemap,
                      strbuf *qgz, gisd_error *err);
 
 #endif
