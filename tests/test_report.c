@@ -694,7 +694,8 @@ static void a_map_printed_on_a3(void **state)
     free(out);
     char *text = pdf_text(pdf, 0);
     static const char *const needles[] = {"回收网络图", "日期", "数据 wenzhou", "EPSG:4549", "A3 纵向",
-                                          "社区回收点", "国家级园区", "行政区界", "用地 M1"};
+                                          "社区回收点", "国家级园区", "行政区界", "用地 M1",
+                                          "瓯海区", "浙江温州鹿城轻工产业园区"}; /* names on the map */
     for (size_t i = 0; i < sizeof needles / sizeof *needles; i++)
         if (!strstr(text, needles[i]))
             fail_msg("the printed map lacks \"%s\"", needles[i]);

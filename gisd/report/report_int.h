@@ -91,7 +91,7 @@ typedef struct {
     size_t n, cap;
     legend_entry legend[24];
     size_t nlegend;
-    map_label labels[12];
+    map_label labels[40];
     size_t nlabels;
     int grid; /* a coordinate grid with its values at the frame's edges (the CRS's metres) */
     int legend_below; /* the legend goes below the map whatever the frame's shape: nothing hidden under it */

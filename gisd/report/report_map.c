@@ -656,7 +656,16 @@ void map_draw(cairo_t *cr, const map_doc *m, double x, double y, double w, doubl
             cairo_stroke(cr);
             cairo_set_dash(cr, NULL, 0, 0);
         }
-        double fs = fmax(8 * u, 6.5), tw = (double)strlen(l->text) * fs * 0.58;
+        double fs = fmax(8 * u, 6.5), tw = 0;
+        /* the label's width: a Han character is about one em, a Latin one about half */
+        uint32_t cp;
+        for (const char *p = l->text; *p;) {
+            size_t len = utf8_next(p, &cp);
+            if (!len)
+                break;
+            tw += cp >= 0x2E80 ? fs * 1.02 : fs * 0.58;
+            p += len;
+        }
         cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
         cairo_rectangle(cr, px + 2 * u, py - fs * 0.7, tw, fs * 1.4);
         cairo_fill(cr);
@@ -823,6 +832,27 @@ static int in_layer_list(const char *list, const char *layer)
     return 0;
 }
 
+/* A name written at a point on g when it falls inside the frame and the map
+ * has room for one more label. */
+static void area_label(map_doc *m, const GEOSGeometry *g, const char *name, const char *hex, afail *fail)
+{
+    if (!name || !*name || m->nlabels == sizeof m->labels / sizeof *m->labels)
+        return;
+    GEOSGeometry *pt = GEOSPointOnSurface_r(m->h, g);
+    double x, y;
+    if (!afail_ok(fail, pt && GEOSGeomGetX_r(m->h, pt, &x) && GEOSGeomGetY_r(m->h, pt, &y), "placing a name")) {
+        if (pt)
+            GEOSGeom_destroy_r(m->h, pt);
+        return;
+    }
+    GEOSGeom_destroy_r(m->h, pt);
+    if (x < m->bbox[0] || x > m->bbox[2] || y < m->bbox[1] || y > m->bbox[3])
+        return;
+    map_label *l = &m->labels[m->nlabels++];
+    *l = (map_label){.x = x, .y = y, .colour = rgb_hex(hex)};
+    utf8_format(l->text, sizeof l->text, "%s", name);
+}
+
 int map_of_area(store *st, const layer_registry *reg, int srid, const double bbox[4], const char *layers,
                 map_doc *m, gisd_error *err)
 {
@@ -835,11 +865,12 @@ int map_of_area(store *st, const layer_registry *reg, int srid, const double bbo
         const char *layer = AREA_LAYERS[k];
         if (!in_layer_list(layers, layer) || !layer_registry_find(reg, layer))
             continue;
-        static const char *const none[] = {NULL};
-        static const char *const zf[] = {"land_use", NULL}, *const sf[] = {"kind", NULL}, *const pf[] = {"level", NULL},
+        static const char *const none[] = {NULL}, *const df[] = {"name", NULL};
+        static const char *const zf[] = {"land_use", NULL}, *const sf[] = {"kind", NULL}, *const pf[] = {"level", "name", NULL},
                                  *const rf[] = {"class", NULL}, *const ef[] = {"boiler_fuel", "boiler_tph", NULL},
                                  *const lf[] = {"level", NULL};
-        const char *const *fields = strcmp(layer, "zones") == 0             ? zf
+        const char *const *fields = strcmp(layer, "districts") == 0         ? df
+                                    : strcmp(layer, "zones") == 0           ? zf
                                     : strcmp(layer, "sensitive_areas") == 0 ? sf
                                     : strcmp(layer, "parks") == 0           ? pf
                                     : strcmp(layer, "roads") == 0           ? rf
@@ -857,6 +888,7 @@ int map_of_area(store *st, const layer_registry *reg, int srid, const double bbo
             if (strcmp(layer, "districts") == 0) {
                 add_styled(m, f->g, "#fbfaf7", 1, "#8c8c8c", 1.0, &fail);
                 legend(m, "行政区界 district", "#8c8c8c", 1);
+                area_label(m, f->g, v0, "#555555", &fail);
             } else if (strcmp(layer, "zones") == 0) {
                 add_styled(m, f->g, report_landuse_colour(v0), 0.8, "#ffffff", 0.3, &fail);
                 char label[64];
@@ -871,6 +903,7 @@ int map_of_area(store *st, const layer_registry *reg, int srid, const double bbo
             } else if (strcmp(layer, "parks") == 0) {
                 int national = v0 && strcmp(v0, "national") == 0;
                 add_styled(m, f->g, NULL, 0, national ? PARK_NATIONAL : PARK_OTHER, 2.0, &fail);
+                area_label(m, f->g, f->vals[1], national ? PARK_NATIONAL : PARK_OTHER, &fail);
                 legend(m, national ? "国家级园区 national park" : "省级园区 provincial park",
                        national ? PARK_NATIONAL : PARK_OTHER, 1);
             } else if (strcmp(layer, "roads") == 0) {
