@@ -27,6 +27,7 @@ const param_def NEAREST_PARAMS[] = {
 typedef struct {
     afeat *f;
     const char *id;
+    double x, y; /* in the analysis CRS */
     double euclid, dist;
     size_t spot; /* its index among the snapped candidates */
 } cand;
@@ -136,7 +137,7 @@ int analysis_nearest(store *s, const layer_registry *reg, int srid, const neares
             rc = -1;
             break;
         }
-        c[nc] = (cand){f, id_k >= 0 ? f->vals[id_k] : NULL, hypot(fx - x, fy - y), 0, nc};
+        c[nc] = (cand){f, id_k >= 0 ? f->vals[id_k] : NULL, fx, fy, hypot(fx - x, fy - y), 0, nc};
         c[nc].dist = c[nc].euclid;
         nc++;
     }
@@ -150,12 +151,8 @@ int analysis_nearest(store *s, const layer_registry *reg, int srid, const neares
                            p->lat, p->snap_max_m);
         } else {
             spots = xcalloc(nc + 1, sizeof *spots);
-            for (size_t i = 0; i < nc && rc == 0; i++) {
-                double fx, fy;
-                GEOSGeomGetX_r(h, c[i].f->g, &fx);
-                GEOSGeomGetY_r(h, c[i].f->g, &fy);
-                network_snap(an.net, NET_WALK, fx, fy, p->snap_max_m, &spots[i]);
-            }
+            for (size_t i = 0; i < nc; i++)
+                network_snap(an.net, NET_WALK, c[i].x, c[i].y, p->snap_max_m, &spots[i]);
             srch = net_search_new(an.net, NET_WALK);
             rc = walk_distances(srch, &src, c, nc, spots, (size_t)p->n, err);
         }
@@ -182,10 +179,7 @@ int analysis_nearest(store *s, const layer_registry *reg, int srid, const neares
         json_object_set_new(props, "distance_m", json_real(analysis_round(c[i].dist, 1)));
         json_object_set_new(props, "straight_m", json_real(analysis_round(c[i].euclid, 1)));
         json_object_set_new(props, "rank", json_integer((json_int_t)i + 1));
-        double fx, fy;
-        GEOSGeomGetX_r(h, f->g, &fx);
-        GEOSGeomGetY_r(h, f->g, &fy);
-        double pt[2] = {fx, fy};
+        double fx = c[i].x, fy = c[i].y, pt[2] = {fx, fy};
         json_t *coords = lonlat_positions(back, pt, 1);
         json_t *feature = json_pack("{s:s, s:s?, s:{s:s, s:O}, s:o}", "type", "Feature", "id", c[i].id, "geometry",
                                     "type", "Point", "coordinates", json_array_get(coords, 0), "properties", props);
