@@ -69,6 +69,8 @@ try {
     heads: [...document.querySelector('#optimize-table table[data-list="flows"]').tHead.rows[0].cells].map(c => c.textContent),
     links: [...document.querySelectorAll('#optimize-table .downloads a')].map(a => a.href) }));
   if (!o.heads.includes('企业编号') || !o.heads.includes('处置设施编号')) fail(`the flows table's headers: ${o.heads}`);
+  const olegend = await page.evaluate(() => document.getElementById('optimize-legend').innerText);
+  for (const want of ['危废流向', '未处置']) if (!olegend.includes(want)) fail(`the optimisation legend lacks ${want}: ${olegend}`);
   const csv = await (await fetch(o.links[0])).text();
   const n = Number((o.title.match(/（(\d+)）/) || [])[1]);
   if (csv.trim().split('\n').length - 1 !== n) fail(`the job's CSV has ${csv.trim().split('\n').length - 1} rows, the table ${n}`);

@@ -624,8 +624,18 @@ function drawOptimization(fc) {
   /* the legend names the colours of the sites communities are served by */
   const bySite = fc.features.some(f => f.properties.site_id);
   const legend = document.getElementById('optimize-legend');
-  legend.innerHTML = !bySite ? '' : sites.slice(0, 13).map((id, i) =>
-    `<span><i class="swatch dot" style="background:${PALETTE[i % PALETTE.length]}"></i>${id}</span>`).join('');
+  /* and what each kind of feature drawn is, in the colours the layers give it */
+  const KINDS = {
+    selected: ['dot', '#d500f9', '新设点 proposed site'], site: ['dot', '#d500f9', '新设点 proposed site'],
+    facility: ['dot', '#d500f9', '处置设施 facility'], newly_covered: ['dot', '#d500f9', '新覆盖社区 newly covered'],
+    uncoverable: ['dot', '#000000', '无法覆盖 uncoverable'], unserved: ['dot', '#d50000', '未处置 unserved'],
+    boiler_left: ['dot', '#795548', '保留锅炉 boiler left'], boiler_retired: ['dot', '#d500f9', '可淘汰锅炉 boiler retired'],
+    flow: ['line', '#6a1b9a', '危废流向 flow'], spur: ['line', '#d50000', '新建支管 spur pipe'],
+  };
+  const kinds = [...new Set(fc.features.map(f => f.properties.kind))].filter(k => KINDS[k]);
+  legend.innerHTML = kinds.map(k => `<span data-kind><i class="swatch ${KINDS[k][0]}" style="background:${KINDS[k][1]}"></i>${KINDS[k][2]}</span>`).join('') +
+    (!bySite ? '' : sites.slice(0, 13).map((id, i) =>
+      `<span><i class="swatch dot" style="background:${PALETTE[i % PALETTE.length]}"></i>${id}</span>`).join(''));
   drawFrontier(answer.frontier);
   document.getElementById('optimize-result').textContent = JSON.stringify(
     Object.fromEntries(Object.entries(answer).filter(([k]) => !['flows', 'facilities', 'sites'].includes(k))), null, 1);
