@@ -350,6 +350,11 @@ static void a_park_report_in_pdf(void **state)
     /* the map page: the park's boundary (national: #c62828) and the coverage (#00b8d4) are drawn */
     int mp = page_with(pdf, pages, "园区地图");
     assert_true(mp > 0);
+    /* the map names what it shows: the heat source inside the park (HS01 of heat_sources.csv) and the park */
+    char *maptext = pdf_text(pdf, mp);
+    assert_non_null(strstr(maptext, "温州经济热电厂"));
+    assert_non_null(strstr(maptext, "热源 heat source"));
+    free(maptext);
     image im = render_page(pdf, mp);
     long boundary = pixels_near(&im, "#c62828", 40), coverage = pixels_near(&im, "#00b8d4", 40);
     if (boundary < 200 || coverage < 200)

@@ -77,6 +77,8 @@ static void legend(map_doc *m, const char *label, const char *hex, int kind)
         m->legend[m->nlegend++] = (legend_entry){xstrdup(label), rgb_hex(hex), kind};
 }
 
+static void area_label(map_doc *m, const GEOSGeometry *g, const char *name, const char *hex, afail *fail);
+
 static GEOSGeometry *clone(map_doc *m, const GEOSGeometry *g, afail *fail)
 {
     GEOSGeometry *c = GEOSGeom_clone_r(m->h, g);
@@ -282,6 +284,19 @@ int map_of_park(store *st, const layer_registry *reg, int srid, const char *park
             legend(m, "覆盖内燃煤锅炉(应淘汰) coal boiler in coverage", COAL_IN, 2);
         if (any_out)
             legend(m, "覆盖外燃煤锅炉 coal boiler outside coverage", COAL_OUT, 2);
+        /* the heat sources the park may draw on, named; and the park's own name */
+        aset sources = {0};
+        static const char *const hf[] = {"name", NULL};
+        if (afail_live(&fail) && aset_load(h, st, reg, "heat_sources", srid, hf, m->bbox, &sources, &fail) == 0) {
+            for (size_t k = 0; k < sources.n && afail_live(&fail); k++) {
+                add_styled(m, sources.f[k].g, "#d7263d", 1, "#ffffff", 5, &fail);
+                area_label(m, sources.f[k].g, sources.f[k].vals[0], "#b71c1c", &fail);
+            }
+            if (sources.n)
+                legend(m, "热源 heat source", "#d7263d", 2);
+        }
+        aset_free(&sources);
+        area_label(m, park->g, park->vals[2], park_colour, &fail);
         if (fail.failed)
             rc = -1;
     }
