@@ -40,20 +40,6 @@ static int by_dist(const void *a, const void *b)
     return strcmp(x->id ? x->id : "", y->id ? y->id : "");
 }
 
-/* 1 when the ;-separated list has item. */
-static int list_has(const char *list, const char *item)
-{
-    size_t n = strlen(item);
-    for (const char *p = list; p && *p;) {
-        const char *end = strchr(p, ';');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncmp(p, item, n) == 0)
-            return 1;
-        p = end ? end + 1 : NULL;
-    }
-    return 0;
-}
-
 static json_t *lonlat_positions(OGRCoordinateTransformationH back, const double *xy, size_t n)
 {
     json_t *a = json_array();
@@ -130,7 +116,7 @@ int analysis_nearest(store *s, const layer_registry *reg, int srid, const neares
         afeat *f = &set.f[i];
         if (p->level && !(f->vals[level_k] && strcmp(f->vals[level_k], p->level) == 0))
             continue;
-        if (p->category && !list_has(f->vals[cat_k], p->category))
+        if (p->category && !param_list_has(f->vals[cat_k], ';', p->category))
             continue;
         double fx, fy;
         if (!afail_ok(&fail, GEOSGeomGetX_r(h, f->g, &fx) && GEOSGeomGetY_r(h, f->g, &fy), "reading a point")) {

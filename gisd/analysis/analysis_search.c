@@ -270,21 +270,6 @@ static int by_hit(const void *a, const void *b)
     return c ? c : strcmp(x->e->id, y->e->id);
 }
 
-/* 1 when layer k is in the comma-separated list (NULL: every layer). */
-static int wanted(const char *list, unsigned k)
-{
-    if (!list)
-        return 1;
-    size_t n = strlen(LAYERS[k]);
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
-        if (len == n && strncmp(p, LAYERS[k], n) == 0)
-            return 1;
-        p += len + (p[len] == ',');
-    }
-    return 0;
-}
-
 int analysis_search(store *s, const layer_registry *reg, const search_params *p, json_t **out, gisd_error *err)
 {
     *out = NULL;
@@ -316,7 +301,7 @@ int analysis_search(store *s, const layer_registry *reg, const search_params *p,
     hit *hits = xmalloc((ix->n + 1) * sizeof *hits);
     size_t nh = 0;
     for (size_t i = 0; i < ix->n; i++) {
-        if (!wanted(p->layers, ix->e[i].layer))
+        if (p->layers && !param_list_has(p->layers, ',', LAYERS[ix->e[i].layer]))
             continue;
         int sc = score(ix->e[i].name, p->q, initials);
         if (sc >= 0)

@@ -243,3 +243,16 @@ void param_cli_name(const param_def *p, char *buf, size_t n)
         if (*c == '_')
             *c = '-';
 }
+
+int param_list_has(const char *list, char sep, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, sep);
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, item, n) == 0)
+            return 1;
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
+}

@@ -75,6 +75,9 @@ double param_num(const param_values *v, const char *name);
 const char *param_text(const param_values *v, const char *name);
 int param_given(const param_values *v, const char *name);
 
+/* 1 when item is one of the sep-separated entries of list ("a,b" with ','),
+ * whole entries only; 0 for a NULL list. */
+int param_list_has(const char *list, char sep, const char *item);
 /* The JSON Schema of p (type, limits, enum, default), the caller's. */
 json_t *param_schema(const param_def *p);
 /* name spelt for the command line (radius_m: radius-m) into buf. */

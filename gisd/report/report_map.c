@@ -832,21 +832,6 @@ int map_area_layer_known(const char *layer)
     return 0;
 }
 
-/* 1 when layer is in the comma-separated list (NULL: every layer). */
-static int in_layer_list(const char *list, const char *layer)
-{
-    if (!list)
-        return 1;
-    size_t n = strlen(layer);
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
-        if (len == n && strncmp(p, layer, n) == 0)
-            return 1;
-        p += len + (p[len] == ',');
-    }
-    return 0;
-}
-
 /* A name written at a point on g when it falls inside the frame and the map
  * has room for one more label. */
 static void area_label(map_doc *m, const GEOSGeometry *g, const char *name, const char *hex, afail *fail)
@@ -878,7 +863,7 @@ int map_of_area(store *st, const layer_registry *reg, int srid, const double bbo
     int rc = 0;
     for (size_t k = 0; AREA_LAYERS[k] && rc == 0; k++) {
         const char *layer = AREA_LAYERS[k];
-        if (!in_layer_list(layers, layer) || !layer_registry_find(reg, layer))
+        if ((layers && !param_list_has(layers, ',', layer)) || !layer_registry_find(reg, layer))
             continue;
         static const char *const none[] = {NULL}, *const df[] = {"name", NULL};
         static const char *const zf[] = {"land_use", NULL}, *const sf[] = {"kind", NULL}, *const pf[] = {"level", "name", NULL},
