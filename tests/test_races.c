@@ -1,8 +1,9 @@
 /* Concurrency under ThreadSanitizer: a TSan build of the server (GISD_TSAN_BIN)
  * serves tiles, features and analyses to wrk's connections while imports
  * replace a layer under it, which makes every worker reload snapshots and
- * miss the cache. ThreadSanitizer must report nothing and every answer must
- * be a success. */
+ * miss the cache, and a tile cache of 1 MB drops tiles while their reused
+ * responses (plain and gzip) are still being sent. ThreadSanitizer must
+ * report nothing and every answer must be a success. */
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -56,19 +57,28 @@ static void tiles_features_and_analyses_race_nothing(void **state)
     int saved = dup(2), fd = open(logfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 2);
     tu_server srv;
-    tu_server_start(&srv, db);
+    const char *const small_cache[] = {"--tile-cache-mb", "1", NULL};
+    tu_server_start_args(&srv, db, small_cache);
     dup2(saved, 2);
     close(fd);
     close(saved);
 
     char *out;
     int rc = tu_run(&out,
-                    "( PATHS='%s' wrk -t2 -c8 -d6s -s '%s' '%s' > '%s/wrk.txt' ) &"
+                    "( PATHS='%s' wrk -t1 -c6 -d6s -s '%s' '%s' > '%s/wrk.txt' ) &"
+                    "( PATHS='%s' wrk -t1 -c4 -d6s -H 'Accept-Encoding: gzip' -s '%s' '%s' > '%s/wrkgz.txt' ) &"
                     " for i in 1 2 3; do sleep 1; '%s' import --db '%s' '%s' --layer parks"
-                    " >/dev/null 2>&1 || exit 1; done; wait; cat '%s/wrk.txt'",
-                    paths, lua, srv.base, dir, importer,
-                    db, tu_data("reference/parks.shp"), dir);
+                    " >/dev/null 2>&1 || exit 1; done; wait; cat '%s/wrk.txt' '%s/wrkgz.txt'",
+                    paths, lua, srv.base, dir, paths, lua, srv.base, dir, importer,
+                    db, tu_data("reference/parks.shp"), dir, dir);
+    char *evicted;
+    int mrc = tu_run(&evicted, "curl -sf '%s/metrics' | awk '$1 == \"gisd_tile_cache_evictions_total\" { print $2 }'",
+                     srv.base);
     tu_server_stop(&srv);
+    assert_int_equal(mrc, 0);
+    if (atol(evicted) < 1)
+        fail_msg("the 1 MB cache dropped no tile (evictions \"%s\"): the test did not test eviction", evicted);
+    free(evicted);
     if (rc != 0)
         fail_msg("wrk or an import failed: %s", out);
     assert_non_null(strstr(out, "Requests/sec"));

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store.h"
 #include "testutil.h"
@@ -98,6 +99,62 @@ static void replace_then_read_back(void **state)
     assert_int_equal(store_cursor_next(c, &err), 0);
     store_cursor_free(c);
     store_close(s);
+}
+
+/* One replace of the communities through s: bumps their change counter. */
+static void replace_communities(store *s, const layer_def *l, int households)
+{
+    gisd_error err = {0};
+    assert_int_equal(store_begin(s, &err), 0);
+    assert_int_equal(store_layer_replace_begin(s, l, &err), 0);
+    put_community(s, l, "C1", households, 120.0, 28.0);
+    assert_int_equal(store_layer_replace_end(s, l, &err), 0);
+    assert_int_equal(store_commit(s, &err), 0);
+}
+
+static long long communities_changes(store *s, const layer_def *l)
+{
+    long long *all = calloc(reg->n, sizeof *all);
+    gisd_error err = {0};
+    assert_int_equal(store_layer_changes(s, all, &err), 0);
+    long long n = all[l - reg->layers];
+    free(all);
+    return n;
+}
+
+/* The change counters are asked before every tile, and the SpatiaLite store
+ * reuses its last read while the WAL is untouched: a write through another
+ * connection must still show at once, both right after a read and after
+ * reads that had settled (reused for a while). */
+static void another_connections_write_shows_at_once(void **state)
+{
+    (void)state;
+    char path[1200];
+    store *a = fresh_store("store-changes", path, sizeof path);
+    const layer_def *l = layer_registry_find(reg, "communities");
+    replace_communities(a, l, 1);
+    store *b;
+    int created = 0;
+    gisd_error err = {0};
+    assert_int_equal(store_open(path, STORE_READWRITE, reg, &b, &created, &err), 0);
+    long long c0 = communities_changes(a, l);
+    assert_true(c0 >= 1);
+    replace_communities(b, l, 2);
+    assert_int_equal(communities_changes(a, l), c0 + 1);
+    for (int round = 0; round < 3; round++) {
+        /* long enough for a read to be reused, then reused */
+        struct timespec pause = {0, 70 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        long long before = communities_changes(a, l);
+        assert_int_equal(communities_changes(a, l), before);
+        replace_communities(b, l, 3 + round);
+        assert_int_equal(communities_changes(a, l), before + 1);
+        /* and with no pause at all */
+        replace_communities(b, l, 10 + round);
+        assert_int_equal(communities_changes(a, l), before + 2);
+    }
+    store_close(b);
+    store_close(a);
 }
 
 static void filters_paging_and_reprojection(void **state)
@@ -281,6 +338,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(replace_then_read_back),
+        cmocka_unit_test(another_connections_write_shows_at_once),
         cmocka_unit_test(filters_paging_and_reprojection),
         cmocka_unit_test(rollback_leaves_the_store_as_it_was),
         cmocka_unit_test(readonly_open_of_a_missing_store_says_what_to_do),

@@ -13,6 +13,10 @@
 #define MEDIA_MVT "application/vnd.mapbox-vector-tile"
 #define MEDIA_OPENAPI "application/vnd.oai.openapi+json;version=3.0"
 
+/* Adds the {name, value} headers (ending with {NULL, NULL}; may be NULL) to
+ * resp, then those every gisd response carries whatever the request (CORS,
+ * Server). */
+void http_add_headers(struct MHD_Response *resp, const char *const headers[][2]);
 /* Queues resp (taken) with status, the {name, value} headers (ending with
  * {NULL, NULL}; may be NULL) and those every gisd response carries (CORS,
  * Server, Vary, Retry-After on 503). Aborts when resp is NULL (out of memory). */

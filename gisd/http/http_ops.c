@@ -44,6 +44,9 @@ enum MHD_Result http_metrics(http_req *r)
                   "# HELP gisd_tile_cache_misses_total Tiles rendered because the cache lacked them.\n"
                   "# TYPE gisd_tile_cache_misses_total counter\n"
                   "gisd_tile_cache_misses_total %lld\n"
+                  "# HELP gisd_tile_cache_evictions_total Tiles the cache dropped to stay within its bound.\n"
+                  "# TYPE gisd_tile_cache_evictions_total counter\n"
+                  "gisd_tile_cache_evictions_total %lld\n"
                   "# HELP gisd_tile_cache_bytes Bytes the tile cache holds, of gisd_tile_cache_max_bytes.\n"
                   "# TYPE gisd_tile_cache_bytes gauge\n"
                   "gisd_tile_cache_bytes %lld\n"
@@ -59,7 +62,7 @@ enum MHD_Result http_metrics(http_req *r)
                   "# HELP gisd_tile_layers_too_large Layers whose whole snapshot passed --snapshot-max-mb.\n"
                   "# TYPE gisd_tile_layers_too_large gauge\n"
                   "gisd_tile_layers_too_large %lld\n",
-                  ts.hits, ts.misses, ts.bytes, ts.max_bytes, snapshots, area_reads, too_large);
+                  ts.hits, ts.misses, ts.evictions, ts.bytes, ts.max_bytes, snapshots, area_reads, too_large);
     enum MHD_Result ret =
         http_reply_bytes(r, 200, b.data, b.len, "text/plain; version=0.0.4; charset=utf-8");
     strbuf_free(&b);

@@ -1,5 +1,6 @@
 /* OGC API - Tiles (vector tilesets of each collection in WebMercatorQuad),
  * XYZ tiles of any set of layers, and TileJSON 3.0.0 for map clients. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,37 @@ static long parse_index(const char *s, const char *suffix)
     return (long)v;
 }
 
+static void destroy_response(void *resp) { MHD_destroy_response(resp); }
+
+/* A cached tile is sent by one response per body, built on its first request
+ * with every header a tile answer has and queued to every later one: a warm
+ * tile then costs what a static file costs. */
+static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct MHD_Response *tile_response(tile_entry *e, int gz)
+{
+    struct MHD_Response *resp = tile_entry_attached(e, gz);
+    if (resp)
+        return resp;
+    pthread_mutex_lock(&attach_lock);
+    resp = tile_entry_attached(e, gz);
+    if (!resp) {
+        unsigned char *body = gz ? e->gz : e->raw;
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(gz ? e->gz_len : e->raw_len, body, free, body);
+        if (!resp) {
+            fprintf(stderr, "gisd: out of memory creating a response\n");
+            abort();
+        }
+        const char *hdrs[][2] = {{"Vary", "Accept-Encoding"}, {"ETag", e->etag},
+                                 {"Cache-Control", CACHE_CONTROL}, {"Content-Type", MEDIA_MVT},
+                                 {gz ? "Content-Encoding" : NULL, "gzip"}, {NULL, NULL}};
+        http_add_headers(resp, hdrs);
+        tile_entry_attach(e, gz, resp, destroy_response);
+    }
+    pthread_mutex_unlock(&attach_lock);
+    return resp;
+}
+
 static enum MHD_Result send_tile(http_req *r, const size_t *idx, size_t n, const char *zs,
                                  const char *xs, const char *ys, const char *ysuffix)
 {
@@ -127,23 +159,26 @@ static enum MHD_Result send_tile(http_req *r, const size_t *idx, size_t n, const
     server_worker_release(r->srv, w);
     if (rc != 0)
         return http_reply_gisd_error(r, &err);
-    tilecache *cache = tile_service_cache(server_tiles(r->srv));
     const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
     unsigned status = e->raw_len == 0 ? 204 : 200;
-    int gz = status == 200 && http_accepts_gzip(r);
+    int gz = status == 200 && e->gz && http_accepts_gzip(r);
     if (inm && (strstr(inm, e->etag) || strcmp(inm, "*") == 0))
         status = 304;
     size_t len = status == 200 ? (gz ? e->gz_len : e->raw_len) : 0;
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        len, status == 200 ? (gz ? e->gz : e->raw) : NULL, MHD_RESPMEM_MUST_COPY);
-    /* the list ends at the first absent header */
-    const char *hdrs[][2] = {{"Vary", "Accept-Encoding"}, {"ETag", e->etag},
-                             {"Cache-Control", CACHE_CONTROL},
-                             {status == 200 ? "Content-Type" : NULL, MEDIA_MVT},
-                             {gz ? "Content-Encoding" : NULL, "gzip"}, {NULL, NULL}};
     r->stats->bytes += (long long)len;
-    enum MHD_Result ret = http_send(r, status, resp, hdrs);
-    tilecache_release(cache, e);
+    enum MHD_Result ret;
+    if (status == 200 && !r->vary) {
+        ret = MHD_queue_response(r->conn, status, tile_response(e, gz));
+    } else {
+        /* the list ends at the first absent header */
+        const char *hdrs[][2] = {{"Vary", "Accept-Encoding"}, {"ETag", e->etag},
+                                 {"Cache-Control", CACHE_CONTROL},
+                                 {status == 200 ? "Content-Type" : NULL, MEDIA_MVT},
+                                 {gz ? "Content-Encoding" : NULL, "gzip"}, {NULL, NULL}};
+        ret = http_send(r, status, MHD_create_response_from_buffer(len, status == 200 ? (gz ? e->gz : e->raw) : NULL,
+                                                                   MHD_RESPMEM_MUST_COPY), hdrs);
+    }
+    tile_entry_release(e);
     return ret;
 }
 

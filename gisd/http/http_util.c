@@ -15,6 +15,14 @@
  * (between characters) to fit. */
 #define ERROR_MESSAGE_MAX 2048
 
+void http_add_headers(struct MHD_Response *resp, const char *const headers[][2])
+{
+    for (size_t i = 0; headers && headers[i][0]; i++)
+        MHD_add_response_header(resp, headers[i][0], headers[i][1]);
+    MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+    MHD_add_response_header(resp, "Server", "gisd");
+}
+
 enum MHD_Result http_send(http_req *r, unsigned status, struct MHD_Response *resp,
                           const char *const headers[][2])
 {
@@ -22,10 +30,7 @@ enum MHD_Result http_send(http_req *r, unsigned status, struct MHD_Response *res
         fprintf(stderr, "gisd: out of memory creating a response\n");
         abort();
     }
-    for (size_t i = 0; headers && headers[i][0]; i++)
-        MHD_add_response_header(resp, headers[i][0], headers[i][1]);
-    MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(resp, "Server", "gisd");
+    http_add_headers(resp, headers);
     if (r->vary)
         MHD_add_response_header(resp, "Vary", r->vary);
     if (status == 503)

@@ -279,11 +279,17 @@ static int set_base_url(http_req *r, const server_config *cfg, char *why, size_t
         return 0;
     }
     char local[80], port[8];
-    local_address(r->conn, local, sizeof local, port, sizeof port);
     const char *proto = "http";
     const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
-    char client[INET6_ADDRSTRLEN];
-    client_address(r->conn, client, sizeof client);
+    char client[INET6_ADDRSTRLEN] = "";
+    if (cfg->trusted_proxy)
+        client_address(r->conn, client, sizeof client);
+    /* the common case, the address we listen on, asks the kernel nothing */
+    if (!cfg->trusted_proxy && host && host_syntax_ok(host) && strcasecmp(host, cfg->listen) == 0) {
+        snprintf(r->base, sizeof r->base, "%s://%s", r->srv->tls_cert ? "https" : "http", host);
+        return 0;
+    }
+    local_address(r->conn, local, sizeof local, port, sizeof port);
     if (cfg->trusted_proxy && strcmp(client, cfg->trusted_proxy) == 0) {
         const char *fp = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
         const char *fh = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Host");

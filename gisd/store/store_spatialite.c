@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 /* spatialite.h needs sqlite3.h first */
 #include <spatialite.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "cancel.h"
 #include "cql2_text.h"
+#include "file_sig.h"
 #include "store_cql.h"
 #include "crs.h"
 #include "xalloc.h"
@@ -34,6 +36,15 @@ struct sl_store {
     const layer_registry *reg;
     sqlite3_stmt *insert; /* the prepared insert of the layer being replaced */
     sqlite3_stmt *changes; /* prepared once: asked on every tile request */
+    /* The change counters last read, reused while the WAL is untouched (see
+     * sl_layer_changes); NULL until first read. */
+    struct {
+        int wal_fd; /* the -wal file held open, or -1 */
+        long long *counts;
+        file_sig sig;
+        double read_at; /* cancel_now() */
+        int settled;    /* both files were older than SIG_RACY_S when read */
+    } chg;
     const layer_def *insert_layer;
     int immutable; /* opened read-only with immutable=1: no writer's change is seen */
     /* The statements of the reading queries, kept prepared: a request's
@@ -365,6 +376,7 @@ static int sl_open(const char *path, store_mode mode, const layer_registry *reg,
         return gisd_fail(err, GISD_E_IO,
                          "no store at %s: import data first (gisd import --db %s ...)", path, path);
     sl_store *s = xcalloc(1, sizeof *s);
+    s->chg.wal_fd = -1;
     s->base.ops = &store_spatialite_ops;
     s->base.reg = reg;
     s->reg = reg;
@@ -441,6 +453,9 @@ static void sl_close(store *h)
         sqlite3_finalize(s->insert);
     if (s->changes)
         sqlite3_finalize(s->changes);
+    free(s->chg.counts);
+    if (s->chg.wal_fd >= 0)
+        close(s->chg.wal_fd);
     for (unsigned i = 0; i < STMT_CACHE; i++) {
         sqlite3_finalize(s->cache[i].st);
         sqlite3_free(s->cache[i].sql);
@@ -966,9 +981,9 @@ static store_found sl_meta_get(store *h, const char *key, char *buf, size_t bufs
     return found ? STORE_FOUND : STORE_ABSENT;
 }
 
-static int sl_layer_changes(store *h, long long *changes, gisd_error *err)
+/* Reads the counters from the database into changes. */
+static int read_changes(sl_store *s, long long *changes, gisd_error *err)
 {
-    sl_store *s = (sl_store *)h;
     memset(changes, 0, s->reg->n * sizeof *changes);
     if (!s->changes &&
         sqlite3_prepare_v2(s->db, "SELECT layer, changes FROM gisd_layers", -1, &s->changes,
@@ -982,6 +997,48 @@ static int sl_layer_changes(store *h, long long *changes, gisd_error *err)
     }
     sqlite3_reset(s->changes);
     return rc == SQLITE_DONE ? 0 : sql_fail(s, err, "reading the layers' change counters");
+}
+
+/* Asked before every tile, so a read transaction each time would be most of
+ * a cached tile's cost. In WAL mode every commit, from any process, writes
+ * the -wal file (which, while this connection is open, nobody deletes or
+ * replaces), so while its size and mtime stay put the counters read last
+ * still hold. Two guards against what a file's times cannot show: a WAL
+ * written within SIG_RACY_S of the read may be written again within the same
+ * timestamp tick (git's "racy" index entries), so such a read is not reused;
+ * and a writer that syncs its WAL before publishing the commit in the -shm
+ * index leaves the WAL untouched afterwards, so no read is reused for longer
+ * than CHANGES_REUSE_S. */
+#define CHANGES_REUSE_S 0.1
+static int sl_layer_changes(store *h, long long *changes, gisd_error *err)
+{
+    sl_store *s = (sl_store *)h;
+    if (!s->base.location || !sqlite3_get_autocommit(s->db) || s->immutable)
+        return read_changes(s, changes, err);
+    if (s->chg.wal_fd < 0) {
+        char *wal = sqlite3_mprintf("%s-wal", s->base.location);
+        s->chg.wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
+        sqlite3_free(wal);
+    }
+    file_sig sig;
+    double now = cancel_now();
+    int have = s->chg.wal_fd >= 0 && file_sig_of(s->chg.wal_fd, &sig) == 0;
+    if (have && s->chg.counts && s->chg.settled && now - s->chg.read_at <= CHANGES_REUSE_S &&
+        file_sig_equal(&sig, &s->chg.sig)) {
+        memcpy(changes, s->chg.counts, s->reg->n * sizeof *changes);
+        return 0;
+    }
+    if (read_changes(s, changes, err) != 0)
+        return -1;
+    if (!have)
+        return 0;
+    if (!s->chg.counts)
+        s->chg.counts = xcalloc(s->reg->n ? s->reg->n : 1, sizeof *s->chg.counts);
+    memcpy(s->chg.counts, changes, s->reg->n * sizeof *changes);
+    s->chg.sig = sig;
+    s->chg.read_at = now;
+    s->chg.settled = file_sig_settled(&sig);
+    return 0;
 }
 
 static int sl_layer_stats_get(store *h, const layer_def *l, store_layer_stats *out, gisd_error *err)

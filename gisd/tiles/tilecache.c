@@ -15,7 +15,7 @@ struct tilecache {
     tile_entry *buckets[BUCKETS];
     tile_entry *head, *tail; /* most recently used first */
     size_t bytes, max_bytes;
-    long long hits, misses, entries;
+    long long hits, misses, evictions, entries;
 };
 
 static unsigned long long hash_bytes(const void *p, size_t n)
@@ -29,16 +29,30 @@ static unsigned long long hash_bytes(const void *p, size_t n)
 
 static size_t entry_bytes(const tile_entry *e)
 {
-    return sizeof *e + strlen(e->key) + 1 + e->raw_len + e->gz_len;
+    return sizeof *e + e->key_len + e->raw_len + e->gz_len;
 }
 
 static void entry_free(tile_entry *e)
 {
     free(e->key);
-    free(e->raw);
-    free(e->gz);
+    unsigned char *body[2] = {e->raw, e->gz};
+    for (int i = 0; i < 2; i++) {
+        void *obj = atomic_load(&e->attached[i]);
+        if (obj)
+            e->attach_free(obj); /* which frees the body once nobody sends it */
+        else
+            free(body[i]);
+    }
     free(e);
 }
+
+void tile_entry_attach(tile_entry *e, int which, void *obj, void (*release)(void *))
+{
+    e->attach_free = release;
+    atomic_store(&e->attached[which], obj);
+}
+
+void *tile_entry_attached(tile_entry *e, int which) { return atomic_load(&e->attached[which]); }
 
 tilecache *tilecache_new(size_t max_bytes)
 {
@@ -54,7 +68,7 @@ void tilecache_free(tilecache *c)
         return;
     for (tile_entry *e = c->head, *next; e; e = next) {
         next = e->next;
-        entry_free(e);
+        tile_entry_release(e);
     }
     pthread_mutex_destroy(&c->lock);
     free(c);
@@ -84,14 +98,14 @@ static void lru_push_front(tilecache *c, tile_entry *e)
         c->tail = e;
 }
 
-static tile_entry **bucket_of(tilecache *c, const char *key)
+static int key_is(const tile_entry *e, unsigned long long h, const void *key, size_t klen)
 {
-    return &c->buckets[hash_bytes(key, strlen(key)) % BUCKETS];
+    return e->hash == h && e->key_len == klen && memcmp(e->key, key, klen) == 0;
 }
 
 static void drop_locked(tilecache *c, tile_entry *e)
 {
-    for (tile_entry **p = bucket_of(c, e->key); *p; p = &(*p)->hnext)
+    for (tile_entry **p = &c->buckets[e->hash % BUCKETS]; *p; p = &(*p)->hnext)
         if (*p == e) {
             *p = e->hnext;
             break;
@@ -99,20 +113,22 @@ static void drop_locked(tilecache *c, tile_entry *e)
     lru_unlink(c, e);
     c->bytes -= entry_bytes(e);
     c->entries--;
-    if (--e->refs == 0)
-        entry_free(e);
+    tile_entry_release(e);
 }
 
-tile_entry *tilecache_get(tilecache *c, const char *key)
+tile_entry *tilecache_get(tilecache *c, const void *key, size_t klen)
 {
+    unsigned long long h = hash_bytes(key, klen);
     pthread_mutex_lock(&c->lock);
-    tile_entry *e = *bucket_of(c, key);
-    while (e && strcmp(e->key, key) != 0)
+    tile_entry *e = c->buckets[h % BUCKETS];
+    while (e && !key_is(e, h, key, klen))
         e = e->hnext;
     if (e) {
-        lru_unlink(c, e);
-        lru_push_front(c, e);
-        e->refs++;
+        if (c->head != e) {
+            lru_unlink(c, e);
+            lru_push_front(c, e);
+        }
+        atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
         c->hits++;
     } else {
         c->misses++;
@@ -121,47 +137,45 @@ tile_entry *tilecache_get(tilecache *c, const char *key)
     return e;
 }
 
-/* A new entry holding raw (copied), referenced once; NULL when out of memory. */
-static tile_entry *entry_new(const char *key, const void *raw, size_t len)
+/* A new entry holding raw (copied), referenced once. */
+static tile_entry *entry_new(const void *key, size_t klen, const void *raw, size_t len)
 {
     tile_entry *e = xcalloc(1, sizeof *e);
-    e->key = xstrdup(key);
+    e->key = xmalloc(klen ? klen : 1);
+    memcpy(e->key, key, klen);
+    e->key_len = klen;
+    e->hash = hash_bytes(key, klen);
     if (len > 0) {
         e->raw = xmalloc(len);
-        e->gz = e->raw ? gzip_new(raw, len, &e->gz_len) : NULL;
-    }
-    if (!e->key || (len > 0 && (!e->raw || !e->gz))) {
-        entry_free(e);
-        return NULL;
-    }
-    if (len > 0)
         memcpy(e->raw, raw, len);
+        e->gz = gzip_new(raw, len, &e->gz_len);
+    }
     e->raw_len = len;
     snprintf(e->etag, sizeof e->etag, "\"%016llx\"", hash_bytes(raw, len));
-    e->refs = 1; /* the caller's */
+    atomic_init(&e->refs, 1); /* the caller's */
     return e;
 }
 
-tile_entry *tilecache_entry(const void *raw, size_t len) { return entry_new("", raw, len); }
+tile_entry *tilecache_entry(const void *raw, size_t len) { return entry_new("", 0, raw, len); }
 
-tile_entry *tilecache_put(tilecache *c, const char *key, const void *raw, size_t len)
+tile_entry *tilecache_put(tilecache *c, const void *key, size_t klen, const void *raw, size_t len)
 {
-    tile_entry *e = entry_new(key, raw, len);
-    if (!e)
-        return NULL;
+    tile_entry *e = entry_new(key, klen, raw, len);
     size_t size = entry_bytes(e);
     if (size > c->max_bytes / 4)
         return e; /* too large to be worth a quarter of the cache: not kept */
     pthread_mutex_lock(&c->lock);
-    tile_entry **b = bucket_of(c, key);
+    tile_entry **b = &c->buckets[e->hash % BUCKETS];
     for (tile_entry *old = *b; old; old = old->hnext)
-        if (strcmp(old->key, key) == 0) {
+        if (key_is(old, e->hash, key, klen)) {
             drop_locked(c, old); /* another thread rendered it too */
             break;
         }
-    while (c->tail && c->bytes + size > c->max_bytes)
+    while (c->tail && c->bytes + size > c->max_bytes) {
         drop_locked(c, c->tail);
-    e->refs++;
+        c->evictions++;
+    }
+    atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
     e->hnext = *b;
     *b = e;
     lru_push_front(c, e);
@@ -171,14 +185,10 @@ tile_entry *tilecache_put(tilecache *c, const char *key, const void *raw, size_t
     return e;
 }
 
-void tilecache_release(tilecache *c, tile_entry *e)
+void tile_entry_release(tile_entry *e)
 {
-    if (!e)
-        return;
-    pthread_mutex_lock(&c->lock);
-    int last = --e->refs == 0;
-    pthread_mutex_unlock(&c->lock);
-    if (last)
+    /* acq_rel: the last holder must see every other holder's reads done */
+    if (e && atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
         entry_free(e);
 }
 
@@ -187,6 +197,7 @@ void tilecache_stats_get(tilecache *c, tilecache_stats *out)
     pthread_mutex_lock(&c->lock);
     out->hits = c->hits;
     out->misses = c->misses;
+    out->evictions = c->evictions;
     out->entries = c->entries;
     out->bytes = (long long)c->bytes;
     out->max_bytes = (long long)c->max_bytes;

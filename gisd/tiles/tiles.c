@@ -137,15 +137,20 @@ int tile_service_get(tile_service *svc, store *st, GEOSContextHandle_t ctx, cons
     long long *all = xcalloc(svc->reg->n ? svc->reg->n : 1, sizeof *all);
     long long *changes = xcalloc(n ? n : 1, sizeof *changes);
     tile_layer_data **data = xcalloc(n ? n : 1, sizeof *data);
-    int rc = all && changes && data ? 0 : gisd_fail(err, GISD_E_INTERNAL, "out of memory");
-    if (rc == 0)
-        rc = store_layer_changes(st, all, err);
-    strbuf key = {0};
+    int rc = store_layer_changes(st, all, err);
+    /* the key: the tile, then each layer's index and change counter, as bytes */
+    size_t klen = 0;
+    unsigned char *key = xmalloc(3 * sizeof(unsigned) + n * (sizeof(size_t) + sizeof(long long)));
     if (rc == 0) {
-        strbuf_printf(&key, "%d/%u/%u|", t.z, t.x, t.y);
+        unsigned zxy[3] = {(unsigned)t.z, t.x, t.y};
+        memcpy(key, zxy, sizeof zxy);
+        klen = sizeof zxy;
         for (size_t i = 0; i < n; i++) {
             changes[i] = all[layers[i]];
-            strbuf_printf(&key, "%zu:%lld,", layers[i], changes[i]);
+            memcpy(key + klen, &layers[i], sizeof layers[i]);
+            klen += sizeof layers[i];
+            memcpy(key + klen, &changes[i], sizeof changes[i]);
+            klen += sizeof changes[i];
         }
     }
     double m[4], area[4], pad; /* the tile with its 64-unit buffer, in lon/lat */
@@ -165,23 +170,22 @@ int tile_service_get(tile_service *svc, store *st, GEOSContextHandle_t ctx, cons
             rc = tile_render(ctx, data, n, t, &bytes, &info, err);
         for (size_t i = 0; i < got; i++)
             tile_area_free(data[i]);
-        if (rc == 0 && !(*out = tilecache_entry(bytes.data, info.features ? bytes.len : 0)))
-            rc = gisd_fail(err, GISD_E_INTERNAL, "out of memory holding a tile");
+        if (rc == 0)
+            *out = tilecache_entry(bytes.data, info.features ? bytes.len : 0);
         strbuf_free(&bytes);
-    } else if (rc == 0 && !(*out = tilecache_get(svc->cache, key.data))) {
+    } else if (rc == 0 && !(*out = tilecache_get(svc->cache, key, klen))) {
         rc = tile_source_acquire(svc->src, st, layers, n, changes, area, data, err);
         if (rc == 0) {
             strbuf bytes = {0};
             tile_render_info info;
             rc = tile_render(ctx, data, n, t, &bytes, &info, err);
             tile_source_release(svc->src, data, n);
-            if (rc == 0 && !(*out = tilecache_put(svc->cache, key.data, bytes.data,
-                                                  info.features ? bytes.len : 0)))
-                rc = gisd_fail(err, GISD_E_INTERNAL, "out of memory caching a tile");
+            if (rc == 0)
+                *out = tilecache_put(svc->cache, key, klen, bytes.data, info.features ? bytes.len : 0);
             strbuf_free(&bytes);
         }
     }
-    strbuf_free(&key);
+    free(key);
     free(all);
     free(changes);
     free(data);

@@ -41,7 +41,7 @@ tilecache *tile_service_cache(tile_service *svc);
 tile_source *tile_service_source(tile_service *svc);
 
 /* The tile of the layers, from the cache or rendered now from st; the entry
- * is referenced: give it back with tilecache_release. */
+ * is referenced: give it back with tile_entry_release. */
 int tile_service_get(tile_service *svc, store *st, GEOSContextHandle_t ctx, const size_t *layers,
                      size_t n, tile_id t, tile_entry **out, gisd_error *err);
 
