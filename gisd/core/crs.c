@@ -4,6 +4,7 @@
 #include <math.h>
 #include <cpl_error.h>
 #include <ogr_srs_api.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,13 +73,36 @@ int crs_exists(int code)
     return 1;
 }
 
+/* The answers of crs_is_projected_metres so far: every feature page asks it
+ * of its output CRS, and building the CRS from PROJ's database each time
+ * cost a tenth of a page. A CRS's definition does not change while we run. */
+#define MEMO_SIZE 64
+static struct {
+    int code, answer;
+} memo[MEMO_SIZE];
+static size_t nmemo;
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int crs_is_projected_metres(int code)
 {
+    pthread_mutex_lock(&memo_lock);
+    for (size_t i = 0; i < nmemo; i++)
+        if (memo[i].code == code) {
+            int answer = memo[i].answer;
+            pthread_mutex_unlock(&memo_lock);
+            return answer;
+        }
+    pthread_mutex_unlock(&memo_lock);
     OGRSpatialReferenceH srs = srs_from_epsg(code);
-    if (!srs)
-        return 0;
-    int ok = OSRIsProjected(srs) && fabs(OSRGetLinearUnits(srs, NULL) - 1.0) < 1e-12;
-    OSRDestroySpatialReference(srs);
+    int ok = srs && OSRIsProjected(srs) && fabs(OSRGetLinearUnits(srs, NULL) - 1.0) < 1e-12;
+    if (srs)
+        OSRDestroySpatialReference(srs);
+    pthread_mutex_lock(&memo_lock);
+    if (srs && nmemo < MEMO_SIZE) { /* an unknown code is not remembered: it may be a passing failure */
+        memo[nmemo].code = code;
+        memo[nmemo++].answer = ok;
+    }
+    pthread_mutex_unlock(&memo_lock);
     return ok;
 }
 

@@ -1,6 +1,7 @@
 #include "strbuf.h"
 #include "xalloc.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,15 +31,44 @@ void strbuf_puts(strbuf *b, const char *s) { strbuf_append(b, s, strlen(s)); }
 
 void strbuf_vprintf(strbuf *b, const char *fmt, va_list ap)
 {
+    /* formatted once into the room there is, and again only when it did not
+     * fit: the JSON writers print numbers by the thousand */
+    reserve(b, 64);
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    int n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap2);
     va_end(ap2);
-    if (n >= 0) {
+    if (n < 0) {
+        b->data[b->len] = '\0';
+        return;
+    }
+    if ((size_t)n >= b->cap - b->len) {
         reserve(b, (size_t)n);
         vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-        b->len += (size_t)n;
     }
+    b->len += (size_t)n;
+}
+
+void strbuf_int(strbuf *b, long long v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    /* through unsigned: the most negative value has no positive twin */
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    strbuf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+void strbuf_real(strbuf *b, double v)
+{
+    /* a whole number prints as %.15g would print it, without printf's cost */
+    if (v == v && fabs(v) < 1e15 && v == (double)(long long)v && !(v == 0 && signbit(v)))
+        strbuf_int(b, (long long)v);
+    else
+        strbuf_printf(b, "%.15g", v);
 }
 
 void strbuf_printf(strbuf *b, const char *fmt, ...)

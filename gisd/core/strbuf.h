@@ -17,7 +17,11 @@ void strbuf_append(strbuf *b, const void *p, size_t n);
 void strbuf_puts(strbuf *b, const char *s);
 /* Appends the formatted text. */
 void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The same with a va_list (which it consumes). */
+/* v in decimal, as "%lld" prints it. */
+void strbuf_int(strbuf *b, long long v);
+/* v as "%.15g" prints it (a whole number without printf). */
+void strbuf_real(strbuf *b, double v);
+/* The same as strbuf_printf with a va_list (which it consumes). */
 void strbuf_vprintf(strbuf *b, const char *fmt, va_list ap);
 /* Appends s as a JSON string literal, quotes included; s must be valid UTF-8. */
 void strbuf_json_string(strbuf *b, const char *s);

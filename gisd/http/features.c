@@ -6,7 +6,7 @@ void features_append_geojson(strbuf *b, store_cursor *c, const layer_def *l)
     if (l->id_field)
         strbuf_json_string(b, store_cursor_text(c, l->id_index));
     else /* numbered by the source's FID */
-        strbuf_printf(b, "%lld", store_cursor_fid(c));
+        strbuf_int(b, store_cursor_fid(c));
     strbuf_puts(b, ",\"geometry\":");
     size_t glen;
     const void *g = store_cursor_geom(c, &glen);
@@ -23,9 +23,9 @@ void features_append_geojson(strbuf *b, store_cursor *c, const layer_def *l)
         if (store_cursor_is_null(c, i))
             strbuf_puts(b, "null");
         else if (l->fields[i].type == FIELD_INTEGER)
-            strbuf_printf(b, "%lld", store_cursor_int(c, i));
+            strbuf_int(b, store_cursor_int(c, i));
         else if (l->fields[i].type == FIELD_REAL)
-            strbuf_printf(b, "%.15g", store_cursor_real(c, i));
+            strbuf_real(b, store_cursor_real(c, i));
         else if (l->fields[i].type == FIELD_BOOLEAN)
             strbuf_puts(b, store_cursor_int(c, i) ? "true" : "false");
         else

@@ -8,6 +8,7 @@
 #include "crs.h"
 #include "features.h"
 #include "cancel.h"
+#include "count_cache.h"
 #include "http.h"
 #include "routes.h"
 #include "strbuf.h"
@@ -613,6 +614,39 @@ static const layer_def *items_request(http_req *r, store_query *q, out_crs *oc, 
     return items_query(r, l, q, oc, fs, err) == 0 ? l : NULL;
 }
 
+/* Appends each argument that can narrow the result, in the order given and
+ * length-prefixed so that no two sets of arguments read alike: the paging
+ * and the output's form and CRS do not narrow it. */
+static enum MHD_Result count_key_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    static const char *const ignored[] = {"limit", "offset", "f", "crs", NULL};
+    for (size_t i = 0; ignored[i]; i++)
+        if (strcmp(key, ignored[i]) == 0)
+            return MHD_YES;
+    strbuf_printf(cls, "%zu:%s=%zu:%s;", strlen(key), key, value ? strlen(value) : 0, value ? value : "");
+    return MHD_YES;
+}
+
+/* numberMatched of q, from the server's recent counts when the same query
+ * of the same version of the baseline layer was counted before (the pages
+ * after a client's first); 0, or -1 with err. */
+static int items_count(http_req *r, worker *w, const layer_def *l, const store_query *q, long long changes,
+                       long long *matched, gisd_error *err)
+{
+    if (r->scenario[0]) /* a scenario's changes do not move the baseline's counter */
+        return store_query_count(w->st, l, q, matched, err);
+    strbuf key = {0};
+    strbuf_printf(&key, "%s\x1f%lld\x1f", l->id, changes);
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, count_key_arg, &key);
+    int rc = 0;
+    if (!count_cache_get(server_counts(r->srv), key.data, matched) &&
+        (rc = store_query_count(w->st, l, q, matched, err)) == 0)
+        count_cache_put(server_counts(r->srv), key.data, *matched);
+    strbuf_free(&key);
+    return rc;
+}
+
 enum MHD_Result http_items(http_req *r)
 {
     store_query q;
@@ -639,7 +673,7 @@ enum MHD_Result http_items(http_req *r)
     if (fs.cql)
         cancel_set_deadline(cancel_now() + filter_timeout_s);
     if (rc == 0)
-        rc = store_query_count(w->st, l, &q, &matched, &err);
+        rc = items_count(r, w, l, &q, changes, &matched, &err);
     if (fs.cql)
         cancel_set_deadline(0);
     long long returned = matched - q.offset;

@@ -22,6 +22,7 @@
 #include "store_watch.h"
 #include "route_table.h"
 #include "routes.h"
+#include "count_cache.h"
 #include "utf8.h"
 #include "xalloc.h"
 
@@ -34,6 +35,7 @@ struct gisd_server {
     worker *idle[POOL_MAX];
     size_t nidle, open;
     tile_service *tiles;
+    count_cache *counts;
     glyphs *glyphs;
     jobpool *jobs;
     FILE *access_log;        /* swapped under log_lock when SIGHUP reopens it */
@@ -82,6 +84,7 @@ static double seconds_since(const struct timespec *t0)
 metrics *server_metrics(gisd_server *srv) { return srv->metrics; }
 const site_rules *server_rules(gisd_server *srv) { return atomic_load(&srv->rules); }
 tile_service *server_tiles(gisd_server *srv) { return srv->tiles; }
+count_cache *server_counts(gisd_server *srv) { return srv->counts; }
 glyphs *server_glyphs(gisd_server *srv) { return srv->glyphs; }
 const server_config *server_config_of(gisd_server *srv) { return srv->cfg; }
 
@@ -663,6 +666,7 @@ static void server_free(gisd_server *srv)
     pool_free(srv);
     metrics_free(srv->metrics);
     tile_service_free(srv->tiles);
+    count_cache_free(srv->counts);
     glyphs_close(srv->glyphs);
     if (srv->access_log && srv->access_log != stdout)
         fclose(srv->access_log);
@@ -781,6 +785,7 @@ int server_run(const server_config *cfg, gisd_error *err)
         return -1;
     gisd_server srv = {.cfg = cfg, .metrics = metrics_new()};
     atomic_init(&srv.rules, cfg->rules);
+    srv.counts = count_cache_new();
     srv.tiles = tile_service_new(cfg->reg, cfg->db_path, cfg->tile_cache_mb, (size_t)(cfg->snapshot_max_mb * 1048576.0));
     pthread_mutex_init(&srv.lock, NULL);
     pthread_mutex_init(&srv.log_lock, NULL);

@@ -161,6 +161,8 @@ void server_worker_release(gisd_server *srv, worker *w);
 metrics *server_metrics(gisd_server *srv);
 const site_rules *server_rules(gisd_server *srv);
 tile_service *server_tiles(gisd_server *srv);
+/* The counts of recent item queries (count_cache.h). */
+struct count_cache *server_counts(gisd_server *srv);
 /* NULL when the font could not be opened (the server then says so at start). */
 glyphs *server_glyphs(gisd_server *srv);
 const server_config *server_config_of(gisd_server *srv);

@@ -22,6 +22,13 @@
 
 #define STMT_CACHE 24
 
+/* A replace writes every page of the layer, its id index and then its
+ * R*Tree inside one transaction: with SQLite's 2 MB page cache the pages
+ * spill to the WAL over and over while the rows go in. The cache is raised
+ * for the replace and given back at its end. */
+#define REPLACE_CACHE "PRAGMA cache_size=-262144"
+#define DEFAULT_CACHE "PRAGMA cache_size=-2000"
+
 typedef struct sl_store sl_store;
 typedef struct sl_cursor sl_cursor;
 
@@ -505,6 +512,7 @@ static void sl_rollback(store *h)
     }
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_exec(s->db, DEFAULT_CACHE, NULL, NULL, NULL); /* after a replace's */
 }
 
 static const char *sql_type(field_type t)
@@ -537,6 +545,8 @@ static int create_layer_table(sl_store *s, const layer_def *l, gisd_error *err)
 static int sl_layer_replace_begin(store *h, const layer_def *l, gisd_error *err)
 {
     sl_store *s = (sl_store *)h;
+    if (exec_sql(s, REPLACE_CACHE, err) != 0)
+        return -1;
     if (!table_exists(s, l->id)) {
         if (create_layer_table(s, l, err) != 0)
             return -1;
@@ -627,9 +637,10 @@ static int sl_layer_replace_end(store *h, const layer_def *l, gisd_error *err)
         sqlite3_finalize(s->insert);
         s->insert = NULL;
     }
-    if (exec_int(s, store_sql_text("SELECT CreateSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0)
+    if (exec_int(s, store_sql_text("SELECT CreateSpatialIndex(%Q, 'geom')", l->id), NULL, err) != 0 ||
+        sl_layer_touch(h, l, err) != 0)
         return -1;
-    return sl_layer_touch(h, l, err);
+    return exec_sql(s, DEFAULT_CACHE, err);
 }
 
 static int sl_layer_touch(store *h, const layer_def *l, gisd_error *err)
