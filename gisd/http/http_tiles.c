@@ -120,8 +120,9 @@ static struct MHD_Response *tile_response(tile_entry *e, int gz)
     pthread_mutex_lock(&attach_lock);
     resp = tile_entry_attached(e, gz);
     if (!resp) {
-        unsigned char *body = gz ? e->gz : e->raw;
-        resp = MHD_create_response_from_buffer_with_free_callback_cls(gz ? e->gz_len : e->raw_len, body, free, body);
+        size_t len = e->raw_len;
+        unsigned char *body = gz ? (unsigned char *)tile_entry_gzip(e, &len) : e->raw;
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(len, body, free, body);
         if (!resp) {
             fprintf(stderr, "gisd: out of memory creating a response\n");
             abort();
@@ -161,10 +162,12 @@ static enum MHD_Result send_tile(http_req *r, const size_t *idx, size_t n, const
         return http_reply_gisd_error(r, &err);
     const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
     unsigned status = e->raw_len == 0 ? 204 : 200;
-    int gz = status == 200 && e->gz && http_accepts_gzip(r);
+    size_t gz_len = 0;
+    const unsigned char *gz_body = status == 200 && http_accepts_gzip(r) ? tile_entry_gzip(e, &gz_len) : NULL;
+    int gz = gz_body != NULL;
     if (inm && (strstr(inm, e->etag) || strcmp(inm, "*") == 0))
         status = 304;
-    size_t len = status == 200 ? (gz ? e->gz_len : e->raw_len) : 0;
+    size_t len = status == 200 ? (gz ? gz_len : e->raw_len) : 0;
     r->stats->bytes += (long long)len;
     enum MHD_Result ret;
     if (status == 200 && !r->vary) {
@@ -175,7 +178,7 @@ static enum MHD_Result send_tile(http_req *r, const size_t *idx, size_t n, const
                                  {"Cache-Control", CACHE_CONTROL},
                                  {status == 200 ? "Content-Type" : NULL, MEDIA_MVT},
                                  {gz ? "Content-Encoding" : NULL, "gzip"}, {NULL, NULL}};
-        ret = http_send(r, status, MHD_create_response_from_buffer(len, status == 200 ? (gz ? e->gz : e->raw) : NULL,
+        ret = http_send(r, status, MHD_create_response_from_buffer(len, status == 200 ? (gz ? (void *)gz_body : e->raw) : NULL,
                                                                    MHD_RESPMEM_MUST_COPY), hdrs);
     }
     tile_entry_release(e);

@@ -1,5 +1,7 @@
 #include "tile_data.h"
 
+#include <stdatomic.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +26,65 @@ struct tile_source {
     pthread_cond_t loaders_done;
 };
 
+/* Where a zoom draws the feature's own geometry. */
+static char simple_same;
+#define SIMPLE_SAME ((GEOSGeometry *)(void *)&simple_same)
+
+const GEOSGeometry *tile_feature_simplified(GEOSContextHandle_t ctx, tile_feature *f, int z, double tolerance)
+{
+    tile_simplified *sv = atomic_load(&f->simple);
+    if (!sv) {
+        tile_simplified *mine = xcalloc(1, sizeof *mine), *none = NULL;
+        if (atomic_compare_exchange_strong(&f->simple, &none, mine))
+            sv = mine;
+        else {
+            free(mine);
+            sv = none;
+        }
+    }
+    GEOSGeometry *g = atomic_load(&sv->at[z]);
+    if (g)
+        return g == SIMPLE_SAME ? f->geom : g;
+    int n = GEOSGetNumCoordinates_r(ctx, f->geom);
+    if (n < 0)
+        return NULL;
+    GEOSGeometry *made = SIMPLE_SAME;
+    if (n > 8) {
+        made = GEOSSimplify_r(ctx, f->geom, tolerance);
+        if (!made)
+            return NULL;
+        double x;
+        int kept = GEOSGetNumCoordinates_r(ctx, made);
+        /* the envelope is cached on first use: made before other threads read it */
+        if (kept < 0 || (!GEOSisEmpty_r(ctx, made) && !GEOSGeom_getXMin_r(ctx, made, &x))) {
+            GEOSGeom_destroy_r(ctx, made);
+            return NULL;
+        }
+        if (kept * 10 >= n * 9) {
+            GEOSGeom_destroy_r(ctx, made);
+            made = SIMPLE_SAME;
+        }
+    }
+    GEOSGeometry *none = NULL;
+    if (!atomic_compare_exchange_strong(&sv->at[z], &none, made)) {
+        if (made != SIMPLE_SAME)
+            GEOSGeom_destroy_r(ctx, made); /* another thread made it first */
+        made = none;
+    }
+    return made == SIMPLE_SAME ? f->geom : made;
+}
+
 static void features_free(tile_layer_data *d, tile_feature *fs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         tile_feature *f = &fs[i];
+        tile_simplified *sv = atomic_load(&f->simple);
+        for (int z = 0; sv && z <= TILE_MAX_ZOOM; z++) {
+            GEOSGeometry *g = atomic_load(&sv->at[z]);
+            if (g && g != SIMPLE_SAME)
+                GEOSGeom_destroy_r(d->geos, g);
+        }
+        free(sv);
         if (f->geom)
             GEOSGeom_destroy_r(d->geos, f->geom);
         if (f->values)

@@ -7,8 +7,10 @@
 
 #include <geos_c.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "store.h"
+#include "tile_grid.h"
 
 typedef enum { TV_NULL, TV_INT, TV_REAL, TV_TEXT } tile_value_type;
 
@@ -19,6 +21,11 @@ typedef struct {
     const char *s; /* owned by the snapshot */
 } tile_value;
 
+/* A feature's shape as each zoom draws it, made on first use. */
+typedef struct {
+    GEOSGeometry *_Atomic at[TILE_MAX_ZOOM + 1];
+} tile_simplified;
+
 typedef struct {
     unsigned long long id; /* 1-based position in the layer, the MVT feature id */
     GEOSGeometry *geom;    /* Web Mercator metres */
@@ -26,7 +33,16 @@ typedef struct {
     tile_value *values;    /* one per field of the layer */
     int labelled;          /* lx, ly: where a polygon's label goes (a point on its surface) */
     double lx, ly;
+    tile_simplified *_Atomic simple; /* see tile_feature_simplified; NULL until then */
 } tile_feature;
+
+/* f's geometry simplified at zoom z to tolerance (Douglas-Peucker, one tile
+ * unit), made by the first tile of that zoom to draw it and kept with the
+ * snapshot for every later one (geojson-vt's order: the whole feature
+ * simplified per zoom, then clipped per tile); f->geom itself when it has at most 8 vertices or simplifying
+ * keeps nine in ten of them. Thread-safe. NULL when GEOS fails
+ * (geos_last_error says why). */
+const GEOSGeometry *tile_feature_simplified(GEOSContextHandle_t ctx, tile_feature *f, int z, double tolerance);
 
 typedef struct {
     const layer_def *layer;

@@ -15,6 +15,7 @@ typedef struct {
     double b[4];  /* tile bounds, Web Mercator */
     double qb[4]; /* with the buffer */
     double unit;  /* metres per tile unit */
+    int z;
     tile_feature **hits;
     size_t nhits, caphits;
     int in_tile; /* a hit meets the unbuffered tile */
@@ -176,8 +177,14 @@ static void add_parts(render_ctx *rc, const GEOSGeometry *g, mvt_geom_type want)
 static void add_shape(render_ctx *rc, mvt_layer *ml, const layer_def *l, tile_feature *f,
                       mvt_geom_type type)
 {
-    const GEOSGeometry *g = f->geom;
-    GEOSGeometry *clipped = NULL, *simple = NULL;
+    /* Douglas-Peucker at one tile unit (what the grid cannot show goes),
+     * once per feature and zoom, then clipped to this tile */
+    const GEOSGeometry *g = tile_feature_simplified(rc->ctx, f, rc->z, rc->unit);
+    if (!g) {
+        rc->failed = "simplifying a feature";
+        return;
+    }
+    GEOSGeometry *clipped = NULL;
     if (f->minx < rc->qb[0] || f->maxx > rc->qb[2] || f->miny < rc->qb[1] || f->maxy > rc->qb[3]) {
         clipped = GEOSClipByRect_r(rc->ctx, g, rc->qb[0], rc->qb[1], rc->qb[2], rc->qb[3]);
         if (!clipped) {
@@ -186,16 +193,6 @@ static void add_shape(render_ctx *rc, mvt_layer *ml, const layer_def *l, tile_fe
         }
         g = clipped;
     }
-    /* Douglas-Peucker at one tile unit: what the grid cannot show goes. */
-    if (GEOSGetNumCoordinates_r(rc->ctx, g) > 8) {
-        if (!(simple = GEOSSimplify_r(rc->ctx, g, rc->unit))) {
-            rc->failed = "simplifying a feature";
-            if (clipped)
-                GEOSGeom_destroy_r(rc->ctx, clipped);
-            return;
-        }
-        g = simple;
-    }
     mvt_geom_reset(&rc->geom);
     add_parts(rc, g, type);
     if (rc->geom.n > 0) {
@@ -203,8 +200,6 @@ static void add_shape(render_ctx *rc, mvt_layer *ml, const layer_def *l, tile_fe
         add_attributes(ml, l, f);
         mvt_feature_end(ml, type, &rc->geom);
     }
-    if (simple)
-        GEOSGeom_destroy_r(rc->ctx, simple);
     if (clipped)
         GEOSGeom_destroy_r(rc->ctx, clipped);
 }
@@ -392,6 +387,7 @@ int tile_render(GEOSContextHandle_t ctx, tile_layer_data *const *layers, size_t 
     render_ctx rc = {.ctx = ctx};
     tile_bounds_merc(t, rc.b);
     rc.unit = (rc.b[2] - rc.b[0]) / TILE_EXTENT;
+    rc.z = t.z;
     double pad = TILE_BUFFER * rc.unit;
     rc.qb[0] = rc.b[0] - pad;
     rc.qb[1] = rc.b[1] - pad;

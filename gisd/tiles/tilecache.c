@@ -27,9 +27,11 @@ static unsigned long long hash_bytes(const void *p, size_t n)
     return h;
 }
 
+/* What an entry may come to hold: its gzip, made later, is counted as large
+ * as the raw tile (which it hardly ever reaches) from the start. */
 static size_t entry_bytes(const tile_entry *e)
 {
-    return sizeof *e + e->key_len + e->raw_len + e->gz_len;
+    return sizeof *e + e->key_len + 2 * e->raw_len;
 }
 
 static void entry_free(tile_entry *e)
@@ -44,6 +46,26 @@ static void entry_free(tile_entry *e)
             free(body[i]);
     }
     free(e);
+}
+
+static pthread_mutex_t gzip_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const unsigned char *tile_entry_gzip(tile_entry *e, size_t *len)
+{
+    unsigned char *gz = atomic_load(&e->gz);
+    if (!gz && e->raw_len > 0) {
+        /* one lock for all entries: a tile is compressed once in its life */
+        pthread_mutex_lock(&gzip_lock);
+        if (!(gz = atomic_load(&e->gz))) {
+            size_t n = 0;
+            gz = gzip_new(e->raw, e->raw_len, &n);
+            e->gz_len = n;
+            atomic_store(&e->gz, gz);
+        }
+        pthread_mutex_unlock(&gzip_lock);
+    }
+    *len = e->gz_len;
+    return gz;
 }
 
 void tile_entry_attach(tile_entry *e, int which, void *obj, void (*release)(void *))
@@ -148,7 +170,6 @@ static tile_entry *entry_new(const void *key, size_t klen, const void *raw, size
     if (len > 0) {
         e->raw = xmalloc(len);
         memcpy(e->raw, raw, len);
-        e->gz = gzip_new(raw, len, &e->gz_len);
     }
     e->raw_len = len;
     snprintf(e->etag, sizeof e->etag, "\"%016llx\"", hash_bytes(raw, len));

@@ -15,7 +15,9 @@ typedef struct tile_entry {
     unsigned long long hash; /* of the key */
     unsigned char *raw; /* MVT bytes; NULL with raw_len 0 for an empty tile */
     size_t raw_len;
-    unsigned char *gz;  /* gzip of raw */
+    /* gzip of raw, made by the first request that asks for it
+     * (tile_entry_gzip): with the cache off every tile would pay for it */
+    unsigned char *_Atomic gz;
     size_t gz_len;
     char etag[24];      /* quoted, from the bytes */
     atomic_int refs;
@@ -33,12 +35,15 @@ tilecache *tilecache_new(size_t max_bytes);
 void tilecache_free(tilecache *c);
 /* A referenced entry, or NULL when the key's klen bytes are not cached. */
 tile_entry *tilecache_get(tilecache *c, const void *key, size_t klen);
-/* Caches raw (copied, with its gzip) under key and returns the entry,
+/* Caches raw (copied) under key and returns the entry,
  * referenced for the caller. Never fails (allocation aborts). */
 tile_entry *tilecache_put(tilecache *c, const void *key, size_t klen, const void *raw, size_t len);
 /* Gives back one reference to e (NULL: nothing); the last frees it. Safe from
  * any thread, without the cache. */
 void tile_entry_release(tile_entry *e);
+/* e's gzip body (*len bytes), made now if no request asked before; NULL when
+ * the tile is empty or zlib fails. Thread-safe. */
+const unsigned char *tile_entry_gzip(tile_entry *e, size_t *len);
 /* Attaches obj as e's which-th (0 raw, 1 gzip) reusable object, handing it
  * that body: from now on obj frees it, and the entry, when freed, lets obj go
  * with release. The caller keeps two threads from attaching to one entry at
