@@ -333,6 +333,55 @@ static void export_writes_every_format(void **state)
     free(out);
 }
 
+static json_t *cli_json(const char *args)
+{
+    char *out;
+    int rc = tu_run(&out, "'%s' %s 2>/dev/null", tu_gisd(), args);
+    if (rc != 0)
+        fail_msg("gisd %s: exit %d: %.300s", args, rc, out);
+    json_t *j = tu_json_text(out);
+    free(out);
+    return j;
+}
+
+/* A running server's analyses read their layers from memory while the
+ * layers do not change: after another process imports a layer, the next
+ * answer is the command line's (which reads the store) on the new data, and
+ * after the old data comes back, the old answer. */
+static void analyses_follow_an_import_into_the_running_server(void **state)
+{
+    (void)state;
+    json_t *before = get_json("/analysis/hw-proximity", 200), *again = get_json("/analysis/hw-proximity", 200);
+    assert_true(json_equal(before, again));
+    json_decref(again);
+    json_t *fc = tu_json_file(tu_data("reference/hw_facilities.geojson"));
+    assert_int_equal(json_array_remove(json_object_get(fc, "features"), 0), 0);
+    char path[1300];
+    snprintf(path, sizeof path, "%s/fewer_facilities.geojson", tu_tmpdir("http-resident"));
+    assert_int_equal(json_dump_file(fc, path, 0), 0);
+    json_decref(fc);
+    char args[3000];
+    snprintf(args, sizeof args, "import --quiet --db '%s' '%s' --layer hw_facilities", db, path);
+    char *out;
+    assert_int_equal(tu_run(&out, "'%s' %s", tu_gisd(), args), 0);
+    free(out);
+    json_t *after = get_json("/analysis/hw-proximity", 200);
+    snprintf(args, sizeof args, "analyze hw-proximity --db '%s'", db);
+    json_t *cli = cli_json(args);
+    assert_false(json_equal(after, before));
+    assert_true(json_equal(after, cli));
+    json_decref(after);
+    json_decref(cli);
+    snprintf(args, sizeof args, "import --quiet --db '%s' '%s' --layer hw_facilities", db,
+             tu_data("reference/hw_facilities.geojson"));
+    assert_int_equal(tu_run(&out, "'%s' %s", tu_gisd(), args), 0);
+    free(out);
+    json_t *back = get_json("/analysis/hw-proximity", 200);
+    assert_true(json_equal(back, before));
+    json_decref(back);
+    json_decref(before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +393,7 @@ int main(void)
         cmocka_unit_test(bad_sites_and_big_bodies_are_refused),
         cmocka_unit_test(health_and_metrics),
         cmocka_unit_test(export_writes_every_format),
+        cmocka_unit_test(analyses_follow_an_import_into_the_running_server),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,8 +1,9 @@
 /* Concurrency under ThreadSanitizer: a TSan build of the server (GISD_TSAN_BIN)
  * serves tiles, features and analyses to wrk's connections while imports
- * replace a layer under it, which makes every worker reload snapshots and
- * miss the cache, and a tile cache of 1 MB drops tiles while their reused
- * responses (plain and gzip) are still being sent. ThreadSanitizer must
+ * replace a layer under it, which makes every worker reload snapshots, miss
+ * the cache and drop the analyses' resident layers while they are read; and
+ * a tile cache of 1 MB drops tiles while their reused responses (plain and
+ * gzip) are still being sent. ThreadSanitizer must
  * report nothing and every answer must be a success. */
 #include <fcntl.h>
 #include <math.h>
@@ -40,6 +41,9 @@ static void tiles_features_and_analyses_race_nothing(void **state)
     }
     fputs("/collections/enterprises/items?limit=50&bbox=120.5,27.9,120.8,28.1\n", f);
     fputs("/analysis/hw-proximity\n", f);
+    /* the parks it reads are the layer the imports replace: resident sets
+     * of the old version are dropped while views of them are still read */
+    fputs("/analysis/heating-coverage?radius_m=500\n", f);
     fclose(f);
     f = fopen(lua, "w");
     fputs("local paths = {}\n"

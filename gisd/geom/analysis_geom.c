@@ -4,6 +4,8 @@
 #include <cpl_string.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "cancel.h"
 #include "crs.h"
 #include "dataset.h"
+#include "strbuf.h"
 #include "xalloc.h"
 
 int afail_live(afail *f)
@@ -58,19 +61,15 @@ static int transform_point(double *x, double *y, void *ct)
     return OCTTransform(ct, 1, x, y, NULL) ? 1 : 0;
 }
 
-int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const char *layer,
-              int srid, const char *const *fields, const double *bbox, aset *out, afail *fail)
+/* Reads the set from the store (aset_load without resident sets). */
+static int load_from_store(GEOSContextHandle_t h, store *s, const layer_def *l, int srid,
+                           const char *const *fields, const double *bbox, aset *out, afail *fail)
 {
     gisd_error *err = fail->err;
+    const char *layer = l->id;
     memset(out, 0, sizeof *out);
     out->h = h;
     out->fail = fail;
-    if (!afail_live(fail))
-        return -1;
-    const layer_def *l = layer_registry_find(reg, layer);
-    if (!l)
-        return gisd_fail(err, GISD_E_INPUT, "the analyses need the layer %s, which is not defined",
-                         layer);
     size_t nf = 0;
     int idx[16];
     for (; fields && fields[nf]; nf++) {
@@ -122,6 +121,8 @@ int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const 
             break;
         }
         f->index = out->n;
+        f->is_point = GEOSGeomTypeId_r(h, f->g) == GEOS_POINT && GEOSisEmpty_r(h, f->g) == 0 &&
+                      GEOSGeomGetX_r(h, f->g, &f->x) && GEOSGeomGetY_r(h, f->g, &f->y);
         f->vals = xcalloc(nf ? nf : 1, sizeof *f->vals);
         for (size_t k = 0; k < nf; k++)
             f->vals[k] = store_cursor_is_null(c, (size_t)idx[k]) ? NULL
@@ -148,7 +149,199 @@ int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const 
     return 0;
 }
 
+/* ---- resident sets: the layers a running server's analyses load ---- */
+
+struct aset_shared {
+    atomic_int refs;   /* the registry's (while listed) and each view's */
+    char *key;         /* layer, CRS and fields, then the change counter */
+    size_t prefix;     /* the key's length without the counter */
+    aset set;          /* owns f, vals and tree; h and fail unused */
+    unsigned long long used;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    aset_shared **sets;
+    size_t n, max;
+    unsigned long long tick;
+} resident = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void own_free(aset *a);
+
+/* Gives back one reference; the last frees the set, with h (alive: the
+ * releasing request's, or the registry's caller's). */
+static void shared_release(GEOSContextHandle_t h, aset_shared *sh)
+{
+    if (atomic_fetch_sub(&sh->refs, 1) != 1)
+        return;
+    sh->set.h = h;
+    own_free(&sh->set);
+    free(sh->key);
+    free(sh);
+}
+
+void aset_resident_start(size_t max_sets)
+{
+    pthread_mutex_lock(&resident.lock);
+    resident.max = max_sets ? max_sets : 1;
+    pthread_mutex_unlock(&resident.lock);
+}
+
+void aset_resident_stop(void)
+{
+    pthread_mutex_lock(&resident.lock);
+    aset_shared **sets = resident.sets;
+    size_t n = resident.n;
+    resident.sets = NULL;
+    resident.n = resident.max = 0;
+    pthread_mutex_unlock(&resident.lock);
+    GEOSContextHandle_t h = n ? geos_context_new() : NULL;
+    for (size_t i = 0; i < n; i++)
+        shared_release(h, sets[i]);
+    if (h)
+        GEOS_finish_r(h);
+    free(sets);
+}
+
+/* The view of sh for one analysis, referenced. */
+static void view_of(aset_shared *sh, GEOSContextHandle_t h, afail *fail, aset *out)
+{
+    *out = sh->set;
+    out->h = h;
+    out->fail = fail;
+    out->shared = sh;
+    out->prep = NULL;
+}
+
+/* The listed set under key, referenced and marked used; or NULL. With the lock. */
+static aset_shared *listed(const char *key)
+{
+    for (size_t i = 0; i < resident.n; i++)
+        if (strcmp(resident.sets[i]->key, key) == 0) {
+            atomic_fetch_add(&resident.sets[i]->refs, 1);
+            resident.sets[i]->used = ++resident.tick;
+            return resident.sets[i];
+        }
+    return NULL;
+}
+
+/* Lists mine (referenced for the caller and, now, the registry) unless a set
+ * of its key is there already: then that one, referenced for the caller,
+ * and mine released. Drops the older versions of the same layer, CRS and
+ * fields, then the least recently used set when full. Returns the set to view. */
+static aset_shared *list(GEOSContextHandle_t h, aset_shared *mine)
+{
+    aset_shared *drop[2] = {NULL, NULL};
+    size_t ndrop = 0;
+    pthread_mutex_lock(&resident.lock);
+    aset_shared *have = resident.max ? listed(mine->key) : NULL;
+    if (!have && resident.max) {
+        for (size_t i = 0; i < resident.n; i++)
+            if (resident.sets[i]->prefix == mine->prefix && strncmp(resident.sets[i]->key, mine->key, mine->prefix) == 0) {
+                drop[ndrop++] = resident.sets[i]; /* an older version: nobody asks for it again */
+                resident.sets[i] = resident.sets[--resident.n];
+                break;
+            }
+        if (resident.n == resident.max) {
+            size_t lru = 0;
+            for (size_t i = 1; i < resident.n; i++)
+                if (resident.sets[i]->used < resident.sets[lru]->used)
+                    lru = i;
+            drop[ndrop++] = resident.sets[lru];
+            resident.sets[lru] = resident.sets[--resident.n];
+        }
+        resident.sets = xreallocarray(resident.sets, resident.n + 1, sizeof *resident.sets);
+        atomic_fetch_add(&mine->refs, 1);
+        mine->used = ++resident.tick;
+        resident.sets[resident.n++] = mine;
+    }
+    pthread_mutex_unlock(&resident.lock);
+    for (size_t i = 0; i < ndrop; i++)
+        shared_release(h, drop[i]);
+    if (have) {
+        shared_release(h, mine);
+        return have;
+    }
+    return mine;
+}
+
+int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const char *layer,
+              int srid, const char *const *fields, const double *bbox, aset *out, afail *fail)
+{
+    gisd_error *err = fail->err;
+    memset(out, 0, sizeof *out);
+    out->h = h;
+    out->fail = fail;
+    if (!afail_live(fail))
+        return -1;
+    const layer_def *l = layer_registry_find(reg, layer);
+    if (!l)
+        return gisd_fail(err, GISD_E_INPUT, "the analyses need the layer %s, which is not defined",
+                         layer);
+    pthread_mutex_lock(&resident.lock);
+    int on = resident.max > 0;
+    pthread_mutex_unlock(&resident.lock);
+    if (!on || bbox || store_in_scenario(s))
+        return load_from_store(h, s, l, srid, fields, bbox, out, fail);
+    store_layer_stats st;
+    if (store_layer_stats_get(s, l, &st, err) != 0) {
+        fail->failed = 1;
+        return -1;
+    }
+    strbuf key = {0};
+    strbuf_printf(&key, "%s|%d|", l->id, srid);
+    for (size_t i = 0; fields && fields[i]; i++)
+        strbuf_printf(&key, "%s,", fields[i]);
+    size_t prefix = key.len;
+    strbuf_printf(&key, "|%lld", st.changes);
+    pthread_mutex_lock(&resident.lock);
+    aset_shared *sh = listed(key.data);
+    pthread_mutex_unlock(&resident.lock);
+    if (!sh) {
+        aset mine;
+        if (load_from_store(h, s, l, srid, fields, NULL, &mine, fail) != 0) {
+            strbuf_free(&key);
+            return -1;
+        }
+        /* built now, while only this thread sees it: the tree builds itself
+         * on its first query otherwise */
+        GEOSGeometry *probe = GEOSGeom_createPointFromXY_r(h, 0, 0);
+        if (!afail_ok(fail, probe != NULL, "making a probe point")) {
+            aset_free(&mine);
+            strbuf_free(&key);
+            return -1;
+        }
+        aset_near(&mine, probe, 0, NULL, NULL);
+        GEOSGeom_destroy_r(h, probe);
+        sh = xcalloc(1, sizeof *sh);
+        atomic_init(&sh->refs, 1);
+        sh->key = key.data;
+        key.data = NULL;
+        sh->prefix = prefix;
+        sh->set = mine;
+        sh->set.fail = NULL;
+        sh = list(h, sh);
+    }
+    strbuf_free(&key);
+    view_of(sh, h, fail, out);
+    return 0;
+}
+
 void aset_free(aset *a)
+{
+    if (a->shared) {
+        for (size_t i = 0; a->prep && i < a->n; i++)
+            if (a->prep[i])
+                GEOSPreparedGeom_destroy_r(a->h, a->prep[i]);
+        free(a->prep);
+        shared_release(a->h, a->shared);
+        memset(a, 0, sizeof *a);
+        return;
+    }
+    own_free(a);
+}
+
+static void own_free(aset *a)
 {
     if (a->tree)
         GEOSSTRtree_destroy_r(a->h, a->tree);
@@ -173,7 +366,7 @@ typedef struct {
 static void near_cb(void *item, void *ud)
 {
     near_ctx *n = ud;
-    if (afail_live(n->fail))
+    if (n->visit && afail_live(n->fail))
         n->visit(item, n->ud);
 }
 
@@ -199,6 +392,8 @@ typedef struct {
     const GEOSGeometry *query;
     aset_filter keep;
     void *ud;
+    int qpoint; /* query is the point (qx, qy) */
+    double qx, qy;
 } nearest_ctx;
 
 /* The tree asks for distances between its items and the query item (our ctx). */
@@ -210,6 +405,12 @@ static int nearest_dist(const void *i1, const void *i2, double *d, void *ud)
         *d = DBL_MAX / 4;
         return 1;
     }
+    if (f->is_point && n->qpoint) {
+        /* GEOS's own point distance, without its operation's set-up */
+        double dx = f->x - n->qx, dy = f->y - n->qy;
+        *d = sqrt(dx * dx + dy * dy);
+        return 1;
+    }
     return GEOSDistance_r(n->a->h, f->g, n->query, d);
 }
 
@@ -217,7 +418,9 @@ afeat *aset_nearest(aset *a, const GEOSGeometry *g, aset_filter keep, void *ud, 
 {
     if (a->n == 0 || !afail_live(a->fail))
         return NULL;
-    nearest_ctx n = {a, g, keep, ud};
+    nearest_ctx n = {a, g, keep, ud, 0, 0, 0};
+    n.qpoint = GEOSGeomTypeId_r(a->h, g) == GEOS_POINT && GEOSisEmpty_r(a->h, g) == 0 &&
+               GEOSGeomGetX_r(a->h, g, &n.qx) && GEOSGeomGetY_r(a->h, g, &n.qy);
     afeat *f = (afeat *)GEOSSTRtree_nearest_generic_r(a->h, a->tree, &n, g, nearest_dist, &n);
     if (!f) {
         afail_ok(a->fail, 0, "finding the nearest feature");
@@ -232,10 +435,18 @@ afeat *aset_nearest(aset *a, const GEOSGeometry *g, aset_filter keep, void *ud, 
 
 const GEOSPreparedGeometry *afeat_prepared(aset *a, afeat *f)
 {
-    if (!f->prep)
-        f->prep = GEOSPrepare_r(a->h, f->g);
-    afail_ok(a->fail, f->prep != NULL, "preparing a geometry");
-    return f->prep;
+    /* a resident set is read by many analyses at once: each view prepares
+     * its own (GEOS's prepared geometries build their indexes lazily) */
+    const GEOSPreparedGeometry **slot = &f->prep;
+    if (a->shared) {
+        if (!a->prep)
+            a->prep = xcalloc(a->n ? a->n : 1, sizeof *a->prep);
+        slot = &a->prep[f->index];
+    }
+    if (!*slot)
+        *slot = GEOSPrepare_r(a->h, f->g);
+    afail_ok(a->fail, *slot != NULL, "preparing a geometry");
+    return *slot;
 }
 
 double analysis_round(double v, int decimals)

@@ -13,9 +13,11 @@
 
 typedef struct {
     GEOSGeometry *g;
-    const GEOSPreparedGeometry *prep; /* made on first use */
+    const GEOSPreparedGeometry *prep; /* made on first use (in a view of a resident set: aset.prep) */
     char **vals;                      /* the requested fields as text (NULL for null) */
     size_t index;
+    int is_point;                     /* g is a point at (x, y): distances to points without GEOS */
+    double x, y;
 } afeat;
 
 /* How an analysis fails closed: the first GEOS failure (a predicate's
@@ -36,17 +38,34 @@ int afail_pred(afail *f, char r, const char *what);
  * else 0 with the failure recorded. */
 int afail_ok(afail *f, int ok, const char *what);
 
+typedef struct aset_shared aset_shared;
+
 typedef struct {
     GEOSContextHandle_t h;
     afeat *f;
     size_t n, nvals;
     GEOSSTRtree *tree;
     afail *fail;
+    aset_shared *shared; /* the resident set this views (f and tree are its), or NULL */
+    const GEOSPreparedGeometry **prep; /* a view's own prepared geometries, by index */
 } aset;
+
+/* From now on, in this process, aset_load keeps every whole layer it loads
+ * of the baseline (no bbox, no scenario) in memory, shared read-only by the
+ * analyses that load it again at the same change counter, with its STR-tree
+ * built: up to max_sets layer, CRS and field sets, the least recently used
+ * going first. What a running server does; the command line reads the store
+ * each time. Never fails. */
+void aset_resident_start(size_t max_sets);
+/* Drops every resident set not in use (those in use go with their last
+ * view); after it aset_load reads the store again. */
+void aset_resident_stop(void);
 
 /* Loads fields (by name) and geometry of the layer's features, in srid: all
  * of them, or (bbox not NULL) those meeting bbox, given in srid. Failures go
- * to fail (kept by the set for its later queries); returns 0 or -1. */
+ * to fail (kept by the set for its later queries); returns 0 or -1. With
+ * aset_resident_start, the whole layer may come as a view of the resident
+ * copy: read it as any other, never change it. */
 int aset_load(GEOSContextHandle_t h, store *s, const layer_registry *reg, const char *layer,
               int srid, const char *const *fields, const double *bbox, aset *out, afail *fail);
 /* Safe on a zeroed aset, so callers can zero several, load them in turn and

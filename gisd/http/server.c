@@ -22,11 +22,15 @@
 #include "store_watch.h"
 #include "route_table.h"
 #include "routes.h"
+#include "analysis_geom.h"
 #include "count_cache.h"
 #include "utf8.h"
 #include "xalloc.h"
 
 #define POOL_MAX 64
+/* The layer, CRS and field sets the analyses keep in memory: the analyses and
+ * optimisations load some twenty. */
+#define RESIDENT_SETS 48
 
 struct gisd_server {
     const server_config *cfg;
@@ -667,6 +671,7 @@ static void server_free(gisd_server *srv)
     metrics_free(srv->metrics);
     tile_service_free(srv->tiles);
     count_cache_free(srv->counts);
+    aset_resident_stop();
     glyphs_close(srv->glyphs);
     if (srv->access_log && srv->access_log != stdout)
         fclose(srv->access_log);
@@ -786,6 +791,8 @@ int server_run(const server_config *cfg, gisd_error *err)
     gisd_server srv = {.cfg = cfg, .metrics = metrics_new()};
     atomic_init(&srv.rules, cfg->rules);
     srv.counts = count_cache_new();
+    /* the analyses read their layers from memory while they do not change */
+    aset_resident_start(RESIDENT_SETS);
     srv.tiles = tile_service_new(cfg->reg, cfg->db_path, cfg->tile_cache_mb, (size_t)(cfg->snapshot_max_mb * 1048576.0));
     pthread_mutex_init(&srv.lock, NULL);
     pthread_mutex_init(&srv.log_lock, NULL);
