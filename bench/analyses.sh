@@ -5,7 +5,8 @@
 # same data in the same run. Every answer of PostGIS, site-check's twenty
 # included, is compared in full with gisd's by build/bench/jsonmatch (the
 # tests' comparer, with ANALYSES.md's tolerances); a disagreement fails the
-# benchmark. Leaves build/bench/city50x (and, with KEEP_PG=1, PostGIS holding
+# benchmark. At 50x the analyses also run in a server, the second call of
+# each reading its layers from memory (compared with PostGIS too). Leaves build/bench/city50x (and, with KEEP_PG=1, PostGIS holding
 # it) for bench/tiles.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,11 +67,30 @@ PY
     $M "$city/site-$id.json" "$city/site-$id.pg.json"
   done
 done
+# the same analyses in a running server on the 50x city: the first call loads
+# the layers it reads into memory, the second reads them from there (warm);
+# each answer is compared with PostGIS's like the command line's
+city="$T/city50x"
+$G serve --db "$city/gisd.sqlite" --listen 127.0.0.1:18097 --analysis-timeout-s 600 2>/dev/null &
+spid=$!
+for _ in $(seq 100); do curl -sf http://127.0.0.1:18097/healthz >/dev/null && break; sleep 0.1; done
+declare -A wt
+for a in heating-coverage hw-proximity recycling-coverage; do
+  curl -sf -o "$city/$a.cold.json" "http://127.0.0.1:18097/analysis/$a"
+  t0=$(now); curl -sf -o "$city/$a.warm.json" "http://127.0.0.1:18097/analysis/$a"; wt[$a]=$(since "$t0")
+  $M "$city/$a.warm.json" "$city/$a.pg.json"
+done
+kill $spid; wait $spid 2>/dev/null || true
 printf '%-20s %9s %9s %9s %8s %12s %14s\n' analysis "gisd 1x" "10x" "50x" "50x/1x" "PostGIS 50x" "gisd/PostGIS"
 for a in heating-coverage hw-proximity recycling-coverage site-check; do
   printf '%-20s %8.2fs %8.2fs %8.2fs %7.1fx %11.2fs %14s\n' "$a" "${gt[$a,1]}" "${gt[$a,10]}" "${gt[$a,50]}" \
     "$(awk -v a="${gt[$a,50]}" -v b="${gt[$a,1]}" 'BEGIN { print a / b }')" "${pt[$a,50]}" \
     "$(awk -v a="${gt[$a,50]}" -v b="${pt[$a,50]}" 'BEGIN { printf "%.2f", a / b }')"
+done
+printf '\n%-20s %14s %12s %22s\n' "50x, in a server" "gisd (warm)" "PostGIS" "gisd/PostGIS (<= 0.5)"
+for a in heating-coverage hw-proximity recycling-coverage; do
+  printf '%-20s %13.2fs %11.2fs %22s\n' "$a" "${wt[$a]}" "${pt[$a,50]}" \
+    "$(awk -v a="${wt[$a]}" -v b="${pt[$a,50]}" 'BEGIN { printf "%.2f", a / b }')"
 done
 echo "(site-check: the 20 reference sites, one process each. Every answer of PostGIS was compared in full"
 echo " with gisd's, at 1x, 10x and 50x, by the tests' comparer: they agree. Growth must stay under 80x.)"

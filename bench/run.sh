@@ -50,16 +50,32 @@ t0=$(now)
 ogr2ogr -f SQLite -dsco SPATIALITE=YES "$T/ogr200k.sqlite" "$T/points.csv" -nln enterprises -oo X_POSSIBLE_NAMES=X -oo Y_POSSIBLE_NAMES=Y -s_srs EPSG:4549 -t_srs EPSG:4490
 t1=$(now)
 ogr_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-printf '%-34s gisd %6.2f s   ogr2ogr %6.2f s   gisd/ogr2ogr %s (target <= 1.5)\n' "200,000 points" "$gisd_s" "$ogr_s" "$(ratio "$gisd_s" "$ogr_s")"
+printf '%-34s gisd %6.2f s   ogr2ogr %6.2f s   gisd/ogr2ogr %s (target <= 1)\n' "200,000 points" "$gisd_s" "$ogr_s" "$(ratio "$gisd_s" "$ogr_s")"
 
-echo "== serve: /collections/enterprises/items?bbox=...&limit=100 under wrk -t2 -c32 -d10s (goal: p99 < 20 ms)"
+echo "== serve: /collections/enterprises/items?bbox=...&limit=100 under wrk -t2 -c32 -d10s (target: p99 < 20 ms)"
 $G import --quiet --db "$T/gisd.sqlite" --manifest data/reference/manifest.json >/dev/null
 $G serve --db "$T/gisd.sqlite" --listen 127.0.0.1:18090 --threads 2 2>/dev/null &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf http://127.0.0.1:18090/healthz >/dev/null && break; sleep 0.1; done
-wrk -t2 -c32 -d10s --latency 'http://127.0.0.1:18090/collections/enterprises/items?bbox=120.5,27.9,120.8,28.1&limit=100' \
-  | awk '/Requests\/sec/ { print "requests/s: " $2 } / 99% / { print "p99 latency: " $2 }'
+items=http://127.0.0.1:18090/collections/enterprises/items
+echo "one box, asked again and again (its numberMatched counted once, then reused as for the pages after a first):"
+wrk -t2 -c32 -d10s --latency "$items?bbox=120.5,27.9,120.8,28.1&limit=100" \
+  | awk '/Requests\/sec/ { print "  requests/s: " $2 } / 99% / { print "  p99 latency: " $2 }'
+# a box never asked before on every request: each one is counted
+cat > "$T/newbox.lua" <<'LUA'
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("id", threads) end
+function init(args) i = id * 10000000 end
+request = function()
+  i = i + 1
+  local x = 120.5 + (i % 997) * 0.0002 + math.floor(i / 997) * 0.0000001
+  return wrk.format("GET", string.format("/collections/enterprises/items?bbox=%.7f,27.9,%.7f,28.1&limit=100", x, x + 0.3))
+end
+LUA
+echo "a new box on every request (each counted):"
+wrk -t2 -c32 -d10s --latency -s "$T/newbox.lua" "$items" \
+  | awk '/Requests\/sec/ { print "  requests/s: " $2 } / 99% / { print "  p99 latency: " $2 }'
 kill $pid; wait $pid 2>/dev/null || true
 
 echo "== analyses: the reference city and its 10x and 50x copies, gisd and PostGIS"
