@@ -238,12 +238,16 @@ void mvt_feature_real(mvt_layer *l, const char *key, double v)
     add_tag(l, key, &pb, fnv(&v, sizeof v, 1099511628211ull));
 }
 
-void mvt_feature_text(mvt_layer *l, const char *key, const char *v)
+uint64_t mvt_text_hash(const char *v) { return fnv(v, strlen(v), 14695981039346656037ull); }
+
+void mvt_feature_text_hashed(mvt_layer *l, const char *key, const char *v, uint64_t hash)
 {
     VectorTile__Tile__Value pb = VECTOR_TILE__TILE__VALUE__INIT;
     pb.string_value = (char *)v;
-    add_tag(l, key, &pb, fnv(v, strlen(v), 14695981039346656037ull));
+    add_tag(l, key, &pb, hash);
 }
+
+void mvt_feature_text(mvt_layer *l, const char *key, const char *v) { mvt_feature_text_hashed(l, key, v, mvt_text_hash(v)); }
 
 void mvt_feature_end(mvt_layer *l, mvt_geom_type type, const mvt_geom *g)
 {

@@ -38,6 +38,11 @@ void mvt_feature_begin(mvt_layer *l, uint64_t id);
 void mvt_feature_int(mvt_layer *l, const char *key, long long v);
 void mvt_feature_real(mvt_layer *l, const char *key, double v);
 void mvt_feature_text(mvt_layer *l, const char *key, const char *v);
+/* The same with v's mvt_text_hash given: a snapshot hashes its texts once,
+ * not in every tile. */
+void mvt_feature_text_hashed(mvt_layer *l, const char *key, const char *v, uint64_t hash);
+/* The hash a layer's value table keys text v by. */
+uint64_t mvt_text_hash(const char *v);
 void mvt_feature_end(mvt_layer *l, mvt_geom_type type, const mvt_geom *g);
 
 /* Features in the tile so far. */

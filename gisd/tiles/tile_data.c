@@ -8,6 +8,7 @@
 
 #include "cancel.h"
 #include "geos_ctx.h"
+#include "mvt.h"
 #include "tile_grid.h"
 #include "xalloc.h"
 
@@ -137,8 +138,8 @@ static int read_values(store_cursor *c, const layer_def *l, tile_feature *f)
         case FIELD_DATE:
         case FIELD_TIMESTAMP:
             v->type = TV_TEXT;
-            if (!(v->s = xstrdup(store_cursor_text(c, k))))
-                return -1;
+            v->s = xstrdup(store_cursor_text(c, k));
+            v->hash = mvt_text_hash(v->s);
             break;
         }
     }

@@ -19,6 +19,7 @@ typedef struct {
     long long i;
     double d;
     const char *s; /* owned by the snapshot */
+    unsigned long long hash; /* mvt_text_hash(s) */
 } tile_value;
 
 /* A feature's shape as each zoom draws it, made on first use. */

@@ -56,7 +56,7 @@ static void add_attributes(mvt_layer *ml, const layer_def *l, const tile_feature
         else if (v->type == TV_REAL)
             mvt_feature_real(ml, l->fields[k].name, v->d);
         else if (v->type == TV_TEXT)
-            mvt_feature_text(ml, l->fields[k].name, v->s);
+            mvt_feature_text_hashed(ml, l->fields[k].name, v->s, v->hash);
     }
 }
 
