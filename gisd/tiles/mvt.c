@@ -67,6 +67,7 @@ void mvt_geom_ring(mvt_geom *g, const int32_t *xy, size_t n)
 typedef struct {
     VectorTile__Tile__Value pb;
     uint64_t hash;
+    int owned; /* pb.string_value is the layer's copy */
 } value_slot;
 
 struct mvt_layer {
@@ -98,7 +99,7 @@ static void layer_free(mvt_layer *l)
         free(l->features[i].geometry);
     }
     for (size_t i = 0; i < l->nvalues; i++)
-        if (l->values[i].pb.string_value)
+        if (l->values[i].owned)
             free(l->values[i].pb.string_value);
     free(l->features);
     free(l->keys);
@@ -186,8 +187,9 @@ static void table_rehash(mvt_layer *l)
     l->tablesize = size;
 }
 
-/* The index of v in the layer's values, adding it (taking string) if new. */
-static uint32_t value_index(mvt_layer *l, const VectorTile__Tile__Value *v, uint64_t hash)
+/* The index of v in the layer's values, adding it if new (its string copied
+ * unless borrow: then it must outlive the layer). */
+static uint32_t value_index(mvt_layer *l, const VectorTile__Tile__Value *v, uint64_t hash, int borrow)
 {
     if ((l->nvalues + 1) * 2 > l->tablesize)
         table_rehash(l);
@@ -202,15 +204,16 @@ static uint32_t value_index(mvt_layer *l, const VectorTile__Tile__Value *v, uint
     value_slot *s = &l->values[l->nvalues];
     s->pb = *v;
     s->hash = hash;
-    if (v->string_value)
+    s->owned = v->string_value && !borrow;
+    if (s->owned)
         s->pb.string_value = xstrdup(v->string_value);
     l->table[j] = (uint32_t)l->nvalues + 1;
     return (uint32_t)l->nvalues++;
 }
 
-static void add_tag(mvt_layer *l, const char *key, const VectorTile__Tile__Value *v, uint64_t hash)
+static void add_tag(mvt_layer *l, const char *key, const VectorTile__Tile__Value *v, uint64_t hash, int borrow)
 {
-    uint32_t k = key_index(l, key), val = value_index(l, v, hash);
+    uint32_t k = key_index(l, key), val = value_index(l, v, hash, borrow);
     grow((void **)&l->tags, &l->captags, l->ntags + 2, sizeof *l->tags);
     l->tags[l->ntags++] = k;
     l->tags[l->ntags++] = val;
@@ -227,7 +230,7 @@ void mvt_feature_int(mvt_layer *l, const char *key, long long v)
     VectorTile__Tile__Value pb = VECTOR_TILE__TILE__VALUE__INIT;
     pb.has_int_value = 1;
     pb.int_value = v;
-    add_tag(l, key, &pb, fnv(&v, sizeof v, 1469598103934665603ull));
+    add_tag(l, key, &pb, fnv(&v, sizeof v, 1469598103934665603ull), 0);
 }
 
 void mvt_feature_real(mvt_layer *l, const char *key, double v)
@@ -235,7 +238,7 @@ void mvt_feature_real(mvt_layer *l, const char *key, double v)
     VectorTile__Tile__Value pb = VECTOR_TILE__TILE__VALUE__INIT;
     pb.has_double_value = 1;
     pb.double_value = v;
-    add_tag(l, key, &pb, fnv(&v, sizeof v, 1099511628211ull));
+    add_tag(l, key, &pb, fnv(&v, sizeof v, 1099511628211ull), 0);
 }
 
 uint64_t mvt_text_hash(const char *v) { return fnv(v, strlen(v), 14695981039346656037ull); }
@@ -244,10 +247,15 @@ void mvt_feature_text_hashed(mvt_layer *l, const char *key, const char *v, uint6
 {
     VectorTile__Tile__Value pb = VECTOR_TILE__TILE__VALUE__INIT;
     pb.string_value = (char *)v;
-    add_tag(l, key, &pb, hash);
+    add_tag(l, key, &pb, hash, 1);
 }
 
-void mvt_feature_text(mvt_layer *l, const char *key, const char *v) { mvt_feature_text_hashed(l, key, v, mvt_text_hash(v)); }
+void mvt_feature_text(mvt_layer *l, const char *key, const char *v)
+{
+    VectorTile__Tile__Value pb = VECTOR_TILE__TILE__VALUE__INIT;
+    pb.string_value = (char *)v;
+    add_tag(l, key, &pb, mvt_text_hash(v), 0);
+}
 
 void mvt_feature_end(mvt_layer *l, mvt_geom_type type, const mvt_geom *g)
 {

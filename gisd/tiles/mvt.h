@@ -38,8 +38,9 @@ void mvt_feature_begin(mvt_layer *l, uint64_t id);
 void mvt_feature_int(mvt_layer *l, const char *key, long long v);
 void mvt_feature_real(mvt_layer *l, const char *key, double v);
 void mvt_feature_text(mvt_layer *l, const char *key, const char *v);
-/* The same with v's mvt_text_hash given: a snapshot hashes its texts once,
- * not in every tile. */
+/* The same with v's mvt_text_hash given, and v borrowed: it must outlive the
+ * tile's encoding (a snapshot's text, which hashes its texts once, not in
+ * every tile, and holds them while the tile is made). */
 void mvt_feature_text_hashed(mvt_layer *l, const char *key, const char *v, uint64_t hash);
 /* The hash a layer's value table keys text v by. */
 uint64_t mvt_text_hash(const char *v);
