@@ -14,8 +14,12 @@
 #     split between gisd, PostgreSQL and nginx (bench/nodes.sh)
 #  9. a scenario of 100 changes on the 50x city next to the baseline (bench/scenario.sh)
 # 10. the road network next to pgRouting 3 on the same edges (bench/network.sh)
+# make bench HOT_PATHS=1 runs only the rows of the hot paths, in one run:
+# steps 1-4 (imports, items, the analyses with the server's warm ones, tiles)
+# and the cold tiles of 5.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+hot=${HOT_PATHS:-0}
 G=./gisd/gisd
 T=build/bench
 rm -rf "$T" && mkdir -p "$T"
@@ -82,14 +86,17 @@ echo "== analyses: the reference city and its 10x and 50x copies, gisd and PostG
 source bench/pg.sh
 trap 'kill $pid 2>/dev/null || true; pg_stop' EXIT
 KEEP_PG=1 bench/analyses.sh
-echo "== import into PostgreSQL + PostGIS: gisd next to ogr2ogr (PG_USE_COPY=YES), the 50x city"
-KEEP_PG=1 bench/pg_import.sh build/bench/city50x
-echo "== nodes: the 50x city on one SpatiaLite node, one PostGIS node, two PostGIS nodes behind nginx"
-KEEP_PG=1 bench/nodes.sh build/bench/city50x
+if [ "$hot" != 1 ]; then
+  echo "== import into PostgreSQL + PostGIS: gisd next to ogr2ogr (PG_USE_COPY=YES), the 50x city"
+  KEEP_PG=1 bench/pg_import.sh build/bench/city50x
+  echo "== nodes: the 50x city on one SpatiaLite node, one PostGIS node, two PostGIS nodes behind nginx"
+  KEEP_PG=1 bench/nodes.sh build/bench/city50x
+fi
 echo "== tiles: the 50x city under wrk -t2 -c32"
 bench/tiles.sh build/bench/city50x
 echo "== tiles: the first tile, nothing loaded, after start and after an import of the 50x city"
 bench/cold_tiles.sh build/bench/city50x
+[ "$hot" = 1 ] && exit 0
 echo "== soak: wrk -c64 for 5 minutes, an import every 5 s"
 bench/soak.sh 300
 echo "== optimisations: gisd next to PuLP + CBC on the 1x, 10x and 50x cities"
