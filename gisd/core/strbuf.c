@@ -19,6 +19,8 @@ static void reserve(strbuf *b, size_t extra)
     b->cap = cap;
 }
 
+void strbuf_reserve(strbuf *b, size_t n) { reserve(b, n); }
+
 void strbuf_append(strbuf *b, const void *p, size_t n)
 {
     reserve(b, n);

@@ -11,6 +11,9 @@ typedef struct {
     size_t len, cap;
 } strbuf;
 
+/* Makes room for n more bytes and the NUL after them (data is then never
+ * NULL); for a writer that fills data + len itself, then moves len. */
+void strbuf_reserve(strbuf *b, size_t n);
 /* Appends n bytes of p; data stays NUL-terminated. */
 void strbuf_append(strbuf *b, const void *p, size_t n);
 /* Appends the string s. */

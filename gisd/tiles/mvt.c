@@ -83,6 +83,13 @@ struct mvt_layer {
     uint32_t *tags; /* of the feature being built */
     size_t ntags, captags;
     uint64_t id;
+    /* every feature's geometry then tags, one after the other: one growing
+     * array for the layer rather than two allocations a feature; pool_at is
+     * where each feature's begin, pointed at when the tile is encoded */
+    uint32_t *pool;
+    size_t npool, cappool;
+    size_t *pool_at;
+    size_t cappool_at;
 };
 
 struct mvt_tile {
@@ -94,10 +101,8 @@ mvt_tile *mvt_tile_new(void) { return xcalloc(1, sizeof(mvt_tile)); }
 
 static void layer_free(mvt_layer *l)
 {
-    for (size_t i = 0; i < l->nfeatures; i++) {
-        free(l->features[i].tags);
-        free(l->features[i].geometry);
-    }
+    free(l->pool);
+    free(l->pool_at);
     for (size_t i = 0; i < l->nvalues; i++)
         if (l->values[i].owned)
             free(l->values[i].pb.string_value);
@@ -268,11 +273,13 @@ void mvt_feature_end(mvt_layer *l, mvt_geom_type type, const mvt_geom *g)
     f->id = l->id;
     f->has_type = 1;
     f->type = (VectorTile__Tile__GeomType)type;
-    f->geometry = xreallocarray(NULL, g->n, sizeof *f->geometry);
-    f->tags = xreallocarray(NULL, l->ntags, sizeof *f->tags);
-    memcpy(f->geometry, g->v, g->n * sizeof *f->geometry);
+    grow((void **)&l->pool_at, &l->cappool_at, l->nfeatures + 1, sizeof *l->pool_at);
+    grow((void **)&l->pool, &l->cappool, l->npool + g->n + l->ntags, sizeof *l->pool);
+    l->pool_at[l->nfeatures] = l->npool;
+    memcpy(l->pool + l->npool, g->v, g->n * sizeof *l->pool);
+    memcpy(l->pool + l->npool + g->n, l->tags, l->ntags * sizeof *l->pool);
+    l->npool += g->n + l->ntags;
     f->n_geometry = g->n;
-    memcpy(f->tags, l->tags, l->ntags * sizeof *f->tags);
     f->n_tags = l->ntags;
     l->nfeatures++;
 }
@@ -297,8 +304,12 @@ void mvt_tile_encode(mvt_tile *t, strbuf *out)
             continue;
         fptrs[i] = xreallocarray(NULL, l->nfeatures, sizeof **fptrs);
         vptrs[i] = xreallocarray(NULL, l->nvalues, sizeof **vptrs);
-        for (size_t k = 0; k < l->nfeatures; k++)
-            fptrs[i][k] = &l->features[k];
+        for (size_t k = 0; k < l->nfeatures; k++) {
+            VectorTile__Tile__Feature *f = &l->features[k];
+            f->geometry = l->pool + l->pool_at[k];
+            f->tags = f->geometry + f->n_geometry;
+            fptrs[i][k] = f;
+        }
         for (size_t k = 0; k < l->nvalues; k++)
             vptrs[i][k] = &l->values[k].pb;
         l->pb.features = fptrs[i];
@@ -311,10 +322,11 @@ void mvt_tile_encode(mvt_tile *t, strbuf *out)
     }
     tile.layers = layers;
     size_t size = vector_tile__tile__get_packed_size(&tile);
-    uint8_t *bytes = xmalloc(size);
-    vector_tile__tile__pack(&tile, bytes);
-    strbuf_append(out, bytes, size);
-    free(bytes);
+    /* packed straight into out's room */
+    strbuf_reserve(out, size);
+    vector_tile__tile__pack(&tile, (uint8_t *)out->data + out->len);
+    out->len += size;
+    out->data[out->len] = '\0';
     for (size_t i = 0; i < t->n; i++) {
         free(fptrs[i]);
         free(vptrs[i]);
